@@ -1,0 +1,52 @@
+# Kỹ Năng Số: `make run` starts the site, `make test` runs every check.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: install system-deps run test lint format messages bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian packages (Chromium for browser tests, fonts with Vietnamese coverage, gettext).
+system-deps:
+	bash .ci/system-deps.sh
+
+run: install
+	python manage.py migrate --noinput
+	python manage.py seed_demo
+	@echo ""
+	@echo "Site:  http://127.0.0.1:8000/        Admin: http://127.0.0.1:8000/admin/"
+	@echo "Admin login: admin@kynangso.local / kynangso-demo-2026 (other demo accounts above)"
+	@echo "Starting web, Celery worker and Celery beat (Ctrl+C stops all three)..."
+	honcho -f Procfile.dev start
+
+test: install system-deps
+	ruff check .
+	ruff format --check .
+	DJANGO_SETTINGS_MODULE=lms.settings.test python manage.py check
+	DJANGO_SETTINGS_MODULE=lms.settings.test python manage.py makemigrations --check --dry-run
+	python -m pytest --cov --cov-report=term:skip-covered
+
+lint:
+	ruff check .
+	ruff format --check .
+
+format: install
+	ruff check --fix .
+	ruff format .
+
+# Extract UI strings and compile the Vietnamese catalogue.
+messages: install
+	python manage.py makemessages --locale vi --ignore ".venv/*" --ignore "var/*" --ignore "tests/*" --ignore "bench/*" --no-obsolete
+	python manage.py compilemessages --locale vi --ignore ".venv/*"
+
+clean:
+	rm -rf var/ .pytest_cache .ruff_cache .coverage htmlcov

@@ -1,0 +1,10 @@
+"""Development: the embedded default (SQLite, filesystem broker), debug on."""
+
+from .base import *  # noqa: F403
+from .base import env, env_list
+
+DEBUG = True
+# A development-only key; production refuses to start without a real one.
+SECRET_KEY = env("SECRET_KEY", "django-insecure-dev-only-kynangso-not-for-production")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
