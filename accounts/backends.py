@@ -1,0 +1,82 @@
+"""Sign-in with an email address or a phone number, rate-limited."""
+
+import hashlib
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+
+from .phone import phone_normalise
+
+
+def _client_address(request):
+    if request is None:
+        return "-"
+    return request.META.get("REMOTE_ADDR", "-")
+
+
+def _identifier_key(identifier):
+    identifier = (identifier or "").strip().lower()
+    identifier = phone_normalise(identifier) or identifier
+    return hashlib.sha256(identifier.encode()).hexdigest()[:32]
+
+
+def _keys(identifier, request):
+    return (
+        f"login-fail:id:{_identifier_key(identifier)}",
+        f"login-fail:ip:{hashlib.sha256(_client_address(request).encode()).hexdigest()[:32]}",
+    )
+
+
+def login_is_blocked(identifier, request):
+    """True when too many failed sign-ins were made for this identifier or from this address."""
+    limit = settings.LOGIN_RATE_LIMIT
+    id_key, ip_key = _keys(identifier, request)
+    counts = cache.get_many([id_key, ip_key])
+    # An address may serve a whole commune office (shared NAT): allow it more.
+    return counts.get(id_key, 0) >= limit or counts.get(ip_key, 0) >= limit * 10
+
+
+def login_failure_record(identifier, request):
+    for key in _keys(identifier, request):
+        if cache.add(key, 1, settings.LOGIN_RATE_WINDOW):
+            continue
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add() and incr()
+            cache.add(key, 1, settings.LOGIN_RATE_WINDOW)
+
+
+def login_failures_clear(identifier, request):
+    cache.delete(_keys(identifier, request)[0])
+
+
+class EmailOrPhoneBackend(ModelBackend):
+    """Authenticate by email (any case) or phone number (any common format).
+
+    After ``LOGIN_RATE_LIMIT`` failures for one identifier within
+    ``LOGIN_RATE_WINDOW`` seconds, sign-in for it is refused until the window
+    passes, even with the right password.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        identifier = username if username is not None else kwargs.get(get_user_model().USERNAME_FIELD)
+        if not identifier or password is None:
+            return None
+        if login_is_blocked(identifier, request):
+            # Stops Django trying other backends; the form shows its generic error.
+            raise PermissionDenied("Too many failed sign-in attempts.")
+        User = get_user_model()
+        try:
+            user = User._default_manager.get_by_identifier(identifier)
+        except User.DoesNotExist:
+            User().set_password(password)  # same work as a real check: no timing oracle
+            login_failure_record(identifier, request)
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            login_failures_clear(identifier, request)
+            return user
+        login_failure_record(identifier, request)
+        return None

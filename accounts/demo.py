@@ -1,0 +1,101 @@
+"""Demo people and organisation units (used by ``manage.py seed_demo``). Idempotent."""
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from . import roles
+from .models import OrganisationUnit, User
+
+DEMO_PASSWORD = "kynangso-demo-2026"
+
+# (code, name, kind, children)
+ORGANISATION_TREE = (
+    "TN",
+    "Tỉnh Thái Nguyên",
+    OrganisationUnit.Kind.PROVINCE,
+    [
+        ("TN-VP", "Văn phòng UBND tỉnh", OrganisationUnit.Kind.AGENCY, []),
+        (
+            "TN-SKHCN",
+            "Sở Khoa học và Công nghệ",
+            OrganisationUnit.Kind.AGENCY,
+            [("TN-SKHCN-CDS", "Phòng Chuyển đổi số", OrganisationUnit.Kind.DIVISION, [])],
+        ),
+        ("TN-SNV", "Sở Nội vụ", OrganisationUnit.Kind.AGENCY, []),
+        ("TN-TTPVHCC", "Trung tâm Phục vụ hành chính công tỉnh", OrganisationUnit.Kind.AGENCY, []),
+        ("TN-PDP", "Phường Phan Đình Phùng", OrganisationUnit.Kind.COMMUNE, []),
+        ("TN-SC", "Phường Sông Công", OrganisationUnit.Kind.COMMUNE, []),
+        ("TN-PB", "Xã Phú Bình", OrganisationUnit.Kind.COMMUNE, []),
+        ("TN-DT", "Xã Đại Từ", OrganisationUnit.Kind.COMMUNE, []),
+        ("TN-DH", "Xã Định Hóa", OrganisationUnit.Kind.COMMUNE, []),
+    ],
+)
+
+# (email, phone, full name, kind, unit code, role, is_superuser)
+DEMO_PEOPLE = [
+    ("admin@kynangso.local", None, "Quản trị hệ thống", User.Kind.CIVIL_SERVANT, "TN-SKHCN-CDS", None, True),
+    (
+        "truyenthong@kynangso.local",
+        None,
+        "Nguyễn Thị Hoa",
+        User.Kind.CIVIL_SERVANT,
+        "TN-VP",
+        roles.COMMUNICATIONS_STAFF,
+        False,
+    ),
+    (
+        "daotao@kynangso.local",
+        None,
+        "Trần Văn Minh",
+        User.Kind.CIVIL_SERVANT,
+        "TN-SNV",
+        roles.TRAINING_ADMINISTRATOR,
+        False,
+    ),
+    ("quanly@kynangso.local", None, "Lê Thị Thu", User.Kind.CIVIL_SERVANT, "TN-PB", roles.UNIT_MANAGER, False),
+    ("canbo@kynangso.local", None, "Phạm Văn Nam", User.Kind.CIVIL_SERVANT, "TN-PB", roles.CIVIL_SERVANT, False),
+    (None, "0912345678", "Hoàng Thị Lan", User.Kind.CITIZEN, "TN-PB", roles.CITIZEN, False),
+]
+
+
+def _unit_ensure(parent, code, name, kind):
+    unit = OrganisationUnit.objects.filter(code=code).first()
+    if unit is not None:
+        return unit
+    if parent is None:
+        return OrganisationUnit.add_root(code=code, name=name, kind=kind)
+    parent.refresh_from_db()
+    return parent.add_child(code=code, name=name, kind=kind)
+
+
+def _tree_ensure(parent, node):
+    code, name, kind, children = node
+    unit = _unit_ensure(parent, code, name, kind)
+    for child in children:
+        _tree_ensure(unit, child)
+    return unit
+
+
+@transaction.atomic
+def demo_people_seed():
+    """Create the organisation tree and one demo account per role; return the accounts."""
+    _tree_ensure(None, ORGANISATION_TREE)
+    units = {unit.code: unit for unit in OrganisationUnit.objects.all()}
+    people = []
+    for email, phone, full_name, kind, unit_code, role, is_superuser in DEMO_PEOPLE:
+        lookup = {"email": email} if email else {"phone": phone}
+        user = User.objects.filter(**lookup).first() or User(**lookup)
+        user.full_name = full_name
+        user.kind = kind
+        user.organisation_unit = units[unit_code]
+        user.is_superuser = is_superuser
+        user.is_staff = is_superuser
+        user.is_active = True
+        user.privacy_consent_at = user.privacy_consent_at or timezone.now()
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        if role:
+            user.groups.add(Group.objects.get(name=role))
+        people.append((user, role or "superuser"))
+    return people
