@@ -1,0 +1,55 @@
+"""Search that forgives missing diacritics.
+
+Neither SQLite's FTS5 (which folds only single-mark letters and never "đ")
+nor PostgreSQL's full-text search (without an unaccent configuration) matches
+"huong dan" with "Hướng dẫn". So every searchable page also indexes a folded
+copy of its text, and queries are folded the same way before searching:
+both databases then compare plain ASCII words.
+"""
+
+import re
+
+from anyascii import anyascii
+from wagtail.search import index
+
+_SPACES = re.compile(r"\s+")
+
+
+def fold(text):
+    """Lower-case ASCII transliteration: "Đăng ký dịch vụ công" -> "dang ky dich vu cong"."""
+    return _SPACES.sub(" ", anyascii(str(text or ""))).strip().lower()
+
+
+class FoldedSearchMixin:
+    """Adds ``search_text_folded`` to a page: its searchable text, folded.
+
+    Subclasses list their text fields in ``folded_search_fields``; StreamFields
+    contribute their blocks' searchable content.
+    """
+
+    folded_search_fields = ("title",)
+
+    def search_text_folded(self):
+        parts = []
+        for name in self.folded_search_fields:
+            value = getattr(self, name, None)
+            if value is None:
+                continue
+            field = self._meta.get_field(name)
+            if hasattr(field, "get_searchable_content"):
+                parts.extend(str(text) for text in field.get_searchable_content(value))
+            else:
+                parts.append(str(value))
+        return fold(" ".join(parts))
+
+    def search_title_folded(self):
+        return fold(self.title)
+
+
+def folded_search_fields():
+    """The index fields every folded page adds to its ``search_fields``."""
+    return [
+        index.SearchField("search_title_folded", boost=5),
+        index.SearchField("search_text_folded"),
+        index.AutocompleteField("search_text_folded"),
+    ]

@@ -1,0 +1,28 @@
+from django import template
+from django.urls import translate_url
+from wagtail.models import Site
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def language_url(context, lang_code):
+    """The current page's address in another language ("/" <-> "/en/")."""
+    request = context.get("request")
+    if request is None:
+        return "/" if lang_code == "vi" else f"/{lang_code}/"
+    return translate_url(request.get_full_path(), lang_code)
+
+
+@register.inclusion_tag("includes/main_nav.html", takes_context=True)
+def main_nav(context):
+    """Top-level pages marked "show in menus", in tree order (one query)."""
+    request = context.get("request")
+    site = Site.find_for_request(request) if request else None
+    current = context.get("page")
+    items = []
+    if site is not None:
+        pages = site.root_page.get_children().live().public().in_menu()
+        current_path = getattr(current, "path", "")
+        items = [(page, current_path.startswith(page.path)) for page in pages]
+    return {"items": items, "request": request}

@@ -1,0 +1,20 @@
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.shortcuts import render
+from wagtail.models import Site
+
+from .selectors import SEARCH_MAX_QUERY_LENGTH, pages_search
+
+SEARCH_PAGE_SIZE = 10
+
+
+def search(request):
+    query = request.GET.get("q", "").strip()[:SEARCH_MAX_QUERY_LENGTH]
+    page_obj = None
+    if query:
+        results = pages_search(query, site=Site.find_for_request(request))
+        paginator = Paginator(results, SEARCH_PAGE_SIZE)
+        try:
+            page_obj = paginator.page(request.GET.get("page", 1))
+        except (PageNotAnInteger, EmptyPage):
+            page_obj = paginator.page(1)
+    return render(request, "outreach/search.html", {"query": query, "page_obj": page_obj})
