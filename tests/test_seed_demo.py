@@ -1,0 +1,60 @@
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from wagtail.images import get_image_model
+from wagtail.models import Page
+
+from accounts import roles
+from accounts.demo import DEMO_PASSWORD
+from accounts.models import OrganisationUnit, User
+from courses.models import TutorialPage
+from outreach.selectors import pages_search
+
+pytestmark = pytest.mark.django_db
+
+
+def counts():
+    return (
+        User.objects.count(),
+        OrganisationUnit.objects.count(),
+        Page.objects.count(),
+        get_image_model().objects.count(),
+    )
+
+
+def test_seed_demo_is_idempotent_and_realistic(capsys):
+    call_command("seed_demo")
+    first = counts()
+    output = capsys.readouterr().out
+    call_command("seed_demo")
+    assert counts() == first
+
+    assert TutorialPage.objects.live().count() >= 6
+    province = OrganisationUnit.objects.get(kind=OrganisationUnit.Kind.PROVINCE)
+    assert province.get_descendants().filter(kind=OrganisationUnit.Kind.COMMUNE).count() >= 3
+    assert province.get_descendants().filter(kind=OrganisationUnit.Kind.AGENCY).exists()
+    # One account per role, each printed with the shared demo password.
+    assert DEMO_PASSWORD in output
+    for role in roles.ALL:
+        assert User.objects.filter(groups__name=role).exists(), role
+        assert role in output
+    assert User.objects.filter(is_superuser=True, email="admin@kynangso.local").exists()
+    # Images were drawn locally and have files.
+    for image in get_image_model().objects.all():
+        assert image.file.size > 0
+    # Demo content is searchable without diacritics.
+    assert any("Cổng Dịch vụ công" in page.title for page in pages_search("cong dich vu cong quoc gia"))
+
+
+def test_demo_accounts_sign_in(client):
+    call_command("seed_demo")
+    assert client.login(username="0912345678", password=DEMO_PASSWORD)
+    client.logout()
+    assert client.login(username="admin@kynangso.local", password=DEMO_PASSWORD)
+
+
+def test_seed_demo_refuses_without_debug(settings):
+    settings.DEBUG = False
+    settings.DEMO_DATA_ALLOWED = False
+    with pytest.raises(CommandError):
+        call_command("seed_demo")
