@@ -18,7 +18,9 @@ elif command -v sudo >/dev/null 2>&1; then
   SUDO="sudo"
 else
   echo "Missing Debian packages: ${missing[*]}. Install them as root: apt-get install ${missing[*]}" >&2
-  exit 1
+  echo "(Browser tests are skipped without Chromium; in CI they fail instead.)" >&2
+  [ -n "${CI:-}" ] && exit 1
+  exit 0
 fi
 echo "Installing Debian packages: ${missing[*]}"
 $SUDO apt-get update -qq

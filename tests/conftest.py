@@ -119,9 +119,17 @@ def celery_worker(django_db_setup, django_db_blocker):
     app.conf.task_default_queue = "celery"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser():
-    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    """Debian's Chromium driven by Playwright (never a downloaded browser).
+
+    Function-scoped on purpose: while Playwright's sync API is active, an asyncio
+    loop counts as running in this thread, so Django hands out context-local
+    database connections. Those lack the serialized snapshot that
+    ``serialized_rollback`` restores, which would leave every later
+    transactional test with an empty database. Closing Playwright after each
+    test ends that state; request ``browser``/``page`` after the database fixtures.
+    """
     if not shutil.which(CHROMIUM):
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing: .ci/system-deps.sh installs it")

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import tutorial_create, tutorial_index_create
+from tests.factories import PASSWORD, UserFactory, tutorial_create, tutorial_index_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -23,7 +23,7 @@ def content(home_page):
     return index
 
 
-def test_home_search_without_diacritics_then_switch_to_english(live_server, page, content):
+def test_home_search_without_diacritics_then_switch_to_english(live_server, content, page):
     page.goto(live_server.url + "/")
     expect(page.locator("html")).to_have_attribute("lang", "vi")
     expect(page.get_by_role("link", name="Hướng dẫn", exact=True)).to_be_visible()
@@ -47,7 +47,7 @@ def test_home_search_without_diacritics_then_switch_to_english(live_server, page
     assert "/en/" in page.url
 
 
-def test_site_works_without_javascript_on_a_phone(live_server, browser, content):
+def test_site_works_without_javascript_on_a_phone(live_server, content, browser):
     context = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 740})
     tab = context.new_page()
     try:
@@ -61,10 +61,12 @@ def test_site_works_without_javascript_on_a_phone(live_server, browser, content)
         context.close()
 
 
-def test_admin_sign_in_in_the_browser(live_server, page, content):
-    from tests.factories import PASSWORD, UserFactory
+@pytest.fixture
+def superuser(db):
+    return UserFactory(email="admin@example.vn", is_superuser=True)
 
-    UserFactory(email="admin@example.vn", is_superuser=True)
+
+def test_admin_sign_in_in_the_browser(live_server, superuser, page):
     page.goto(live_server.url + "/admin/")
     page.get_by_label("Email hoặc số điện thoại").fill("admin@example.vn")
     page.get_by_label("Mật khẩu", exact=False).fill(PASSWORD)
