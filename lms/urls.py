@@ -8,6 +8,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from outreach import views as outreach_views
 
 urlpatterns = [
+    path("healthz", outreach_views.healthz, name="healthz"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,5 +1,7 @@
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 from wagtail.models import Site
 
 from .selectors import SEARCH_MAX_QUERY_LENGTH, pages_search
@@ -18,3 +20,9 @@ def search(request):
         except (PageNotAnInteger, EmptyPage):
             page_obj = paginator.page(1)
     return render(request, "outreach/search.html", {"query": query, "page_obj": page_obj})
+
+
+@never_cache
+def healthz(request):
+    """Liveness: the process answers. No database, no template (also the benchmarks' bare view)."""
+    return HttpResponse("ok", content_type="text/plain")

@@ -122,3 +122,10 @@ def test_every_page_type_declares_its_parents_and_children():
         assert "subpage_types" in model.__dict__, model
     assert HomePage.allowed_parent_page_models() == [Page]
     assert TutorialPage.allowed_parent_page_models() == [TutorialIndexPage]
+
+
+def test_healthz_answers_without_the_database(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.content == b"ok"
