@@ -1,14 +1,21 @@
-"""Forms for people and organisation units (Wagtail admin and sign-in)."""
+"""Forms for people and organisation units (Wagtail admin, public sign-up, sign-in, password reset)."""
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.models import Group
+from django.core.validators import validate_email
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.forms.auth import LoginForm as WagtailLoginForm
 from wagtail.users.forms import UserCreationForm as WagtailUserCreationForm
 from wagtail.users.forms import UserEditForm as WagtailUserEditForm
 
+from . import roles
 from .backends import login_is_blocked
 from .models import OrganisationUnit, User
+from .phone import phone_normalise
 
 USER_FIELDS = ["email", "phone", "full_name", "kind", "organisation_unit", "preferred_language"]
 
@@ -121,3 +128,146 @@ class OrganisationUnitForm(WagtailAdminModelForm):
                 unit.move(parent, "sorted-child")
             unit.refresh_from_db()
         return unit
+
+
+# Public site: sign-up, sign-in and password reset for learners.
+
+
+class SignInForm(IdentifierLoginMixin, auth_forms.AuthenticationForm):
+    """The public sign-in form: email or phone number and password."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget.attrs.update({"autocapitalize": "none", "spellcheck": "false"})
+        self.fields["password"].widget.attrs["autocomplete"] = "current-password"
+
+
+class SignUpForm(forms.Form):
+    """A learner creates an account with an email address or a phone number.
+
+    One field takes either: with "@" it is an email address, otherwise it must
+    be a Vietnamese phone number. Accepting the privacy notice is required.
+    """
+
+    error_messages = {
+        "invalid_identifier": _("Enter an email address or a Vietnamese phone number, for example 0912 345 678."),
+        "duplicate_email": _("An account with this email address already exists. Sign in instead."),
+        "duplicate_phone": _("An account with this phone number already exists. Sign in instead."),
+        "password_mismatch": _("The two passwords do not match."),
+    }
+
+    full_name = forms.CharField(
+        label=_("Full name"),
+        max_length=255,
+        error_messages={"required": _("Enter your full name.")},
+        widget=forms.TextInput(attrs={"autocomplete": "name", "autocapitalize": "words", "spellcheck": "false"}),
+    )
+    identifier = forms.CharField(
+        label=_("Email or phone number"),
+        max_length=254,
+        error_messages={"required": _("Enter your email address or phone number.")},
+        help_text=_("You will sign in with it. No email? Your mobile phone number is enough."),
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}),
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        error_messages={"required": _("Choose a password.")},
+        help_text=password_validation.password_validators_help_text_html(),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        error_messages={"required": _("Type the password again.")},
+        help_text=_("Type the same password again, to be sure it is right."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    consent = forms.BooleanField(
+        label=_("I have read the privacy notice and agree that my personal data is processed as it describes."),
+        help_text=_("Read the privacy notice"),
+        error_messages={"required": _("To create an account you must accept the privacy notice.")},
+    )
+
+    def clean_full_name(self):
+        return " ".join(self.cleaned_data["full_name"].split())
+
+    def clean_identifier(self):
+        raw = self.cleaned_data["identifier"].strip()
+        if "@" in raw:
+            try:
+                validate_email(raw)
+            except forms.ValidationError:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_identifier"], code="invalid_identifier"
+                ) from None
+            email = User.objects.normalize_email(raw).lower()
+            if User.objects.filter(email=email).exists():
+                raise forms.ValidationError(self.error_messages["duplicate_email"], code="duplicate_email")
+            self.cleaned_data["email"], self.cleaned_data["phone"] = email, None
+            return email
+        phone = phone_normalise(raw)
+        if phone is None:
+            raise forms.ValidationError(self.error_messages["invalid_identifier"], code="invalid_identifier")
+        if User.objects.filter(phone=phone).exists():
+            raise forms.ValidationError(self.error_messages["duplicate_phone"], code="duplicate_phone")
+        self.cleaned_data["email"], self.cleaned_data["phone"] = None, phone
+        return phone
+
+    def clean(self):
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error(
+                "password2", forms.ValidationError(self.error_messages["password_mismatch"], code="password_mismatch")
+            )
+        elif password1:
+            user = User(full_name=cleaned.get("full_name", ""), email=cleaned.get("email"), phone=cleaned.get("phone"))
+            try:
+                password_validation.validate_password(password1, user)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+    def duplicate_error(self):
+        """The error to show when the database refuses a duplicate (two sign-ups at once)."""
+        code = "duplicate_email" if self.cleaned_data.get("email") else "duplicate_phone"
+        return forms.ValidationError(self.error_messages[code], code=code)
+
+    def save(self, *, language):
+        """Create the citizen account; call inside ``transaction.atomic()``."""
+        data = self.cleaned_data
+        user = User.objects.create_user(
+            email=data["email"],
+            phone=data["phone"],
+            password=data["password1"],
+            full_name=data["full_name"],
+            kind=User.Kind.CITIZEN,
+            preferred_language=language,
+            privacy_consent_at=timezone.now(),
+        )
+        group, _created = Group.objects.get_or_create(name=roles.CITIZEN)
+        user.groups.add(group)
+        password_validation.password_changed(data["password1"], user)
+        return user
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Reset by email: only active accounts with that email address and a usable password get a link."""
+
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        error_messages={
+            "required": _("Enter the email address of your account."),
+            "invalid": _("Enter an email address, for example lan@example.vn."),
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def get_users(self, email):
+        email = (email or "").strip()
+        if not email:
+            return iter(())
+        users = User._default_manager.filter(email__iexact=email, is_active=True)
+        return (user for user in users if user.has_usable_password())
