@@ -1,8 +1,11 @@
-"""Content blocks for tutorials and lessons: a step-by-step guide's parts."""
+"""Content blocks for tutorials and lessons: a step-by-step guide's parts, and quizzes."""
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
+from wagtail.embeds.blocks import EmbedBlock
 from wagtail.images.blocks import ImageBlock
+from wagtail.snippets.blocks import SnippetChooserBlock
 
 RICH_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul", "h3", "h4"]
 
@@ -33,11 +36,112 @@ class CalloutBlock(blocks.StructBlock):
         template = "courses/blocks/callout_block.html"
 
 
+class VideoBlock(blocks.StructBlock):
+    video = EmbedBlock(label=_("Video address"), help_text=_("A YouTube or Vimeo address."))
+    caption = blocks.CharBlock(label=_("Caption"), required=False, max_length=250)
+
+    class Meta:
+        icon = "media"
+        label = _("Video")
+        template = "courses/blocks/video_block.html"
+
+
+class FAQBlock(blocks.StructBlock):
+    title = blocks.CharBlock(label=_("Title"), required=False, default=_("Frequently asked questions"))
+    items = blocks.ListBlock(
+        blocks.StructBlock(
+            [
+                ("question", blocks.CharBlock(label=_("Question"), max_length=300)),
+                ("answer", blocks.RichTextBlock(label=_("Answer"), features=RICH_TEXT_FEATURES)),
+            ],
+            label=_("Question and answer"),
+        ),
+        label=_("Questions"),
+        min_num=1,
+    )
+
+    class Meta:
+        icon = "help"
+        label = _("FAQ")
+        template = "courses/blocks/faq_block.html"
+
+
+class TryItBlock(blocks.StructBlock):
+    """A prominent link to the real online service ("try it now")."""
+
+    label = blocks.CharBlock(label=_("Button text"), max_length=100, default=_("Try it now"))
+    service = SnippetChooserBlock("courses.PublicService", label=_("Public service"), required=False)
+    url = blocks.URLBlock(label=_("Address"), required=False, help_text=_("Leave empty to use the service's link."))
+
+    class Meta:
+        icon = "link-external"
+        label = _("Try it now")
+        template = "courses/blocks/try_it_block.html"
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value.get("url") and not value.get("service"):
+            raise blocks.StructBlockValidationError(
+                block_errors={"url": ValidationError(_("Choose a public service or enter an address."))}
+            )
+        return value
+
+
 class ContentStreamBlock(blocks.StreamBlock):
     paragraph = blocks.RichTextBlock(label=_("Paragraph"), features=RICH_TEXT_FEATURES)
     step = StepBlock()
     callout = CalloutBlock()
     image = ImageBlock(label=_("Image"))
+    video = VideoBlock()
+    faq = FAQBlock()
+    try_it = TryItBlock()
 
     class Meta:
         template = "courses/blocks/content_stream_block.html"
+
+
+class AnswerChoiceBlock(blocks.StructBlock):
+    text = blocks.CharBlock(label=_("Answer"), max_length=300)
+    correct = blocks.BooleanBlock(label=_("Correct"), required=False)
+
+    class Meta:
+        label = _("Answer")
+
+
+class QuestionBlock(blocks.StructBlock):
+    """One quiz question. Correct answers are checked on the server only."""
+
+    question = blocks.CharBlock(label=_("Question"), max_length=500)
+    multiple = blocks.BooleanBlock(
+        label=_("Several answers are correct"),
+        required=False,
+        help_text=_("Learners tick every correct answer (otherwise they choose one)."),
+    )
+    choices = blocks.ListBlock(AnswerChoiceBlock(), label=_("Answers"), min_num=2, max_num=8)
+    explanation = blocks.TextBlock(label=_("Explanation"), help_text=_("Shown after the learner answers."))
+
+    class Meta:
+        icon = "help"
+        label = _("Question")
+        template = "courses/blocks/question_block.html"
+
+    def clean(self, value):
+        value = super().clean(value)
+        correct = sum(1 for choice in value["choices"] if choice["correct"])
+        if correct == 0:
+            raise blocks.StructBlockValidationError(
+                block_errors={"choices": ValidationError(_("Mark at least one answer as correct."))}
+            )
+        if correct > 1 and not value["multiple"]:
+            raise blocks.StructBlockValidationError(
+                block_errors={"multiple": ValidationError(_("Several answers are marked correct: tick this box."))}
+            )
+        return value
+
+
+class QuizStreamBlock(blocks.StreamBlock):
+    question = QuestionBlock()
+
+
+class LessonStreamBlock(ContentStreamBlock):
+    question = QuestionBlock()

@@ -1,9 +1,11 @@
 """Demo tutorials on real online public services (used by ``manage.py seed_demo``). Idempotent."""
 
+import uuid
+
 from django.db import transaction
 
 from .demo_images import demo_image_ensure
-from .models import TutorialIndexPage, TutorialPage
+from .models import Audience, CourseIndexPage, CoursePage, LessonPage, PublicService, TutorialIndexPage, TutorialPage
 
 
 def _step(title, text, tip="", screenshot=None):
@@ -22,6 +24,8 @@ PORTAL = '<a href="https://dichvucong.gov.vn">Cổng Dịch vụ công quốc gi
 TUTORIALS = [
     {
         "slug": "dang-ky-tai-khoan-cong-dich-vu-cong-quoc-gia",
+        "service": "portal",
+        "tags": ["tài khoản", "cổng dịch vụ công"],
         "title": "Hướng dẫn đăng ký tài khoản trên Cổng Dịch vụ công quốc gia",
         "summary": "Tạo tài khoản để nộp hồ sơ, theo dõi kết quả và thanh toán trực tuyến trên Cổng Dịch vụ công quốc gia.",
         "minutes": 10,
@@ -57,6 +61,8 @@ TUTORIALS = [
     },
     {
         "slug": "kich-hoat-tai-khoan-dinh-danh-dien-tu-muc-do-2-vneid",
+        "service": "vneid",
+        "tags": ["VNeID", "định danh điện tử"],
         "title": "Kích hoạt tài khoản định danh điện tử mức độ 2 trên ứng dụng VNeID",
         "summary": "Sau khi đăng ký tại công an cấp xã, kích hoạt tài khoản định danh điện tử mức độ 2 trên ứng dụng VNeID.",
         "minutes": 8,
@@ -90,6 +96,8 @@ TUTORIALS = [
     },
     {
         "slug": "nop-ho-so-truc-tuyen-toan-trinh",
+        "service": "portal",
+        "tags": ["nộp hồ sơ", "cổng dịch vụ công"],
         "title": "Nộp hồ sơ trực tuyến toàn trình trên Cổng Dịch vụ công",
         "summary": "Nộp hồ sơ thủ tục hành chính hoàn toàn trên mạng, không phải đến cơ quan nhà nước.",
         "minutes": 15,
@@ -117,6 +125,8 @@ TUTORIALS = [
     },
     {
         "slug": "thanh-toan-phi-le-phi-truc-tuyen",
+        "service": "payment",
+        "tags": ["thanh toán"],
         "title": "Thanh toán phí, lệ phí trực tuyến",
         "summary": "Trả phí, lệ phí thủ tục hành chính qua ngân hàng hoặc ví điện tử ngay trên Cổng Dịch vụ công.",
         "minutes": 6,
@@ -145,6 +155,8 @@ TUTORIALS = [
     },
     {
         "slug": "tra-cuu-tinh-trang-ho-so",
+        "service": "portal",
+        "tags": ["tra cứu", "cổng dịch vụ công"],
         "title": "Tra cứu tình trạng giải quyết hồ sơ",
         "summary": "Biết hồ sơ của bạn đang ở bước nào và khi nào có kết quả, không cần gọi điện hay đến cơ quan.",
         "minutes": 4,
@@ -168,6 +180,8 @@ TUTORIALS = [
     },
     {
         "slug": "dang-ky-khai-sinh-truc-tuyen",
+        "service": "birth",
+        "tags": ["hộ tịch", "nộp hồ sơ"],
         "title": "Đăng ký khai sinh trực tuyến",
         "summary": "Làm giấy khai sinh cho con trên mạng, cùng lúc đăng ký thường trú và cấp thẻ bảo hiểm y tế.",
         "minutes": 12,
@@ -199,6 +213,7 @@ TUTORIALS = [
 @transaction.atomic
 def demo_tutorials_seed(home_page):
     """Create the tutorial index under ``home_page`` and the demo tutorials; return the index."""
+    services = demo_services_seed()
     index = TutorialIndexPage.objects.child_of(home_page).first()
     if index is None:
         index = TutorialIndexPage(
@@ -218,8 +233,255 @@ def demo_tutorials_seed(home_page):
             slug=spec["slug"],
             summary=spec["summary"],
             estimated_minutes=spec["minutes"],
-            body=spec["body"](shot),
+            audience=Audience.EVERYONE,
+            public_service=services[spec["service"]],
+            body=[*spec["body"](shot), _try_it(services[spec["service"]])],
         )
+        tutorial.tags.add(*spec["tags"])
         index.add_child(instance=tutorial)
         tutorial.save_revision().publish()
+    return index
+
+
+def _try_it(service):
+    return {"type": "try_it", "value": {"label": "Làm thử ngay", "service": service.pk, "url": ""}}
+
+
+SERVICES = {
+    "portal": ("Cổng Dịch vụ công quốc gia", "Văn phòng Chính phủ", "full", "", "https://dichvucong.gov.vn"),
+    "vneid": ("Định danh và xác thực điện tử (VNeID)", "Bộ Công an", "partial", "", "https://vneid.gov.vn"),
+    "payment": (
+        "Thanh toán trực tuyến phí, lệ phí",
+        "Văn phòng Chính phủ",
+        "full",
+        "",
+        "https://dichvucong.gov.vn",
+    ),
+    "birth": (
+        "Đăng ký khai sinh",
+        "UBND cấp xã",
+        "full",
+        "1.001193",
+        "https://dichvucong.gov.vn",
+    ),
+}
+
+
+def demo_services_seed():
+    services = {}
+    for key, (name, agency, level, code, url) in SERVICES.items():
+        service, _created = PublicService.objects.get_or_create(
+            name=name, defaults={"agency": agency, "online_level": level, "procedure_code": code, "official_url": url}
+        )
+        services[key] = service
+    return services
+
+
+def _question(text, choices, explanation, multiple=False):
+    """A quiz question in Wagtail's raw block format; ``choices`` is [(text, correct), ...]."""
+    return {
+        "type": "question",
+        "id": str(uuid.uuid4()),
+        "value": {
+            "question": text,
+            "multiple": multiple,
+            "choices": [
+                {"type": "item", "id": str(uuid.uuid4()), "value": {"text": choice, "correct": correct}}
+                for choice, correct in choices
+            ],
+            "explanation": explanation,
+        },
+    }
+
+
+def _paragraph(html):
+    return {"type": "paragraph", "value": html}
+
+
+COURSES = [
+    {
+        "slug": "dung-dich-vu-cong-truc-tuyen",
+        "title": "Dùng dịch vụ công trực tuyến",
+        "summary": "Khóa học ngắn cho người dân: tài khoản, định danh điện tử, nộp hồ sơ và thanh toán trên mạng.",
+        "audience": Audience.CITIZENS,
+        "minutes": 30,
+        "validity": None,
+        "lessons": [
+            (
+                "Dịch vụ công trực tuyến là gì?",
+                [
+                    _paragraph(
+                        "<p>Dịch vụ công trực tuyến cho phép bạn làm thủ tục hành chính qua mạng: nộp hồ sơ, "
+                        "theo dõi tiến độ, nhận kết quả và thanh toán phí mà không phải đến cơ quan nhà nước.</p>"
+                    ),
+                    _callout(
+                        "tip",
+                        "<p>Dịch vụ công <b>toàn trình</b> là dịch vụ làm được hoàn toàn trên mạng, từ nộp hồ sơ "
+                        "đến nhận kết quả.</p>",
+                    ),
+                ],
+            ),
+            (
+                "Tài khoản định danh điện tử VNeID",
+                [
+                    _paragraph(
+                        "<p>Tài khoản định danh điện tử mức độ 2 trên ứng dụng VNeID dùng để đăng nhập Cổng "
+                        "Dịch vụ công quốc gia và nhiều dịch vụ khác. Bạn đăng ký tại công an cấp xã, rồi kích "
+                        "hoạt trên điện thoại.</p>"
+                    ),
+                    _question(
+                        "Bạn đăng ký tài khoản định danh điện tử mức độ 2 ở đâu?",
+                        [("Công an cấp xã", True), ("Ngân hàng", False), ("Bưu điện", False)],
+                        "Tài khoản mức độ 2 được đăng ký tại công an cấp xã, sau đó kích hoạt trên ứng dụng VNeID.",
+                    ),
+                    _question(
+                        "Có nên cho người khác biết mã kích hoạt hoặc mã OTP không?",
+                        [("Có, nếu họ là cán bộ", False), ("Không bao giờ", True)],
+                        "Không chia sẻ mã OTP hay mật khẩu với bất kỳ ai, kể cả người tự xưng là cán bộ.",
+                    ),
+                ],
+            ),
+            (
+                "Nộp hồ sơ và thanh toán trực tuyến",
+                [
+                    _paragraph(
+                        "<p>Trên Cổng Dịch vụ công quốc gia, bạn tìm thủ tục, điền tờ khai, đính kèm giấy tờ và "
+                        "nộp hồ sơ. Sau đó thanh toán phí, lệ phí qua ngân hàng hoặc ví điện tử và lưu mã hồ sơ "
+                        "để tra cứu.</p>"
+                    ),
+                    _question(
+                        "Sau khi nộp hồ sơ, bạn cần giữ lại thông tin gì để tra cứu?",
+                        [("Mã hồ sơ", True), ("Tên cán bộ tiếp nhận", False), ("Số điện thoại của cơ quan", False)],
+                        "Mã hồ sơ giúp bạn tra cứu tình trạng giải quyết bất cứ lúc nào.",
+                    ),
+                ],
+            ),
+        ],
+        "final": [
+            _question(
+                "Dịch vụ công trực tuyến toàn trình là gì?",
+                [
+                    ("Làm hoàn toàn trên mạng, từ nộp hồ sơ đến nhận kết quả", True),
+                    ("Chỉ xem thông tin trên mạng", False),
+                ],
+                "Toàn trình nghĩa là mọi bước đều làm trên mạng.",
+            ),
+            _question(
+                "Những cách nào dùng được để thanh toán phí, lệ phí trực tuyến?",
+                [("Ngân hàng", True), ("Ví điện tử", True), ("Chuyển khoản theo tin nhắn lạ", False)],
+                "Chỉ thanh toán trên Cổng Dịch vụ công qua ngân hàng hoặc ví điện tử; không làm theo tin nhắn lạ.",
+                multiple=True,
+            ),
+            _question(
+                "Tài khoản nào dùng để đăng nhập Cổng Dịch vụ công quốc gia?",
+                [("Tài khoản định danh điện tử VNeID", True), ("Tài khoản mạng xã hội", False)],
+                "Tài khoản VNeID mức độ 2 là cách đăng nhập được khuyến nghị.",
+            ),
+        ],
+    },
+    {
+        "slug": "an-toan-thong-tin-co-ban",
+        "title": "An toàn thông tin cơ bản cho cán bộ, công chức",
+        "summary": "Bắt buộc với cán bộ, công chức: mật khẩu, thư lừa đảo và bảo vệ dữ liệu cá nhân của người dân.",
+        "audience": Audience.CIVIL_SERVANTS,
+        "minutes": 45,
+        "validity": 12,
+        "lessons": [
+            (
+                "Mật khẩu mạnh và xác thực hai lớp",
+                [
+                    _paragraph(
+                        "<p>Dùng mật khẩu dài (ít nhất 12 ký tự), khác nhau cho từng hệ thống, và bật xác thực "
+                        "hai lớp cho thư công vụ.</p>"
+                    ),
+                    _question(
+                        "Mật khẩu nào an toàn nhất?",
+                        [("123456", False), ("Tên và năm sinh", False), ("Một câu dài, dễ nhớ, khó đoán", True)],
+                        "Một câu dài dễ nhớ với bạn nhưng khó đoán với người khác là mật khẩu tốt.",
+                    ),
+                ],
+            ),
+            (
+                "Nhận diện thư điện tử lừa đảo",
+                [
+                    _paragraph(
+                        "<p>Thư lừa đảo thường giả danh cơ quan cấp trên, tạo cảm giác gấp gáp và yêu cầu mở tệp "
+                        "đính kèm hoặc nhập mật khẩu.</p>"
+                    ),
+                    _question(
+                        "Dấu hiệu nào cho thấy một thư điện tử có thể là lừa đảo?",
+                        [
+                            ("Địa chỉ người gửi lạ hoặc gần giống địa chỉ thật", True),
+                            ("Yêu cầu nhập mật khẩu gấp", True),
+                            ("Thư từ đồng nghiệp hẹn họp như thường lệ", False),
+                        ],
+                        "Địa chỉ lạ và yêu cầu gấp về mật khẩu là hai dấu hiệu phổ biến của thư lừa đảo.",
+                        multiple=True,
+                    ),
+                ],
+            ),
+            (
+                "Bảo vệ dữ liệu cá nhân của người dân",
+                [
+                    _paragraph(
+                        "<p>Chỉ thu thập dữ liệu cần thiết, không gửi hồ sơ của người dân qua ứng dụng nhắn tin "
+                        "cá nhân, và báo cáo ngay khi nghi ngờ lộ lọt dữ liệu (Nghị định 13/2023/NĐ-CP).</p>"
+                    ),
+                ],
+            ),
+        ],
+        "final": [
+            _question(
+                "Khi nghi ngờ dữ liệu của người dân bị lộ, bạn làm gì?",
+                [("Báo cáo ngay cho bộ phận phụ trách", True), ("Im lặng chờ xem", False)],
+                "Báo cáo sớm giúp hạn chế thiệt hại.",
+            ),
+            _question(
+                "Có nên gửi hồ sơ của người dân qua ứng dụng nhắn tin cá nhân không?",
+                [("Không", True), ("Có, cho nhanh", False)],
+                "Dùng hệ thống công vụ được phép; không dùng ứng dụng nhắn tin cá nhân.",
+            ),
+            _question(
+                "Xác thực hai lớp giúp gì?",
+                [("Bảo vệ tài khoản ngay cả khi lộ mật khẩu", True), ("Làm đăng nhập nhanh hơn", False)],
+                "Kẻ gian cần cả mật khẩu và lớp xác thực thứ hai.",
+            ),
+        ],
+    },
+]
+
+
+@transaction.atomic
+def demo_courses_seed(home_page):
+    """Create the course index and the two demo courses with lessons and quizzes; return the index."""
+    index = CourseIndexPage.objects.child_of(home_page).first()
+    if index is None:
+        index = CourseIndexPage(
+            title="Khóa học",
+            slug="khoa-hoc",
+            intro="Các khóa học ngắn, có bài kiểm tra và chứng nhận hoàn thành.",
+            show_in_menus=True,
+        )
+        home_page.add_child(instance=index)
+        index.save_revision().publish()
+    for spec in COURSES:
+        if CoursePage.objects.filter(slug=spec["slug"]).exists():
+            continue
+        course = CoursePage(
+            title=spec["title"],
+            slug=spec["slug"],
+            summary=spec["summary"],
+            audience=spec["audience"],
+            estimated_minutes=spec["minutes"],
+            pass_mark=80,
+            issues_certificate=True,
+            certificate_validity_months=spec["validity"],
+            final_quiz=spec["final"],
+        )
+        index.add_child(instance=course)
+        course.save_revision().publish()
+        for number, (title, body) in enumerate(spec["lessons"], start=1):
+            lesson = LessonPage(title=title, slug=f"bai-{number}", estimated_minutes=10, body=body)
+            course.add_child(instance=lesson)
+            lesson.save_revision().publish()
     return index

@@ -24,6 +24,9 @@ if settings.DEBUG:
 # Vietnamese at "/", English at "/en/": public pages are cacheable by URL.
 urlpatterns += i18n_patterns(
     path("search/", outreach_views.search, name="search"),
+    path("account/", include("accounts.urls")),
+    path("learn/", include("courses.urls")),
+    path("certificates/", include("courses.certificate_urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

@@ -39,7 +39,7 @@ class HomePage(FoldedSearchMixin, Page):
     folded_search_fields = ("title", "hero_title", "hero_text", "body")
 
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["courses.TutorialIndexPage", "outreach.StandardPage"]
+    subpage_types = ["courses.TutorialIndexPage", "courses.CourseIndexPage", "outreach.StandardPage"]
     max_count = 1
     latest_tutorials_count = 6
 

@@ -59,3 +59,39 @@ def tutorial_create(index, title, **kwargs):
     kwargs.setdefault("summary", f"Tóm tắt: {title}")
     kwargs.setdefault("slug", f"tutorial-{TutorialPage.objects.count() + 1}")
     return page_add(index, TutorialPage(title=title, **kwargs))
+
+
+def question(text="Câu hỏi?", choices=(("Đúng", True), ("Sai", False)), explanation="Giải thích.", multiple=False):
+    """A quiz question block in Wagtail's raw format."""
+    import uuid
+
+    return {
+        "type": "question",
+        "id": str(uuid.uuid4()),
+        "value": {
+            "question": text,
+            "multiple": multiple,
+            "choices": [
+                {"type": "item", "id": str(uuid.uuid4()), "value": {"text": label, "correct": correct}}
+                for label, correct in choices
+            ],
+            "explanation": explanation,
+        },
+    }
+
+
+def course_create(home_page, *, lessons=(("Bài 1", []),), final=(), slug=None, **kwargs):
+    """A published course with its lessons: ``lessons`` is [(title, body blocks), ...]."""
+    from courses.models import CourseIndexPage, CoursePage, LessonPage
+
+    index = CourseIndexPage.objects.child_of(home_page).first() or page_add(
+        home_page, CourseIndexPage(title="Khóa học", slug="khoa-hoc")
+    )
+    kwargs.setdefault("title", "Khóa học thử")
+    kwargs.setdefault("summary", "Tóm tắt khóa học")
+    course = page_add(
+        index, CoursePage(slug=slug or f"khoa-{CoursePage.objects.count() + 1}", final_quiz=list(final), **kwargs)
+    )
+    for number, (title, body) in enumerate(lessons, start=1):
+        page_add(course, LessonPage(title=title, slug=f"bai-{number}", body=list(body)))
+    return CoursePage.objects.get(pk=course.pk)

@@ -156,10 +156,17 @@ def test_roles_exist_with_least_privilege():
     def codenames(name):
         return {p.codename for p in groups[name].permissions.all()}
 
-    assert codenames(roles.COMMUNICATIONS_STAFF) == {"access_admin"}
+    assert codenames(roles.COMMUNICATIONS_STAFF) == {
+        "access_admin",
+        "view_feedback",
+        "view_publicservice",
+        "add_publicservice",
+        "change_publicservice",
+    }
     assert groups[roles.COMMUNICATIONS_STAFF].page_permissions.filter(permission__codename="publish_page").exists()
     assert groups[roles.COMMUNICATIONS_STAFF].collection_permissions.filter(permission__codename="add_image").exists()
     assert "change_organisationunit" in codenames(roles.TRAINING_ADMINISTRATOR)
+    assert {"view_certificate", "change_certificate"} <= codenames(roles.TRAINING_ADMINISTRATOR)
     # Nobody but a superuser manages accounts and roles (that would allow self-promotion).
     for name in roles.ALL:
         assert not {"add_user", "change_user", "delete_user", "change_group"} & codenames(name)

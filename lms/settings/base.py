@@ -141,7 +141,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # People
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.EmailOrPhoneBackend"]
-LOGIN_URL = "wagtailadmin_login"
+LOGIN_URL = "accounts:sign_in"
+LOGIN_REDIRECT_URL = "courses:my_learning"
+LOGOUT_REDIRECT_URL = "/"
+# Called with (request, user) after every sign-in and sign-up, so a higher layer
+# (courses) can keep what an anonymous visitor did in this browser without
+# accounts importing it.
+ACCOUNTS_SIGN_IN_HOOKS = ["courses.services.session_progress_claim"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -271,6 +277,8 @@ LOGGING = {
         # Wagtail runs its search-index and reference-index updates as django-tasks.
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

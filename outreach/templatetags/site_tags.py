@@ -1,4 +1,5 @@
 from django import template
+from django.http import QueryDict
 from django.urls import translate_url
 from wagtail.models import Site
 
@@ -26,3 +27,13 @@ def main_nav(context):
         current_path = getattr(current, "path", "")
         items = [(page, current_path.startswith(page.path)) for page in pages]
     return {"items": items, "request": request}
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes):
+    """The current query string with some parameters replaced: ``?{% query_with page=2 %}``."""
+    request = context.get("request")
+    params = request.GET.copy() if request is not None else QueryDict(mutable=True)
+    for key, value in changes.items():
+        params[key] = value
+    return params.urlencode()

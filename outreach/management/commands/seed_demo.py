@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.demo import DEMO_PASSWORD, demo_people_seed
-from courses.demo import demo_tutorials_seed
+from courses.demo import demo_courses_seed, demo_tutorials_seed
 from outreach.demo import demo_site_seed
 
 
@@ -15,6 +15,7 @@ class Command(BaseCommand):
         people = demo_people_seed()
         home = demo_site_seed()
         demo_tutorials_seed(home)
+        demo_courses_seed(home)
         self.stdout.write(self.style.SUCCESS("Demo content is ready."))
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for user, role in people:

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import certificate_views
+
+app_name = "certificates"
+
+# Included at /certificates/ inside i18n_patterns: Vietnamese at /certificates/…, English at /en/certificates/….
+urlpatterns = [
+    path("", certificate_views.certificate_lookup, name="lookup"),
+    path("<str:code>/", certificate_views.certificate_verify, name="verify"),
+    path("<str:code>/pdf/", certificate_views.certificate_pdf_download, name="pdf"),
+]

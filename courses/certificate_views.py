@@ -1,0 +1,118 @@
+"""Public certificate verification (anyone with the code) and PDF download (owner and staff)."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
+
+from .certificates import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    certificate_pdf,
+    code_display,
+    code_is_well_formed,
+    code_normalise,
+    date_vi,
+)
+from .models import Certificate
+
+CODE_INPUT_MAX = 40  # what the lookup form echoes back at most
+
+
+class CertificateLookupForm(forms.Form):
+    code = forms.CharField(
+        label=_("Certificate code"),
+        help_text=_("The 12 letters and digits printed on the certificate, for example ABCD-EFGH-JKMN."),
+        error_messages={"required": _("Enter the certificate code.")},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
+        ),
+    )
+
+    def clean_code(self):
+        code = code_normalise(self.cleaned_data["code"])
+        if not code:
+            raise ValidationError(_("Enter the certificate code."), code="required")
+        if any(character not in CODE_ALPHABET for character in code):
+            raise ValidationError(
+                _("A certificate code has only capital letters and the digits 2 to 9 (never 0, 1, I, L or O)."),
+                code="characters",
+            )
+        if len(code) != CODE_LENGTH:
+            raise ValidationError(
+                _("A certificate code has %(length)d letters and digits. Check the code and try again."),
+                code="length",
+                params={"length": CODE_LENGTH},
+            )
+        return code
+
+
+def _noindex(response):
+    # Verification pages name a person: keep them out of search engines.
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def certificate_may_download(user, certificate):
+    """The owner (while not revoked), or staff who may view certificates; nobody else."""
+    if not user.is_authenticated:
+        return False
+    if user.has_perm("courses.view_certificate"):
+        return True
+    return certificate.user_id == user.pk and certificate.revoked_at is None
+
+
+def _certificate_or_none(code):
+    if not code_is_well_formed(code):
+        return None
+    return Certificate.objects.filter(code=code).first()
+
+
+@require_safe
+def certificate_lookup(request):
+    if "code" in request.GET:
+        form = CertificateLookupForm(request.GET)
+        if form.is_valid():
+            return redirect("certificates:verify", form.cleaned_data["code"])
+    else:
+        form = CertificateLookupForm()
+    return _noindex(render(request, "courses/certificate_lookup.html", {"form": form}))
+
+
+@require_safe
+def certificate_verify(request, code):
+    normalised = code_normalise(code)
+    if normalised != code and code_is_well_formed(normalised):
+        # abcd-efgh-jkmn → ABCDEFGHJKMN: one address per certificate.
+        return redirect("certificates:verify", normalised, permanent=True)
+    certificate = _certificate_or_none(code)
+    if certificate is None:
+        form = CertificateLookupForm(initial={"code": code[:CODE_INPUT_MAX]})
+        response = render(request, "courses/certificate_lookup.html", {"form": form, "not_found": True}, status=404)
+        return _noindex(response)
+    context = {
+        "certificate": certificate,
+        "code": code_display(certificate.code),
+        "status": certificate.status_at(timezone.now()),
+        "issued": date_vi(certificate.issued_at),
+        "expires": date_vi(certificate.expires_at),
+        "revoked": date_vi(certificate.revoked_at),
+        "can_download": certificate_may_download(request.user, certificate),
+    }
+    return _noindex(render(request, "courses/certificate_verify.html", context))
+
+
+@require_safe
+def certificate_pdf_download(request, code):
+    certificate = _certificate_or_none(code)
+    # 404, not 403: do not confirm to others that a code exists.
+    if certificate is None or not certificate_may_download(request.user, certificate):
+        raise Http404
+    response = HttpResponse(certificate_pdf(certificate), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="chung-chi-{certificate.code}.pdf"'
+    patch_cache_control(response, private=True, no_store=True)
+    return _noindex(response)

@@ -1,0 +1,237 @@
+"""Certificates: issue, revoke, verify by code, print to PDF.
+
+A certificate is issued once per completed enrolment of a course that grants one
+(``Certificate.enrolment`` is one-to-one). It keeps a snapshot of the learner's name
+and the course title, so later renames do not change what was certified.
+"""
+
+import calendar
+import logging
+import re
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from .models import Certificate, certificate_code_new
+
+logger = logging.getLogger(__name__)
+
+# Certificates show the date in Vietnam, whatever the server's or the reader's time zone.
+CERTIFICATE_TIME_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = len(certificate_code_new())
+_CODE_RE = re.compile(rf"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}")
+_CODE_SEPARATORS_RE = re.compile(r"[\s\-‐‑‒–—_.]+")
+
+# Fonts with full Vietnamese coverage (Debian: fonts-noto-core, fonts-dejavu-core), first found wins.
+FONT_FILES = {
+    "normal": (
+        "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    ),
+    "bold": (
+        "/usr/share/fonts/truetype/noto/NotoSans-Bold.ttf",
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+    ),
+}
+FONT_DIRECTORIES = ("/usr/share/fonts/",)
+
+
+# Dates ------------------------------------------------------------------------------
+
+
+def months_add(moment, months):
+    """``moment`` plus ``months`` calendar months, the day clamped to the month's end.
+
+    Jan 31 + 1 month is Feb 28 (Feb 29 in a leap year). Aware datetimes are shifted in
+    Vietnam's time (no daylight saving), so the printed day is the one that moves.
+    """
+    aware = timezone.is_aware(moment)
+    local = timezone.localtime(moment, CERTIFICATE_TIME_ZONE) if aware else moment
+    index = local.month - 1 + months
+    year, month = local.year + index // 12, index % 12 + 1
+    day = min(local.day, calendar.monthrange(year, month)[1])
+    shifted = local.replace(year=year, month=month, day=day)
+    return shifted.astimezone(moment.tzinfo) if aware else shifted
+
+
+def date_vi(moment):
+    """dd/mm/yyyy in Vietnam's time zone, or "" for None."""
+    if moment is None:
+        return ""
+    if isinstance(moment, datetime) and timezone.is_aware(moment):
+        moment = timezone.localtime(moment, CERTIFICATE_TIME_ZONE)
+    return moment.strftime("%d/%m/%Y")
+
+
+# Codes ------------------------------------------------------------------------------
+
+
+def code_normalise(raw):
+    """What a person typed (any case, spaces, dashes) → the stored form of a code."""
+    return _CODE_SEPARATORS_RE.sub("", str(raw or "")).upper()
+
+
+def code_is_well_formed(code):
+    return bool(_CODE_RE.fullmatch(code))
+
+
+def code_display(code):
+    """ABCD-EFGH-JKMN: easier to read out and type. Lookups accept it as typed."""
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def certificate_by_code(raw):
+    """The certificate with this code (normalised first), or None."""
+    code = code_normalise(raw)
+    if not code_is_well_formed(code):
+        return None
+    return Certificate.objects.filter(code=code).first()
+
+
+def certificate_verification_url(certificate_or_code):
+    """The absolute public verification URL (Vietnamese), printed on the PDF as a QR code."""
+    code = getattr(certificate_or_code, "code", certificate_or_code)
+    with translation.override("vi"):
+        path = reverse("certificates:verify", args=[code])
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+
+
+# Issue and revoke -------------------------------------------------------------------
+
+
+def certificate_issue(enrolment):
+    """The certificate of a completed enrolment: created once, returned again after that.
+
+    None when the enrolment is not completed or the course grants no certificate. Safe
+    to call twice or concurrently (the one-to-one enrolment decides who wins).
+    """
+    if enrolment.completed_at is None:
+        return None
+    course = enrolment.course
+    if not course.issues_certificate:
+        return None
+    issued_at = enrolment.completed_at
+    months = course.certificate_validity_months
+    defaults = {
+        "user_id": enrolment.user_id,
+        "course": course,
+        "learner_name": enrolment.user.full_name.strip(),
+        "course_title": course.title,
+        "issued_at": issued_at,
+        "expires_at": months_add(issued_at, months) if months else None,
+    }
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                certificate, _created = Certificate.objects.get_or_create(enrolment=enrolment, defaults=defaults)
+            return certificate
+        except IntegrityError:
+            # Another request issued it first, or (very rarely) the random code collided: retry.
+            existing = Certificate.objects.filter(enrolment=enrolment).first()
+            if existing is not None:
+                return existing
+            logger.warning("Certificate code collision for enrolment %s; retrying", enrolment.pk)
+    raise IntegrityError(f"Could not issue a certificate for enrolment {enrolment.pk}")
+
+
+def certificate_revoke(certificate, *, by, reason):
+    """Revoke ``certificate`` (a reason is required). Revoking again keeps the first revocation."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Give the reason for revoking this certificate."), code="reason_required")
+    now = timezone.now()
+    with transaction.atomic():
+        updated = Certificate.objects.filter(pk=certificate.pk, revoked_at__isnull=True).update(
+            revoked_at=now, revoked_by=by, revoked_reason=reason
+        )
+    certificate.refresh_from_db(fields=["revoked_at", "revoked_by", "revoked_reason"])
+    if updated:
+        logger.info("Certificate %s revoked by user %s", certificate.code, getattr(by, "pk", None))
+    return certificate
+
+
+# PDF --------------------------------------------------------------------------------
+
+
+def _font_urls():
+    found = {}
+    for weight, candidates in FONT_FILES.items():
+        found[weight] = [Path(path).as_uri() for path in candidates if Path(path).is_file()]
+    return found
+
+
+def certificate_qr_svg(url):
+    """An inline SVG QR code of ``url`` (vector: sharp at any print size)."""
+    import qrcode
+    from qrcode.image.svg import SvgPathImage
+
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2, image_factory=SvgPathImage)
+    qr.add_data(url)
+    qr.make(fit=True)
+    svg = qr.make_image().to_string(encoding="unicode")
+    return svg[svg.index("<svg") :]
+
+
+def certificate_pdf_html(certificate):
+    url = certificate_verification_url(certificate)
+    context = {
+        "certificate": certificate,
+        "code": code_display(certificate.code),
+        "issued": date_vi(certificate.issued_at),
+        "expires": date_vi(certificate.expires_at),
+        "verification_url": url,
+        # Built by qrcode from the URL alone: nothing a learner typed reaches the markup unescaped.
+        "qr_svg": mark_safe(certificate_qr_svg(url)),  # noqa: S308
+        "fonts": _font_urls(),
+    }
+    with translation.override("vi"):
+        return render_to_string("courses/certificate_pdf.html", context)
+
+
+def _url_fetcher():
+    """Fetch local font files only: the certificate never loads anything from the network."""
+
+    def allowed(url):
+        if not url.startswith("file:"):
+            return False
+        path = url.removeprefix("file://")
+        return any(path.startswith(directory) for directory in FONT_DIRECTORIES) and ".." not in path
+
+    try:
+        from weasyprint.urls import URLFetcher  # WeasyPrint >= 68
+    except ImportError:  # pragma: no cover - older WeasyPrint: a fetcher function returning a dict
+        from weasyprint import default_url_fetcher
+
+        def fetch(url, *args, **kwargs):
+            if not allowed(url):
+                raise ValueError(f"Not fetched from a certificate: {url}")
+            return default_url_fetcher(url, *args, **kwargs)
+
+        return fetch
+
+    class FontsOnlyFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if not allowed(url):
+                raise ValueError(f"Not fetched from a certificate: {url}")
+            return super().fetch(url, headers)
+
+    return FontsOnlyFetcher(allowed_protocols=("file",))
+
+
+def certificate_pdf(certificate):
+    """The certificate as a one-page A4 landscape PDF (bytes)."""
+    from weasyprint import HTML
+
+    html = certificate_pdf_html(certificate)
+    document = HTML(string=html, url_fetcher=_url_fetcher())
+    return document.write_pdf()

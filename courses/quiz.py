@@ -1,0 +1,113 @@
+"""Quiz questions, answers and grading. Pure functions: no database, no request.
+
+A quiz is the list of ``question`` blocks of a lesson's body (or of a course's
+final test). Questions and answer choices are identified by their block ids,
+which Wagtail keeps stable across revisions, so a submitted form names exactly
+what the learner saw. The correct answers never leave the server before the
+learner submits.
+"""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: str
+    text: str
+    correct: bool
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    text: str
+    multiple: bool
+    choices: tuple[Choice, ...]
+    explanation: str
+
+    @property
+    def correct_ids(self):
+        return frozenset(choice.id for choice in self.choices if choice.correct)
+
+
+@dataclass
+class QuestionResult:
+    question: Question
+    chosen: frozenset
+    correct: bool
+
+
+@dataclass
+class Grade:
+    score: int
+    passed: bool
+    results: list[QuestionResult] = field(default_factory=list)
+
+    @property
+    def correct_count(self):
+        return sum(1 for result in self.results if result.correct)
+
+
+def quiz_questions(stream_value):
+    """The questions of a StreamField value (lesson body or final test), in order."""
+    questions = []
+    for block in stream_value:
+        if block.block_type != "question":
+            continue
+        value = block.value
+        choices = tuple(
+            Choice(id=bound.id, text=bound.value["text"], correct=bool(bound.value["correct"]))
+            for bound in value["choices"].bound_blocks
+        )
+        questions.append(
+            Question(
+                id=block.id,
+                text=value["question"],
+                multiple=bool(value["multiple"]),
+                choices=choices,
+                explanation=value["explanation"],
+            )
+        )
+    return questions
+
+
+def answers_from_post(questions, data):
+    """Read and check the submitted answers: ``{question_id: frozenset(choice_ids)}``.
+
+    Raises ValidationError (translated) for tampered input: a question that is
+    not in this quiz, a choice that does not belong to its question, several
+    choices for a single-answer question, or an unanswered question.
+    """
+    known = {question.id: question for question in questions}
+    for key in data:
+        if key.startswith("q-") and key[2:] not in known:
+            raise ValidationError(_("The answers do not match this quiz. Please reload the page and try again."))
+    answers = {}
+    for question in questions:
+        chosen = frozenset(data.getlist(f"q-{question.id}"))
+        if not chosen:
+            raise ValidationError(_("Please answer every question."), code="unanswered")
+        valid_ids = {choice.id for choice in question.choices}
+        if not chosen <= valid_ids:
+            raise ValidationError(_("The answers do not match this quiz. Please reload the page and try again."))
+        if not question.multiple and len(chosen) != 1:
+            raise ValidationError(_("Choose one answer for each single-choice question."))
+        answers[question.id] = chosen
+    return answers
+
+
+def quiz_grade(questions, answers, pass_mark):
+    """Score in whole per cent (a question counts only if exactly the right choices are chosen)."""
+    results = [
+        QuestionResult(question=question, chosen=answers.get(question.id, frozenset()), correct=False)
+        for question in questions
+    ]
+    for result in results:
+        result.correct = result.chosen == result.question.correct_ids
+    if not results:
+        return Grade(score=100, passed=True, results=[])
+    score = round(100 * sum(result.correct for result in results) / len(results))
+    return Grade(score=score, passed=score >= pass_mark, results=results)

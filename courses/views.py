@@ -1,0 +1,157 @@
+"""Learner actions: parse input, check permission, call a service; selectors for reads.
+
+Every action is a POST with a CSRF token and works without JavaScript. Bad
+input (a tampered form, a lesson the learner may not take) gets a clear,
+translated message and writes nothing.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from wagtail.models import Page
+
+from . import services
+from .models import CoursePage, LessonPage, TutorialPage
+from .selectors import course_progress_for, my_learning_for
+
+
+def _live_page(model, pk):
+    page = model.objects.live().public().filter(pk=pk).first()
+    if page is None:
+        raise Http404
+    return page
+
+
+def _error_message(error):
+    return " ".join(error.messages)
+
+
+@require_POST
+def course_enrol(request, course_id):
+    course = _live_page(CoursePage, course_id)
+    if not request.user.is_authenticated:
+        return redirect_to_login(course.url)
+    try:
+        services.enrolment_create(request.user, course)
+    except ValidationError as error:
+        messages.error(request, _error_message(error))
+        return redirect(course.url)
+    first = course.lessons().first()
+    messages.success(request, _("You are enrolled. Start with the first lesson."))
+    return redirect(first.url if first else course.url)
+
+
+@require_POST
+def lesson_complete(request, lesson_id):
+    lesson = _live_page(LessonPage, lesson_id)
+    course = lesson.course
+    try:
+        if request.user.is_authenticated:
+            services.lesson_complete(request.user, lesson, course=course)
+        else:
+            services.anonymous_lesson_complete(request.session, lesson)
+    except ValidationError as error:
+        messages.error(request, _error_message(error))
+        return redirect(lesson.url)
+    progress = course_progress_for(request, course)
+    if progress.completed:
+        messages.success(request, _("Congratulations! You have completed the course."))
+        return redirect(course.url)
+    _previous, following = progress.neighbours(lesson)
+    messages.success(request, _("Lesson complete."))
+    if following is not None:
+        return redirect(following.url)
+    return redirect(course.url)
+
+
+def _quiz_result(request, *, course, lesson, grade, attempt=None):
+    progress = course_progress_for(request, course)
+    following = progress.neighbours(lesson)[1] if lesson is not None else None
+    return render(
+        request,
+        "courses/quiz_result.html",
+        {
+            "course": course,
+            "lesson": lesson,
+            "grade": grade,
+            "attempt": attempt,
+            "progress": progress,
+            "next_lesson": following,
+            "page": lesson or course,
+        },
+    )
+
+
+@require_POST
+def lesson_quiz_submit(request, lesson_id):
+    lesson = _live_page(LessonPage, lesson_id)
+    course = lesson.course
+    try:
+        if request.user.is_authenticated:
+            attempt, grade = services.quiz_submit(
+                request.user, course=course, lesson=lesson, token=request.POST.get("token"), data=request.POST
+            )
+        else:
+            attempt, grade = None, services.anonymous_quiz_submit(request.session, lesson, request.POST)
+    except ValidationError as error:
+        messages.error(request, _error_message(error))
+        return redirect(lesson.url)
+    return _quiz_result(request, course=course, lesson=lesson, grade=grade, attempt=attempt)
+
+
+@require_POST
+def course_test_submit(request, course_id):
+    course = _live_page(CoursePage, course_id)
+    if not request.user.is_authenticated:
+        return redirect_to_login(course.url)
+    try:
+        attempt, grade = services.quiz_submit(
+            request.user, course=course, lesson=None, token=request.POST.get("token"), data=request.POST
+        )
+    except ValidationError as error:
+        messages.error(request, _error_message(error))
+        return redirect(course.url)
+    return _quiz_result(request, course=course, lesson=None, grade=grade, attempt=attempt)
+
+
+@require_POST
+def tutorial_done(request, tutorial_id):
+    tutorial = _live_page(TutorialPage, tutorial_id)
+    if request.user.is_authenticated:
+        services.tutorial_mark_done(request.user, tutorial)
+    else:
+        services.anonymous_tutorial_done(request.session, tutorial)
+    messages.success(request, _("Marked as done. Well done!"))
+    return redirect(tutorial.url)
+
+
+FEEDBACK_SESSION_KEY = "kns_feedback"
+
+
+@require_POST
+def feedback(request, page_id):
+    page = Page.objects.live().public().filter(pk=page_id).specific().first()
+    if not isinstance(page, TutorialPage | LessonPage):
+        raise Http404
+    helpful = request.POST.get("helpful")
+    if helpful not in {"yes", "no"}:
+        messages.error(request, _("Choose “Yes” or “No”."))
+        return redirect(page.url)
+    given = set(request.session.get(FEEDBACK_SESSION_KEY, []))
+    if page.pk not in given:
+        services.feedback_record(
+            page, user=request.user, helpful=helpful == "yes", comment=request.POST.get("comment", "")
+        )
+        request.session[FEEDBACK_SESSION_KEY] = sorted(given | {page.pk})
+    messages.success(request, _("Thank you for your feedback."))
+    return redirect(page.url)
+
+
+@login_required
+def my_learning(request):
+    return render(request, "courses/my_learning.html", my_learning_for(request.user))
