@@ -383,3 +383,35 @@ class TestQueryCounts:
 
 def test_lesson_page_model_rules():
     assert LessonPage.allowed_parent_page_models()[0].__name__ == "CoursePage"
+
+
+class TestFeedbackReport:
+    def test_staff_with_permission_see_results_per_page(self, client, home_page):
+        from django.contrib.auth.models import Group
+
+        from accounts import roles
+        from courses.models import Feedback
+
+        index = tutorial_index_create(home_page)
+        tutorial = tutorial_create(index, "Hướng dẫn nộp hồ sơ")
+        Feedback.objects.create(page=tutorial, helpful=False, comment="Thiếu ảnh chụp màn hình")
+        Feedback.objects.create(page=tutorial, helpful=True)
+        staff = UserFactory()
+        staff.groups.add(Group.objects.get(name=roles.COMMUNICATIONS_STAFF))
+        client.force_login(staff)
+        report = client.get("/admin/feedback/")
+        assert report.status_code == 200
+        html = report.content.decode()
+        assert "Hướng dẫn nộp hồ sơ" in html and "50%" in html
+        detail = client.get(f"/admin/feedback/{tutorial.pk}/").content.decode()
+        assert "Thiếu ảnh chụp màn hình" in detail
+
+    def test_people_without_permission_cannot(self, client, home_page):
+        from django.contrib.auth.models import Group
+
+        from accounts import roles
+
+        user = UserFactory()
+        user.groups.add(Group.objects.get(name=roles.CITIZEN))
+        client.force_login(user)
+        assert client.get("/admin/feedback/").status_code in {302, 403}

@@ -118,7 +118,9 @@ def test_tutorial_page_query_count(client, home_page, django_assert_max_num_quer
 
 
 def test_every_page_type_declares_its_parents_and_children():
-    for model in (HomePage, StandardPage, TutorialIndexPage, TutorialPage):
+    from courses.models import CourseIndexPage, CoursePage, LessonPage
+
+    for model in (HomePage, StandardPage, TutorialIndexPage, TutorialPage, CourseIndexPage, CoursePage, LessonPage):
         assert "parent_page_types" in model.__dict__, model
         assert "subpage_types" in model.__dict__, model
     assert HomePage.allowed_parent_page_models() == [Page]
