@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: install system-deps run test lint format messages bench clean
+.PHONY: install system-deps node-deps run test lint format messages bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,13 @@ install: $(STAMP)
 system-deps:
 	bash .ci/system-deps.sh
 
+# axe-core (npm) for the accessibility tests; the lock file pins it.
+NODE_STAMP := node_modules/.package-lock.json
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+node-deps: $(NODE_STAMP)
+
 run: install
 	python manage.py migrate --noinput
 	python manage.py seed_demo
@@ -29,6 +36,7 @@ run: install
 	honcho -f Procfile.dev start
 
 test: install system-deps
+	$(MAKE) --no-print-directory node-deps
 	ruff check .
 	ruff format --check .
 	DJANGO_SETTINGS_MODULE=lms.settings.test python manage.py check
@@ -47,6 +55,12 @@ format: install
 messages: install
 	python manage.py makemessages --locale vi --ignore ".venv/*" --ignore "var/*" --ignore "tests/*" --ignore "bench/*" --no-obsolete
 	python manage.py compilemessages --locale vi --ignore ".venv/*"
+
+# Requests per second of the bare view, home, tutorial and search pages under gunicorn on
+# PostgreSQL (docs/performance.md). Extra options: make bench BENCH_ARGS="--json".
+bench: install
+	command -v wrk >/dev/null || $$([ "$$(id -u)" -eq 0 ] || echo sudo) apt-get install -y wrk
+	python bench/pages.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var/ .pytest_cache .ruff_cache .coverage htmlcov
