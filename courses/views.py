@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from wagtail.models import Page
 
+from accounts.decorators import csrf_protect_signed_in
+
 from . import services
 from .models import CoursePage, LessonPage, TutorialPage
 from .selectors import course_progress_for, my_learning_for
@@ -32,6 +34,7 @@ def _error_message(error):
 
 
 @require_POST
+@csrf_protect_signed_in
 def course_enrol(request, course_id):
     course = _live_page(CoursePage, course_id)
     if not request.user.is_authenticated:
@@ -47,6 +50,7 @@ def course_enrol(request, course_id):
 
 
 @require_POST
+@csrf_protect_signed_in
 def lesson_complete(request, lesson_id):
     lesson = _live_page(LessonPage, lesson_id)
     course = lesson.course
@@ -88,6 +92,7 @@ def _quiz_result(request, *, course, lesson, grade, attempt=None):
 
 
 @require_POST
+@csrf_protect_signed_in
 def lesson_quiz_submit(request, lesson_id):
     lesson = _live_page(LessonPage, lesson_id)
     course = lesson.course
@@ -105,6 +110,7 @@ def lesson_quiz_submit(request, lesson_id):
 
 
 @require_POST
+@csrf_protect_signed_in
 def course_test_submit(request, course_id):
     course = _live_page(CoursePage, course_id)
     if not request.user.is_authenticated:
@@ -120,6 +126,7 @@ def course_test_submit(request, course_id):
 
 
 @require_POST
+@csrf_protect_signed_in
 def tutorial_done(request, tutorial_id):
     tutorial = _live_page(TutorialPage, tutorial_id)
     if request.user.is_authenticated:
@@ -134,6 +141,7 @@ FEEDBACK_SESSION_KEY = "kns_feedback"
 
 
 @require_POST
+@csrf_protect_signed_in
 def feedback(request, page_id):
     page = Page.objects.live().public().filter(pk=page_id).specific().first()
     if not isinstance(page, TutorialPage | LessonPage):

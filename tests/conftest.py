@@ -32,10 +32,11 @@ def home_page(db):
 @pytest.fixture(autouse=True)
 def _fresh_state():
     """Each test starts in Vietnamese with an empty cache (rate-limit counters live there)."""
-    from django.core.cache import cache
+    from django.core.cache import cache, caches
     from django.utils import translation
 
     cache.clear()
+    caches["pages"].clear()
     translation.activate("vi")
     yield
     translation.deactivate()

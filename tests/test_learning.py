@@ -359,7 +359,8 @@ class TestQueryCounts:
         # About half are Wagtail's own routing and the editor's userbar; none depend on the course's size.
         assert counts[0] == counts[1] <= 22
 
-    def test_tutorial_index_with_filters(self, client, home_page, django_assert_max_num_queries):
+    def test_tutorial_index_with_filters(self, client, home_page, django_assert_max_num_queries, settings):
+        settings.PAGE_CACHE_SECONDS = 0
         from courses.models import PublicService
 
         service = PublicService.objects.create(name="Cổng DVC", agency="VPCP", official_url="https://example.vn")
