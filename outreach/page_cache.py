@@ -13,6 +13,8 @@ and then served from the cache until something is published.
   processes with a shared cache; Redis in production).
 """
 
+import hashlib
+
 from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpResponse
@@ -52,7 +54,8 @@ def _eligible(request):
 
 
 def _key(request):
-    return f"page:{_generation()}:{request.method == 'HEAD'}:{request.get_full_path()}"
+    digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+    return f"page:{_generation()}:{request.method}:{digest}"
 
 
 class AnonymousPageCacheMiddleware:
