@@ -416,3 +416,23 @@ class TestFeedbackReport:
         user.groups.add(Group.objects.get(name=roles.CITIZEN))
         client.force_login(user)
         assert client.get("/admin/feedback/").status_code in {302, 403}
+
+
+def test_progress_before_sign_up_is_kept_by_the_sign_up_form(client, home_page):
+    course = course_create(home_page, lessons=[("Một", []), ("Hai", [])], issues_certificate=False)
+    first = course.lessons().first()
+    client.post(f"/learn/lessons/{first.pk}/complete/")
+    response = client.post(
+        "/en/account/sign-up/",
+        {
+            "full_name": "Lò Thị Mai",
+            "identifier": "0977 000 111",
+            "password1": "mat-khau-dai-2026!",
+            "password2": "mat-khau-dai-2026!",
+            "consent": "on",
+        },
+    )
+    assert response.status_code == 302
+    user = User.objects.get(phone="0977000111")
+    assert list(LessonCompletion.objects.filter(user=user).values_list("lesson_id", flat=True)) == [first.pk]
+    assert Enrolment.objects.get(user=user, course=course).last_lesson_id == first.pk
