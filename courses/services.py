@@ -62,7 +62,14 @@ def course_access_error(user, course):
 
 
 def enrolment_create(user, course):
-    """Enrol ``user`` in ``course`` (or return the existing enrolment)."""
+    """Enrol ``user`` in ``course`` (or return the existing enrolment).
+
+    Access (audience, prerequisites) is checked when the enrolment is made;
+    an existing enrolment is returned with one query.
+    """
+    existing = Enrolment.objects.filter(user=user, course=course).first()
+    if existing is not None:
+        return existing
     error = course_access_error(user, course)
     if error:
         raise ValidationError(error, code="no_access")
@@ -80,6 +87,7 @@ def lesson_complete(user, lesson, *, course=None):
         raise ValidationError(_("Pass this lesson's quiz to complete it."), code="quiz_not_passed")
     with transaction.atomic():
         enrolment = enrolment_create(user, course)
+        enrolment.course = course  # already loaded: no query when checking completion
         # INSERT ... ON CONFLICT DO NOTHING: two tabs completing the same lesson record one completion.
         LessonCompletion.objects.bulk_create(
             [LessonCompletion(user=user, lesson=lesson, course=course)], ignore_conflicts=True
@@ -100,15 +108,15 @@ def course_completion_check(enrolment):
     if enrolment.completed_at is not None:
         return True
     course = enrolment.course
-    lesson_ids = set(course.lessons().values_list("pk", flat=True))
-    if not lesson_ids and not course.has_final_quiz:
-        return False
-    done = set(
-        LessonCompletion.objects.filter(user_id=enrolment.user_id, lesson_id__in=lesson_ids).values_list(
-            "lesson_id", flat=True
-        )
+    if course.numchild == 0 and not course.has_final_quiz:
+        return False  # nothing to complete
+    # One query: is any live lesson of the course not yet completed by this learner?
+    remaining = (
+        course.lessons()
+        .exclude(pk__in=LessonCompletion.objects.filter(user_id=enrolment.user_id).values("lesson_id"))
+        .exists()
     )
-    if lesson_ids - done:
+    if remaining:
         return False
     if (
         course.has_final_quiz
@@ -163,6 +171,7 @@ def quiz_submit(user, *, course, lesson=None, token, data):
     stored_answers = {question_id: sorted(choice_ids) for question_id, choice_ids in answers.items()}
     with transaction.atomic():
         enrolment = enrolment_create(user, course)
+        enrolment.course = course
         try:
             with transaction.atomic():
                 attempt = QuizAttempt.objects.create(
