@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: install system-deps node-deps run test lint format messages bench clean
+.PHONY: install system-deps node-deps run test lint format messages bench bench-completion clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,11 +56,17 @@ messages: install
 	python manage.py makemessages --locale vi --ignore ".venv/*" --ignore "var/*" --ignore "tests/*" --ignore "bench/*" --no-obsolete
 	python manage.py compilemessages --locale vi --ignore ".venv/*"
 
-# Requests per second of the bare view, home, tutorial and search pages under gunicorn on
-# PostgreSQL (docs/performance.md). Extra options: make bench BENCH_ARGS="--json".
+# Requests per second of the bare view, home, tutorial and search pages, and of the
+# complete-lesson POST, under gunicorn on PostgreSQL (docs/performance.md).
+# Extra options: make bench BENCH_ARGS="--json" (pages), make bench-completion.
 bench: install
-	command -v wrk >/dev/null || $$([ "$$(id -u)" -eq 0 ] || echo sudo) apt-get install -y wrk
-	python bench/pages.py $(BENCH_ARGS)
+	@command -v wrk >/dev/null || $$([ "$$(id -u)" -eq 0 ] || echo sudo) apt-get install -y wrk
+	@python bench/pages.py $(BENCH_ARGS)
+	@python bench/completion.py
+
+bench-completion: install
+	@command -v wrk >/dev/null || $$([ "$$(id -u)" -eq 0 ] || echo sudo) apt-get install -y wrk
+	@python bench/completion.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var/ .pytest_cache .ruff_cache .coverage htmlcov
