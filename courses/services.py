@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 
+from .certificates import certificate_issue
 from .models import (
     Audience,
     CoursePage,
@@ -130,8 +131,6 @@ def course_completion_check(enrolment):
         updated = Enrolment.objects.filter(pk=enrolment.pk, completed_at__isnull=True).update(completed_at=now)
         enrolment.refresh_from_db(fields=["completed_at"])
         if updated:
-            from .certificates import certificate_issue
-
             certificate_issue(enrolment)
     return True
 
