@@ -8,3 +8,5 @@ DEBUG = True
 SECRET_KEY = env("SECRET_KEY", "django-insecure-dev-only-kynangso-not-for-production")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Template and CSS changes show at once while developing (production and tests cache pages).
+PAGE_CACHE_SECONDS = int(env("PAGE_CACHE_SECONDS", "0"))
