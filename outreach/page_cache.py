@@ -8,9 +8,10 @@ and then served from the cache until something is published.
   messages cookie; never the admin (so never Wagtail's preview), the learner
   actions, accounts or certificates.
 - Only 200 responses that set no cookie and are not marked private.
-- Publishing, unpublishing, moving or deleting any page empties it: every key
-  carries a generation number, and invalidation increments it (works across
-  processes with a shared cache; Redis in production).
+- Publishing, unpublishing, moving or deleting any page empties it: every
+  entry carries the generation number it was stored under, invalidation
+  increments the number, and a hit reads both in one round trip (``get_many``;
+  works across processes with a shared cache, Redis in production).
 """
 
 import hashlib
@@ -55,7 +56,7 @@ def _eligible(request):
 
 def _key(request):
     digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-    return f"page:{_generation()}:{request.method}:{digest}"
+    return f"page:{request.method}:{digest}"
 
 
 class AnonymousPageCacheMiddleware:
@@ -66,18 +67,24 @@ class AnonymousPageCacheMiddleware:
         if not getattr(settings, "PAGE_CACHE_SECONDS", 0) or not _eligible(request):
             return self.get_response(request)
         key = _key(request)
-        cached = _cache().get(key)
-        if cached is not None:
-            status, headers, content = cached
+        # One round trip for both the current generation and the page (stored with its generation).
+        found = _cache().get_many([GENERATION_KEY, key])
+        generation = found.get(GENERATION_KEY)
+        cached = found.get(key)
+        if cached is not None and generation is not None and cached[0] == generation:
+            _generation_stored, status, headers, content = cached
             response = HttpResponse(content, status=status)
             for name, value in headers:
                 response[name] = value
             response[HEADER] = "hit"
             return response
+        if generation is None:
+            generation = _generation()
         response = self.get_response(request)
         if self._storable(request, response):
             headers = [(name, value) for name, value in response.items() if name.lower() != "set-cookie"]
-            _cache().set(key, (response.status_code, headers, response.content), settings.PAGE_CACHE_SECONDS)
+            entry = (generation, response.status_code, headers, response.content)
+            _cache().set(key, entry, settings.PAGE_CACHE_SECONDS)
             response[HEADER] = "miss"
         return response
 
