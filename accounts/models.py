@@ -44,10 +44,6 @@ class OrganisationUnit(MP_Node):
     def __str__(self):
         return self.name
 
-    @property
-    def parent(self):
-        return self.get_parent()
-
     def indented_name(self):
         """The name, indented by depth, for flat listings in tree order."""
         return "\u2003" * (self.depth - 1) + self.name

@@ -21,14 +21,14 @@ from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from .models import Certificate, certificate_code_new
+from .models import CERTIFICATE_CODE_ALPHABET, CERTIFICATE_CODE_LENGTH, Certificate
 
 logger = logging.getLogger(__name__)
 
 # Certificates show the date in Vietnam, whatever the server's or the reader's time zone.
 CERTIFICATE_TIME_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
-CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-CODE_LENGTH = len(certificate_code_new())
+CODE_ALPHABET = CERTIFICATE_CODE_ALPHABET
+CODE_LENGTH = CERTIFICATE_CODE_LENGTH
 _CODE_RE = re.compile(rf"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}")
 _CODE_SEPARATORS_RE = re.compile(r"[\s\-‐‑‒–—_.]+")
 

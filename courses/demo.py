@@ -277,7 +277,7 @@ def demo_services_seed():
     return services
 
 
-def _question(text, choices, explanation, multiple=False):
+def question_block(text, choices, explanation, multiple=False):
     """A quiz question in Wagtail's raw block format; ``choices`` is [(text, correct), ...]."""
     return {
         "type": "question",
@@ -329,12 +329,12 @@ COURSES = [
                         "Dịch vụ công quốc gia và nhiều dịch vụ khác. Bạn đăng ký tại công an cấp xã, rồi kích "
                         "hoạt trên điện thoại.</p>"
                     ),
-                    _question(
+                    question_block(
                         "Bạn đăng ký tài khoản định danh điện tử mức độ 2 ở đâu?",
                         [("Công an cấp xã", True), ("Ngân hàng", False), ("Bưu điện", False)],
                         "Tài khoản mức độ 2 được đăng ký tại công an cấp xã, sau đó kích hoạt trên ứng dụng VNeID.",
                     ),
-                    _question(
+                    question_block(
                         "Có nên cho người khác biết mã kích hoạt hoặc mã OTP không?",
                         [("Có, nếu họ là cán bộ", False), ("Không bao giờ", True)],
                         "Không chia sẻ mã OTP hay mật khẩu với bất kỳ ai, kể cả người tự xưng là cán bộ.",
@@ -349,7 +349,7 @@ COURSES = [
                         "nộp hồ sơ. Sau đó thanh toán phí, lệ phí qua ngân hàng hoặc ví điện tử và lưu mã hồ sơ "
                         "để tra cứu.</p>"
                     ),
-                    _question(
+                    question_block(
                         "Sau khi nộp hồ sơ, bạn cần giữ lại thông tin gì để tra cứu?",
                         [("Mã hồ sơ", True), ("Tên cán bộ tiếp nhận", False), ("Số điện thoại của cơ quan", False)],
                         "Mã hồ sơ giúp bạn tra cứu tình trạng giải quyết bất cứ lúc nào.",
@@ -358,7 +358,7 @@ COURSES = [
             ),
         ],
         "final": [
-            _question(
+            question_block(
                 "Dịch vụ công trực tuyến toàn trình là gì?",
                 [
                     ("Làm hoàn toàn trên mạng, từ nộp hồ sơ đến nhận kết quả", True),
@@ -366,13 +366,13 @@ COURSES = [
                 ],
                 "Toàn trình nghĩa là mọi bước đều làm trên mạng.",
             ),
-            _question(
+            question_block(
                 "Những cách nào dùng được để thanh toán phí, lệ phí trực tuyến?",
                 [("Ngân hàng", True), ("Ví điện tử", True), ("Chuyển khoản theo tin nhắn lạ", False)],
                 "Chỉ thanh toán trên Cổng Dịch vụ công qua ngân hàng hoặc ví điện tử; không làm theo tin nhắn lạ.",
                 multiple=True,
             ),
-            _question(
+            question_block(
                 "Tài khoản nào dùng để đăng nhập Cổng Dịch vụ công quốc gia?",
                 [("Tài khoản định danh điện tử VNeID", True), ("Tài khoản mạng xã hội", False)],
                 "Tài khoản VNeID mức độ 2 là cách đăng nhập được khuyến nghị.",
@@ -394,7 +394,7 @@ COURSES = [
                         "<p>Dùng mật khẩu dài (ít nhất 12 ký tự), khác nhau cho từng hệ thống, và bật xác thực "
                         "hai lớp cho thư công vụ.</p>"
                     ),
-                    _question(
+                    question_block(
                         "Mật khẩu nào an toàn nhất?",
                         [("123456", False), ("Tên và năm sinh", False), ("Một câu dài, dễ nhớ, khó đoán", True)],
                         "Một câu dài dễ nhớ với bạn nhưng khó đoán với người khác là mật khẩu tốt.",
@@ -408,7 +408,7 @@ COURSES = [
                         "<p>Thư lừa đảo thường giả danh cơ quan cấp trên, tạo cảm giác gấp gáp và yêu cầu mở tệp "
                         "đính kèm hoặc nhập mật khẩu.</p>"
                     ),
-                    _question(
+                    question_block(
                         "Dấu hiệu nào cho thấy một thư điện tử có thể là lừa đảo?",
                         [
                             ("Địa chỉ người gửi lạ hoặc gần giống địa chỉ thật", True),
@@ -431,17 +431,17 @@ COURSES = [
             ),
         ],
         "final": [
-            _question(
+            question_block(
                 "Khi nghi ngờ dữ liệu của người dân bị lộ, bạn làm gì?",
                 [("Báo cáo ngay cho bộ phận phụ trách", True), ("Im lặng chờ xem", False)],
                 "Báo cáo sớm giúp hạn chế thiệt hại.",
             ),
-            _question(
+            question_block(
                 "Có nên gửi hồ sơ của người dân qua ứng dụng nhắn tin cá nhân không?",
                 [("Không", True), ("Có, cho nhanh", False)],
                 "Dùng hệ thống công vụ được phép; không dùng ứng dụng nhắn tin cá nhân.",
             ),
-            _question(
+            question_block(
                 "Xác thực hai lớp giúp gì?",
                 [("Bảo vệ tài khoản ngay cả khi lộ mật khẩu", True), ("Làm đăng nhập nhanh hơn", False)],
                 "Kẻ gian cần cả mật khẩu và lớp xác thực thứ hai.",

@@ -20,7 +20,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from .blocks import ContentStreamBlock, LessonStreamBlock, QuizStreamBlock
-from .search import FoldedSearchMixin, folded_search_fields
+from .search import FoldedSearchMixin, folded_index_fields
 
 
 class Audience(models.TextChoices):
@@ -80,7 +80,7 @@ class TutorialIndexPage(FoldedSearchMixin, Page):
     intro = models.TextField(_("introduction"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
-    search_fields = [*Page.search_fields, index.SearchField("intro"), *folded_search_fields()]
+    search_fields = [*Page.search_fields, index.SearchField("intro"), *folded_index_fields()]
     folded_search_fields = ("title", "intro")
 
     # The home page lives in the higher "outreach" layer: referenced by name only.
@@ -165,7 +165,7 @@ class TutorialPage(FoldedSearchMixin, Page):
         index.SearchField("body"),
         index.FilterField("audience"),
         index.FilterField("public_service"),
-        *folded_search_fields(),
+        *folded_index_fields(),
     ]
     folded_search_fields = ("title", "summary", "body")
 
@@ -187,7 +187,7 @@ class CourseIndexPage(FoldedSearchMixin, Page):
     intro = models.TextField(_("introduction"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
-    search_fields = [*Page.search_fields, index.SearchField("intro"), *folded_search_fields()]
+    search_fields = [*Page.search_fields, index.SearchField("intro"), *folded_index_fields()]
     folded_search_fields = ("title", "intro")
 
     parent_page_types = ["outreach.HomePage"]
@@ -254,7 +254,7 @@ class CoursePage(FoldedSearchMixin, Page):
         ),
         FieldPanel("final_quiz"),
     ]
-    search_fields = [*Page.search_fields, index.SearchField("summary"), *folded_search_fields()]
+    search_fields = [*Page.search_fields, index.SearchField("summary"), *folded_index_fields()]
     folded_search_fields = ("title", "summary")
 
     parent_page_types = ["courses.CourseIndexPage"]
@@ -300,7 +300,7 @@ class LessonPage(FoldedSearchMixin, Page):
     body = StreamField(LessonStreamBlock(), verbose_name=_("body"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("estimated_minutes"), FieldPanel("body")]
-    search_fields = [*Page.search_fields, index.SearchField("body"), *folded_search_fields()]
+    search_fields = [*Page.search_fields, index.SearchField("body"), *folded_index_fields()]
     folded_search_fields = ("title", "body")
 
     parent_page_types = ["courses.CoursePage"]
@@ -428,10 +428,13 @@ class TutorialCompletion(models.Model):
         return f"{self.user_id} – {self.tutorial_id}"
 
 
+# Certificate codes: no look-alikes (no 0/O, 1/I/L), easy to read out and type.
+CERTIFICATE_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CERTIFICATE_CODE_LENGTH = 12
+
+
 def certificate_code_new():
-    """12 characters from an alphabet without look-alikes (no 0/O, 1/I/L): easy to read out and type."""
-    alphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-    return "".join(secrets.choice(alphabet) for _ in range(12))
+    return "".join(secrets.choice(CERTIFICATE_CODE_ALPHABET) for _ in range(CERTIFICATE_CODE_LENGTH))
 
 
 class Certificate(models.Model):

@@ -46,7 +46,7 @@ class FoldedSearchMixin:
         return fold(self.title)
 
 
-def folded_search_fields():
+def folded_index_fields():
     """The index fields every folded page adds to its ``search_fields``."""
     return [
         index.SearchField("search_title_folded", boost=5),

@@ -56,7 +56,6 @@ def tutorials_filter(tutorials, params):
 class LessonState:
     lesson: LessonPage
     done: bool
-    number: int
 
 
 @dataclass
@@ -122,10 +121,7 @@ def course_progress_for(request, course, current_lesson=None):
             ).exists()
     else:
         done = set(session_progress(request.session)["lessons"])
-    progress.lessons = [
-        LessonState(lesson=lesson, done=lesson.pk in done, number=number)
-        for number, lesson in enumerate(lessons, start=1)
-    ]
+    progress.lessons = [LessonState(lesson=lesson, done=lesson.pk in done) for lesson in lessons]
     return progress
 
 
@@ -156,14 +152,14 @@ class CourseSummary:
 def my_learning_for(user):
     """Courses in progress (with the next lesson), completed courses, certificates, tutorials done.
 
-    Five queries whatever the number of courses.
+    Four queries whatever the number of courses.
     """
     enrolments = list(
         Enrolment.objects.filter(user=user, course__live=True)
         .select_related("course", "certificate")
         .order_by("-last_activity_at")
     )
-    lessons_by_course = {enrolment.course.pk: [] for enrolment in enrolments}
+    lessons_by_path = {enrolment.course.path: [] for enrolment in enrolments}
     if enrolments:
         condition = Q()
         for enrolment in enrolments:
@@ -174,14 +170,11 @@ def my_learning_for(user):
             .order_by("path")
             .only("pk", "title", "path", "url_path", "depth", "locale_id")
         ):
-            parent_path = lesson.path[: -LessonPage.steplen]
-            for enrolment in enrolments:
-                if enrolment.course.path == parent_path:
-                    lessons_by_course[enrolment.course.pk].append(lesson)
+            lessons_by_path[lesson.path[: -LessonPage.steplen]].append(lesson)
     done = set(LessonCompletion.objects.filter(user=user).values_list("lesson_id", flat=True))
     in_progress, completed = [], []
     for enrolment in enrolments:
-        lessons = lessons_by_course[enrolment.course.pk]
+        lessons = lessons_by_path[enrolment.course.path]
         summary = CourseSummary(
             enrolment=enrolment,
             total=len(lessons),

@@ -11,6 +11,7 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -274,12 +275,6 @@ def anonymous_tutorial_done(session, tutorial):
     _session_save(session, progress)
 
 
-class _QueryDictLike(dict):
-    def getlist(self, key):
-        value = self.get(key, [])
-        return list(value) if isinstance(value, list | tuple) else [value]
-
-
 def session_progress_claim(request, user):
     """Sign-in hook: record what this browser did before signing in, then forget it.
 
@@ -301,7 +296,7 @@ def session_progress_claim(request, user):
                 answers = progress["quizzes"].get(str(lesson_id))
                 if not answers:
                     continue
-                data = _QueryDictLike({f"q-{key}": value for key, value in answers.items()})
+                data = MultiValueDict({f"q-{key}": list(value) for key, value in answers.items()})
                 quiz_submit(user, course=lesson.course, lesson=lesson, token=uuid.uuid4(), data=data)
             else:
                 lesson_complete(user, lesson)

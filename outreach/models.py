@@ -8,7 +8,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from courses.models import TutorialIndexPage, TutorialPage
-from courses.search import FoldedSearchMixin, folded_search_fields
+from courses.search import FoldedSearchMixin, folded_index_fields
 
 RICH_TEXT_FEATURES = ["h2", "h3", "bold", "italic", "link", "ol", "ul", "document-link"]
 
@@ -35,7 +35,7 @@ class HomePage(FoldedSearchMixin, Page):
         FieldPanel("hero_image"),
         FieldPanel("body"),
     ]
-    search_fields = [*Page.search_fields, index.SearchField("hero_text"), *folded_search_fields()]
+    search_fields = [*Page.search_fields, index.SearchField("hero_text"), *folded_index_fields()]
     folded_search_fields = ("title", "hero_title", "hero_text", "body")
 
     parent_page_types = ["wagtailcore.Page"]
@@ -69,7 +69,7 @@ class StandardPage(FoldedSearchMixin, Page):
         *Page.search_fields,
         index.SearchField("introduction"),
         index.SearchField("body"),
-        *folded_search_fields(),
+        *folded_index_fields(),
     ]
     folded_search_fields = ("title", "introduction", "body")
 

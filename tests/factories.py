@@ -63,21 +63,9 @@ def tutorial_create(index, title, **kwargs):
 
 def question(text="Câu hỏi?", choices=(("Đúng", True), ("Sai", False)), explanation="Giải thích.", multiple=False):
     """A quiz question block in Wagtail's raw format."""
-    import uuid
+    from courses.demo import question_block
 
-    return {
-        "type": "question",
-        "id": str(uuid.uuid4()),
-        "value": {
-            "question": text,
-            "multiple": multiple,
-            "choices": [
-                {"type": "item", "id": str(uuid.uuid4()), "value": {"text": label, "correct": correct}}
-                for label, correct in choices
-            ],
-            "explanation": explanation,
-        },
-    }
+    return question_block(text, list(choices), explanation, multiple=multiple)
 
 
 def course_create(home_page, *, lessons=(("Bài 1", []),), final=(), slug=None, **kwargs):

@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 from django.db import connection, connections
+from django.utils.datastructures import MultiValueDict
 
 from courses import services
 from courses.models import Enrolment, LessonCompletion, QuizAttempt
@@ -66,11 +67,7 @@ def test_double_submitted_quiz_records_one_attempt_per_token(home_page):
     right = next(c for c in questions[0].choices if c.correct)
     token = uuid.uuid4()
 
-    class Data(dict):
-        def getlist(self, key):
-            return [self[key]] if key in self else []
-
-    data = Data({f"q-{questions[0].id}": right.id})
+    data = MultiValueDict({f"q-{questions[0].id}": [right.id]})
     errors = run_in_threads(6, lambda: services.quiz_submit(user, course=course, lesson=lesson, token=token, data=data))
     assert errors == []
     assert QuizAttempt.objects.filter(user=user, submission_token=token).count() == 1

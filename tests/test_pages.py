@@ -77,7 +77,7 @@ def test_tutorial_index_paginates_and_survives_bad_page_numbers(client, home_pag
     index = tutorial_index_create(home_page)
     for number in range(TutorialIndexPage.page_size + 3):
         tutorial_create(index, f"Hướng dẫn số {number}")
-    assert "Trang 1/2" in client.get(index.url).content.decode() or "1" in client.get(index.url).content.decode()
+    assert "Trang 1/2" in client.get(index.url).content.decode()
     second = client.get(index.url, {"page": 2}).content.decode()
     assert second.count('class="card"') == 3
     for bad in ("abc", "999", "-1"):
