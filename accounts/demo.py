@@ -59,6 +59,16 @@ DEMO_PEOPLE = [
 ]
 
 
+# Civil servants from the "HR roster" of two communes: (employee code, full name, unit code, position, email).
+DEMO_STAFF = [
+    ("PB-001", "Đỗ Văn Hùng", "TN-PB", "Công chức Văn phòng - Thống kê", "hung.dv@kynangso.local"),
+    ("PB-002", "Ngô Thị Mai", "TN-PB", "Công chức Tư pháp - Hộ tịch", "mai.nt@kynangso.local"),
+    ("PB-003", "Bùi Quang Vinh", "TN-PB", "Công chức Địa chính - Xây dựng", "vinh.bq@kynangso.local"),
+    ("DT-001", "Vũ Thị Hằng", "TN-DT", "Công chức Văn phòng - Thống kê", "hang.vt@kynangso.local"),
+    ("DT-002", "Lý Văn Toàn", "TN-DT", "Công chức Tư pháp - Hộ tịch", "toan.lv@kynangso.local"),
+]
+
+
 def _unit_ensure(parent, code, name, kind):
     unit = OrganisationUnit.objects.filter(code=code).first()
     if unit is not None:
@@ -97,5 +107,16 @@ def demo_people_seed():
         user.save()
         if role:
             user.groups.add(Group.objects.get(name=role))
+        if role == roles.UNIT_MANAGER:
+            user.organisation_unit.managers.add(user)
         people.append((user, role or "superuser"))
+    civil_servants = Group.objects.get(name=roles.CIVIL_SERVANT)
+    for code, full_name, unit_code, position, email in DEMO_STAFF:
+        user = User.objects.filter(employee_code=code).first() or User(employee_code=code, email=email)
+        user.full_name, user.position = full_name, position
+        user.kind, user.organisation_unit = User.Kind.CIVIL_SERVANT, units[unit_code]
+        user.privacy_consent_at = user.privacy_consent_at or timezone.now()
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        user.groups.add(civil_servants)
     return people

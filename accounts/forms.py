@@ -14,10 +14,23 @@ from wagtail.users.forms import UserEditForm as WagtailUserEditForm
 
 from . import roles
 from .backends import login_is_blocked
+from .hooks import people_changed_hooks_run, units_changed_hooks_run
 from .models import OrganisationUnit, User
 from .phone import phone_normalise
 
-USER_FIELDS = ["email", "phone", "full_name", "kind", "organisation_unit", "preferred_language"]
+USER_FIELDS = [
+    "email",
+    "phone",
+    "full_name",
+    "kind",
+    "organisation_unit",
+    "employee_code",
+    "position",
+    "started_on",
+    "preferred_language",
+]
+# A change to one of these can change which mandatory training applies to the person.
+TRAINING_FIELDS = {"kind", "organisation_unit", "position", "started_on", "is_active"}
 
 
 class IdentifierLoginMixin:
@@ -68,6 +81,13 @@ class UserFormMixin:
             raise forms.ValidationError(_("Enter an email address or a phone number."), code="no_contact")
         return cleaned
 
+    def save(self, commit=True):
+        adding = self.instance._state.adding
+        user = super().save(commit=commit)
+        if commit and (adding or TRAINING_FIELDS & set(self.changed_data)):
+            people_changed_hooks_run([user.pk])
+        return user
+
 
 def _optional_email():
     # Wagtail's form requires an email; many citizens have only a phone number.
@@ -117,9 +137,9 @@ class OrganisationUnitForm(WagtailAdminModelForm):
             return unit
         parent = self.cleaned_data.get("parent")
         if unit.pk is None:
-            if parent is None:
-                return OrganisationUnit.add_root(instance=unit)
-            return parent.add_child(instance=unit)
+            unit = OrganisationUnit.add_root(instance=unit) if parent is None else parent.add_child(instance=unit)
+            units_changed_hooks_run()
+            return unit
         unit.save()
         if parent != unit.get_parent():
             if parent is None:
@@ -127,6 +147,7 @@ class OrganisationUnitForm(WagtailAdminModelForm):
             else:
                 unit.move(parent, "sorted-child")
             unit.refresh_from_db()
+            units_changed_hooks_run()
         return unit
 
 
@@ -271,3 +292,30 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
             return iter(())
         users = User._default_manager.filter(email__iexact=email, is_active=True)
         return (user for user in users if user.has_usable_password())
+
+
+class AccountDeleteForm(forms.Form):
+    """Deleting one's own account: the password (if the account has one) and an explicit confirmation."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": _("Enter your password to confirm.")},
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand that my account, progress and certificates will be deleted for good."),
+        error_messages={"required": _("Tick the box to confirm.")},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if not user.has_usable_password():
+            del self.fields["password"]
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("That is not your password."), code="wrong_password")
+        return password

@@ -13,3 +13,28 @@ def sign_in_hooks_run(request, user):
     """Call every configured sign-in hook with ``(request, user)``, in order."""
     for dotted_path in getattr(settings, "ACCOUNTS_SIGN_IN_HOOKS", ()):
         import_string(dotted_path)(request, user)
+
+
+def people_changed_hooks_run(user_ids):
+    """Tell higher layers that these people were created, moved unit or changed position.
+
+    ``settings.ACCOUNTS_PEOPLE_CHANGED_HOOKS`` lists dotted paths of functions
+    taking a list of user ids; call this inside the transaction that changed
+    them (the hooks defer their work with ``transaction.on_commit``).
+    """
+    user_ids = list(user_ids)
+    if not user_ids:
+        return
+    for dotted_path in getattr(settings, "ACCOUNTS_PEOPLE_CHANGED_HOOKS", ()):
+        import_string(dotted_path)(user_ids)
+
+
+def units_changed_hooks_run():
+    """Tell higher layers that the unit tree changed shape (a unit was added or moved).
+
+    Adding a unit in name order can renumber its siblings' tree paths, so
+    anything that copied a path (the compliance roll-up does) refreshes it.
+    ``settings.ACCOUNTS_UNITS_CHANGED_HOOKS`` lists functions taking no argument.
+    """
+    for dotted_path in getattr(settings, "ACCOUNTS_UNITS_CHANGED_HOOKS", ()):
+        import_string(dotted_path)()

@@ -34,6 +34,13 @@ class OrganisationUnit(MP_Node):
         _("code"), max_length=50, unique=True, help_text=_("A short unique code, e.g. the unit's administrative code.")
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    managers = models.ManyToManyField(
+        "accounts.User",
+        verbose_name=_("managers"),
+        blank=True,
+        related_name="managed_units",
+        help_text=_("People who see this unit's and its sub-units' training and decide on extension requests."),
+    )
 
     node_order_by = ["name"]
 
@@ -112,6 +119,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         related_name="members",
     )
+    # From the HR roster (civil servants); empty for citizens.
+    employee_code = models.CharField(
+        _("employee code"), max_length=50, unique=True, null=True, blank=True, help_text=_("The HR office's code.")
+    )
+    position = models.CharField(_("position"), max_length=255, blank=True)
+    started_on = models.DateField(_("start date"), null=True, blank=True)
     preferred_language = models.CharField(
         _("preferred language"),
         max_length=10,
@@ -148,6 +161,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         ]
         indexes = [models.Index(fields=["organisation_unit", "kind"], name="accounts_user_unit_kind_idx")]
 
+    def save(self, *args, **kwargs):
+        # Keep one canonical form whatever path the data came through.
+        self.email = self.email.strip().lower() if self.email else None
+        self.phone = (phone_normalise(self.phone) or self.phone) if self.phone else None
+        self.employee_code = self.employee_code.strip() or None if self.employee_code else None
+        super().save(*args, **kwargs)
+
     def __str__(self):
         return self.full_name or self.identifier
 
@@ -177,12 +197,113 @@ class User(AbstractBaseUser, PermissionsMixin):
         if not self.email and not self.phone:
             raise ValidationError(_("Enter an email address or a phone number."), code="no_contact")
 
-    def save(self, *args, **kwargs):
-        # Keep one canonical form whatever path the data came through.
-        self.email = self.email.strip().lower() if self.email else None
-        self.phone = (phone_normalise(self.phone) or self.phone) if self.phone else None
-        super().save(*args, **kwargs)
-
     @property
     def has_privacy_consent(self):
         return self.privacy_consent_at is not None
+
+
+class RosterImport(models.Model):
+    """One upload of the HR office's roster: checked (dry run), then applied all or nothing.
+
+    The file's bytes are kept only until the import is applied or abandoned;
+    the summary keeps the counts and the rejected rows with their reasons.
+    """
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", _("Checking")
+        CHECKED = "checked", _("Checked")
+        APPLYING = "applying", _("Importing")
+        APPLIED = "applied", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    uploaded_by = models.ForeignKey(
+        User, verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    file_name = models.CharField(_("file name"), max_length=255)
+    content = models.BinaryField(_("content"), editable=False, null=True)
+    full_roster = models.BooleanField(
+        _("full roster"),
+        default=False,
+        help_text=_("The file lists everyone: people missing from it are deactivated (never deleted)."),
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.CHECKING)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    applied_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("roster import")
+        verbose_name_plural = _("roster imports")
+        ordering = ["-uploaded_at"]
+
+    def __str__(self):
+        return self.file_name
+
+
+# How a person wants to be reached ------------------------------------------------------
+
+
+class ContactPreference(models.Model):
+    """The channels a person chose for reminders and notices (e-mail, SMS, the site's inbox).
+
+    No row means the default: e-mail when the person has an address, else SMS.
+    Mandatory-training reminders follow the channels chosen here but cannot be
+    refused; optional messages also need the purpose not refused (``Consent``).
+    """
+
+    user = models.OneToOneField(
+        User, verbose_name=_("person"), on_delete=models.CASCADE, primary_key=True, related_name="contact_preference"
+    )
+    use_email = models.BooleanField(_("by e-mail"), default=True)
+    use_sms = models.BooleanField(_("by SMS"), default=False)
+    use_in_app = models.BooleanField(_("in my inbox on this site"), default=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("contact preference")
+        verbose_name_plural = _("contact preferences")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(use_email=True) | Q(use_sms=True) | Q(use_in_app=True),
+                name="accounts_contactpreference_one_channel",
+                violation_error_message=_("Choose at least one way to reach you."),
+            )
+        ]
+
+    def __str__(self):
+        return str(self.user_id)
+
+
+class Consent(models.Model):
+    """A person's answer for one purpose of contact: given or refused, and when.
+
+    One row per person and purpose, changed in place (``at`` is the last change).
+    Service notices (course nudges, certificate notices) are sent unless refused;
+    campaigns only with consent given: silence is not consent (``DEFAULTS``).
+    """
+
+    class Purpose(models.TextChoices):
+        COURSE_NUDGES = "course_nudges", _("Reminders to finish a course I started")
+        CERTIFICATE_NOTICES = "certificate_notices", _("Notices about my certificates")
+        CAMPAIGNS = "campaigns", _("News about digital public services")
+
+    # What applies when the person never answered.
+    DEFAULTS = {Purpose.COURSE_NUDGES: True, Purpose.CERTIFICATE_NOTICES: True, Purpose.CAMPAIGNS: False}
+
+    user = models.ForeignKey(User, verbose_name=_("person"), on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(_("purpose"), max_length=30, choices=Purpose.choices)
+    granted = models.BooleanField(_("given"))
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    source = models.CharField(_("how it was given"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        constraints = [models.UniqueConstraint(fields=["user", "purpose"], name="accounts_consent_once_per_purpose")]
+        indexes = [models.Index(fields=["purpose", "granted"], name="accounts_consent_purpose")]
+
+    def __str__(self):
+        return f"{self.user_id}: {self.purpose} {'+' if self.granted else '-'}"

@@ -13,4 +13,8 @@ urlpatterns = [
     path("password-reset/sent/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path("password-reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("password-reset/complete/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("my-data/", views.my_data, name="my_data"),
+    path("my-data/export.json", views.my_data_export, name="my_data_export"),
+    path("delete/", views.account_delete, name="account_delete"),
+    path("notifications/", views.notification_settings, name="notification_settings"),
 ]

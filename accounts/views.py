@@ -1,19 +1,28 @@
 """Learner accounts on the public site: sign-up, sign-in, sign-out and password reset."""
 
+import json
+
 from django.conf import settings
-from django.contrib.auth import login
+from django.contrib import messages
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
+from django.http import HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 
-from .forms import PasswordResetForm, SignInForm, SignUpForm
+from .forms import AccountDeleteForm, PasswordResetForm, SignInForm, SignUpForm
 from .hooks import sign_in_hooks_run
+from .personal_data import personal_data_erase, personal_data_export
+from .preferences import NotificationSettingsForm
 
 BACKEND = "accounts.backends.EmailOrPhoneBackend"
 REDIRECT_FIELD_NAME = "next"
@@ -96,3 +105,55 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
+
+
+# Personal data: see and take away everything held about you; delete your account.
+
+
+@login_required
+@never_cache
+def my_data(request):
+    form = AccountDeleteForm(user=request.user)
+    return render(request, "accounts/my_data.html", {"form": form})
+
+
+@login_required
+@never_cache
+def my_data_export(request):
+    data = personal_data_export(request.user)
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="ky-nang-so-du-lieu-cua-toi.json"'
+    return response
+
+
+@sensitive_post_parameters("password")
+@require_POST
+@login_required
+@csrf_protect
+def account_delete(request):
+    form = AccountDeleteForm(request.POST, user=request.user)
+    if not form.is_valid():
+        return render(request, "accounts/my_data.html", {"form": form}, status=400)
+    user = request.user
+    logout(request)
+    personal_data_erase(user)
+    messages.success(request, _("Your account and everything held about you have been deleted."))
+    return redirect("/")
+
+
+# Notification settings: where reminders go, and which optional messages a person wants.
+
+
+@login_required
+@csrf_protect
+@never_cache
+def notification_settings(request):
+    form = NotificationSettingsForm(request.POST if request.method == "POST" else None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your notification settings are saved."))
+        return redirect("accounts:notification_settings")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/notification_settings.html", {"form": form}, status=status)

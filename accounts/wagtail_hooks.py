@@ -1,5 +1,8 @@
+from django.contrib.auth.models import Permission
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from .forms import OrganisationUnitForm
@@ -30,3 +33,36 @@ organisation_unit_viewset = OrganisationUnitViewSet("organisation_units")
 @hooks.register("register_admin_viewset")
 def register_organisation_unit_viewset():
     return organisation_unit_viewset
+
+
+# Roster imports ---------------------------------------------------------------------
+
+
+@hooks.register("register_admin_urls")
+def register_roster_urls():
+    from . import roster_views
+
+    return [
+        path("roster/", roster_views.roster_index, name="accounts_roster_index"),
+        path("roster/upload/", roster_views.roster_upload, name="accounts_roster_upload"),
+        path("roster/sample.csv", roster_views.roster_sample, name="accounts_roster_sample"),
+        path("roster/<int:pk>/", roster_views.roster_detail, name="accounts_roster_detail"),
+        path("roster/<int:pk>/import/", roster_views.roster_apply, name="accounts_roster_apply"),
+    ]
+
+
+class RosterMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm("accounts.add_rosterimport")
+
+
+@hooks.register("register_admin_menu_item")
+def register_roster_menu_item():
+    return RosterMenuItem(_("Roster import"), reverse("accounts_roster_index"), icon_name="upload", order=240)
+
+
+@hooks.register("register_permissions")
+def register_roster_permissions():
+    return Permission.objects.filter(
+        content_type__app_label="accounts", codename__in=["add_rosterimport", "view_rosterimport"]
+    )

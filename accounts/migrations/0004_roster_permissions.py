@@ -1,0 +1,37 @@
+"""Training administrators import rosters (the HR office's list of civil servants)."""
+
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+GRANTS = {"Quản trị đào tạo": ["view_rosterimport", "add_rosterimport"]}
+
+
+def grant(apps, schema_editor):
+    app_config = apps.get_app_config("accounts")
+    app_config.models_module = True
+    create_permissions(app_config, apps=apps, verbosity=0)
+    app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, codenames in GRANTS.items():
+        group = Group.objects.filter(name=name).first()
+        if group is not None:
+            group.permissions.add(
+                *Permission.objects.filter(content_type__app_label="accounts", codename__in=codenames)
+            )
+
+
+def revoke(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    for name, codenames in GRANTS.items():
+        group = Group.objects.filter(name=name).first()
+        if group is not None:
+            group.permissions.remove(
+                *group.permissions.filter(content_type__app_label="accounts", codename__in=codenames)
+            )
+
+
+class Migration(migrations.Migration):
+    dependencies = [("accounts", "0003_roster_fields_and_unit_managers")]
+
+    operations = [migrations.RunPython(grant, revoke)]
