@@ -1,5 +1,6 @@
 """Demo tutorials on real online public services (used by ``manage.py seed_demo``). Idempotent."""
 
+import datetime
 import uuid
 
 from django.db import transaction
@@ -485,3 +486,36 @@ def demo_courses_seed(home_page):
             course.add_child(instance=lesson)
             lesson.save_revision().publish()
     return index
+
+
+@transaction.atomic
+def demo_training_seed():
+    """Two training requirements for the demo province, and their assignments (synchronously)."""
+    from accounts.models import OrganisationUnit
+
+    from .models import TrainingRequirement
+    from .training_services import assignments_sync
+
+    province = OrganisationUnit.objects.get(code="TN")
+    communes = OrganisationUnit.objects.filter(code__in=["TN-PB", "TN-DT"])
+    specs = [
+        (
+            "An toàn thông tin cơ bản (hằng năm)",
+            "an-toan-thong-tin-co-ban",
+            [province],
+            {"due_rule": "after_assigned", "due_days": 30, "recertify_months": 12, "renewal_window_days": 30},
+        ),
+        (
+            "Hướng dẫn người dân dùng dịch vụ công trực tuyến",
+            "dung-dich-vu-cong-truc-tuyen",
+            list(communes),
+            {"due_rule": "fixed", "due_on": datetime.date(2026, 10, 31)},
+        ),
+    ]
+    for name, course_slug, units, rule in specs:
+        course = CoursePage.objects.filter(slug=course_slug).first()
+        if course is None or TrainingRequirement.objects.filter(name=name).exists():
+            continue
+        requirement = TrainingRequirement.objects.create(name=name, course=course, learner_kind="civil_servant", **rule)
+        requirement.units.set(units)
+    return assignments_sync()

@@ -17,6 +17,7 @@ from .models import (
     TutorialCompletion,
     TutorialPageTag,
 )
+from .published import published_memo
 from .services import course_access_error, session_progress
 
 
@@ -107,18 +108,28 @@ class CourseProgress:
 
 def course_progress_for(request, course, current_lesson=None):
     """The visitor's progress in ``course``: from the database, or the session if anonymous."""
-    lessons = list(course.lessons().only("pk", "title", "url_path", "path", "depth", "locale_id"))
+    lessons = published_memo(
+        request,
+        ("course-lessons", course.pk),
+        lambda: list(course.lessons().only("pk", "title", "url_path", "path", "depth", "locale_id")),
+    )
     user = request.user
     progress = CourseProgress(access_error=course_access_error(user, course), anonymous=not user.is_authenticated)
     if user.is_authenticated:
-        progress.enrolment = Enrolment.objects.filter(user=user, course=course).select_related("certificate").first()
+        progress.enrolment = (
+            Enrolment.objects.filter(user=user, course=course, archived_at__isnull=True)
+            .select_related("certificate")
+            .first()
+        )
         done = set(LessonCompletion.objects.filter(user=user, course=course).values_list("lesson_id", flat=True))
         if progress.enrolment is not None:
             progress.certificate = getattr(progress.enrolment, "certificate", None)
         if course.has_final_quiz and current_lesson is None:
-            progress.final_quiz_passed = QuizAttempt.objects.filter(
-                user=user, course=course, lesson__isnull=True, passed=True
-            ).exists()
+            progress.final_quiz_passed = (
+                QuizAttempt.objects.filter(user=user, course=course, lesson__isnull=True, passed=True)
+                .of_current_run()
+                .exists()
+            )
     else:
         done = set(session_progress(request.session)["lessons"])
     progress.lessons = [LessonState(lesson=lesson, done=lesson.pk in done) for lesson in lessons]
@@ -127,7 +138,7 @@ def course_progress_for(request, course, current_lesson=None):
 
 def lesson_quiz_passed(request, lesson):
     if request.user.is_authenticated:
-        return QuizAttempt.objects.filter(user=request.user, lesson=lesson, passed=True).exists()
+        return QuizAttempt.objects.filter(user=request.user, lesson=lesson, passed=True).of_current_run().exists()
     return str(lesson.pk) in session_progress(request.session)["quizzes"]
 
 
@@ -154,11 +165,13 @@ def my_learning_for(user):
 
     Four queries whatever the number of courses.
     """
-    enrolments = list(
+    every_run = list(
         Enrolment.objects.filter(user=user, course__live=True)
         .select_related("course", "certificate")
         .order_by("-last_activity_at")
     )
+    # Runs archived by renewed training keep their certificates but are not "in progress".
+    enrolments = [enrolment for enrolment in every_run if enrolment.archived_at is None]
     lessons_by_path = {enrolment.course.path: [] for enrolment in enrolments}
     if enrolments:
         condition = Q()
@@ -182,7 +195,7 @@ def my_learning_for(user):
             next_lesson=next((lesson for lesson in lessons if lesson.pk not in done), None),
         )
         (completed if enrolment.completed_at else in_progress).append(summary)
-    certificates = [e.certificate for e in enrolments if getattr(e, "certificate", None) is not None]
+    certificates = [e.certificate for e in every_run if getattr(e, "certificate", None) is not None]
     tutorials = list(
         TutorialCompletion.objects.filter(user=user, tutorial__live=True)
         .select_related("tutorial")

@@ -29,6 +29,7 @@ from .models import (
     TutorialPage,
 )
 from .quiz import answers_from_post, quiz_grade, quiz_questions
+from .training_services import assignments_complete, assignments_start
 
 SESSION_KEY = "kns_progress"
 logger = logging.getLogger(__name__)
@@ -69,13 +70,16 @@ def enrolment_create(user, course):
     Access (audience, prerequisites) is checked when the enrolment is made;
     an existing enrolment is returned with one query.
     """
-    existing = Enrolment.objects.filter(user=user, course=course).first()
+    existing = Enrolment.objects.filter(user=user, course=course, archived_at__isnull=True).first()
     if existing is not None:
         return existing
     error = course_access_error(user, course)
     if error:
         raise ValidationError(error, code="no_access")
-    enrolment, _created = Enrolment.objects.get_or_create(user=user, course=course)
+    with transaction.atomic():
+        enrolment, created = Enrolment.objects.get_or_create(user=user, course=course, archived_at=None)
+        if created:
+            assignments_start(user, course, at=enrolment.enrolled_at)
     return enrolment
 
 
@@ -85,7 +89,10 @@ def lesson_complete(user, lesson, *, course=None):
     A lesson with a quiz completes only once its quiz was passed. Returns the enrolment.
     """
     course = course or lesson.course
-    if lesson.has_quiz and not QuizAttempt.objects.filter(user=user, lesson=lesson, passed=True).exists():
+    if (
+        lesson.has_quiz
+        and not QuizAttempt.objects.filter(user=user, lesson=lesson, passed=True).of_current_run().exists()
+    ):
         raise ValidationError(_("Pass this lesson's quiz to complete it."), code="quiz_not_passed")
     with transaction.atomic():
         enrolment = enrolment_create(user, course)
@@ -112,19 +119,18 @@ def course_completion_check(enrolment):
     course = enrolment.course
     if course.numchild == 0 and not course.has_final_quiz:
         return False  # nothing to complete
-    # One query: is any live lesson of the course not yet completed by this learner?
-    remaining = (
-        course.lessons()
-        .exclude(pk__in=LessonCompletion.objects.filter(user_id=enrolment.user_id).values("lesson_id"))
-        .exists()
-    )
-    if remaining:
-        return False
+    # Is any live lesson of the course not yet completed by this learner? (The lesson ids are
+    # often known already: the views remember each course per published generation.)
+    lesson_ids = course.live_lesson_ids
+    if lesson_ids:
+        done = LessonCompletion.objects.filter(user_id=enrolment.user_id, lesson_id__in=lesson_ids).count()
+        if done < len(lesson_ids):
+            return False
     if (
         course.has_final_quiz
-        and not QuizAttempt.objects.filter(
-            user_id=enrolment.user_id, course=course, lesson__isnull=True, passed=True
-        ).exists()
+        and not QuizAttempt.objects.filter(user_id=enrolment.user_id, course=course, lesson__isnull=True, passed=True)
+        .of_current_run()
+        .exists()
     ):
         return False
     now = timezone.now()
@@ -133,6 +139,7 @@ def course_completion_check(enrolment):
         enrolment.refresh_from_db(fields=["completed_at"])
         if updated:
             certificate_issue(enrolment)
+            assignments_complete(enrolment)
     return True
 
 
@@ -160,7 +167,7 @@ def quiz_submit(user, *, course, lesson=None, token, data):
     if not questions:
         raise ValidationError(_("This page has no quiz."), code="no_quiz")
     if lesson is None:
-        lesson_ids = set(course.lessons().values_list("pk", flat=True))
+        lesson_ids = set(course.live_lesson_ids)
         done = set(
             LessonCompletion.objects.filter(user=user, lesson_id__in=lesson_ids).values_list("lesson_id", flat=True)
         )

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -12,4 +12,7 @@ urlpatterns = [
     path("lessons/<int:lesson_id>/quiz/", views.lesson_quiz_submit, name="lesson_quiz_submit"),
     path("tutorials/<int:tutorial_id>/done/", views.tutorial_done, name="tutorial_done"),
     path("feedback/<int:page_id>/", views.feedback, name="feedback"),
+    # Mandatory training: the civil servant's own (training_urls), a unit manager's (team_urls).
+    path("training/", include("courses.training_urls")),
+    path("team/", include("courses.team_urls")),
 ]

@@ -5,12 +5,15 @@ input (a tampered form, a lesson the learner may not take) gets a clear,
 translated message and writes nothing.
 """
 
+import copy
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from wagtail.models import Page
@@ -19,14 +22,39 @@ from accounts.decorators import csrf_protect_signed_in
 
 from . import services
 from .models import CoursePage, LessonPage, TutorialPage
+from .published import live_page, published_memo
 from .selectors import course_progress_for, my_learning_for
 
 
-def _live_page(model, pk):
-    page = model.objects.live().public().filter(pk=pk).first()
+def _live_page(request, model, pk):
+    """The live page ``pk`` of type ``model`` outside private sections (remembered per generation)."""
+    page = live_page(request, model, pk)
     if page is None:
         raise Http404
     return page
+
+
+def _live_lesson(request, lesson_id):
+    """The live lesson and its course: no query once this process has seen them in this generation."""
+    lesson = _live_page(request, LessonPage, lesson_id)
+    course = published_memo(request, ("course-of-lesson", lesson.pk), lambda: _course_prepared(lesson.course))
+    lesson.course = course = copy.copy(course)
+    return lesson, course
+
+
+def _course_prepared(course):
+    course.live_lesson_ids  # noqa: B018 - computed once, so that every copy of the course carries it
+    return course
+
+
+def _next_lesson_url(request, course, lesson):
+    """The address of the lesson after ``lesson`` in the editors' order, or None (remembered per generation)."""
+
+    def compute():
+        following = course.lessons().filter(path__gt=lesson.path).first()
+        return following.url if following is not None else None
+
+    return published_memo(request, ("next-lesson-url", lesson.pk, get_language()), compute)
 
 
 def _error_message(error):
@@ -36,7 +64,7 @@ def _error_message(error):
 @require_POST
 @csrf_protect_signed_in
 def course_enrol(request, course_id):
-    course = _live_page(CoursePage, course_id)
+    course = _live_page(request, CoursePage, course_id)
     if not request.user.is_authenticated:
         return redirect_to_login(course.url)
     try:
@@ -52,8 +80,7 @@ def course_enrol(request, course_id):
 @require_POST
 @csrf_protect_signed_in
 def lesson_complete(request, lesson_id):
-    lesson = _live_page(LessonPage, lesson_id)
-    course = lesson.course
+    lesson, course = _live_lesson(request, lesson_id)
     try:
         if request.user.is_authenticated:
             enrolment = services.lesson_complete(request.user, lesson, course=course)
@@ -66,11 +93,10 @@ def lesson_complete(request, lesson_id):
     if enrolment is not None and enrolment.completed_at is not None:
         messages.success(request, _("Congratulations! You have completed the course."))
         return redirect(course.url)
-    # The next lesson in the editors' order (one query, whatever the course's size).
-    following = course.lessons().filter(path__gt=lesson.path).first()
+    following_url = _next_lesson_url(request, course, lesson)
     messages.success(request, _("Lesson complete."))
-    if following is not None:
-        return redirect(following.url)
+    if following_url is not None:
+        return redirect(following_url)
     return redirect(course.url)
 
 
@@ -95,8 +121,7 @@ def _quiz_result(request, *, course, lesson, grade, attempt=None):
 @require_POST
 @csrf_protect_signed_in
 def lesson_quiz_submit(request, lesson_id):
-    lesson = _live_page(LessonPage, lesson_id)
-    course = lesson.course
+    lesson, course = _live_lesson(request, lesson_id)
     try:
         if request.user.is_authenticated:
             attempt, grade = services.quiz_submit(
@@ -113,7 +138,7 @@ def lesson_quiz_submit(request, lesson_id):
 @require_POST
 @csrf_protect_signed_in
 def course_test_submit(request, course_id):
-    course = _live_page(CoursePage, course_id)
+    course = _live_page(request, CoursePage, course_id)
     if not request.user.is_authenticated:
         return redirect_to_login(course.url)
     try:
@@ -129,7 +154,7 @@ def course_test_submit(request, course_id):
 @require_POST
 @csrf_protect_signed_in
 def tutorial_done(request, tutorial_id):
-    tutorial = _live_page(TutorialPage, tutorial_id)
+    tutorial = _live_page(request, TutorialPage, tutorial_id)
     if request.user.is_authenticated:
         services.tutorial_mark_done(request.user, tutorial)
     else:

@@ -21,6 +21,7 @@ from wagtail.admin.widgets.button import Button
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from . import training_admin  # noqa: F401 (registers the mandatory-training admin)
 from .certificates import CERTIFICATE_TIME_ZONE, certificate_revoke, date_vi
 from .models import Certificate, PublicService
 
@@ -279,3 +280,39 @@ def register_feedback_menu_item():
 @hooks.register("register_permissions")
 def register_feedback_permissions():
     return Permission.objects.filter(content_type__app_label="courses", codename="view_feedback")
+
+
+# Compliance report ---------------------------------------------------------------------
+# Per-unit roll-up of mandatory training, the people behind it, CSV/XLSX exports
+# (courses/compliance_views.py). For holders of courses.view_assignment.
+
+
+@hooks.register("register_admin_urls")
+def register_compliance_urls():
+    from . import compliance_views
+
+    return [
+        path("compliance/", compliance_views.compliance_report, name="courses_compliance_report"),
+        path("compliance/people/", compliance_views.compliance_people, name="courses_compliance_people"),
+        path("compliance/export/<str:fmt>/", compliance_views.compliance_export, name="courses_compliance_export"),
+        path(
+            "compliance/people/export/<str:fmt>/",
+            compliance_views.compliance_people_export,
+            name="courses_compliance_people_export",
+        ),
+    ]
+
+
+class ComplianceMenuItem(AdminMenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm("courses.view_assignment")
+
+
+@hooks.register("register_admin_menu_item")
+def register_compliance_menu_item():
+    return ComplianceMenuItem(
+        _("Training compliance"), reverse("courses_compliance_report"), icon_name="tasks", order=230
+    )
+
+
+# --- end of compliance report

@@ -1,0 +1,121 @@
+"""Personal data held by the learning layer (see ``accounts.personal_data``)."""
+
+from django.utils import timezone
+
+from .models import (
+    Assignment,
+    AssignmentEvent,
+    Certificate,
+    Enrolment,
+    ExtensionRequest,
+    Feedback,
+    LessonCompletion,
+    QuizAttempt,
+    TutorialCompletion,
+)
+
+
+def _moment(value):
+    return timezone.localtime(value).isoformat() if value else None
+
+
+def _date(value):
+    return value.isoformat() if value else None
+
+
+def export(user):
+    return {
+        "enrolments": [
+            {
+                "course": e.course.title,
+                "enrolled_at": _moment(e.enrolled_at),
+                "completed_at": _moment(e.completed_at),
+                "archived_at": _moment(e.archived_at),
+            }
+            for e in Enrolment.objects.filter(user=user).select_related("course").order_by("enrolled_at")
+        ],
+        "lessons_completed": [
+            {"lesson": c.lesson.title, "course": c.course.title, "completed_at": _moment(c.completed_at)}
+            for c in LessonCompletion.objects.filter(user=user).select_related("lesson", "course")
+        ],
+        "quiz_attempts": [
+            {
+                "course": a.course.title,
+                "lesson": a.lesson.title if a.lesson_id else None,
+                "answers": a.answers,
+                "score": a.score,
+                "passed": a.passed,
+                "submitted_at": _moment(a.submitted_at),
+            }
+            for a in QuizAttempt.objects.filter(user=user).select_related("course", "lesson").order_by("submitted_at")
+        ],
+        "tutorials_done": [
+            {"tutorial": t.tutorial.title, "completed_at": _moment(t.completed_at)}
+            for t in TutorialCompletion.objects.filter(user=user).select_related("tutorial")
+        ],
+        "certificates": [
+            {
+                "code": c.code,
+                "course": c.course_title,
+                "name": c.learner_name,
+                "issued_at": _moment(c.issued_at),
+                "expires_at": _moment(c.expires_at),
+                "revoked_at": _moment(c.revoked_at),
+            }
+            for c in Certificate.objects.filter(user=user)
+        ],
+        "feedback": [
+            {"page": f.page.title, "helpful": f.helpful, "comment": f.comment, "created_at": _moment(f.created_at)}
+            for f in Feedback.objects.filter(user=user).select_related("page")
+        ],
+        "training_assignments": [
+            {
+                "requirement": a.requirement.name,
+                "cycle": a.cycle,
+                "unit": str(a.unit) if a.unit_id else None,
+                "assigned_at": _moment(a.assigned_at),
+                "due_on": _date(a.due_on),
+                "status": a.status,
+                "completed_at": _moment(a.completed_at),
+                "expires_on": _date(a.expires_on),
+                "exempt_reason": a.exempt_reason,
+                "history": [
+                    {
+                        "kind": event.kind,
+                        "at": _moment(event.at),
+                        "reason": event.reason,
+                        "evidence": event.evidence,
+                        "old_due_on": _date(event.old_due_on),
+                        "new_due_on": _date(event.new_due_on),
+                    }
+                    for event in a.events.all()
+                ],
+            }
+            for a in Assignment.objects.filter(user=user)
+            .select_related("requirement", "unit")
+            .prefetch_related("events")
+            .order_by("requirement_id", "cycle")
+        ],
+        "extension_requests": [
+            {
+                "requirement": r.assignment.requirement.name,
+                "requested_at": _moment(r.requested_at),
+                "requested_due_on": _date(r.requested_due_on),
+                "reason": r.reason,
+                "status": r.status,
+                "decided_at": _moment(r.decided_at),
+                "decision_note": r.decision_note,
+            }
+            for r in ExtensionRequest.objects.filter(requested_by=user).select_related("assignment__requirement")
+        ],
+    }
+
+
+def erase(user):
+    """Certificates protect their enrolments, so they go first; feedback comments may name the person."""
+    Certificate.objects.filter(user=user).delete()
+    Certificate.objects.filter(revoked_by=user).update(revoked_by=None)
+    Feedback.objects.filter(user=user).delete()
+    # Decisions and corrections this person made for others stay, without their name.
+    AssignmentEvent.objects.filter(actor=user).update(actor=None)
+    ExtensionRequest.objects.filter(decided_by=user).update(decided_by=None)

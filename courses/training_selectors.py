@@ -1,0 +1,75 @@
+"""Reads of mandatory training for a person's own pages (the compliance report is in ``compliance``)."""
+
+from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
+
+from .models import Assignment, AssignmentState, ExtensionRequest, local_today
+from .training_services import managed_unit_paths
+
+# Overdue first, then what is still to do, then what is settled.
+_STATE_ORDER = Case(
+    When(state=AssignmentState.OVERDUE, then=Value(0)),
+    When(state=AssignmentState.IN_PROGRESS, then=Value(1)),
+    When(state=AssignmentState.NOT_STARTED, then=Value(2)),
+    When(state=AssignmentState.COMPLETED, then=Value(3)),
+    default=Value(4),
+    output_field=IntegerField(),
+)
+
+
+def my_training_for(user, *, today=None):
+    """A person's current assignments (overdue first, then by due date) and past cycles.
+
+    Four queries: assignments with their requirement and course, pending
+    extension requests, the history, and whether the person manages a unit.
+    """
+    today = today or local_today()
+    pending = Prefetch(
+        "extension_requests",
+        queryset=ExtensionRequest.objects.filter(status=ExtensionRequest.Status.PENDING),
+        to_attr="pending_extensions",
+    )
+    current = list(
+        Assignment.objects.filter(user=user, is_current=True)
+        .with_state(today)
+        .annotate(state_order=_STATE_ORDER)
+        .select_related("requirement__course")
+        .prefetch_related(pending)
+        .order_by("state_order", "due_on", "pk")
+    )
+    history = list(
+        Assignment.objects.filter(user=user, is_current=False)
+        .exclude(status=Assignment.Status.CANCELLED)
+        .select_related("requirement")
+        .order_by("-completed_at", "-cycle")
+    )
+    return {
+        "assignments": current,
+        "history": history,
+        "today": today,
+        "manages_units": bool(managed_unit_paths(user)),
+    }
+
+
+def own_assignment(user, assignment_id):
+    """The person's own current assignment with this id, or None (another person's is None too)."""
+    return (
+        Assignment.objects.filter(pk=assignment_id, user=user, is_current=True)
+        .select_related("requirement__course")
+        .first()
+    )
+
+
+def extension_requests_to_decide(user):
+    """Pending requests from people under the units ``user`` manages (not their own)."""
+    paths = managed_unit_paths(user)
+    if not paths:
+        return []
+    under = Q()
+    for path in paths:
+        under |= Q(assignment__unit_path__startswith=path)
+    return list(
+        ExtensionRequest.objects.filter(under, status=ExtensionRequest.Status.PENDING)
+        .exclude(requested_by=user)
+        .select_related("assignment__requirement", "assignment__unit", "requested_by")
+        .order_by("requested_at")
+    )
