@@ -19,6 +19,16 @@ class OutreachConfig(AppConfig):
         post_delete.connect(_page_deleted, dispatch_uid="page-cache-delete")
         # Tutorials show their public service's name and link.
         post_save.connect(page_cache_invalidate, sender="courses.PublicService", dispatch_uid="page-cache-service")
+        # The header's unread-notification count is counted at sign-in, not on the first page.
+        from django.contrib.auth.signals import user_logged_in
+
+        from .inbox import unread_warm
+
+        user_logged_in.connect(unread_warm, dispatch_uid="inbox-unread-warm")
+        # Sites (host names, root page) and page privacy decide what is served and to whom.
+        for sender in ("wagtailcore.Site", "wagtailcore.PageViewRestriction"):
+            for signal in (post_save, post_delete):
+                signal.connect(page_cache_invalidate, sender=sender, dispatch_uid=f"page-cache-{sender}-{signal!r}")
 
 
 def _page_deleted(sender, instance, **kwargs):

@@ -64,3 +64,50 @@ def demo_site_seed():
         body=PRIVACY_BODY,
     )
     return home
+
+
+@transaction.atomic
+def demo_reminders_seed():
+    """Demo people's notification choices, training due in a week, and a citizen who went quiet.
+
+    With the demo's overdue commune training, the planner then has something of every
+    common kind to send: due soon, overdue, the unit manager's digest and a course nudge.
+    """
+    import datetime
+
+    from django.utils import timezone
+
+    from accounts.models import User
+    from accounts.preferences import preferences_save
+    from courses.models import Assignment, CoursePage, Enrolment
+    from courses.services import enrolment_create
+
+    today = timezone.localdate()
+    people = {user.email or user.phone: user for user in User.objects.filter(is_active=True)}
+    choices = {
+        "canbo@kynangso.local": ["email", "in_app"],
+        "quanly@kynangso.local": ["email", "in_app"],
+        "0912345678": ["sms", "in_app"],
+    }
+    for identifier, channels in choices.items():
+        if identifier in people:
+            preferences_save(people[identifier], channels=channels, purposes={}, source="demo data")
+    civil_servant = people.get("canbo@kynangso.local")
+    if civil_servant is not None:
+        # The yearly security course is due in a week (the commune's course is already overdue).
+        Assignment.objects.filter(
+            user=civil_servant,
+            is_current=True,
+            status=Assignment.Status.OPEN,
+            requirement__course__slug="an-toan-thong-tin-co-ban",
+            due_on__gt=today + datetime.timedelta(days=7),
+        ).update(due_on=today + datetime.timedelta(days=7))
+    citizen = people.get("0912345678")
+    course = CoursePage.objects.filter(slug="dung-dich-vu-cong-truc-tuyen").first()
+    if (
+        citizen is not None
+        and course is not None
+        and not Enrolment.objects.filter(user=citizen, course=course).exists()
+    ):
+        enrolment = enrolment_create(citizen, course)
+        Enrolment.objects.filter(pk=enrolment.pk).update(last_activity_at=timezone.now() - datetime.timedelta(days=9))

@@ -1,8 +1,17 @@
-"""How we reach people. For now: the home page and plain content pages."""
+"""How we reach people: the home page, content pages, and reminders with their delivery log."""
 
+import datetime
+import string
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
@@ -78,3 +87,270 @@ class StandardPage(FoldedSearchMixin, Page):
 
     class Meta:
         verbose_name = _("standard page")
+
+
+# Reminders and delivery -------------------------------------------------------------------
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+    IN_APP = "in_app", _("Inbox on the site")
+
+
+class MessageKind(models.TextChoices):
+    TRAINING_DUE_SOON = "training_due_soon", _("Mandatory training: due soon")
+    TRAINING_DUE_TODAY = "training_due_today", _("Mandatory training: due today")
+    TRAINING_OVERDUE = "training_overdue", _("Mandatory training: overdue")
+    MANAGER_DIGEST = "manager_digest", _("Overdue training: weekly digest for unit managers")
+    CERTIFICATE_EXPIRING = "certificate_expiring", _("Certificate about to expire")
+    CERTIFICATE_ISSUED = "certificate_issued", _("Certificate issued")
+    COURSE_NUDGE = "course_nudge", _("Reminder to finish a course")
+
+
+_COMMON_PLACEHOLDERS = {"name", "link", "site"}
+# What each kind's template may use: {name}, {course}... (checked when a template is saved).
+PLACEHOLDERS = {
+    MessageKind.TRAINING_DUE_SOON: _COMMON_PLACEHOLDERS | {"course", "requirement", "due_date", "days"},
+    MessageKind.TRAINING_DUE_TODAY: _COMMON_PLACEHOLDERS | {"course", "requirement", "due_date"},
+    MessageKind.TRAINING_OVERDUE: _COMMON_PLACEHOLDERS | {"course", "requirement", "due_date", "days"},
+    MessageKind.MANAGER_DIGEST: _COMMON_PLACEHOLDERS | {"count", "people"},
+    MessageKind.CERTIFICATE_EXPIRING: _COMMON_PLACEHOLDERS | {"course", "code", "expiry_date", "days"},
+    MessageKind.CERTIFICATE_ISSUED: _COMMON_PLACEHOLDERS | {"course", "code"},
+    MessageKind.COURSE_NUDGE: _COMMON_PLACEHOLDERS | {"course", "days"},
+}
+SMS_MAX_LENGTH = 480
+
+
+def placeholders_check(text, allowed):
+    """The error messages for ``text`` as a template with ``{placeholder}`` fields (none: valid).
+
+    Only plain names from ``allowed``: no positional ``{}``, no attributes or indexes
+    (``{name.x}``, ``{name[0]}``), no conversions or formats. ``{{`` and ``}}`` are literal braces.
+    """
+    errors = []
+    try:
+        fields = [(name, spec, conversion) for _text, name, spec, conversion in string.Formatter().parse(text)]
+    except ValueError:
+        return [_("Unbalanced braces: write {{ and }} for a literal brace.")]
+    for name, spec, conversion in fields:
+        if name is None:
+            continue
+        if name not in allowed:
+            errors.append(
+                _("Unknown placeholder {%(name)s}. Allowed here: %(allowed)s.")
+                % {"name": name, "allowed": ", ".join(f"{{{item}}}" for item in sorted(allowed))}
+            )
+        elif spec or conversion:
+            errors.append(_("Write the placeholder {%(name)s} without a format.") % {"name": name})
+    return errors
+
+
+class MessageTemplate(models.Model):
+    """The words of one kind of message, in Vietnamese and English, with {placeholders}."""
+
+    kind = models.CharField(_("kind"), max_length=30, choices=MessageKind.choices, unique=True)
+    subject_vi = models.CharField(_("subject (Vietnamese)"), max_length=200)
+    body_vi = models.TextField(_("message (Vietnamese)"))
+    sms_vi = models.CharField(_("SMS (Vietnamese)"), max_length=SMS_MAX_LENGTH)
+    subject_en = models.CharField(_("subject (English)"), max_length=200, blank=True)
+    body_en = models.TextField(_("message (English)"), blank=True)
+    sms_en = models.CharField(_("SMS (English)"), max_length=SMS_MAX_LENGTH, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    panels = [
+        FieldPanel("kind", read_only=True),
+        FieldPanel("subject_vi"),
+        FieldPanel("body_vi"),
+        FieldPanel("sms_vi"),
+        FieldPanel("subject_en"),
+        FieldPanel("body_en"),
+        FieldPanel("sms_en"),
+    ]
+
+    class Meta:
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+        ordering = ["kind"]
+
+    def __str__(self):
+        return self.get_kind_display()
+
+    TEXT_FIELDS = ("subject_vi", "body_vi", "sms_vi", "subject_en", "body_en", "sms_en")
+
+    def clean(self):
+        super().clean()
+        allowed = PLACEHOLDERS.get(self.kind, _COMMON_PLACEHOLDERS)
+        errors = {}
+        for field in self.TEXT_FIELDS:
+            problems = placeholders_check(getattr(self, field) or "", allowed)
+            if problems:
+                errors[field] = problems
+        english = [bool(self.subject_en), bool(self.body_en), bool(self.sms_en)]
+        if any(english) and not all(english):
+            errors.setdefault("body_en", []).append(
+                _("Give the English subject, message and SMS, or none of them (Vietnamese is then used).")
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def texts(self, language):
+        """(subject, body, sms) in ``language``, Vietnamese when there is no English."""
+        if language == "en" and self.body_en:
+            return self.subject_en, self.body_en, self.sms_en
+        return self.subject_vi, self.body_vi, self.sms_vi
+
+
+def days_list_validate(value):
+    try:
+        days = [int(part) for part in str(value).replace(";", ",").split(",") if part.strip()]
+    except ValueError:
+        raise ValidationError(_("Write whole numbers of days separated by commas, e.g. 14, 7, 1.")) from None
+    if not days or any(day < 1 or day > 365 for day in days):
+        raise ValidationError(_("Each number of days must be between 1 and 365."))
+
+
+@register_setting(icon="time")
+class ReminderSetting(BaseGenericSetting):
+    """When reminders go out: editable by training administrators (one row)."""
+
+    days_before_due = models.CharField(
+        _("remind before the due date (days)"),
+        max_length=100,
+        default="14, 7, 1",
+        validators=[days_list_validate],
+        help_text=_("Days before the due date, separated by commas. A reminder is also sent on the day."),
+    )
+    overdue_repeat_days = models.PositiveSmallIntegerField(
+        _("repeat overdue reminders every (days)"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text=_("The first goes the day after the due date."),
+    )
+    digest_weekday = models.PositiveSmallIntegerField(
+        _("weekly digest for unit managers on"),
+        default=0,
+        choices=[
+            (0, _("Monday")),
+            (1, _("Tuesday")),
+            (2, _("Wednesday")),
+            (3, _("Thursday")),
+            (4, _("Friday")),
+        ],
+        help_text=_("Each unit manager gets one message a week listing their overdue people."),
+    )
+    inactivity_days = models.PositiveSmallIntegerField(
+        _("nudge learners inactive for (days)"), default=7, validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
+    max_nudges = models.PositiveSmallIntegerField(
+        _("at most this many nudges per course"), default=3, validators=[MaxValueValidator(20)]
+    )
+    certificate_notice_days = models.PositiveSmallIntegerField(
+        _("notice before a certificate expires (days)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
+    quiet_hours_start = models.TimeField(_("no SMS from"), default=datetime.time(21, 0))
+    quiet_hours_end = models.TimeField(_("until"), default=datetime.time(7, 0))
+
+    class Meta:
+        verbose_name = _("reminder settings")
+        verbose_name_plural = _("reminder settings")
+
+    def days_before_list(self):
+        """The days before the due date, largest first, without repeats."""
+        days = {int(part) for part in str(self.days_before_due).replace(";", ",").split(",") if part.strip()}
+        return sorted(days, reverse=True)
+
+
+class Delivery(models.Model):
+    """One message to one person on one channel: the outbox row and the delivery log.
+
+    Written (planned) before anything is sent, with a unique idempotency key
+    (recipient, kind, subject, cycle/date, channel): a second planning of the
+    same message inserts nothing. A worker claims planned rows (status
+    ``sending`` with a lease), sends, and records ``sent`` or ``failed``;
+    a row left ``sending`` past its lease is planned again (see reminders.py).
+    """
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=MessageKind.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLANNED)
+    # What the message is about (an assignment, certificate or enrolment id, by kind) and which
+    # one of a series it is (days before the due date, overdue week, nudge number).
+    subject_id = models.BigIntegerField(_("about"), null=True, blank=True)
+    sequence = models.PositiveIntegerField(_("number in its series"), default=0)
+    language = models.CharField(_("language"), max_length=10, default="vi")
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    body = models.TextField(_("message"), blank=True)
+    context = models.JSONField(_("context"), default=dict, blank=True)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    planned_at = models.DateTimeField(_("planned at"), default=timezone.now)
+    not_before = models.DateTimeField(_("not before"), null=True, blank=True)
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    claim = models.CharField(_("claim"), max_length=32, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        permissions = [("resend_delivery", _("Can resend a failed message"))]
+        constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="outreach_delivery_idempotency_key_unique"),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False), name="outreach_delivery_sent_has_time"
+            ),
+        ]
+        # Every status change rewrites a row in every index (status is indexed), so only what the
+        # planner, the inbox and the log need, most of it partial: see docs/performance.md.
+        indexes = [
+            # The planner's pass over what is due to be queued.
+            models.Index(fields=["not_before", "queued_at"], condition=Q(status="planned"), name="outreach_dlv_due"),
+            # Rows whose worker died: "sending" past the lease.
+            models.Index(fields=["claimed_at"], condition=Q(status="sending"), name="outreach_dlv_leased"),
+            # Nudges so far per enrolment.
+            models.Index(
+                fields=["subject_id", "sequence"], condition=Q(kind="course_nudge"), name="outreach_dlv_nudges"
+            ),
+            # The inbox and its unread count.
+            models.Index(
+                fields=["recipient", "read_at"], condition=Q(channel="in_app", status="sent"), name="outreach_dlv_inbox"
+            ),
+            # The delivery log, newest first; the planner's count of what it inserted.
+            models.Index(fields=["-planned_at"], name="outreach_dlv_planned"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} → {self.recipient_id} ({self.channel}, {self.status})"
+
+
+class RateLimitBucket(models.Model):
+    """A token bucket shared by every worker, when no Redis is configured (outreach/rate_limit.py)."""
+
+    name = models.CharField(_("name"), max_length=50, primary_key=True)
+    tokens = models.FloatField(_("tokens"), default=0)
+    updated = models.FloatField(_("updated (Unix time)"), default=0)
+
+    class Meta:
+        verbose_name = _("rate-limit bucket")
+        verbose_name_plural = _("rate-limit buckets")
+
+    def __str__(self):
+        return self.name

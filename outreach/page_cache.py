@@ -1,4 +1,4 @@
-"""Cache of public pages as anonymous visitors see them.
+"""Cache of public pages as anonymous visitors see them, and what every page view reuses.
 
 Rural learners are on slow links and the server is small: a tutorial page
 that nobody is signed in to is the same for everyone, so it is rendered once
@@ -8,40 +8,49 @@ and then served from the cache until something is published.
   messages cookie; never the admin (so never Wagtail's preview), the learner
   actions, accounts or certificates.
 - Only 200 responses that set no cookie and are not marked private.
-- Publishing, unpublishing, moving or deleting any page empties it: every
-  entry carries the generation number it was stored under, invalidation
-  increments the number, and a hit reads both in one round trip (``get_many``;
-  works across processes with a shared cache, Redis in production).
+- Publishing, unpublishing, moving or deleting any page, saving a public
+  service, a site or a page's privacy empties it: every entry carries the
+  generation number it was stored under, invalidation increments the number,
+  and a hit reads both in one round trip (``get_many``; works across
+  processes with a shared cache, Redis in production).
+
+The generation lives in ``courses.published``: pages that are rendered
+(signed-in visitors, a miss) reuse, per process, what only changes when the
+generation does. ``PageRoutingMiddleware`` uses it for Wagtail's ``serve``:
+one query for the page instead of two per URL segment, no site query, and no
+view-restriction queries while no page is private. Wagtail's preview runs in
+the admin and never goes through it.
 """
 
 import hashlib
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
+from django.core.cache.backends.redis import RedisCacheClient
 from django.http import HttpResponse
 
-CACHE_ALIAS = "pages"
-GENERATION_KEY = "page-cache-generation"
+from courses.published import (
+    CACHE_ALIAS,
+    GENERATION_KEY,
+    any_page_private,
+    published_content_changed,
+    published_generation,
+    remembered_page,
+    site_for_request,
+    site_root_paths_for_request,
+)
+
 SKIPPED_PREFIXES = ("/admin/", "/documents/", "/i18n/", "/healthz", "/static/", "/media/")
 SKIPPED_SEGMENTS = ("/learn/", "/account/", "/certificates/")
 HEADER = "X-Page-Cache"
 
+# Forget every cached page (a signal receiver: it accepts any keyword).
+page_cache_invalidate = published_content_changed
+
 
 def _cache():
     return caches[CACHE_ALIAS]
-
-
-def _generation():
-    return _cache().get_or_set(GENERATION_KEY, 1, timeout=None)
-
-
-def page_cache_invalidate(**_kwargs):
-    """Forget every cached page (a signal receiver too: it accepts any keyword)."""
-    cache = _cache()
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:
-        cache.set(GENERATION_KEY, 2, timeout=None)
 
 
 def _eligible(request):
@@ -79,7 +88,8 @@ class AnonymousPageCacheMiddleware:
             response[HEADER] = "hit"
             return response
         if generation is None:
-            generation = _generation()
+            generation = published_generation()
+        request._published_generation = generation
         response = self.get_response(request)
         if self._storable(request, response):
             headers = [(name, value) for name, value in response.items() if name.lower() != "set-cookie"]
@@ -96,3 +106,101 @@ class AnonymousPageCacheMiddleware:
             return False
         user = getattr(request, "user", None)
         return user is None or not user.is_authenticated
+
+
+# Routing ------------------------------------------------------------------------------------
+
+
+def _default_routing():
+    """True when no page type overrides ``route`` (then a URL path leads to the page with that url_path)."""
+    from wagtail.models import Page, get_page_models
+
+    return all(model.route is Page.route for model in get_page_models())
+
+
+class PageRoutingMiddleware:
+    """Route requests for Wagtail's ``serve`` view with what this process remembers.
+
+    Wagtail finds the site (one query), then walks the tree from the root, two queries
+    per URL segment (the child by slug, then its specific row), then looks up the view
+    restrictions of the page and its ancestors (two queries). Here the site and the page
+    a path led to (prepared: see ``courses.published.page_prepared``) are remembered per
+    generation, and each request serves its own copy of the page: no query. A path
+    Wagtail does not route to a plain page at that url_path (a 404, a page type with
+    its own ``route``) is left to Wagtail. While no page is private, the restriction
+    lookup is skipped (Wagtail still checks every restriction as soon as one exists).
+    """
+
+    def __init__(self, get_response):
+        from wagtail import views
+
+        self.get_response = get_response
+        self.serve = views.serve
+        self.enabled = None
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if view_func is not self.serve:
+            return None
+        if self.enabled is None:
+            self.enabled = _default_routing()
+        if not self.enabled:
+            return None
+        path = view_kwargs["path"] if "path" in view_kwargs else (view_args[0] if view_args else "")
+        site = site_for_request(request)
+        if site is None:
+            return None
+        site_root_paths_for_request(request)
+        self._route(request, site, path)
+        return None
+
+    @staticmethod
+    def _route(request, site, path):
+        from wagtail.models import Page, PageViewRestriction
+        from wagtail.url_routing import RouteResult
+
+        components = tuple(component for component in path.split("/") if component)
+        expected = site.root_page.url_path + "".join(f"{component}/" for component in components)
+
+        def route():
+            # Wagtail's own routing (the request keeps the result); only a plain page at the
+            # path's url_path is remembered.
+            result = Page.route_for_request(request, path)
+            if result is None:
+                return None
+            page, args, kwargs = result
+            return page if not (args or kwargs) and page.url_path == expected else None
+
+        page = remembered_page(request, ("route", site.pk, components), route)
+        if page is None:
+            return  # Wagtail routes (or routed) this request itself
+        request._wagtail_route_for_request = RouteResult(page)
+        if not any_page_private(request):
+            # Wagtail's on_serve_page hook asks the page for its restrictions: none exist.
+            page.get_view_restrictions = PageViewRestriction.objects.none
+
+
+class RedisCache(DjangoRedisCache):
+    """Django's Redis cache, creating its ``redis.Redis`` client once per connection pool.
+
+    Django builds a new client for every operation; redis-py fills a dictionary of about
+    170 response callbacks for each, which costs more than the round trip itself.
+    """
+
+    class _Client(RedisCacheClient):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._clients = {}
+
+        def get_client(self, key=None, *, write=False):
+            pool = self._get_connection_pool(write)
+            client = self._clients.get(id(pool))
+            if client is None:
+                client = self._clients[id(pool)] = self._client(connection_pool=pool)
+            return client
+
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = self._Client

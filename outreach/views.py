@@ -2,7 +2,8 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from wagtail.models import Site
+
+from courses.published import site_for_request
 
 from .selectors import SEARCH_MAX_QUERY_LENGTH, pages_search
 
@@ -13,7 +14,7 @@ def search(request):
     query = request.GET.get("q", "").strip()[:SEARCH_MAX_QUERY_LENGTH]
     page_obj = None
     if query:
-        results = pages_search(query, site=Site.find_for_request(request))
+        results = pages_search(query, site=site_for_request(request))
         paginator = Paginator(results, SEARCH_PAGE_SIZE)
         try:
             page_obj = paginator.page(request.GET.get("page", 1))

@@ -87,3 +87,55 @@ def test_anonymous_actions_need_no_token_but_signed_in_ones_do(home_page):
     signed_in.force_login(UserFactory())
     assert signed_in.post(f"/learn/lessons/{lesson.pk}/complete/").status_code == 403
     assert not LessonCompletion.objects.exists()
+
+
+# What each process remembers between requests (courses.published): the page cache is off here,
+# so every request renders, and only the generation number keeps what is remembered current.
+
+
+@pytest.fixture
+def rendered(settings):
+    settings.PAGE_CACHE_SECONDS = 0
+
+
+def test_a_remembered_page_goes_when_it_is_unpublished_or_renamed(client, tutorial, rendered):
+    assert client.get("/huong-dan/tra-cuu/").status_code == 200
+    tutorial.slug = "tra-cuu-ho-so"
+    tutorial.save_revision().publish()
+    assert client.get("/huong-dan/tra-cuu/").status_code == 404
+    assert client.get("/huong-dan/tra-cuu-ho-so/").status_code == 200
+    tutorial.unpublish()
+    assert client.get("/huong-dan/tra-cuu-ho-so/").status_code == 404
+
+
+def test_preview_shows_the_draft_while_the_live_page_is_remembered(client, tutorial, rendered):
+    assert "Tra cứu hồ sơ" in client.get(tutorial.url).content.decode()
+    tutorial.title = "Bản nháp mới"
+    tutorial.save_revision()  # a draft: nothing published
+    editor = Client()
+    editor.force_login(UserFactory(is_superuser=True))
+    assert "Bản nháp mới" in editor.get(f"/admin/pages/{tutorial.pk}/view_draft/").content.decode()
+    live = client.get(tutorial.url).content.decode()
+    assert "Tra cứu hồ sơ" in live and "Bản nháp mới" not in live
+
+
+def test_private_pages_stay_private_once_a_restriction_is_added(client, home_page, tutorial, rendered):
+    from wagtail.models import PageViewRestriction
+
+    course = course_create(home_page, lessons=[("Một", [])], issues_certificate=False)
+    lesson = course.lessons().first()
+    index = tutorial.get_parent().specific
+    index.show_in_menus = True
+    index.save_revision().publish()
+    menu_link = f'<a href="{index.url}"'
+    assert menu_link in client.get("/").content.decode()
+    assert client.get(tutorial.url).status_code == 200
+    assert client.post(f"/learn/lessons/{lesson.pk}/complete/").status_code == 302
+    for page in (index, course):
+        PageViewRestriction.objects.create(page=page, restriction_type=PageViewRestriction.LOGIN)
+    response = client.get(tutorial.url)
+    assert response.status_code == 302 and "login" in response["Location"]
+    assert menu_link not in client.get("/").content.decode()
+    assert client.post(f"/learn/lessons/{lesson.pk}/complete/").status_code == 404
+    PageViewRestriction.objects.all().delete()
+    assert client.get(tutorial.url).status_code == 200

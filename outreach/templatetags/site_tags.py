@@ -1,7 +1,8 @@
 from django import template
 from django.http import QueryDict
 from django.urls import translate_url
-from wagtail.models import Site
+
+from courses.published import published_memo, site_for_request, site_root_paths_for_request
 
 register = template.Library()
 
@@ -17,13 +18,20 @@ def language_url(context, lang_code):
 
 @register.inclusion_tag("includes/main_nav.html", takes_context=True)
 def main_nav(context):
-    """Top-level pages marked "show in menus", in tree order (one query)."""
+    """Top-level pages marked "show in menus", in tree order (remembered per page-cache generation)."""
     request = context.get("request")
-    site = Site.find_for_request(request) if request else None
     current = context.get("page")
     items = []
+    if request is None:
+        return {"items": items, "request": request}
+    site = site_for_request(request)
     if site is not None:
-        pages = site.root_page.get_children().live().public().in_menu()
+        site_root_paths_for_request(request)  # the menu's links, without asking the cache
+        pages = published_memo(
+            request,
+            ("main-nav", site.pk),
+            lambda: list(site.root_page.get_children().live().public().in_menu()),
+        )
         current_path = getattr(current, "path", "")
         items = [(page, current_path.startswith(page.path)) for page in pages]
     return {"items": items, "request": request}

@@ -2,8 +2,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.demo import DEMO_PASSWORD, demo_people_seed
-from courses.demo import demo_courses_seed, demo_tutorials_seed
-from outreach.demo import demo_site_seed
+from courses.demo import demo_courses_seed, demo_training_seed, demo_tutorials_seed
+from outreach.demo import demo_reminders_seed, demo_site_seed
+from outreach.reminders import reminders_plan
 
 
 class Command(BaseCommand):
@@ -16,7 +17,17 @@ class Command(BaseCommand):
         home = demo_site_seed()
         demo_tutorials_seed(home)
         demo_courses_seed(home)
+        demo_training_seed()
+        demo_reminders_seed()
+        # In development, queue them now: the worker sends them as soon as it starts (beat plans
+        # every 5 minutes after that). Elsewhere (tests) they are only planned.
+        reminders = reminders_plan(enqueue=settings.DEBUG)
         self.stdout.write(self.style.SUCCESS("Demo content is ready."))
+        planned = sum(sum(counts.values()) for counts in reminders["planned"].values())
+        self.stdout.write(
+            f"Reminders planned: {planned} (console e-mail and SMS in the worker's output; "
+            "in-app ones at /inbox/ for canbo@kynangso.local, quanly@kynangso.local and 0912345678)."
+        )
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for user, role in people:
             self.stdout.write(f"  {user.identifier:<30} {user.full_name:<20} {role}")

@@ -1,0 +1,37 @@
+"""The inbox on the site: a signed-in person's notifications, newest first; marking them read."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_POST
+
+from .inbox import inbox_for, inbox_mark_read, unread_count
+
+PAGE_SIZE = 20
+
+
+@login_required
+@never_cache
+def inbox(request):
+    page_obj = Paginator(inbox_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "outreach/inbox.html", {"page_obj": page_obj, "unread": unread_count(request.user)})
+
+
+@require_POST
+@login_required
+@csrf_protect
+def inbox_read(request, delivery_id):
+    if not inbox_mark_read(request.user, [delivery_id]) and not inbox_for(request.user).filter(pk=delivery_id).exists():
+        raise Http404
+    return redirect("outreach:inbox")
+
+
+@require_POST
+@login_required
+@csrf_protect
+def inbox_read_all(request):
+    inbox_mark_read(request.user)
+    return redirect("outreach:inbox")

@@ -1,0 +1,63 @@
+"""Personal data held by the outreach layer (see ``accounts.personal_data``): contact
+preferences and consents (stored by accounts, exported here with the messages sent)."""
+
+from django.utils import timezone
+
+from accounts.models import Consent, ContactPreference
+
+from .models import Delivery, MessageKind
+
+
+def _moment(value):
+    return timezone.localtime(value).isoformat() if value else None
+
+
+def export(user):
+    preference = ContactPreference.objects.filter(user=user).first()
+    return {
+        "notification_settings": (
+            {
+                "by_email": preference.use_email,
+                "by_sms": preference.use_sms,
+                "in_app": preference.use_in_app,
+                "updated_at": _moment(preference.updated_at),
+            }
+            if preference
+            else None
+        ),
+        "consents": [
+            {"purpose": c.purpose, "given": c.granted, "at": _moment(c.at), "how": c.source}
+            for c in Consent.objects.filter(user=user).order_by("purpose")
+        ],
+        "messages": [
+            {
+                "kind": d.kind,
+                "channel": d.channel,
+                "status": d.status,
+                "address": d.address,
+                "subject": d.subject,
+                "body": d.body,
+                "planned_at": _moment(d.planned_at),
+                "sent_at": _moment(d.sent_at),
+                "read_at": _moment(d.read_at),
+            }
+            for d in Delivery.objects.filter(recipient=user).order_by("planned_at", "pk")
+        ],
+    }
+
+
+def erase(user):
+    """Messages to the person go (their preferences and consents go with the account).
+
+    Managers' digests that listed the person keep their count but not the name.
+    """
+    Delivery.objects.filter(recipient=user).delete()
+    name = user.full_name.strip()
+    for digest in Delivery.objects.filter(kind=MessageKind.MANAGER_DIGEST).only("pk", "body", "context").iterator():
+        user_ids = digest.context.get("user_ids") or []
+        if user.pk not in user_ids:
+            continue
+        digest.context["user_ids"] = [pk for pk in user_ids if pk != user.pk]
+        if name:
+            digest.body = digest.body.replace(name, "[…]")
+        digest.save(update_fields=["body", "context"])

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import inbox_views
+
+app_name = "outreach"
+
+# Included at /inbox/ inside i18n_patterns: /inbox/… in Vietnamese, /en/inbox/… in English.
+urlpatterns = [
+    path("", inbox_views.inbox, name="inbox"),
+    path("<int:delivery_id>/read/", inbox_views.inbox_read, name="inbox_read"),
+    path("read-all/", inbox_views.inbox_read_all, name="inbox_read_all"),
+]
