@@ -68,5 +68,24 @@ bench-completion: install
 	@command -v wrk >/dev/null || $$([ "$$(id -u)" -eq 0 ] || echo sudo) apt-get install -y wrk
 	@python bench/completion.py $(BENCH_ARGS)
 
+# 100,000 due reminders planned and sent through a stub provider by one worker, beside the
+# no-op task rate on the same broker (PostgreSQL + Redis; updates docs/performance.md).
+.PHONY: bench-reminders
+bench-reminders: install
+	@python bench/reminders.py $(BENCH_ARGS)
+
+# Compliance report and unit manager's page on 100,000 people in 2,000 units (about 500,000
+# assignments) on PostgreSQL: median/p95 and query counts (docs/performance.md). The generated
+# database (kns_bench_compliance) is kept; BENCH_ARGS="--fresh" generates it again.
+.PHONY: bench-compliance
+bench-compliance: install
+	@python bench/compliance.py $(BENCH_ARGS)
+
+# Roster import: check (dry run) and import of 10,000-row CSV and XLSX files on a fresh PostgreSQL
+# database, and a re-import that must change nothing (docs/performance.md). BENCH_ARGS="--sqlite" for SQLite.
+.PHONY: bench-roster
+bench-roster: install
+	@python bench/roster.py $(BENCH_ARGS)
+
 clean:
 	rm -rf var/ .pytest_cache .ruff_cache .coverage htmlcov

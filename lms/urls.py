@@ -27,6 +27,7 @@ urlpatterns += i18n_patterns(
     path("account/", include("accounts.urls")),
     path("learn/", include("courses.urls")),
     path("certificates/", include("courses.certificate_urls")),
+    path("inbox/", include("outreach.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

@@ -92,5 +92,5 @@ def test_search_view_survives_odd_input(client, tutorials, params):
 def test_search_view_query_count_is_bounded(client, tutorials, django_assert_max_num_queries, settings):
     settings.PAGE_CACHE_SECONDS = 0
     client.get("/search/", {"q": "huong dan"})
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(6):
         client.get("/search/", {"q": "huong dan"})

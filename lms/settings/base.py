@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -89,6 +90,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions, auth and CSRF: a hit for an anonymous visitor skips all of them.
     "outreach.page_cache.AnonymousPageCacheMiddleware",
+    # Wagtail's serve routed with what this process remembers per page-cache generation.
+    "outreach.page_cache.PageRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -137,6 +140,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+    # The compliance index's INCLUDE columns are a PostgreSQL covering-index detail; SQLite
+    # builds the same index without them, which is all the embedded default needs.
+    SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -150,6 +156,11 @@ LOGOUT_REDIRECT_URL = "/"
 # (courses) can keep what an anonymous visitor did in this browser without
 # accounts importing it.
 ACCOUNTS_SIGN_IN_HOOKS = ["courses.services.session_progress_claim"]
+# Roster imports and unit moves: mandatory training assigns the people concerned.
+ACCOUNTS_PEOPLE_CHANGED_HOOKS = ["courses.training_services.people_changed"]
+ACCOUNTS_UNITS_CHANGED_HOOKS = ["courses.training_services.units_changed"]
+# Export and erasure of personal data: each higher layer's provider module.
+ACCOUNTS_PERSONAL_DATA_PROVIDERS = ["courses.personal_data", "outreach.personal_data"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -191,13 +202,16 @@ CACHE_URL = env("CACHE_URL")
 # "pages" holds public pages as anonymous visitors see them (outreach.page_cache).
 if CACHE_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL},
+        # Django's Redis cache, with one client per connection pool instead of one per call.
+        "default": {"BACKEND": "outreach.page_cache.RedisCache", "LOCATION": CACHE_URL},
         "pages": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "outreach.page_cache.RedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "pages",
         },
     }
+    # Sessions stay in the database and are read through Redis: a signed-in request saves a query.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
         "default": {
@@ -281,7 +295,49 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.expired_sessions_clear",
         "schedule": 24 * 3600.0,
     },
+    "forget-unimported-rosters": {
+        "task": "accounts.tasks.roster_imports_forget",
+        "schedule": 24 * 3600.0,
+    },
+    # Nightly (01:30 Asia/Ho_Chi_Minh): assignments for every requirement, renewal cycles opened.
+    "assign-mandatory-training": {
+        "task": "courses.tasks.training_sync_all",
+        "schedule": crontab(hour=1, minute=30),
+    },
+    # Reminders: plan what is due, re-queue what waited (quiet hours, retries, a dead worker's lease).
+    "plan-reminders": {
+        "task": "outreach.tasks.reminders_plan",
+        "schedule": 300.0,
+    },
 }
+
+# Reminders and delivery (outreach/reminders.py, outreach/channels.py; docs/architecture.md).
+# SMS: outreach.channels.ConsoleSmsBackend (prints), FileSmsBackend (JSON lines in SMS_FILE_PATH),
+# HttpGatewaySmsBackend (SMS_GATEWAY_*); empty: no SMS (people who chose only SMS are skipped).
+SMS_BACKEND = env("SMS_BACKEND", "outreach.channels.ConsoleSmsBackend")
+SMS_FILE_PATH = env("SMS_FILE_PATH", str(VAR_DIR / "sms.jsonl"))
+SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_TOKEN = env("SMS_GATEWAY_TOKEN", "")
+SMS_GATEWAY_SENDER = env("SMS_GATEWAY_SENDER", "KYNANGSO")
+SMS_GATEWAY_TIMEOUT = float(env("SMS_GATEWAY_TIMEOUT", "10"))
+# Fold SMS text to ASCII (Vietnamese marks make each SMS part 70 characters instead of 160).
+SMS_ASCII = env_bool("SMS_ASCII", True)
+# Messages a minute per channel across all workers (a shared limiter: Redis when
+# DELIVERY_RATE_LIMIT_REDIS_URL is set, else a row in the database). 0: no limit.
+DELIVERY_RATE_LIMITS = {
+    "email": int(env("DELIVERY_RATE_LIMIT_EMAIL", "3000")),
+    "sms": int(env("DELIVERY_RATE_LIMIT_SMS", "3000")),
+}
+_redis_broker = CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
+DELIVERY_RATE_LIMIT_REDIS_URL = env("DELIVERY_RATE_LIMIT_REDIS_URL", (CACHE_URL or "").strip() or _redis_broker)
+# Messages per sending task; a worker that has not finished a claimed batch within the
+# lease is presumed dead and its messages are planned again (longer than the task's time limit).
+DELIVERY_BATCH_SIZE = int(env("DELIVERY_BATCH_SIZE", "500"))
+DELIVERY_LEASE_SECONDS = int(env("DELIVERY_LEASE_SECONDS", "600"))
+DELIVERY_MAX_ATTEMPTS = int(env("DELIVERY_MAX_ATTEMPTS", "5"))
+# Back-off after a temporary provider error: base * 2**(attempt - 1), at most the maximum.
+DELIVERY_RETRY_BASE_SECONDS = float(env("DELIVERY_RETRY_BASE_SECONDS", "30"))
+DELIVERY_RETRY_MAX_SECONDS = float(env("DELIVERY_RETRY_MAX_SECONDS", "600"))
 
 LOGGING = {
     "version": 1,

@@ -1,6 +1,8 @@
 """Tests: the same services as the environment gives (SQLite/filesystem by
 default, PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set)."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import DATABASES, VAR_DIR
 
@@ -17,5 +19,6 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory: the Celery worker the tests start opens the same database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    # TEST_SQLITE_NAME lets two test runs on one checkout use different files.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / os.environ.get("TEST_SQLITE_NAME", "test-db.sqlite3"))}
 DEMO_DATA_ALLOWED = True
