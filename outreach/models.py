@@ -1,4 +1,4 @@
-"""How we reach people: the home page, content pages, and reminders with their delivery log."""
+"""How we reach people: the home page, content pages, campaigns, and reminders with their delivery log."""
 
 import datetime
 import string
@@ -10,14 +10,18 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel
+from modelcluster.fields import ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
-from wagtail.fields import RichTextField
+from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from courses.models import TutorialIndexPage, TutorialPage
+from courses.blocks import ContentStreamBlock
+from courses.models import Audience, PublicService, TutorialIndexPage, TutorialPage
 from courses.search import FoldedSearchMixin, folded_index_fields
+
+from .blocks import CallToActionStreamBlock
 
 RICH_TEXT_FEATURES = ["h2", "h3", "bold", "italic", "link", "ol", "ul", "document-link"]
 
@@ -48,7 +52,12 @@ class HomePage(FoldedSearchMixin, Page):
     folded_search_fields = ("title", "hero_title", "hero_text", "body")
 
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["courses.TutorialIndexPage", "courses.CourseIndexPage", "outreach.StandardPage"]
+    subpage_types = [
+        "courses.TutorialIndexPage",
+        "courses.CourseIndexPage",
+        "outreach.CampaignIndexPage",
+        "outreach.StandardPage",
+    ]
     max_count = 1
     latest_tutorials_count = 6
 
@@ -87,6 +96,89 @@ class StandardPage(FoldedSearchMixin, Page):
 
     class Meta:
         verbose_name = _("standard page")
+
+
+# Campaigns ------------------------------------------------------------------------------
+
+
+class CampaignIndexPage(FoldedSearchMixin, Page):
+    """The list of awareness campaigns."""
+
+    introduction = models.TextField(_("introduction"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("introduction")]
+    search_fields = [*Page.search_fields, index.SearchField("introduction"), *folded_index_fields()]
+    folded_search_fields = ("title", "introduction")
+
+    parent_page_types = ["outreach.HomePage"]
+    subpage_types = ["outreach.CampaignPage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("campaign index")
+
+
+class CampaignPage(FoldedSearchMixin, Page):
+    """An awareness campaign: why, for whom, when, and where it sends people."""
+
+    goal = models.TextField(_("goal"), help_text=_("What the campaign wants people to do, in one or two sentences."))
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    audience = models.CharField(_("audience"), max_length=20, choices=Audience.choices, default=Audience.EVERYONE)
+    hero_image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("hero image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    body = StreamField(ContentStreamBlock(), verbose_name=_("body"), blank=True)
+    calls_to_action = StreamField(CallToActionStreamBlock(), verbose_name=_("calls to action"))
+    services = ParentalManyToManyField(
+        PublicService, verbose_name=_("public services promoted"), blank=True, related_name="campaigns"
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("goal"),
+        MultiFieldPanel(
+            [FieldPanel("starts_on"), FieldPanel("ends_on"), FieldPanel("audience"), FieldPanel("services")],
+            heading=_("About this campaign"),
+        ),
+        FieldPanel("hero_image"),
+        FieldPanel("body"),
+        FieldPanel("calls_to_action"),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("goal"),
+        index.SearchField("body"),
+        index.FilterField("starts_on"),
+        index.FilterField("ends_on"),
+        *folded_index_fields(),
+    ]
+    folded_search_fields = ("title", "goal", "body")
+
+    parent_page_types = ["outreach.CampaignIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("campaign")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="outreach_campaign_ends_after_start"
+            )
+        ]
+
+    def clean(self):
+        super().clean()
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("The campaign cannot end before it starts.")})
+
+    def is_running(self, day=None):
+        day = day or timezone.localdate()
+        return self.starts_on <= day <= self.ends_on
 
 
 # Reminders and delivery -------------------------------------------------------------------
