@@ -39,14 +39,34 @@ def login_is_blocked(identifier, request):
     return counts.get(id_key, 0) >= limit or counts.get(ip_key, 0) >= limit * 10
 
 
+def counter_hit(key, window):
+    """Add one to a counter that starts at the first hit and expires ``window`` seconds later."""
+    if cache.add(key, 1, window):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add() and incr()
+        cache.add(key, 1, window)
+        return 1
+
+
 def login_failure_record(identifier, request):
     for key in _keys(identifier, request):
-        if cache.add(key, 1, settings.LOGIN_RATE_WINDOW):
-            continue
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.add(key, 1, settings.LOGIN_RATE_WINDOW)
+        counter_hit(key, settings.LOGIN_RATE_WINDOW)
+
+
+def password_reset_allowed(email, request):
+    """Count a password-reset request; False once this address or this client asked too often.
+
+    Per email address: ``PASSWORD_RESET_RATE_LIMIT`` links per ``PASSWORD_RESET_RATE_WINDOW``
+    (nobody can flood someone's mailbox). Per client address: ten times that (a commune office
+    may share one address).
+    """
+    limit, window = settings.PASSWORD_RESET_RATE_LIMIT, settings.PASSWORD_RESET_RATE_WINDOW
+    address = hashlib.sha256(_client_address(request).encode()).hexdigest()[:32]
+    by_email = counter_hit(f"reset:id:{_identifier_key(email)}", window)
+    by_address = counter_hit(f"reset:ip:{address}", window)
+    return by_email <= limit and by_address <= limit * 10
 
 
 def login_failures_clear(identifier, request):

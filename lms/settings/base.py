@@ -171,6 +171,10 @@ AUTH_PASSWORD_VALIDATORS = [
 # in LOGIN_RATE_WINDOW seconds before sign-in is refused for that window.
 LOGIN_RATE_LIMIT = int(env("LOGIN_RATE_LIMIT", "5"))
 LOGIN_RATE_WINDOW = int(env("LOGIN_RATE_WINDOW", "900"))
+# Password-reset links sent per email address in PASSWORD_RESET_RATE_WINDOW seconds
+# (ten times as many per client address).
+PASSWORD_RESET_RATE_LIMIT = int(env("PASSWORD_RESET_RATE_LIMIT", "3"))
+PASSWORD_RESET_RATE_WINDOW = int(env("PASSWORD_RESET_RATE_WINDOW", "3600"))
 
 # Internationalisation: Vietnamese first, English second.
 LANGUAGE_CODE = "vi"
