@@ -233,6 +233,9 @@ class RosterImport(models.Model):
     summary = models.JSONField(_("summary"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
     applied_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+    # Set by every write of the status or the progress: a check or an import in progress whose
+    # row has not changed for a while lost its task (accounts.roster.roster_imports_resume).
+    updated_at = models.DateTimeField(_("last change"), default=timezone.now)
 
     class Meta:
         verbose_name = _("roster import")

@@ -157,6 +157,9 @@ MESSAGES = {
         "Nothing was imported: someone else changed the same people at the same time. Upload the file again."
     ),
     "expired": _("The file is no longer kept (it was not imported within a day of the check). Upload it again."),
+    "interrupted": _(
+        "The check or the import stopped before it finished and nothing was written. Upload the file again."
+    ),
     "internal": _("The import failed unexpectedly and nothing was written. Try again, or tell the site administrator."),
     # One row
     "name_missing": _("The full name is missing."),
@@ -823,7 +826,9 @@ def roster_plan_write(plan):
 
 def _progress_saver(import_id):
     def save(done, total):
-        RosterImport.objects.filter(pk=import_id).update(processed_rows=done, total_rows=total)
+        RosterImport.objects.filter(pk=import_id).update(
+            processed_rows=done, total_rows=total, updated_at=timezone.now()
+        )
 
     return save
 
@@ -837,7 +842,12 @@ def _fail(import_id, code, params=None, summary=None, **changes):
     summary = dict(summary or {})
     summary["file_error"] = {"code": code, "params": params or {}}
     RosterImport.objects.filter(pk=import_id).update(
-        status=RosterImport.Status.FAILED, error=text, summary=summary, content=None, **changes
+        status=RosterImport.Status.FAILED,
+        error=text,
+        summary=summary,
+        content=None,
+        updated_at=timezone.now(),
+        **changes,
     )
 
 
@@ -849,6 +859,40 @@ def roster_imports_expire():
     )
     for import_id in stale.values_list("pk", flat=True):
         _fail(import_id, "expired")
+
+
+def roster_imports_resume(now=None):
+    """Beat: give a check or an import whose task was lost another task, then give up on it.
+
+    A task can be lost before it reaches the broker (the broker was down at commit), or with a
+    worker on a broker that does not redeliver (the filesystem broker). Running a check or an
+    import twice is safe (see roster_import_check and roster_import_apply), so an import whose row
+    has not changed for ``ROSTER_STALL_SECONDS`` is enqueued again on every pass, until it has
+    not changed for ``ROSTER_GIVE_UP_SECONDS``: then it is marked failed ("interrupted"), with
+    nothing written, and its file forgotten. Returns (resumed ids, given-up ids).
+    """
+    from .tasks import roster_apply, roster_check
+
+    now = now or timezone.now()
+    stall = datetime.timedelta(seconds=getattr(settings, "ROSTER_STALL_SECONDS", 600))
+    give_up = datetime.timedelta(seconds=getattr(settings, "ROSTER_GIVE_UP_SECONDS", 3600))
+    unfinished = RosterImport.objects.filter(
+        status__in=[RosterImport.Status.CHECKING, RosterImport.Status.APPLYING], updated_at__lt=now - stall
+    )
+    resumed, given_up = [], []
+    for import_id, status, updated_at in unfinished.values_list("pk", "status", "updated_at").order_by("pk"):
+        if updated_at < now - give_up:
+            # Only if it is still stuck: a task that finished meanwhile wins.
+            if RosterImport.objects.filter(pk=import_id, status=status, updated_at=updated_at).exists():
+                _fail(import_id, "interrupted")
+                given_up.append(import_id)
+            continue
+        task = roster_check if status == RosterImport.Status.CHECKING else roster_apply
+        transaction.on_commit(lambda task=task, import_id=import_id: task.delay(import_id))
+        resumed.append(import_id)
+    if resumed or given_up:
+        logger.warning("Roster imports resumed: %s; given up: %s", resumed, given_up)
+    return resumed, given_up
 
 
 def roster_import_create(*, user, file_name, content, full_roster):
@@ -894,6 +938,7 @@ def roster_import_check(import_id):
         "summary": plan.summary(),
         "total_rows": plan.total_rows,
         "processed_rows": plan.total_rows,
+        "updated_at": timezone.now(),
     }
     if plan.errors:
         changes["content"] = None  # it can never be imported: forget it
@@ -920,7 +965,7 @@ def roster_import_apply_start(import_id):
     if not roster_import_can_apply(roster_import):
         return roster_import, False
     claimed = RosterImport.objects.filter(pk=import_id, status=RosterImport.Status.CHECKED).update(
-        status=RosterImport.Status.APPLYING, processed_rows=0
+        status=RosterImport.Status.APPLYING, processed_rows=0, updated_at=timezone.now()
     )
     if not claimed:
         return RosterImport.objects.defer("content").get(pk=import_id), False
@@ -964,8 +1009,12 @@ def roster_import_apply(import_id):
             roster_import.content = None
             roster_import.total_rows = roster_import.processed_rows = plan.total_rows
             roster_import.error = ""
+            roster_import.updated_at = roster_import.applied_at
             roster_import.save(
-                update_fields=["summary", "status", "applied_at", "content", "total_rows", "processed_rows", "error"]
+                update_fields=[
+                    *("summary", "status", "applied_at", "content", "total_rows", "processed_rows", "error"),
+                    "updated_at",
+                ]
             )
     except RosterFileError as error:
         _fail(import_id, error.code, error.params)

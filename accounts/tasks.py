@@ -31,3 +31,12 @@ def roster_imports_forget():
     from .roster import roster_imports_expire
 
     roster_imports_expire()
+
+
+@shared_task
+def roster_imports_resume():
+    """Every few minutes: re-enqueue checks and imports whose task was lost; give up after an hour."""
+    from .roster import roster_imports_resume as resume
+
+    resumed, given_up = resume()
+    return {"resumed": resumed, "given_up": given_up}

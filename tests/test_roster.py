@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext
 
@@ -21,11 +22,13 @@ from accounts.roster import (
     roster_import_apply_start,
     roster_import_check,
     roster_import_create,
+    roster_imports_resume,
     roster_message,
     roster_plan,
     roster_read,
 )
 from accounts.tasks import roster_apply, roster_check
+from accounts.tasks import roster_imports_resume as roster_imports_resume_task
 from tests.factories import OrganisationUnitFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -424,6 +427,49 @@ def test_a_check_not_imported_within_a_day_forgets_the_file(units):
     assert stale.summary["file_error"]["code"] == "expired"
 
 
+def lost(roster_import, status, minutes):
+    """As if the task of this import had been lost ``minutes`` ago, in ``status``."""
+    when = timezone.now() - datetime.timedelta(minutes=minutes)
+    RosterImport.objects.filter(pk=roster_import.pk).update(status=status, updated_at=when)
+    return when
+
+
+def test_a_lost_import_is_resumed_and_one_lost_for_an_hour_is_given_up(units, django_capture_on_commit_callbacks):
+    now = timezone.now()
+    resumed_import = check(csv_bytes([person(1)]))
+    lost(resumed_import, RosterImport.Status.APPLYING, 15)
+    resumed_check = check(csv_bytes([person(2)]))
+    lost(resumed_check, RosterImport.Status.CHECKING, 30)
+    running = check(csv_bytes([person(3)]))
+    lost(running, RosterImport.Status.APPLYING, 2)  # still within the stall time: left alone
+    abandoned = check(csv_bytes([person(4)]))
+    lost(abandoned, RosterImport.Status.APPLYING, 61)
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        resumed, given_up = roster_imports_resume(now)
+    assert resumed == [resumed_import.pk, resumed_check.pk]
+    assert given_up == [abandoned.pk]
+    assert len(callbacks) == 2  # one task each, sent after the commit
+    abandoned.refresh_from_db()
+    assert abandoned.status == RosterImport.Status.FAILED and abandoned.content is None
+    assert abandoned.summary["file_error"]["code"] == "interrupted"
+    assert abandoned.error == roster_message("interrupted")
+    running.refresh_from_db()
+    assert running.status == RosterImport.Status.APPLYING
+    assert not User.objects.filter(employee_code="CB0004").exists()
+
+    # What the resumed task does: the import finishes; the check is found done and not redone.
+    roster_apply(resumed_import.pk)
+    resumed_import.refresh_from_db()
+    assert resumed_import.status == RosterImport.Status.APPLIED
+    assert User.objects.filter(employee_code="CB0001").exists()
+    roster_check(resumed_check.pk)
+    resumed_check.refresh_from_db()
+    assert resumed_check.status == RosterImport.Status.CHECKED
+    # Finished imports are not touched by later passes.
+    assert roster_imports_resume(now + datetime.timedelta(days=1)) == ([], [running.pk])
+
+
 def test_the_check_saves_its_progress_in_chunks(units):
     roster_import = RosterImport.objects.create(
         file_name="r.csv", content=csv_bytes([person(n) for n in range(1, 2501)]), status=RosterImport.Status.CHECKING
@@ -763,3 +809,20 @@ def test_large_files_are_checked_and_imported_by_the_worker(celery_worker, clien
     roster_check.delay(roster_import.pk).get(timeout=60)
     roster_apply.delay(roster_import.pk).get(timeout=60)
     assert snapshot() == before
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_import_whose_task_was_lost_is_finished_by_the_beat_task(celery_worker, settings):
+    province = OrganisationUnitFactory(code="TINH-01")
+    OrganisationUnitFactory(parent=province, code="XA-001")
+    roster_import = check(csv_bytes([person(1), person(2)]))
+    # The import was started, but its task never reached the broker.
+    RosterImport.objects.filter(pk=roster_import.pk).update(
+        status=RosterImport.Status.APPLYING, updated_at=roster_import.uploaded_at - datetime.timedelta(minutes=20)
+    )
+    result = roster_imports_resume_task.delay().get(timeout=60)
+    assert result == {"resumed": [roster_import.pk], "given_up": []}
+    wait_for(roster_import, {RosterImport.Status.APPLIED, RosterImport.Status.FAILED})
+    assert roster_import.status == RosterImport.Status.APPLIED, roster_import.error
+    assert User.objects.filter(employee_code__in=["CB0001", "CB0002"]).count() == 2

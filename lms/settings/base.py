@@ -303,6 +303,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.roster_imports_forget",
         "schedule": 24 * 3600.0,
     },
+    "resume-stalled-rosters": {
+        "task": "accounts.tasks.roster_imports_resume",
+        "schedule": 300.0,
+    },
     # Nightly (01:30 Asia/Ho_Chi_Minh): assignments for every requirement, renewal cycles opened.
     "assign-mandatory-training": {
         "task": "courses.tasks.training_sync_all",
