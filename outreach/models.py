@@ -225,6 +225,13 @@ class CampaignPage(FoldedSearchMixin, Page):
 
         return CampaignPermissionTester(user, self)
 
+    def get_context(self, request, *args, **kwargs):
+        from .campaigns import short_link_display
+
+        context = super().get_context(request, *args, **kwargs)
+        context["short_link_display"] = short_link_display(self)
+        return context
+
     def clean(self):
         super().clean()
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:

@@ -115,7 +115,7 @@ def test_campaign_page_shows_goal_period_calls_to_action_and_services(client, ca
     assert "Không cần đến trụ sở UBND xã." in html  # the body blocks
     assert "1.001193" in html  # the promoted service
     assert reverse("campaigns:poster", args=[campaign.short_code]) in html
-    assert f"/c/{campaign.short_code}/" in html
+    assert f">testserver/c/{campaign.short_code}/</a>" in html  # the short link, as people type it
 
 
 def test_a_call_to_action_to_an_unpublished_tutorial_is_left_out(client, campaign, tutorial):
