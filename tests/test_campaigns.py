@@ -161,6 +161,24 @@ def test_home_page_query_count_with_campaigns(client, home_page, index, django_a
     assert html.count("campaign-card") == 5
 
 
+def test_campaign_page_query_count(client, campaign, django_assert_max_num_queries, settings):
+    settings.PAGE_CACHE_SECONDS = 0  # rendering, not the page cache
+    client.get(campaign.url)
+    # The page, its blocks (tutorial, course, service), image and parent are remembered until
+    # something is published; the promoted services are read per view.
+    with django_assert_max_num_queries(1):
+        assert client.get(campaign.url).status_code == 200
+
+
+def test_campaign_index_query_count(client, index, django_assert_max_num_queries, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    for number in range(6):
+        campaign_create(index, f"Chiến dịch {number}", starts=number * 10 - 20, ends=number * 10 - 15)
+    client.get(index.url)
+    with django_assert_max_num_queries(1):  # the campaigns, one query however many
+        assert client.get(index.url).status_code == 200
+
+
 def test_cached_home_page_changes_at_midnight(client, home_page, index, monkeypatch):
     """A campaign starts at midnight without anything being published: the cached page must not hide it."""
     campaign_create(index, "Chiến dịch ngày mai", starts=1, ends=3)
