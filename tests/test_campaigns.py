@@ -258,6 +258,9 @@ def test_short_link_redirects_to_the_campaign_marked_as_from_the_poster(client, 
     # Typed in lower case, it still works.
     assert client.get(f"/c/{campaign.short_code.lower()}/")["Location"] == f"{campaign.url}?from=qr"
     assert client.get(f"{campaign.url}?from=qr").status_code == 200
+    # The English short link leads to the English page.
+    english = client.get(f"/en/c/{campaign.short_code}/")["Location"]
+    assert english == f"/en/chien-dich/{campaign.slug}/?from=qr"
 
 
 def test_short_link_follows_a_moved_campaign(client, campaign):
