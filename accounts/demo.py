@@ -45,6 +45,15 @@ DEMO_PEOPLE = [
         False,
     ),
     (
+        "truongnhom@kynangso.local",
+        None,
+        "Đặng Quốc Bảo",
+        User.Kind.CIVIL_SERVANT,
+        "TN-VP",
+        roles.COMMUNICATIONS_LEAD,
+        False,
+    ),
+    (
         "daotao@kynangso.local",
         None,
         "Trần Văn Minh",

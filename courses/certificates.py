@@ -9,7 +9,6 @@ import calendar
 import logging
 import re
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -22,6 +21,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from .models import CERTIFICATE_CODE_ALPHABET, CERTIFICATE_CODE_LENGTH, Certificate
+from .pdf import font_urls, pdf_from_html, qr_svg
 
 logger = logging.getLogger(__name__)
 
@@ -31,20 +31,6 @@ CODE_ALPHABET = CERTIFICATE_CODE_ALPHABET
 CODE_LENGTH = CERTIFICATE_CODE_LENGTH
 _CODE_RE = re.compile(rf"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}")
 _CODE_SEPARATORS_RE = re.compile(r"[\s\-‐‑‒–—_.]+")
-
-# Fonts with full Vietnamese coverage (Debian: fonts-noto-core, fonts-dejavu-core), first found wins.
-FONT_FILES = {
-    "normal": (
-        "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
-        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    ),
-    "bold": (
-        "/usr/share/fonts/truetype/noto/NotoSans-Bold.ttf",
-        "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
-    ),
-}
-FONT_DIRECTORIES = ("/usr/share/fonts/",)
-
 
 # Dates ------------------------------------------------------------------------------
 
@@ -163,23 +149,9 @@ def certificate_revoke(certificate, *, by, reason):
 # PDF --------------------------------------------------------------------------------
 
 
-def _font_urls():
-    found = {}
-    for weight, candidates in FONT_FILES.items():
-        found[weight] = [Path(path).as_uri() for path in candidates if Path(path).is_file()]
-    return found
-
-
 def certificate_qr_svg(url):
-    """An inline SVG QR code of ``url`` (vector: sharp at any print size)."""
-    import qrcode
-    from qrcode.image.svg import SvgPathImage
-
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2, image_factory=SvgPathImage)
-    qr.add_data(url)
-    qr.make(fit=True)
-    svg = qr.make_image().to_string(encoding="unicode")
-    return svg[svg.index("<svg") :]
+    """An inline SVG QR code of ``url`` (see courses.pdf)."""
+    return qr_svg(url)
 
 
 def certificate_pdf_html(certificate):
@@ -192,46 +164,12 @@ def certificate_pdf_html(certificate):
         "verification_url": url,
         # Built by qrcode from the URL alone: nothing a learner typed reaches the markup unescaped.
         "qr_svg": mark_safe(certificate_qr_svg(url)),  # noqa: S308
-        "fonts": _font_urls(),
+        "fonts": font_urls(),
     }
     with translation.override("vi"):
         return render_to_string("courses/certificate_pdf.html", context)
 
 
-def _url_fetcher():
-    """Fetch local font files only: the certificate never loads anything from the network."""
-
-    def allowed(url):
-        if not url.startswith("file:"):
-            return False
-        path = url.removeprefix("file://")
-        return any(path.startswith(directory) for directory in FONT_DIRECTORIES) and ".." not in path
-
-    try:
-        from weasyprint.urls import URLFetcher  # WeasyPrint >= 68
-    except ImportError:  # pragma: no cover - older WeasyPrint: a fetcher function returning a dict
-        from weasyprint import default_url_fetcher
-
-        def fetch(url, *args, **kwargs):
-            if not allowed(url):
-                raise ValueError(f"Not fetched from a certificate: {url}")
-            return default_url_fetcher(url, *args, **kwargs)
-
-        return fetch
-
-    class FontsOnlyFetcher(URLFetcher):
-        def fetch(self, url, headers=None):
-            if not allowed(url):
-                raise ValueError(f"Not fetched from a certificate: {url}")
-            return super().fetch(url, headers)
-
-    return FontsOnlyFetcher(allowed_protocols=("file",))
-
-
 def certificate_pdf(certificate):
     """The certificate as a one-page A4 landscape PDF (bytes)."""
-    from weasyprint import HTML
-
-    html = certificate_pdf_html(certificate)
-    document = HTML(string=html, url_fetcher=_url_fetcher())
-    return document.write_pdf()
+    return pdf_from_html(certificate_pdf_html(certificate))

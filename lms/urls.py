@@ -28,6 +28,7 @@ urlpatterns += i18n_patterns(
     path("learn/", include("courses.urls")),
     path("certificates/", include("courses.certificate_urls")),
     path("inbox/", include("outreach.urls")),
+    path("c/", include("outreach.campaign_urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

@@ -25,6 +25,10 @@ class OutreachConfig(AppConfig):
         from .inbox import unread_warm
 
         user_logged_in.connect(unread_warm, dispatch_uid="inbox-unread-warm")
+        # A new campaign section is moderated: the campaign workflow and the leads' permissions.
+        from .moderation import campaign_index_created
+
+        post_save.connect(campaign_index_created, sender="outreach.CampaignIndexPage", dispatch_uid="campaign-index")
         # Sites (host names, root page) and page privacy decide what is served and to whom.
         for sender in ("wagtailcore.Site", "wagtailcore.PageViewRestriction"):
             for signal in (post_save, post_delete):

@@ -4,7 +4,7 @@ from django.db import transaction
 
 from courses.demo_images import demo_image_ensure
 
-from .models import HomePage, StandardPage
+from .models import CampaignIndexPage, CampaignPage, HomePage, StandardPage
 
 ABOUT_BODY = (
     "<p>Kỹ Năng Số là chương trình của tỉnh giúp người dân và cán bộ sử dụng thành thạo dịch vụ công trực tuyến: "
@@ -111,3 +111,87 @@ def demo_reminders_seed():
     ):
         enrolment = enrolment_create(citizen, course)
         Enrolment.objects.filter(pk=enrolment.pk).update(last_activity_at=timezone.now() - datetime.timedelta(days=9))
+
+
+# (slug, title, goal, days from today to start, days to end, accent, tutorial slugs, course slugs, service names, body)
+DEMO_CAMPAIGNS = [
+    (
+        "lam-thu-tuc-tren-mang-khong-phai-xep-hang",
+        "Làm thủ tục trên mạng, không phải xếp hàng",
+        "Mỗi gia đình trong tỉnh nộp ít nhất một hồ sơ trực tuyến toàn trình trong quý này, "
+        "ngay trên điện thoại, không phải đến trụ sở.",
+        -7,
+        60,
+        (10, 110, 70),
+        ["dang-ky-tai-khoan-cong-dich-vu-cong-quoc-gia", "nop-ho-so-truc-tuyen-toan-trinh"],
+        ["dung-dich-vu-cong-truc-tuyen"],
+        ["Cổng Dịch vụ công quốc gia", "Thanh toán trực tuyến phí, lệ phí"],
+        "<p>Hơn 4.000 thủ tục đã làm được trên Cổng Dịch vụ công quốc gia. Cán bộ bộ phận một cửa của xã, phường "
+        "sẵn sàng hướng dẫn bạn đăng ký tài khoản và nộp hồ sơ đầu tiên.</p>",
+    ),
+    (
+        "khai-sinh-truc-tuyen-cho-be",
+        "Khai sinh trực tuyến cho bé, nhận kết quả tại nhà",
+        "Cha mẹ có con mới sinh đăng ký khai sinh trên mạng, nhận giấy khai sinh điện tử mà không phải "
+        "mang bé đến ủy ban.",
+        -3,
+        45,
+        (120, 60, 150),
+        ["dang-ky-khai-sinh-truc-tuyen", "kich-hoat-tai-khoan-dinh-danh-dien-tu-muc-do-2-vneid"],
+        [],
+        ["Đăng ký khai sinh"],
+        "<p>Liên thông khai sinh, thường trú và cấp thẻ bảo hiểm y tế cho trẻ dưới 6 tuổi: một lần nộp, "
+        "ba kết quả.</p>",
+    ),
+]
+
+
+@transaction.atomic
+def demo_campaigns_seed(home):
+    """The campaign index and two running campaigns pointing at the demo tutorials and course."""
+    import datetime
+
+    from django.utils import timezone
+
+    from courses.demo_images import demo_image_ensure
+    from courses.models import CoursePage, PublicService, TutorialPage
+
+    index = CampaignIndexPage.objects.child_of(home).first()
+    if index is None:
+        index = CampaignIndexPage(
+            title="Chiến dịch",
+            slug="chien-dich",
+            introduction="Các chiến dịch truyền thông của tỉnh về dịch vụ công trực tuyến.",
+            show_in_menus=True,
+        )
+        home.add_child(instance=index)
+        index.save_revision().publish()
+    today = timezone.localdate()
+    for slug, title, goal, start, end, accent, tutorials, courses, services, body in DEMO_CAMPAIGNS:
+        if CampaignPage.objects.filter(slug=slug).exists():
+            continue
+        calls = [
+            {"type": "tutorial", "value": {"label": "", "page": page.pk}}
+            for page in TutorialPage.objects.filter(slug__in=tutorials).order_by("pk")
+        ]
+        calls += [
+            {"type": "course", "value": {"label": "Học khóa ngắn miễn phí", "page": page.pk}}
+            for page in CoursePage.objects.filter(slug__in=courses)
+        ]
+        promoted = list(PublicService.objects.filter(name__in=services))
+        if promoted:
+            calls.append({"type": "service", "value": {"label": "Vào Cổng Dịch vụ công", "service": promoted[0].pk}})
+        campaign = CampaignPage(
+            title=title,
+            slug=slug,
+            goal=goal,
+            starts_on=today + datetime.timedelta(days=start),
+            ends_on=today + datetime.timedelta(days=end),
+            hero_image=demo_image_ensure(f"Minh họa: {title}", accent, description=title),
+            body=[{"type": "paragraph", "value": body}],
+            calls_to_action=calls[:4],
+        )
+        index.add_child(instance=campaign)
+        campaign.services.set(promoted)
+        campaign.save_revision().publish()
+    return index

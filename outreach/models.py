@@ -1,6 +1,7 @@
 """How we reach people: the home page, content pages, campaigns, and reminders with their delivery log."""
 
 import datetime
+import secrets
 import string
 
 from django.conf import settings
@@ -65,7 +66,16 @@ class HomePage(FoldedSearchMixin, Page):
         verbose_name = _("home page")
 
     def get_context(self, request, *args, **kwargs):
+        from courses.published import published_memo
+
+        from .selectors import campaigns_running
+
         context = super().get_context(request, *args, **kwargs)
+        # Remembered until something is published, and per day: a campaign starts or ends at midnight.
+        today = timezone.localdate()
+        context["running_campaigns"] = published_memo(
+            request, ("running-campaigns", self.pk, today), lambda: campaigns_running(today, under=self)
+        )
         context["tutorial_index"] = TutorialIndexPage.objects.child_of(self).live().first()
         context["latest_tutorials"] = (
             TutorialPage.objects.descendant_of(self)
@@ -100,6 +110,14 @@ class StandardPage(FoldedSearchMixin, Page):
 
 # Campaigns ------------------------------------------------------------------------------
 
+# Short codes of campaign posters (/c/<code>/): no 0/O, 1/I/L to misread on a printed poster.
+CAMPAIGN_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CAMPAIGN_CODE_LENGTH = 6
+
+
+def campaign_code_new():
+    return "".join(secrets.choice(CAMPAIGN_CODE_ALPHABET) for _ in range(CAMPAIGN_CODE_LENGTH))
+
 
 class CampaignIndexPage(FoldedSearchMixin, Page):
     """The list of awareness campaigns."""
@@ -113,9 +131,23 @@ class CampaignIndexPage(FoldedSearchMixin, Page):
     parent_page_types = ["outreach.HomePage"]
     subpage_types = ["outreach.CampaignPage"]
     max_count = 1
+    # Ended campaigns listed at most.
+    past_count = 12
 
     class Meta:
         verbose_name = _("campaign index")
+
+    def permissions_for_user(self, user):
+        from .moderation import CampaignPermissionTester
+
+        return CampaignPermissionTester(user, self)
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import campaigns_listed
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(campaigns_listed(self, timezone.localdate(), past_count=self.past_count))
+        return context
 
 
 class CampaignPage(FoldedSearchMixin, Page):
@@ -137,6 +169,13 @@ class CampaignPage(FoldedSearchMixin, Page):
     calls_to_action = StreamField(CallToActionStreamBlock(), verbose_name=_("calls to action"))
     services = ParentalManyToManyField(
         PublicService, verbose_name=_("public services promoted"), blank=True, related_name="campaigns"
+    )
+    short_code = models.CharField(
+        _("short code"),
+        max_length=CAMPAIGN_CODE_LENGTH,
+        default=campaign_code_new,
+        editable=False,
+        help_text=_("Printed on the poster: the short link /c/<code>/ leads to this campaign."),
     )
 
     content_panels = [
@@ -162,14 +201,36 @@ class CampaignPage(FoldedSearchMixin, Page):
 
     parent_page_types = ["outreach.CampaignIndexPage"]
     subpage_types = []
+    # A copy is another campaign: it gets a short code (and poster) of its own.
+    exclude_fields_in_copy = ["short_code"]
 
     class Meta:
         verbose_name = _("campaign")
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_on__gte=models.F("starts_on")), name="outreach_campaign_ends_after_start"
-            )
+            ),
+            models.UniqueConstraint(fields=["short_code"], name="outreach_campaign_short_code_unique"),
         ]
+
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            # 31⁶ codes: a collision is rare, but a new page must not fail on one.
+            while CampaignPage.objects.filter(short_code=self.short_code).exists():
+                self.short_code = campaign_code_new()
+        return super().save(*args, **kwargs)
+
+    def permissions_for_user(self, user):
+        from .moderation import CampaignPermissionTester
+
+        return CampaignPermissionTester(user, self)
+
+    def get_context(self, request, *args, **kwargs):
+        from .campaigns import short_link_display
+
+        context = super().get_context(request, *args, **kwargs)
+        context["short_link_display"] = short_link_display(self)
+        return context
 
     def clean(self):
         super().clean()
@@ -179,6 +240,31 @@ class CampaignPage(FoldedSearchMixin, Page):
     def is_running(self, day=None):
         day = day or timezone.localdate()
         return self.starts_on <= day <= self.ends_on
+
+    def state_on(self, day=None):
+        """ "upcoming", "running" or "ended" on ``day`` (today in Vietnam by default)."""
+        day = day or timezone.localdate()
+        if day < self.starts_on:
+            return "upcoming"
+        return "running" if day <= self.ends_on else "ended"
+
+    def call_to_action_targets(self):
+        """[(label, page or None, service or None)]: the calls to action that lead somewhere now.
+
+        A chosen tutorial or course that is no longer live is left out.
+        """
+        targets = []
+        for block in self.calls_to_action:
+            value = block.value
+            if block.block_type == "service":
+                service = value.get("service")
+                if service is not None and service.official_url:
+                    targets.append((value.get("label") or service.name, None, service))
+            else:
+                page = value.get("page")
+                if page is not None and page.live:
+                    targets.append((value.get("label") or page.title, page, None))
+        return targets
 
 
 # Reminders and delivery -------------------------------------------------------------------

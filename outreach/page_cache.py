@@ -8,6 +8,8 @@ and then served from the cache until something is published.
   messages cookie; never the admin (so never Wagtail's preview), the learner
   actions, accounts or certificates.
 - Only 200 responses that set no cookie and are not marked private.
+- Entries are kept per day (Vietnam time): a page that shows what runs today (campaigns)
+  is rendered again after midnight.
 - Publishing, unpublishing, moving or deleting any page, saving a public
   service, a site or a page's privacy empties it: every entry carries the
   generation number it was stored under, invalidation increments the number,
@@ -29,6 +31,7 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 from django.http import HttpResponse
+from django.utils import timezone
 
 from courses.published import (
     CACHE_ALIAS,
@@ -64,8 +67,10 @@ def _eligible(request):
 
 
 def _key(request):
+    # The day (in Vietnam) is part of the key: what is "running" (campaigns on the home page and
+    # the campaign index) changes at midnight without anything being published.
     digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-    return f"page:{request.method}:{digest}"
+    return f"page:{request.method}:{timezone.localdate().isoformat()}:{digest}"
 
 
 class AnonymousPageCacheMiddleware:

@@ -332,3 +332,61 @@ def register_reminders():
 @hooks.register("register_log_actions")
 def register_reminder_log_actions(actions):
     actions.register_action("outreach.delivery.resend", _("Resend"), _("Message planned again for sending"))
+
+
+# Campaign posters ---------------------------------------------------------------------------------
+# "Poster (PDF)" in a campaign's header menu and its listing menu: editors print it before the
+# campaign is live, too (outreach/campaigns.py).
+
+
+def _campaign_poster_view(request, page_id):
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+    from wagtail.models import Page
+
+    from .campaign_views import poster_response
+    from .models import CampaignPage
+
+    page = Page.objects.filter(pk=page_id).first()
+    if page is None or page.specific_class is not CampaignPage:
+        raise Http404
+    campaign = page.specific
+    if not campaign.permissions_for_user(request.user).can_edit():
+        raise PermissionDenied
+    return poster_response(campaign)
+
+
+@hooks.register("register_admin_urls")
+def register_campaign_poster_urls():
+    return [path("campaigns/<int:page_id>/poster/", _campaign_poster_view, name="outreach_campaign_poster")]
+
+
+class CampaignPosterMenuItem(MenuItem):
+    def __init__(self, page, priority):
+        super().__init__(
+            _("Poster (PDF)"),
+            reverse("outreach_campaign_poster", args=[page.pk]),
+            icon_name="doc-full",
+            priority=priority,
+        )
+        self.page = page
+
+    def is_shown(self, user):
+        return self.page.permissions_for_user(user).can_edit()
+
+
+def _campaign_poster_buttons(page):
+    from .models import CampaignPage
+
+    if page.specific_class is CampaignPage:
+        yield CampaignPosterMenuItem(page, priority=68)
+
+
+@hooks.register("register_page_header_buttons")
+def campaign_poster_header_button(page, user, view_name, next_url=None):
+    yield from _campaign_poster_buttons(page)
+
+
+@hooks.register("register_page_listing_more_buttons")
+def campaign_poster_listing_button(page, user, next_url=None):
+    yield from _campaign_poster_buttons(page)

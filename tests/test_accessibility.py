@@ -1,11 +1,13 @@
 """axe-core (from npm) finds no WCAG 2.1 A/AA violations on the public pages, on a phone and a desktop."""
 
+import datetime
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
-from outreach.models import StandardPage
+from outreach.models import CampaignIndexPage, CampaignPage, StandardPage
 from tests.factories import page_add, tutorial_create, tutorial_index_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -35,7 +37,24 @@ def site(home_page):
         ],
     )
     page_add(home_page, StandardPage(title="Giới thiệu", slug="gioi-thieu", show_in_menus=True, body="<p>Nội dung</p>"))
+    campaigns = page_add(home_page, CampaignIndexPage(title="Chiến dịch", slug="chien-dich"))
+    today = timezone.localdate()
+    campaign = page_add(
+        campaigns,
+        CampaignPage(
+            title="Làm thủ tục trên mạng",
+            slug="lam-thu-tuc",
+            goal="Nộp hồ sơ trực tuyến.",
+            starts_on=today,
+            ends_on=today + datetime.timedelta(days=30),
+            calls_to_action=[{"type": "tutorial", "value": {"label": "", "page": tutorial.pk}}],
+            body=[{"type": "paragraph", "value": "<p>Không phải xếp hàng.</p>"}],
+        ),
+    )
     return [
+        campaigns.url,
+        campaign.url,
+        "/c/ZZZZZZ/",
         "/",
         "/en/",
         index.url,

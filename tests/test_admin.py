@@ -36,6 +36,7 @@ ADMIN_HOME = "/admin/"
     [
         ("superuser", 200, 200, 200, 200),
         (roles.COMMUNICATIONS_STAFF, 200, 200, 302, 302),
+        (roles.COMMUNICATIONS_LEAD, 200, 302, 302, 302),
         (roles.TRAINING_ADMINISTRATOR, 200, 302, 200, 302),
         (roles.UNIT_MANAGER, 302, 302, 302, 302),
         (roles.CIVIL_SERVANT, 302, 302, 302, 302),

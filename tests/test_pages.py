@@ -124,12 +124,24 @@ def test_tutorial_page_query_count(client, home_page, django_assert_max_num_quer
 
 def test_every_page_type_declares_its_parents_and_children():
     from courses.models import CourseIndexPage, CoursePage, LessonPage
+    from outreach.models import CampaignIndexPage, CampaignPage
 
-    for model in (HomePage, StandardPage, TutorialIndexPage, TutorialPage, CourseIndexPage, CoursePage, LessonPage):
+    for model in (
+        HomePage,
+        StandardPage,
+        TutorialIndexPage,
+        TutorialPage,
+        CourseIndexPage,
+        CoursePage,
+        LessonPage,
+        CampaignIndexPage,
+        CampaignPage,
+    ):
         assert "parent_page_types" in model.__dict__, model
         assert "subpage_types" in model.__dict__, model
     assert HomePage.allowed_parent_page_models() == [Page]
     assert TutorialPage.allowed_parent_page_models() == [TutorialIndexPage]
+    assert CampaignPage.allowed_parent_page_models() == [CampaignIndexPage]
 
 
 def test_healthz_answers_without_the_database(client, django_assert_num_queries):

@@ -42,6 +42,14 @@ def test_seed_demo_is_idempotent_and_realistic(capsys):
     # Images were drawn locally and have files.
     for image in get_image_model().objects.all():
         assert image.file.size > 0
+    # Running campaigns, on the home page, pointing at the demo tutorials; moderated by the lead.
+    from outreach.models import CampaignPage
+
+    campaigns = CampaignPage.objects.live()
+    assert campaigns.count() >= 2 and all(campaign.is_running() for campaign in campaigns)
+    assert all(campaign.call_to_action_targets() for campaign in campaigns)
+    assert campaigns.first().get_workflow().name == "Duyệt chiến dịch truyền thông"
+    assert "truongnhom@kynangso.local" in output
     # Demo content is searchable without diacritics.
     assert any("Cổng Dịch vụ công" in page.title for page in pages_search("cong dich vu cong quoc gia"))
 

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.demo import DEMO_PASSWORD, demo_people_seed
 from courses.demo import demo_courses_seed, demo_training_seed, demo_tutorials_seed
-from outreach.demo import demo_reminders_seed, demo_site_seed
+from outreach.demo import demo_campaigns_seed, demo_reminders_seed, demo_site_seed
 from outreach.reminders import reminders_plan
 
 
@@ -17,6 +17,7 @@ class Command(BaseCommand):
         home = demo_site_seed()
         demo_tutorials_seed(home)
         demo_courses_seed(home)
+        demo_campaigns_seed(home)
         demo_training_seed()
         demo_reminders_seed()
         # In development, queue them now: the worker sends them as soon as it starts (beat plans
