@@ -8,7 +8,8 @@ Usage: ``python bench/reminders.py [--people 100000] [--concurrency 2] [--noop 3
 1. Waits until the machine is quiet (1-minute load average below 1.0; polls every 30 s, up to
    15 min; ``--no-wait`` skips it), then (re)creates the throwaway database
    ``kns_bench_reminders`` (or ``BENCH_DATABASE_URL``; its name must contain "bench") and empties
-   Redis database 14 (``BENCH_REDIS_URL``: the broker, the cache and the rate limiter).
+   Redis database 11 (``BENCH_REDIS_URL``: the broker, the cache and the rate limiter; not 14,
+   which CI's test run uses as its broker).
 2. ``migrate`` (production settings, a random SECRET_KEY), then a child process creates one
    province, one course, ``--people`` civil servants (e-mail, no preference row: the default
    channel is e-mail) and one mandatory-training assignment each, due in 7 days (``bulk_create``).
@@ -52,7 +53,7 @@ from common import (
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kns_bench_reminders"
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/11"  # not 14: CI's test run uses it (.ci/run)
 QUEUE = "bench-reminders"
 TARGET_SECONDS = 20.0
 DOCS = ROOT / "docs" / "performance.md"
