@@ -33,39 +33,47 @@ Exit status 1 when a completion was lost or counted twice (missed targets only s
 """
 
 import argparse
-import http.client
 import json
 import os
 import platform
-import re
-import resource
 import secrets
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import unquote, urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
+from common import (
+    BARE_PATH,
+    HOST,
+    PRODUCTION_OVER_HTTP,
+    PYTHON,
+    ROOT,
+    BenchError,
+    bench_env,
+    database_drop,
+    database_recreate,
+    free_port,
+    gunicorn_start,
+    gunicorn_stop,
+    http_request,
+    least_disturbed,
+    log,
+    log_problems,
+    log_tail,
+    manage,
+    postgres_version,
+    redis_flush,
+    run_logged,
+    run_main,
+    wait_until_up,
+)
+from common import wrk as wrk_run
+
 LUA_SCRIPT = Path(__file__).resolve().parent / "completion.lua"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kynangso_bench_completion"
 DEFAULT_CACHE_URL = "redis://127.0.0.1:6379/12"
-HOST = "127.0.0.1"
-BARE_PATH = "/healthz"
 TARGET_PCT, TARGET_P95_MS = 30.0, 250.0
-
-
-def log(message):
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
-class BenchError(Exception):
-    """A step failed: the message says which and why."""
 
 
 # --- The request sequence (the same function as pair_of() in completion.lua) --------------------
@@ -215,26 +223,6 @@ def lua_data_write(path, data, learners, group):
 # --- Database -------------------------------------------------------------------------------
 
 
-def database_recreate(database_url, drop_only=False):
-    """Drop the throwaway database named in ``database_url`` and (unless ``drop_only``) create it empty."""
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(database_url)
-    name = unquote(parts.path.lstrip("/"))
-    if "bench" not in name:
-        raise BenchError(f"Refusing to drop database {name!r}: BENCH_DATABASE_URL must name one containing 'bench'.")
-    maintenance_url = urlunsplit(parts._replace(path="/postgres"))
-    try:
-        with psycopg.connect(maintenance_url, autocommit=True, connect_timeout=10) as connection:
-            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-            if not drop_only:
-                connection.execute(sql.SQL("CREATE DATABASE {} ENCODING 'UTF8'").format(sql.Identifier(name)))
-    except psycopg.Error as error:
-        raise BenchError(f"PostgreSQL at {parts.hostname}:{parts.port or 5432}: {error}".strip()) from error
-    return name
-
-
 def query(database_url, sql, params=()):
     import psycopg
 
@@ -242,167 +230,14 @@ def query(database_url, sql, params=()):
         return connection.execute(sql, params).fetchall()
 
 
-def cache_flush(cache_url):
-    import redis
-
-    try:
-        redis.Redis.from_url(cache_url, socket_connect_timeout=5).flushdb()
-    except redis.RedisError as error:
-        raise BenchError(f"Redis at {cache_url}: {error}") from error
-
-
-# --- Processes ------------------------------------------------------------------------------
-
-
-def run_logged(command, env, logfile, label, timeout=900):
-    log(label)
-    with open(logfile, "a", encoding="utf-8") as out:
-        out.write(f"\n$ {' '.join(command)}\n")
-        out.flush()
-        result = subprocess.run(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, timeout=timeout)
-    if result.returncode != 0:
-        tail = "".join(Path(logfile).read_text(encoding="utf-8").splitlines(keepends=True)[-30:])
-        raise BenchError(f"{label} failed (exit {result.returncode}):\n{tail}")
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def gunicorn_start(env, port, workers, logfile):
-    command = [PYTHON, "-m", "gunicorn", "lms.wsgi", "--workers", str(workers), "--bind", f"{HOST}:{port}"]
-    command += ["--graceful-timeout", "10", "--no-control-socket"]
-    log(f"starting gunicorn: {workers} sync workers on http://{HOST}:{port}")
-    out = open(logfile, "a", encoding="utf-8")  # noqa: SIM115 - stays open for the server's lifetime
-    # Own process group: stopping it reaches the master and its workers, nothing else.
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    process.logfile = out
-    return process
-
-
-def gunicorn_stop(process):
-    if process is None:
-        return
-    if process.poll() is None:
-        log("stopping gunicorn")
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-    process.logfile.close()
-
-
-def http_request(port, method, path, headers=None):
-    connection = http.client.HTTPConnection(HOST, port, timeout=30)
-    try:
-        body = b"" if method == "POST" else None
-        connection.request(method, path, body=body, headers={"Host": HOST, **(headers or {})})
-        response = connection.getresponse()
-        return response.status, {key.lower(): value for key, value in response.getheaders()}, response.read()
-    finally:
-        connection.close()
-
-
-def wait_until_up(process, port, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise BenchError(f"gunicorn exited (code {process.returncode}) before answering; see its log")
-        try:
-            if http_request(port, "GET", BARE_PATH)[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise BenchError(f"gunicorn did not answer {BARE_PATH} within {timeout} s")
-
-
-# --- CPU used by other work -----------------------------------------------------------------
-
-_CLIENT_BACKEND = re.compile(r"\s(?:\S+\(\d+\)|\[local\])(?:\s|$)")
-
-
-def _machine_jiffies():
-    fields = [int(value) for value in Path("/proc/stat").read_text(encoding="utf-8").split("\n", 1)[0].split()[1:9]]
-    return sum(fields), fields[0] + fields[1] + fields[2]  # total, user + nice + system
-
-
-def _our_ticks(pgid, database):
-    """CPU ticks used so far by gunicorn's process group, this process and PostgreSQL working for ``database``."""
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text(encoding="utf-8", errors="replace")
-            title = stat.with_name("cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        name_end = text.rfind(")")
-        name, fields = text[text.find("(") + 1 : name_end], text[name_end + 2 :].split()
-        ours = int(fields[2]) == pgid or int(stat.parent.name) == os.getpid()
-        if name == "postgres":  # the postmaster, its background processes, and backends of our database
-            ours = not _CLIENT_BACKEND.search(f" {title} ") or f" {database} " in f" {title} "
-        if ours:
-            total += int(fields[11]) + int(fields[12])
-    return total
-
-
-def _children_ticks():
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk, once it has exited
-    return (usage.ru_utime + usage.ru_stime) * os.sysconf("SC_CLK_TCK")
-
-
-class CpuWatch:
-    """Share (%) of the machine's CPU used during a run by anything but gunicorn, PostgreSQL for us and wrk."""
-
-    def __init__(self, pgid, database):
-        self.pgid, self.database, self.other_pct = pgid, database, None
-
-    def _sample(self):
-        return (*_machine_jiffies(), _our_ticks(self.pgid, self.database), _children_ticks())
-
-    def __enter__(self):
-        self.start = self._sample() if Path("/proc/stat").is_file() else None
-        return self
-
-    def __exit__(self, *exc):
-        if self.start is None:
-            return False
-        end = self._sample()
-        elapsed = end[0] - self.start[0]
-        if elapsed:
-            other = (end[1] - self.start[1]) - (end[2] - self.start[2]) - (end[3] - self.start[3])
-            self.other_pct = round(max(0.0, 100 * other / elapsed), 1)
-        return False
-
-
-def quiet_wait(pgid, database, max_seconds):
-    """Wait (up to ``max_seconds``) for a second in which other work uses under 10% of the CPU."""
-    deadline = time.monotonic() + max_seconds
-    while True:
-        with CpuWatch(pgid, database) as watch:
-            time.sleep(1)
-        if watch.other_pct is None or watch.other_pct < 10 or time.monotonic() >= deadline:
-            return watch.other_pct
-
-
 # --- wrk ------------------------------------------------------------------------------------
 
 
 def wrk(port, args, seconds, lua_args=()):
-    command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{seconds}s", "--timeout", "10s", "--latency"]
-    command += ["-s", str(LUA_SCRIPT), f"http://{HOST}:{port}{BARE_PATH if not lua_args else '/'}"]
-    if lua_args:
-        command += ["--", *map(str, lua_args)]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
-    match = re.search(r"^BENCH_RESULT (\{.*\})$", result.stdout, re.MULTILINE)
-    if result.returncode != 0 or not match:
-        raise BenchError(f"wrk failed (exit {result.returncode}):\n{result.stdout}{result.stderr}")
-    figures = json.loads(match.group(1))
-    figures["socket_errors"] = sum(figures[f"errors_{kind}"] for kind in ("connect", "read", "write", "timeout"))
+    """One run of wrk with completion.lua: on the bare view, or with ``lua_args`` the complete-lesson POSTs."""
+    url = f"http://{HOST}:{port}{BARE_PATH if not lua_args else '/'}"
+    figures = wrk_run(url, LUA_SCRIPT, args.threads, args.connections, seconds, lua_args)
+    del figures["output"]  # not in the report
     return figures
 
 
@@ -446,22 +281,10 @@ class PostRuns:
         return figures
 
 
-def measure(port, server, database, args, label, run):
+def measure(port, server, database, args, label, run_once):
     """Warm up, then measure; again (up to ``args.retries`` times) while other work disturbs the run."""
-    best = None
-    for attempt in range(1 + args.retries):
-        before = quiet_wait(server.pid, database, args.quiet_wait)
-        log(f"{label}: other CPU use {before}%; warm-up {args.warmup}s, then {args.duration}s")
-        run(args.warmup)
-        with CpuWatch(server.pid, database) as watch:
-            figures = run(args.duration)
-        figures["other_cpu_pct"] = watch.other_pct
-        if best is None or (watch.other_pct or 0) < (best["other_cpu_pct"] or 0):
-            best = figures
-        if watch.other_pct is None or watch.other_pct <= 10:
-            break
-        again = "measuring again" if attempt < args.retries else "keeping the least disturbed run"
-        log(f"warning: other work used {watch.other_pct}% of the CPU during {label}: {again}")
+    best, other = least_disturbed(label, server.pid, database, args, run_once)
+    best["other_cpu_pct"] = other
     seconds = best["duration_us"] / 1e6
     best.update(
         label=label,
@@ -631,12 +454,6 @@ def markdown(report):
     return "\n".join(lines)
 
 
-def log_problems(logfile):
-    pattern = re.compile(r"Traceback|ERROR|CRITICAL|WARNING|Exception")
-    text = Path(logfile).read_text(encoding="utf-8", errors="replace") if Path(logfile).is_file() else ""
-    return [line for line in text.splitlines() if pattern.search(line)]
-
-
 # --- Main -----------------------------------------------------------------------------------
 
 
@@ -691,34 +508,19 @@ def main(argv=None):
     tmp = Path(tempfile.mkdtemp(prefix="kynangso-bench-completion-"))
     server_log, setup_log = tmp / "gunicorn.log", tmp / "setup.log"
     secret_key = secrets.token_urlsafe(50)  # the sessions are signed and hashed with it: the same for both
-    common = {
-        **{key: value for key, value in os.environ.items() if key != "PAGE_CACHE_SECONDS"},
-        "DATABASE_URL": database_url,
-        "DATABASE_CONN_MAX_AGE": "60",
-        "CACHE_URL": cache_url,
-        "CELERY_BROKER_URL": "filesystem://",
-        "VAR_DIR": str(tmp / "var"),
-        "MEDIA_ROOT": str(tmp / "media"),
-        "STATIC_ROOT": str(tmp / "static"),
-        "SECRET_KEY": secret_key,
-        "PYTHONUNBUFFERED": "1",
-    }
-    dev_env = {**common, "DJANGO_SETTINGS_MODULE": "lms.settings.dev"}
-    production_env = {
-        **common,
-        "DJANGO_SETTINGS_MODULE": "lms.settings.production",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "false",
-        "SECURE_HSTS_SECONDS": "0",
-        "LOG_LEVEL": "WARNING",
-    }
+    shared_env = bench_env(
+        tmp, database_url, DATABASE_CONN_MAX_AGE="60", CACHE_URL=cache_url, SECRET_KEY=secret_key, PYTHONUNBUFFERED="1"
+    )
+    shared_env.pop("PAGE_CACHE_SECONDS", None)
+    dev_env = {**shared_env, "DJANGO_SETTINGS_MODULE": "lms.settings.dev"}
+    production_env = {**shared_env, **PRODUCTION_OVER_HTTP}
     group = max(64, 4 * args.connections)  # a learner's next lesson comes this many fresh requests later
     database_created, server = False, None
     try:
         log(f"temporary directory {tmp}")
         name = database_recreate(database_url)
         database_created = True
-        run_logged([PYTHON, "manage.py", "migrate", "--noinput"], dev_env, setup_log, f"database {name}: migrate")
+        manage(["migrate", "--noinput"], dev_env, setup_log, f"database {name}: migrate")
         data_file = tmp / "data.json"
         child_args = ["--learners", str(args.learners), "--lessons", str(args.lessons)]
         run_logged(
@@ -730,7 +532,7 @@ def main(argv=None):
         data = json.loads(data_file.read_text(encoding="utf-8"))
         lua_data = tmp / "data.lua"
         lua_data_write(lua_data, data, args.learners, group)
-        cache_flush(cache_url)
+        redis_flush(cache_url)
         port = args.port or free_port()
         server = gunicorn_start(production_env, port, args.workers, server_log)
         wait_until_up(server, port)
@@ -742,18 +544,15 @@ def main(argv=None):
         )
         rows_settle(database_url, data["course_id"])
         check = correctness(database_url, data, runs, args)
-        version = query(database_url, "SHOW server_version")[0][0]
+        version = postgres_version(database_url)
     except BaseException:
         args.keep_tmp = True
-        if server_log.is_file():
-            tail = server_log.read_text(encoding="utf-8", errors="replace").splitlines()[-20:]
-            log("end of the gunicorn log:\n" + "\n".join(tail))
+        log_tail(server_log, "gunicorn")
         raise
     finally:
         gunicorn_stop(server)
         if database_created and not args.keep_db:
-            database_recreate(database_url, drop_only=True)
-            log("database dropped")
+            database_drop(database_url)
         if args.keep_tmp:
             log(f"logs and files kept in {tmp}")
     for row in (bare, post):
@@ -790,15 +589,6 @@ def main(argv=None):
     return 0 if report["correct"] else 1
 
 
-def _terminate(signum, frame):
-    raise SystemExit(128 + signum)  # runs the clean-up in main()'s ``finally``
-
-
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, _terminate)
     sys.path.insert(0, str(ROOT))
-    try:
-        sys.exit(main())
-    except BenchError as error:
-        log(f"error: {error}")
-        sys.exit(2)
+    run_main(main)

@@ -28,72 +28,17 @@ import argparse
 import json
 import os
 import platform
-import secrets
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import unquote, urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
+from common import ROOT, BenchError, database_ensure, in_process_env, log, manage, quiet_wait, run_main
 
-from pages import quiet_wait  # noqa: E402 (the interference check of ``make bench``)
-
-PYTHON = sys.executable
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kns_bench_compliance"
 TARGETS_MS = {"report": 300.0, "manager": 100.0}
-
-
-def log(message):
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
-class BenchError(Exception):
-    """A step failed: the message says which and why."""
-
-
-# --- Database -------------------------------------------------------------------------------
-
-
-def database_ensure(database_url, fresh):
-    """Create the database unless it exists (``fresh``: drop it first). Returns its name."""
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(database_url)
-    name = unquote(parts.path.lstrip("/"))
-    if "bench" not in name:
-        raise BenchError(f"Refusing to use database {name!r}: BENCH_DATABASE_URL must name a throwaway one.")
-    maintenance_url = urlunsplit(parts._replace(path="/postgres"))
-    try:
-        with psycopg.connect(maintenance_url, autocommit=True, connect_timeout=10) as connection:
-            if fresh:
-                connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-            exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-            if not exists:
-                connection.execute(sql.SQL("CREATE DATABASE {} ENCODING 'UTF8'").format(sql.Identifier(name)))
-                log(f"database {name} created")
-    except psycopg.Error as error:
-        raise BenchError(f"PostgreSQL at {parts.hostname}:{parts.port or 5432}: {error}".strip()) from error
-    return name
-
-
-def manage(args, env, logfile, timeout=1800):
-    log(f"manage.py {' '.join(args)}")
-    started = time.monotonic()
-    with open(logfile, "a", encoding="utf-8") as out:
-        result = subprocess.run(
-            [PYTHON, "manage.py", *args], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, timeout=timeout
-        )
-    if result.returncode != 0:
-        tail = "".join(Path(logfile).read_text(encoding="utf-8").splitlines(keepends=True)[-30:])
-        raise BenchError(f"manage.py {' '.join(args)} failed (exit {result.returncode}):\n{tail}")
-    return time.monotonic() - started
 
 
 def vacuum_analyze(database_url):
@@ -337,19 +282,7 @@ def main(argv=None):
     args = arguments(argv)
     tmp = Path(tempfile.mkdtemp(prefix="kynangso-bench-compliance-"))
     database_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "lms.settings.production",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "localhost",
-        "DATABASE_URL": database_url,
-        "CELERY_BROKER_URL": "filesystem://",
-        "CACHE_URL": "",
-        "VAR_DIR": str(tmp / "var"),
-        "MEDIA_ROOT": str(tmp / "media"),
-        "STATIC_ROOT": str(tmp / "static"),
-        "LOG_LEVEL": "WARNING",
-    }
+    env = in_process_env(tmp, database_url)
     try:
         database = database_ensure(database_url, args.fresh)
         manage(["migrate", "--noinput"], env, tmp / "manage.log")
@@ -385,14 +318,5 @@ def main(argv=None):
     return 0 if all(row["met"] is not False for row in report["rows"]) else 1
 
 
-def _terminate(signum, frame):
-    raise SystemExit(128 + signum)
-
-
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, _terminate)
-    try:
-        sys.exit(main())
-    except BenchError as error:
-        print(f"[bench] FAILED: {error}", file=sys.stderr)
-        sys.exit(2)
+    run_main(main)

@@ -23,164 +23,53 @@ Progress goes to stderr; the table (or the JSON with ``--json``) to stdout.
 import argparse
 import fcntl
 import gzip
-import http.client
 import json
 import os
 import platform
-import re
-import resource
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import tempfile
-import time
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
+from common import (
+    BARE_PATH,
+    HOST,
+    PRODUCTION_OVER_HTTP,
+    ROOT,
+    BenchError,
+    bench_env,
+    cpu_model,
+    database_drop,
+    database_recreate,
+    free_port,
+    gunicorn_start,
+    gunicorn_stop,
+    http_request,
+    least_disturbed,
+    log,
+    log_problems,
+    log_tail,
+    manage,
+    postgres_version,
+    redis_flush,
+    run_main,
+    wait_until_up,
+    wrk,
+)
+
 LUA_REPORT = Path(__file__).resolve().parent / "wrk_report.lua"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kynangso_bench"
 DEFAULT_CACHE_URL = "redis://127.0.0.1:6379/13"
-HOST = "127.0.0.1"
 TUTORIAL_PATH = "/huong-dan/dang-ky-tai-khoan-cong-dich-vu-cong-quoc-gia/"
 PAGES = [
-    ("Bare view", "/healthz"),
+    ("Bare view", BARE_PATH),
     ("Home page", "/"),
     ("Tutorial page", TUTORIAL_PATH),
     ("Search page", "/search/?q=dich+vu+cong"),
 ]
-BARE_PATH = PAGES[0][1]
-
-
-def log(message):
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
-class BenchError(Exception):
-    """A step failed: the message says which and why."""
-
-
-# --- Database -------------------------------------------------------------------------------
-
-
-def database_recreate(database_url, drop_only=False):
-    """Drop the throwaway database named in ``database_url`` and (unless ``drop_only``) create it empty."""
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(database_url)
-    name = unquote(parts.path.lstrip("/"))
-    if "bench" not in name:
-        raise BenchError(
-            f"Refusing to drop database {name!r}: the benchmark drops and re-creates its database, "
-            "so BENCH_DATABASE_URL must name a throwaway one (its name must contain 'bench')."
-        )
-    maintenance_url = urlunsplit(parts._replace(path="/postgres"))
-    try:
-        with psycopg.connect(maintenance_url, autocommit=True, connect_timeout=10) as connection:
-            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-            if not drop_only:
-                connection.execute(sql.SQL("CREATE DATABASE {} ENCODING 'UTF8'").format(sql.Identifier(name)))
-    except psycopg.Error as error:
-        raise BenchError(f"PostgreSQL at {parts.hostname}:{parts.port or 5432}: {error}".strip()) from error
-    return name
-
-
-def postgres_version(database_url):
-    import psycopg
-
-    with psycopg.connect(database_url, connect_timeout=10) as connection:
-        return connection.execute("SHOW server_version").fetchone()[0]
-
-
-def cache_flush(cache_url):
-    """Empty the benchmark's Redis database, so every run starts from the same cold cache."""
-    import redis
-
-    try:
-        redis.Redis.from_url(cache_url, socket_connect_timeout=5).flushdb()
-    except redis.RedisError as error:
-        raise BenchError(f"Redis at {cache_url}: {error}") from error
-
-
-# --- Processes ------------------------------------------------------------------------------
-
-
-def manage(args, env, logfile, timeout=900):
-    """Run ``manage.py args``; on failure show the end of its output and stop."""
-    log(f"manage.py {' '.join(args)} ({env['DJANGO_SETTINGS_MODULE']})")
-    with open(logfile, "a", encoding="utf-8") as out:
-        out.write(f"\n$ manage.py {' '.join(args)}\n")
-        out.flush()
-        result = subprocess.run(
-            [PYTHON, "manage.py", *args], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, timeout=timeout
-        )
-    if result.returncode != 0:
-        tail = "".join(Path(logfile).read_text(encoding="utf-8").splitlines(keepends=True)[-30:])
-        raise BenchError(f"manage.py {' '.join(args)} failed (exit {result.returncode}):\n{tail}")
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def gunicorn_start(env, port, workers, logfile):
-    command = [
-        PYTHON,
-        "-m",
-        "gunicorn",
-        "lms.wsgi",
-        "--workers",
-        str(workers),
-        "--bind",
-        f"{HOST}:{port}",
-        "--graceful-timeout",
-        "10",
-        "--no-control-socket",  # gunicorn 27 otherwise opens one under ~/.gunicorn
-    ]
-    log(f"starting gunicorn: {workers} sync workers on http://{HOST}:{port}")
-    out = open(logfile, "a", encoding="utf-8")  # noqa: SIM115 - stays open for the server's lifetime
-    # Own process group: stopping it reaches the master and its workers, nothing else.
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    process.logfile = out
-    return process
-
-
-def gunicorn_stop(process):
-    if process is None:
-        return
-    if process.poll() is None:
-        log("stopping gunicorn")
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            log("gunicorn did not stop within 20 s: killing its process group")
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-    process.logfile.close()
-
-
-def wait_until_up(process, port, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise BenchError(f"gunicorn exited (code {process.returncode}) before answering; see its log")
-        try:
-            status, _headers, _body = fetch(port, BARE_PATH)
-            if status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise BenchError(f"gunicorn did not answer {BARE_PATH} within {timeout} s")
 
 
 # --- HTTP -----------------------------------------------------------------------------------
@@ -188,16 +77,7 @@ def wait_until_up(process, port, timeout=60):
 
 def fetch(port, path, encoding="identity"):
     """GET ``path`` without following redirects: (status, headers, body as sent on the wire)."""
-    connection = http.client.HTTPConnection(HOST, port, timeout=30)
-    try:
-        connection.request("GET", path, headers={"Host": HOST, "Accept-Encoding": encoding})
-        response = connection.getresponse()
-        headers = {}
-        for key, value in response.getheaders():  # repeated headers (Set-Cookie) one per line
-            headers[key.lower()] = f"{headers[key.lower()]}\n{value}" if key.lower() in headers else value
-        return response.status, headers, response.read()
-    finally:
-        connection.close()
+    return http_request(port, "GET", path, {"Accept-Encoding": encoding})
 
 
 def gzip_size(data):
@@ -286,149 +166,18 @@ def page_weight(port, path, media_root):
 # --- wrk ------------------------------------------------------------------------------------
 
 
-def wrk(port, path, threads, connections, seconds):
-    """Run wrk once; the figures its Lua ``done`` hook prints (see wrk_report.lua)."""
-    url = f"http://{HOST}:{port}{path}"
-    command = [
-        "wrk",
-        f"-t{threads}",
-        f"-c{connections}",
-        f"-d{seconds}s",
-        "--timeout",
-        "10s",
-        "--latency",
-        "-s",
-        str(LUA_REPORT),
-        url,
-    ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
-    if result.returncode != 0:
-        raise BenchError(f"wrk failed on {url} (exit {result.returncode}):\n{result.stdout}{result.stderr}")
-    match = re.search(r"^BENCH_RESULT (\{.*\})$", result.stdout, re.MULTILINE)
-    if not match:
-        raise BenchError(f"could not read wrk's output for {url}:\n{result.stdout}{result.stderr}")
-    figures = json.loads(match.group(1))
-    figures["output"] = result.stdout[: match.start()].rstrip()
-    return figures
-
-
-def _machine_jiffies():
-    """(total, busy) CPU time of the whole machine since boot, in clock ticks (/proc/stat).
-
-    Busy is user + nice + system time: processes. Interrupt time (loopback networking is mostly
-    softirq, heavy at thousands of requests a second) belongs to no process and is left out.
-    """
-    fields = [int(value) for value in Path("/proc/stat").read_text(encoding="utf-8").split("\n", 1)[0].split()[1:9]]
-    # user nice system idle iowait irq softirq steal
-    return sum(fields), fields[0] + fields[1] + fields[2]
-
-
-_CLIENT_BACKEND = re.compile(r"\s(?:\S+\(\d+\)|\[local\])(?:\s|$)")
-
-
-def _processes(pgid, database):
-    """{pid: (command line, CPU clock ticks used so far, ours)} of every process.
-
-    Ours: this process, gunicorn's process group and PostgreSQL working for it (the postmaster,
-    its background processes, and the client backends whose title, "postgres: 15/main: user
-    database 127.0.0.1(port) idle", names our database).
-    """
-    processes = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text(encoding="utf-8", errors="replace")
-            title = stat.with_name("cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue  # exited meanwhile
-        name_end = text.rfind(")")
-        name, fields = text[text.find("(") + 1 : name_end], text[name_end + 2 :].split()
-        # fields[2] is the process group, fields[11] and fields[12] utime and stime (proc(5)).
-        pid = int(stat.parent.name)
-        ours = int(fields[2]) == pgid or pid == os.getpid()
-        if name == "postgres":
-            ours = not _CLIENT_BACKEND.search(f" {title} ") or f" {database} " in f" {title} "
-        label = " ".join(title.split()[:3])[:60] or name
-        processes[pid] = (label, int(fields[11]) + int(fields[12]), ours)
-    return processes
-
-
-class CpuWatch:
-    """Share (%) of the machine's CPU used during a run by anything but the benchmark itself.
-
-    The benchmark is gunicorn (its process group), PostgreSQL for our database and wrk (a child
-    of this process). Other work on a 2-core machine takes CPU from gunicorn and lowers the
-    figures: the run is flagged above 10%. ``others`` names the busiest other processes.
-    """
-
-    def __init__(self, pgid, database):
-        self.pgid, self.database = pgid, database
-        self.other_pct, self.others = None, []
-
-    def _sample(self):
-        return (*_machine_jiffies(), _processes(self.pgid, self.database), self._children())
-
-    def __enter__(self):
-        if Path("/proc/stat").is_file():
-            self.start = self._sample()
-        return self
-
-    def __exit__(self, *exc):
-        if not Path("/proc/stat").is_file():
-            return False
-        total, busy, processes, children = self._sample()
-        elapsed = total - self.start[0]
-        if not elapsed:
-            return False
-        before = self.start[2]
-        own = sum(used - before.get(pid, (name, 0, ours))[1] for pid, (name, used, ours) in processes.items() if ours)
-        other = (busy - self.start[1]) - own - (children - self.start[3])
-        self.other_pct = round(max(0.0, 100 * other / elapsed), 1)
-        deltas = [
-            (used - before.get(pid, (name, 0, ours))[1], f"{name} [{pid}]")
-            for pid, (name, used, ours) in processes.items()
-            if not ours
-        ]
-        busiest = sorted(deltas, reverse=True)[:3]
-        self.others = [f"{label} {100 * ticks / elapsed:.0f}%" for ticks, label in busiest if 100 * ticks >= elapsed]
-        return False
-
-    @staticmethod
-    def _children():
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-        return (usage.ru_utime + usage.ru_stime) * os.sysconf("SC_CLK_TCK")
-
-
-def quiet_wait(pgid, database, max_seconds):
-    """Wait (up to ``max_seconds``) for a second in which other work uses under 10% of the CPU."""
-    deadline = time.monotonic() + max_seconds
-    while True:
-        with CpuWatch(pgid, database) as watch:
-            time.sleep(1)
-        if watch.other_pct is None or watch.other_pct < 10 or time.monotonic() >= deadline:
-            return watch.other_pct
-
-
 def measure(port, pgid, database, label, path, args):
-    """Warm up, then measure ``path``; again (up to ``args.retries`` times) while other work disturbs the run."""
-    best = None
-    for attempt in range(1 + args.retries):
-        before = quiet_wait(pgid, database, args.quiet_wait)
-        log(f"{label} {path}: other CPU use {before}%; warm-up {args.warmup}s, then {args.duration}s")
-        wrk(port, path, args.threads, args.connections, args.warmup)
-        with CpuWatch(pgid, database) as watch:
-            figures = wrk(port, path, args.threads, args.connections, args.duration)
-        other = watch.other_pct
-        if best is None or (other or 0) < (best[1] or 0):
-            best = (figures, other)
-        if other is None or other <= 10:
-            break
-        again = "measuring again" if attempt < args.retries else "keeping the least disturbed run"
-        busiest = f" ({', '.join(watch.others)})" if watch.others else ""
-        log(f"warning: other work used {other}% of the CPU{busiest} while measuring {path}: {again}")
-    figures, other = best
+    """Warm up, then measure ``path``; again (up to ``args.retries`` times) while other work disturbs the run.
+
+    wrk prints the figures with its Lua ``done`` hook (see wrk_report.lua).
+    """
+    url = f"http://{HOST}:{port}{path}"
+    figures, other = least_disturbed(
+        f"{label} {path}", pgid, database, args, lambda s: wrk(url, LUA_REPORT, args.threads, args.connections, s)
+    )
     if figures["errors_status"]:
         raise BenchError(f"{path}: {figures['errors_status']} responses were not 2xx/3xx during the run")
-    socket_errors = sum(figures[f"errors_{kind}"] for kind in ("connect", "read", "write", "timeout"))
+    socket_errors = figures["socket_errors"]
     if socket_errors:
         log(f"warning: {socket_errors} socket errors on {path}")
     seconds = figures["duration_us"] / 1e6
@@ -450,18 +199,13 @@ def measure(port, pgid, database, label, path, args):
 
 
 def machine_info(database_url):
-    model = ""
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.is_file():
-        found = re.search(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(encoding="utf-8"), re.MULTILINE)
-        model = found.group(1).strip() if found else ""
     wrk_version = subprocess.run(["wrk", "--version"], capture_output=True, text=True, timeout=10)
     import django
     import gunicorn
 
     return {
         "cpus": os.cpu_count(),
-        "cpu_model": model,
+        "cpu_model": cpu_model(),
         "platform": platform.platform(),
         "python": platform.python_version(),
         "django": django.get_version(),
@@ -537,12 +281,6 @@ def markdown(report):
         lines += ["", f"gunicorn log: {len(report['log_problems'])} error/warning lines, first ones:"]
         lines += [f"    {line}" for line in report["log_problems"][:10]]
     return "\n".join(lines)
-
-
-def log_problems(logfile):
-    pattern = re.compile(r"Traceback|ERROR|CRITICAL|WARNING|Exception|\[(?:ERROR|CRITICAL|WARNING)\]")
-    text = Path(logfile).read_text(encoding="utf-8", errors="replace") if Path(logfile).is_file() else ""
-    return [line for line in text.splitlines() if pattern.search(line)]
 
 
 # --- Main -----------------------------------------------------------------------------------
@@ -629,27 +367,16 @@ def main(argv=None):
     server_log = tmp / "gunicorn.log"
     setup_log = tmp / "setup.log"
     # Everything the run writes (static files, renditions, var/) stays in the temporary directory.
-    common = {
-        **{key: value for key, value in os.environ.items() if key != "PAGE_CACHE_SECONDS"},
-        "DATABASE_URL": database_url,
-        "DATABASE_CONN_MAX_AGE": os.environ.get("BENCH_DATABASE_CONN_MAX_AGE", "60"),
-        "CACHE_URL": cache_url,
-        "CELERY_BROKER_URL": "filesystem://",
-        "VAR_DIR": str(tmp / "var"),
-        "MEDIA_ROOT": str(tmp / "media"),
-        "STATIC_ROOT": str(tmp / "static"),
-        "PYTHONUNBUFFERED": "1",
-    }
-    dev_env = {**common, "DJANGO_SETTINGS_MODULE": "lms.settings.dev"}
-    production_env = {
-        **common,
-        "DJANGO_SETTINGS_MODULE": "lms.settings.production",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "false",
-        "SECURE_HSTS_SECONDS": "0",
-        "LOG_LEVEL": "WARNING",
-    }
+    shared_env = bench_env(
+        tmp,
+        database_url,
+        DATABASE_CONN_MAX_AGE=os.environ.get("BENCH_DATABASE_CONN_MAX_AGE", "60"),
+        CACHE_URL=cache_url,
+        PYTHONUNBUFFERED="1",
+    )
+    shared_env.pop("PAGE_CACHE_SECONDS", None)
+    dev_env = {**shared_env, "DJANGO_SETTINGS_MODULE": "lms.settings.dev"}
+    production_env = {**shared_env, **PRODUCTION_OVER_HTTP, "SECRET_KEY": secrets.token_urlsafe(50)}
     bare, *content = PAGES
     database_created = False
     try:
@@ -657,10 +384,13 @@ def main(argv=None):
         name = database_recreate(database_url)
         database_created = True
         log(f"database {name} created")
-        manage(["migrate", "--noinput"], dev_env, setup_log)
-        manage(["seed_demo"], dev_env, setup_log)
-        manage(["collectstatic", "--noinput"], production_env, setup_log)
-        cache_flush(cache_url)
+        for command, env in (
+            (["migrate", "--noinput"], dev_env),
+            (["seed_demo"], dev_env),
+            (["collectstatic", "--noinput"], production_env),
+        ):
+            manage(command, env, setup_log, f"manage.py {' '.join(command)} ({env['DJANGO_SETTINGS_MODULE']})")
+        redis_flush(cache_url)
         # As deployed: anonymous pages come from the page cache (after the first request).
         pages, weight = phase(
             "page cache on (as deployed)", production_env, PAGES, args, name, server_log, weigh=TUTORIAL_PATH
@@ -694,7 +424,7 @@ def main(argv=None):
                 "connections": args.connections,
                 "duration": args.duration,
                 "warmup": args.warmup,
-                "database_conn_max_age": int(common["DATABASE_CONN_MAX_AGE"]),
+                "database_conn_max_age": int(shared_env["DATABASE_CONN_MAX_AGE"]),
             },
             "pages": pages,
             "bare_rps": reference,
@@ -703,14 +433,11 @@ def main(argv=None):
     except BaseException:
         # Keep the logs of a failed run, and show the end of the server's.
         args.keep_tmp = True
-        if server_log.is_file():
-            tail = server_log.read_text(encoding="utf-8", errors="replace").splitlines()[-20:]
-            log("end of the gunicorn log:\n" + "\n".join(tail))
+        log_tail(server_log, "gunicorn")
         raise
     finally:
         if database_created and not args.keep_db:
-            database_recreate(database_url, drop_only=True)
-            log("database dropped")
+            database_drop(database_url)
         if args.keep_tmp:
             log(f"logs and files kept in {tmp}")
     report["log_problems"] = log_problems(server_log)
@@ -725,14 +452,5 @@ def main(argv=None):
     return 0
 
 
-def _terminate(signum, frame):
-    raise SystemExit(128 + signum)  # runs the clean-up in main()'s ``finally``
-
-
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, _terminate)
-    try:
-        sys.exit(main())
-    except BenchError as error:
-        print(f"[bench] FAILED: {error}", file=sys.stderr)
-        sys.exit(1)
+    run_main(main, failure_status=1)

@@ -8,7 +8,8 @@ Usage: ``python bench/reminders.py [--people 100000] [--concurrency 2] [--noop 3
 1. Waits until the machine is quiet (1-minute load average below 1.0; polls every 30 s, up to
    15 min; ``--no-wait`` skips it), then (re)creates the throwaway database
    ``kns_bench_reminders`` (or ``BENCH_DATABASE_URL``; its name must contain "bench") and empties
-   Redis database 14 (``BENCH_REDIS_URL``: the broker, the cache and the rate limiter).
+   Redis database 11 (``BENCH_REDIS_URL``: the broker, the cache and the rate limiter; not 14,
+   which CI's test run uses as its broker).
 2. ``migrate`` (production settings, a random SECRET_KEY), then a child process creates one
    province, one course, ``--people`` civil servants (e-mail, no preference row: the default
    channel is e-mail) and one mandatory-training assignment each, due in 7 days (``bulk_create``).
@@ -31,19 +32,28 @@ import os
 import platform
 import secrets
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import unquote, urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import (
+    PYTHON,
+    ROOT,
+    BenchError,
+    cpu_model,
+    database_recreate,
+    log,
+    manage,
+    postgres_version,
+    process_stop,
+    redis_flush,
+    run_main,
+)
+
 BENCH_DIR = Path(__file__).resolve().parent
-PYTHON = sys.executable
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kns_bench_reminders"
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/11"  # not 14: CI's test run uses it (.ci/run)
 QUEUE = "bench-reminders"
 TARGET_SECONDS = 20.0
 DOCS = ROOT / "docs" / "performance.md"
@@ -73,14 +83,6 @@ and the claim locks by primary key only. On this shared 2-core machine, runs of 
 vary by about 10 % (18.5 s and 19.7 s end to end): the target is met without much room."""
 
 
-def log(message):
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
-class BenchError(Exception):
-    """A step failed: the message says which and why."""
-
-
 # --- Machine, database, Redis ---------------------------------------------------------------
 
 
@@ -97,29 +99,7 @@ def wait_until_quiet(limit=1.0, poll=30, timeout=900):
         time.sleep(poll)
 
 
-def database_recreate(database_url, drop_only=False):
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(database_url)
-    name = unquote(parts.path.lstrip("/"))
-    if "bench" not in name:
-        raise BenchError(f"Refusing to drop database {name!r}: BENCH_DATABASE_URL must name a throwaway one.")
-    maintenance_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(maintenance_url, autocommit=True, connect_timeout=10) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        if not drop_only:
-            connection.execute(sql.SQL("CREATE DATABASE {} ENCODING 'UTF8'").format(sql.Identifier(name)))
-    return name
-
-
-def redis_flush(url):
-    import redis
-
-    redis.Redis.from_url(url, socket_connect_timeout=5).flushdb()
-
-
-def bench_env(database_url, redis_url, var_dir, concurrency):
+def reminders_env(database_url, redis_url, var_dir, concurrency):
     env = {
         key: value
         for key, value in os.environ.items()
@@ -176,17 +156,13 @@ def worker_start(env, concurrency, logfile):
     ]
     out = open(logfile, "a", encoding="utf-8")  # noqa: SIM115 - open for the worker's lifetime
     log(f"starting one worker ({concurrency} processes) on the Redis broker")
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    process.logfile = out
+    return process
 
 
 def worker_stop(process):
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+    process_stop(process, "the worker", timeout=30, whole_group=True)
 
 
 # --- Child processes (Django set up with the benchmark's environment) ------------------------------
@@ -322,16 +298,6 @@ def child_measure(people, noop_count):
 # --- Report -------------------------------------------------------------------------------------
 
 
-def cpu_model():
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
 def report(results, meta):
     reminders = results["reminders"]
     noop = [results["noop_before"]["per_second"], results["noop_after"]["per_second"]]
@@ -403,36 +369,27 @@ def main():
     worker = None
     var_dir = Path(tempfile.mkdtemp(prefix="kns-bench-reminders-"))
     logfile = var_dir / "bench.log"
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(2))
     try:
         load = os.getloadavg()[0] if args.no_wait else wait_until_quiet()
         name = database_recreate(database_url)
         redis_flush(redis_url)
         log(f"database {name} created, Redis {redis_url} emptied (logs in {logfile})")
-        env = bench_env(database_url, redis_url, var_dir, args.concurrency)
-        started = time.monotonic()
-        migrate = subprocess.run(
-            [PYTHON, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, capture_output=True, text=True
-        )
-        if migrate.returncode != 0:
-            raise BenchError(f"migrate failed:\n{migrate.stdout[-2000:]}{migrate.stderr[-3000:]}")
-        log(f"migrated in {time.monotonic() - started:.0f} s; generating {args.people:,} people with training due")
+        env = reminders_env(database_url, redis_url, var_dir, args.concurrency)
+        seconds = manage(["migrate", "--noinput"], env, logfile)
+        log(f"migrated in {seconds:.0f} s; generating {args.people:,} people with training due")
         generated = run_child("generate", env, [f"--people={args.people}"])
         log(f"generated in {generated.get('seconds')} s")
         worker = worker_start(env, args.concurrency, logfile)
         time.sleep(3)
         log("measuring: no-op tasks, then plan + send, then no-op tasks again")
         results = run_child("measure", env, [f"--people={args.people}", f"--noop={args.noop}"])
-        import psycopg
         import redis
 
-        with psycopg.connect(database_url) as connection:
-            postgres = connection.execute("SHOW server_version").fetchone()[0]
         meta = {
             "date": time.strftime("%Y-%m-%d"),
-            "cpu": cpu_model(),
+            "cpu": cpu_model() or platform.processor() or "unknown CPU",
             "cores": os.cpu_count(),
-            "postgres": postgres,
+            "postgres": postgres_version(database_url),
             "redis": redis.Redis.from_url(redis_url).info("server")["redis_version"],
             "concurrency": args.concurrency,
             "load": load,
@@ -450,9 +407,6 @@ def main():
         if ok:
             shutil.rmtree(var_dir, ignore_errors=True)  # logs are kept only when something went wrong
         return 0 if ok else 1
-    except BenchError as error:
-        log(f"error: {error}")
-        return 2
     finally:
         if worker is not None:
             worker_stop(worker)
@@ -464,4 +418,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

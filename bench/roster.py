@@ -32,18 +32,14 @@ import os
 import platform
 import random
 import resource
-import secrets
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import unquote, urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
+from common import ROOT, BenchError, database_drop, database_recreate, in_process_env, log, manage, run_main
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kns_bench_roster"
 TARGET_SECONDS = 20.0
 
@@ -57,47 +53,6 @@ POSITIONS = ["Chuyên viên", "Cán sự", "Văn thư", "Kế toán", "Phó Ch�
 POSITIONS += ["Công chức Địa chính", "Công chức Văn hóa - Xã hội", "Trưởng phòng", "Phó Trưởng phòng"]
 HEADERS = ["Họ và tên", "Mã cán bộ", "Email", "Số điện thoại", "Mã đơn vị", "Chức vụ", "Ngày bắt đầu"]
 MOBILE_PREFIXES = ["090", "091", "093", "094", "096", "097", "098", "086", "088", "032", "035", "038", "070", "077"]
-
-
-def log(message):
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
-class BenchError(Exception):
-    """A step failed: the message says which and why."""
-
-
-# --- Database -------------------------------------------------------------------------------
-
-
-def database_recreate(database_url, drop_only=False):
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(database_url)
-    name = unquote(parts.path.lstrip("/"))
-    if "bench" not in name:
-        raise BenchError(f"Refusing to drop database {name!r}: BENCH_DATABASE_URL must name a throwaway one.")
-    maintenance_url = urlunsplit(parts._replace(path="/postgres"))
-    try:
-        with psycopg.connect(maintenance_url, autocommit=True, connect_timeout=10) as connection:
-            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-            if not drop_only:
-                connection.execute(sql.SQL("CREATE DATABASE {} ENCODING 'UTF8'").format(sql.Identifier(name)))
-    except psycopg.Error as error:
-        raise BenchError(f"PostgreSQL at {parts.hostname}:{parts.port or 5432}: {error}".strip()) from error
-    return name
-
-
-def migrate(env, logfile):
-    log(f"manage.py migrate ({env['DATABASE_URL'].split('@')[-1]})")
-    with open(logfile, "a", encoding="utf-8") as out:
-        result = subprocess.run(
-            [PYTHON, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    if result.returncode != 0:
-        tail = "".join(Path(logfile).read_text(encoding="utf-8").splitlines(keepends=True)[-30:])
-        raise BenchError(f"migrate failed (exit {result.returncode}):\n{tail}")
 
 
 # --- Data -----------------------------------------------------------------------------------
@@ -293,26 +248,14 @@ def main(argv=None):
     database_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
     if args.sqlite:
         database_url = f"sqlite:///{tmp / 'bench.sqlite3'}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "lms.settings.production",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "localhost",
-        "DATABASE_URL": database_url,
-        "CELERY_BROKER_URL": "filesystem://",
-        "CACHE_URL": "",
-        "VAR_DIR": str(tmp / "var"),
-        "MEDIA_ROOT": str(tmp / "media"),
-        "STATIC_ROOT": str(tmp / "static"),
-        "LOG_LEVEL": "WARNING",
-    }
+    env = in_process_env(tmp, database_url)
     created = False
     try:
         if not args.sqlite:
             name = database_recreate(database_url)
             created = True
             log(f"database {name} created")
-        migrate(env, tmp / "migrate.log")
+        manage(["migrate", "--noinput"], env, tmp / "migrate.log", f"manage.py migrate ({database_url.split('@')[-1]})")
         os.environ.update(env)
         sys.path.insert(0, str(ROOT))
         report = runs(args.rows)
@@ -320,21 +263,11 @@ def main(argv=None):
         if created and not args.keep_db:
             if "django.db" in sys.modules:
                 sys.modules["django.db"].connections.close_all()
-            database_recreate(database_url, drop_only=True)
-            log("database dropped")
+            database_drop(database_url)
         shutil.rmtree(tmp, ignore_errors=True)
     print(json.dumps(report, indent=2, ensure_ascii=False) if args.json else markdown(report))
     return 1 if report["problems"] else 0
 
 
-def _terminate(signum, frame):
-    raise SystemExit(128 + signum)  # runs the clean-up in main()'s ``finally``
-
-
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, _terminate)
-    try:
-        sys.exit(main())
-    except BenchError as error:
-        print(f"[bench] FAILED: {error}", file=sys.stderr)
-        sys.exit(2)
+    run_main(main)
