@@ -28,7 +28,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
 
-from .models import Channel, Delivery, MessageKind, MessageTemplate
+from .models import DELIVERY_KINDS, Channel, Delivery, MessageTemplate
 from .reminders import delivery_resend_prepare, reason_label
 
 
@@ -40,7 +40,7 @@ def _local(moment):
 
 
 class DeliveryFilterSet(WagtailFilterSet):
-    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=MessageKind.choices, empty_label=_("All"))
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=DELIVERY_KINDS, empty_label=_("All"))
     channel = django_filters.ChoiceFilter(label=_("Channel"), choices=Channel.choices, empty_label=_("All"))
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Delivery.Status.choices, empty_label=_("All"))
     planned_at = django_filters.DateFromToRangeFilter(label=_("Planned"), widget=DateRangePickerWidget)
@@ -332,3 +332,17 @@ def register_reminders():
 @hooks.register("register_log_actions")
 def register_reminder_log_actions(actions):
     actions.register_action("outreach.delivery.resend", _("Resend"), _("Message planned again for sending"))
+
+
+@hooks.register("register_admin_viewset")
+def register_campaigns():
+    from .campaign_admin import CampaignsGroup
+
+    return CampaignsGroup()
+
+
+@hooks.register("register_log_actions")
+def register_campaign_log_actions(actions):
+    actions.register_action("outreach.campaign_message.scheduled", _("Schedule"), _("Campaign message scheduled"))
+    actions.register_action("outreach.campaign_message.sending", _("Send"), _("Campaign message sent"))
+    actions.register_action("outreach.campaign_message.cancelled", _("Cancel"), _("Campaign message cancelled"))
