@@ -18,6 +18,9 @@ person and the message. Nothing is tracked by pixels.
 
 import contextlib
 import datetime
+import functools
+import hashlib
+import hmac
 import logging
 import uuid
 from functools import partial
@@ -28,6 +31,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.encoding import force_bytes, force_str
 from django.utils.translation import gettext as _
 
 from accounts.models import Consent, User
@@ -83,8 +87,30 @@ def _b36(number):
             return out
 
 
+class _Signer(signing.TimestampSigner):
+    """Django's TimestampSigner, with the HMAC key derived once per salt and key instead of per call.
+
+    Same algorithm and output as ``signing.TimestampSigner`` (``salted_hmac``): a planning pass
+    signs two or three links for each of 100,000 people.
+    """
+
+    _macs = {}
+
+    def signature(self, value, key=None):
+        key = key or self.key
+        cache_key = (self.salt, key, self.algorithm)
+        mac = self._macs.get(cache_key)
+        if mac is None:
+            hasher = getattr(hashlib, self.algorithm)
+            derived = hasher((self.salt + "signer" + force_str(key)).encode()).digest()
+            mac = self._macs[cache_key] = hmac.new(derived, digestmod=hasher)
+        mac = mac.copy()
+        mac.update(force_bytes(value))
+        return signing.b64_encode(mac.digest()).decode()
+
+
 def _signer(salt):
-    return signing.TimestampSigner(salt=salt)
+    return _Signer(salt=salt)
 
 
 def link_token(message_id, user_id, link, *, test=False):
@@ -140,12 +166,21 @@ def _base():
     return settings.WAGTAILADMIN_BASE_URL.rstrip("/")
 
 
+@functools.lru_cache(maxsize=8)
+def _url_around(name, base):
+    """(before, after) the token in the absolute URL of ``name``: reversed once, not per person."""
+    before, after = reverse(name, args=["TOKEN"]).split("TOKEN")
+    return base + before, after
+
+
 def tracked_url(message_id, user_id, link, *, test=False):
-    return _base() + reverse("campaign_link", args=[link_token(message_id, user_id, link, test=test)])
+    before, after = _url_around("campaign_link", _base())
+    return before + link_token(message_id, user_id, link, test=test) + after
 
 
 def unsubscribe_url(message_id, user_id):
-    return _base() + reverse("campaign_unsubscribe", args=[unsubscribe_token(message_id, user_id)])
+    before, after = _url_around("campaign_unsubscribe", _base())
+    return before + unsubscribe_token(message_id, user_id) + after
 
 
 def _public_url(path_or_url):
@@ -196,7 +231,7 @@ def _uses(message, placeholder):
     return any(placeholder in (getattr(message, name) or "") for name in CampaignMessage.TEXT_FIELDS)
 
 
-def message_texts(message, person_id, full_name, language, *, test=False):
+def message_texts(message, person_id, full_name, language, *, test=False, channels=None):
     """({channel: (subject, body)}, unsubscribe URL) of ``message`` for one person, links signed for them.
 
     An unsubscribe link is added to every variant that does not place ``{unsubscribe}`` itself.
@@ -219,6 +254,8 @@ def message_texts(message, person_id, full_name, language, *, test=False):
         (Channel.SMS, "", message.sms_body),
         (Channel.IN_APP, message.email_subject, message.in_app_body),
     ):
+        if channels is not None and channel not in channels:
+            continue
         rendered = render(body, values)
         if "{unsubscribe}" not in body:
             separator = " " if channel == Channel.SMS else "\n\n"
@@ -262,7 +299,9 @@ class _CampaignPlan:
             has_email=bool(person.email),
         )
         language = person.lang
-        texts, unsubscribe = message_texts(message, person.id, person.full_name, language, test=self.test)
+        texts, unsubscribe = message_texts(
+            message, person.id, person.full_name, language, test=self.test, channels=channels
+        )
         for channel in channels:
             status, reason, address, not_before = Delivery.Status.PLANNED, "", "", None
             if channel == Channel.EMAIL:
