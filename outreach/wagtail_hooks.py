@@ -28,7 +28,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
 
-from .models import DELIVERY_KINDS, Channel, Delivery, MessageTemplate
+from .models import CAMPAIGN_KIND, DELIVERY_KINDS, Channel, Delivery, MessageTemplate
 from .reminders import delivery_resend_prepare, reason_label
 
 
@@ -168,6 +168,16 @@ def _status(delivery):
     return label
 
 
+def _kind(delivery):
+    """The kind; a campaign message's row names the message (and a test send says so)."""
+    label = delivery.get_kind_display()
+    if delivery.kind == CAMPAIGN_KIND:
+        label = f"{label} #{delivery.subject_id}"
+        if delivery.sequence == 1:
+            label = f"{label} ({_('test')})"
+    return label
+
+
 class DeliveryViewSet(ModelViewSet):
     model = Delivery
     icon = "mail"
@@ -197,7 +207,7 @@ class DeliveryViewSet(ModelViewSet):
     list_display = [
         Column("planned_at", label=_("Planned"), accessor=lambda d: _local(d.planned_at), sort_key="planned_at"),
         "recipient",
-        "kind",
+        Column("kind", label=_("Kind"), accessor=_kind),
         "channel",
         Column("status", label=_("Status"), accessor=_status),
         Column("sent_at", label=_("Sent"), accessor=lambda d: _local(d.sent_at), sort_key="sent_at"),

@@ -574,9 +574,33 @@ def test_campaign_deliveries_are_identifiable_in_the_log(home_page, client):
     client.force_login(user_with_role("superuser"))
     response = client.get("/admin/reminders/deliveries/", {"kind": CAMPAIGN_KIND})
     assert response.status_code == 200
-    assert _("Campaign message") in response.content.decode()
+    assert f"{_('Campaign message')} #{message.pk}" in response.content.decode()
 
 
 def test_signing_uses_django_signing():
     token = link_token(5, 7, "p")
     assert signing.TimestampSigner(salt=campaigns.LINK_SALT).unsign(token) == "5.7.p"
+
+
+def test_communications_staff_run_campaigns_and_training_administrators_do_not(home_page, client):
+    from accounts import roles
+
+    campaign = campaign_create(home_page)
+    person()
+    message = message_create(campaign, segment_create())
+    officer = user_with_role(roles.COMMUNICATIONS_STAFF)
+    client.force_login(officer)
+    for url in (
+        "/admin/campaigns/segments/new/",
+        "/admin/campaigns/messages/",
+        f"/admin/campaigns/messages/edit/{message.pk}/",
+        f"/admin/campaigns/messages/preview/{message.pk}/",
+        f"/admin/campaigns/messages/send/{message.pk}/",
+        f"/admin/campaigns/messages/results/{campaign.pk}/",
+    ):
+        assert client.get(url).status_code == 200, url
+    assert client.post(f"/admin/campaigns/messages/send/{message.pk}/", {"send": "1"}).status_code == 302
+    assert CampaignMessage.objects.get().status == CampaignMessage.Status.SENDING
+    client.force_login(user_with_role(roles.TRAINING_ADMINISTRATOR))
+    assert client.get("/admin/campaigns/messages/").status_code == 302
+    assert client.get(f"/admin/campaigns/messages/results/{campaign.pk}/").status_code == 302
