@@ -172,9 +172,9 @@ def _kind(delivery):
     """The kind; a campaign message's row names the message (and a test send says so)."""
     label = delivery.get_kind_display()
     if delivery.kind == CAMPAIGN_KIND:
-        label = f"{label} #{delivery.subject_id}"
         if delivery.sequence == 1:
-            label = f"{label} ({_('test')})"
+            return _("%(kind)s #%(message)s (test send)") % {"kind": label, "message": delivery.subject_id}
+        return f"{label} #{delivery.subject_id}"
     return label
 
 
