@@ -26,7 +26,7 @@ from django.views.generic import TemplateView
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views.generic import CreateView, EditView, IndexView, WagtailAdminTemplateMixin
+from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexView, WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -126,6 +126,28 @@ class AudienceSegmentEditView(_CountMixin, EditView):
     pass
 
 
+class AudienceSegmentDeleteView(DeleteView):
+    """A segment used by a campaign message stays (the message names who it went to)."""
+
+    def _refuse(self):
+        messages.error(
+            self.request,
+            _("This segment cannot be deleted: campaign messages use it (%(names)s).")
+            % {"names": ", ".join(self.object.messages.values_list("name", flat=True)[:5])},
+        )
+        return redirect(reverse(self.edit_url_name, args=[quote(self.object.pk)]))
+
+    def get(self, request, *args, **kwargs):
+        if self.object.messages.exists():
+            return self._refuse()
+        return super().get(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        if self.object.messages.exists():
+            return self._refuse()
+        return super().form_valid(form)
+
+
 class AudienceSegmentViewSet(ModelViewSet):
     model = AudienceSegment
     icon = "group"
@@ -133,6 +155,7 @@ class AudienceSegmentViewSet(ModelViewSet):
     form_fields = AudienceSegmentForm.Meta.fields
     add_view_class = AudienceSegmentCreateView
     edit_view_class = AudienceSegmentEditView
+    delete_view_class = AudienceSegmentDeleteView
     list_display = ["name", "learner_kind", "language", "updated_at"]
     search_fields = ["name"]
     search_backend_name = None

@@ -604,3 +604,29 @@ def test_communications_staff_run_campaigns_and_training_administrators_do_not(h
     client.force_login(user_with_role(roles.TRAINING_ADMINISTRATOR))
     assert client.get("/admin/campaigns/messages/").status_code == 302
     assert client.get(f"/admin/campaigns/messages/results/{campaign.pk}/").status_code == 302
+
+
+def test_a_segment_in_use_cannot_be_deleted_and_bad_input_gets_no_500(home_page, client):
+    campaign = campaign_create(home_page)
+    segment = segment_create()
+    message = message_create(campaign, segment)
+    client.force_login(user_with_role("superuser"))
+    response = client.post(f"/admin/campaigns/segments/delete/{segment.pk}/", follow=True)
+    assert response.status_code == 200
+    assert AudienceSegment.objects.filter(pk=segment.pk).exists()
+    expected = _("This segment cannot be deleted: campaign messages use it (%(names)s).") % {"names": message.name}
+    assert escape(expected) in response.content.decode()
+    response = client.get(f"/admin/campaigns/messages/preview/{message.pk}/", {"recipient": "nobody@example.vn"})
+    assert response.status_code == 200
+    assert escape(_("Nobody has this e-mail address or phone number.")) in response.content.decode()
+    assert client.get(f"/admin/campaigns/messages/results/{campaign.pk + 999}/").status_code == 404
+    # A link to a message deleted since: a translated page, not an error.
+    token = link_token(message.pk + 999, 1, "p")
+    assert client.get(f"/r/{token}/").status_code == 404
+    # A sent message cannot be changed.
+    person()
+    campaign_message_send(message)
+    data = {"campaign": campaign.pk, "name": "X", "segment": segment.pk}
+    response = client.post(f"/admin/campaigns/messages/edit/{message.pk}/", data)
+    assert response.status_code == 200
+    assert CampaignMessage.objects.get().name == "Đợt 1"
