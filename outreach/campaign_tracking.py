@@ -170,7 +170,7 @@ def campaign_link(request, token):
     message = CampaignMessage.objects.select_related("campaign").filter(pk=message_id).first()
     if message is None:
         return _invalid(request, status=404)
-    targets = campaign_targets(message.campaign)
+    targets = campaign_targets(message.campaign, request)
     url = targets.get(link) or targets[LINK_PAGE]
     if not test and User.objects.filter(pk=user_id).exists():
         now = timezone.now()

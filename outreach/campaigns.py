@@ -183,15 +183,12 @@ def unsubscribe_url(message_id, user_id):
     return before + unsubscribe_token(message_id, user_id) + after
 
 
-def _public_url(path_or_url):
-    if not path_or_url:
-        return ""
-    return path_or_url if path_or_url.startswith(("http://", "https://")) else _base() + path_or_url
+def campaign_targets(campaign, request=None):
+    """{link code: URL}: where the tracked links of ``campaign`` may lead, and nowhere else.
 
-
-def campaign_targets(campaign):
-    """{link code: absolute URL}: where the tracked links of ``campaign`` may lead, and nowhere else."""
-    targets = {LINK_PAGE: _public_url(campaign.get_url() or "/")}
+    Our own pages as Wagtail gives them (a path on this site), public services as their official URL.
+    """
+    targets = {LINK_PAGE: campaign.get_url(request) or "/"}
     for block in campaign.calls_to_action:
         value = block.value
         if block.block_type == "service":
@@ -199,7 +196,7 @@ def campaign_targets(campaign):
             url = service.official_url if service is not None else ""
         else:
             page = value.get("page")
-            url = _public_url(page.specific.get_url()) if page is not None and page.live else ""
+            url = (page.specific.get_url(request) or "") if page is not None and page.live else ""
         if url:
             targets[LINK_ACTION] = url
             break
