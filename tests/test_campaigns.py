@@ -630,3 +630,18 @@ def test_a_segment_in_use_cannot_be_deleted_and_bad_input_gets_no_500(home_page,
     response = client.post(f"/admin/campaigns/messages/edit/{message.pk}/", data)
     assert response.status_code == 200
     assert CampaignMessage.objects.get().name == "Đợt 1"
+
+
+def test_campaign_clicks_and_visits_are_exported_and_erased(home_page, client):
+    from accounts.personal_data import personal_data_erase, personal_data_export
+
+    campaign = campaign_create(home_page)
+    someone = person()
+    message = message_create(campaign, segment_create())
+    client.get(f"/r/{link_token(message.pk, someone.pk, 'p')}/")
+    exported = personal_data_export(someone)
+    text = str(exported)
+    assert "campaign_links_followed" in text and campaign.title in text
+    personal_data_erase(someone)
+    assert not CampaignClick.objects.filter(recipient=someone).exists()
+    assert not CampaignTouch.objects.filter(user=someone).exists()
