@@ -24,11 +24,12 @@ from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.menu import MenuItem as AdminMenuItem
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexView, WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
-from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
 
@@ -528,6 +529,29 @@ class CampaignMessageViewSet(ModelViewSet):
         )
 
 
+class _ResultsMenuItem(AdminMenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm("outreach.view_campaignmessage")
+
+
+class CampaignResultsMenu(ViewSet):
+    """Only a menu entry: the results pages belong to the campaign messages' viewset."""
+
+    icon = "table"
+    menu_label = _("Campaign results")
+
+    @property
+    def menu_url(self):
+        return reverse("outreach_campaign_messages:results_index")
+
+    @cached_property
+    def menu_item_class(self):
+        return _ResultsMenuItem
+
+    def get_urlpatterns(self):
+        return []
+
+
 class CampaignsGroup(ViewSetGroup):
     menu_label = _("Campaigns")
     menu_icon = "mail"
@@ -535,4 +559,5 @@ class CampaignsGroup(ViewSetGroup):
     items = (
         AudienceSegmentViewSet("outreach_audience_segments", url_prefix="campaigns/segments"),
         CampaignMessageViewSet("outreach_campaign_messages", url_prefix="campaigns/messages"),
+        CampaignResultsMenu("outreach_campaign_results", url_prefix="campaigns/results"),
     )
