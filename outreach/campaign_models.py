@@ -18,8 +18,11 @@ from .models import SMS_MAX_LENGTH, CampaignPage, placeholders_check
 # What a campaign message may use: {name}, {site}, {campaign}, {link} (the campaign page),
 # {action} (its first call to action), {unsubscribe}. Both links are tracked (signed /r/ links).
 CAMPAIGN_PLACEHOLDERS = {"name", "site", "campaign", "link", "action", "unsubscribe"}
-# Room left in an SMS for the tracked links and the unsubscribe link added to the text.
+# Room left in an SMS for the tracked links and the unsubscribe link added to the text (the
+# rendered length is also checked: ``CampaignMessage.sms_length_estimate``).
 CAMPAIGN_SMS_MAX_LENGTH = SMS_MAX_LENGTH - 200
+# A signed link's length: the site's address, /r/ or /unsubscribe/, a token of about 60 characters.
+LINK_LENGTH = 110
 
 
 class AudienceSegment(models.Model):
@@ -165,11 +168,37 @@ class CampaignMessage(models.Model):
             problems = placeholders_check(getattr(self, field) or "", CAMPAIGN_PLACEHOLDERS)
             if problems:
                 errors[field] = problems
+        if "sms_body" not in errors and self.sms_body:
+            length = self.sms_length_estimate()
+            if length > SMS_MAX_LENGTH:
+                errors["sms_body"] = [
+                    _(
+                        "With its links the SMS would be about %(length)s characters; at most %(max)s are "
+                        "allowed. Shorten the text or use fewer links."
+                    )
+                    % {"length": length, "max": SMS_MAX_LENGTH}
+                ]
         if errors:
             raise ValidationError(errors)
 
-    @property
-    def editable(self):
+    def sms_length_estimate(self):
+        """The SMS's length once rendered: signed links, a long name, the unsubscribe line when added."""
+        campaign = self.campaign.title if self.campaign_id else ""
+        values = {
+            "name": "x" * 40,
+            "site": settings.WAGTAIL_SITE_NAME,
+            "campaign": campaign,
+            "link": "x" * LINK_LENGTH,
+            "action": "x" * LINK_LENGTH,
+            "unsubscribe": "x" * LINK_LENGTH,
+        }
+        try:
+            text = self.sms_body.format_map(values)
+        except (KeyError, ValueError, IndexError, AttributeError):
+            return len(self.sms_body)
+        if "{unsubscribe}" not in self.sms_body:
+            text += " " + "x" * (LINK_LENGTH + 20)
+        return len(text)
         return self.status in (self.Status.DRAFT, self.Status.SCHEDULED)
 
 

@@ -648,3 +648,28 @@ def test_campaign_clicks_and_visits_are_exported_and_erased(home_page, client):
     personal_data_erase(someone)
     assert not CampaignClick.objects.filter(recipient=someone).exists()
     assert not CampaignTouch.objects.filter(user=someone).exists()
+
+
+def test_an_sms_too_long_with_its_links_is_refused(home_page):
+    from django.core.exceptions import ValidationError
+
+    from outreach.models import SMS_MAX_LENGTH
+
+    campaign = campaign_create(home_page)
+    message = CampaignMessage(
+        campaign=campaign,
+        segment=segment_create(),
+        name="Dài",
+        email_subject="{campaign}",
+        email_body="{link}",
+        in_app_body="{link}",
+        sms_body="Xem {link} " * 3 + "x" * 150,
+    )
+    with pytest.raises(ValidationError) as error:
+        message.full_clean()
+    assert "sms_body" in error.value.message_dict
+    message.sms_body = "{campaign}: {link}"
+    message.full_clean()
+    message.save()
+    texts, _unsubscribe = campaigns.message_texts(message, 123456, "Nguyễn Văn Một Tên Rất Dài Để Thử", "vi")
+    assert len(texts["sms"][1]) <= SMS_MAX_LENGTH
