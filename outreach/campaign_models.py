@@ -199,6 +199,9 @@ class CampaignMessage(models.Model):
         if "{unsubscribe}" not in self.sms_body:
             text += " " + "x" * (LINK_LENGTH + 20)
         return len(text)
+
+    @property
+    def editable(self):
         return self.status in (self.Status.DRAFT, self.Status.SCHEDULED)
 
 
