@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 
-from accounts.models import Consent, OrganisationUnit, User
+from accounts.models import Consent, User
 from courses.models import Enrolment, TutorialCompletion
 
 from .models import CAMPAIGN_KIND, AudienceSegment, CampaignClick, CampaignMessage, CampaignPageView, CampaignTouch
@@ -115,10 +115,6 @@ def segment_counts(rules):
     consented = Consent.objects.filter(user_id=OuterRef("pk"), purpose=Consent.Purpose.CAMPAIGNS, granted=True)
     counts = people.aggregate(total=Count("pk"), consenting=Count("pk", filter=Exists(consented)))
     return counts["total"], counts["consenting"]
-
-
-def units_for_choice():
-    return OrganisationUnit.get_tree()
 
 
 # Results ------------------------------------------------------------------------------------
