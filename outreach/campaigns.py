@@ -109,8 +109,16 @@ class _Signer(signing.TimestampSigner):
         return signing.b64_encode(mac.digest()).decode()
 
 
+_SIGNERS = {}
+
+
 def _signer(salt):
-    return _Signer(salt=salt)
+    """One signer per salt and secret key (a signer reads five settings when it is made)."""
+    key = (salt, settings.SECRET_KEY)
+    signer = _SIGNERS.get(key)
+    if signer is None:
+        signer = _SIGNERS[key] = _Signer(salt=salt)
+    return signer
 
 
 def link_token(message_id, user_id, link, *, test=False):
@@ -173,13 +181,13 @@ def _url_around(name, base):
     return base + before, after
 
 
-def tracked_url(message_id, user_id, link, *, test=False):
-    before, after = _url_around("campaign_link", _base())
+def tracked_url(message_id, user_id, link, *, test=False, base=None):
+    before, after = _url_around("campaign_link", base or _base())
     return before + link_token(message_id, user_id, link, test=test) + after
 
 
-def unsubscribe_url(message_id, user_id):
-    before, after = _url_around("campaign_unsubscribe", _base())
+def unsubscribe_url(message_id, user_id, *, base=None):
+    before, after = _url_around("campaign_unsubscribe", base or _base())
     return before + unsubscribe_token(message_id, user_id) + after
 
 
@@ -234,7 +242,8 @@ def message_texts(message, person_id, full_name, language, *, test=False, channe
     An unsubscribe link is added to every variant that does not place ``{unsubscribe}`` itself.
     Only the links the texts use are signed.
     """
-    unsubscribe = unsubscribe_url(message.pk, person_id)
+    base = _base()
+    unsubscribe = unsubscribe_url(message.pk, person_id, base=base)
     values = {
         "name": full_name,
         "site": settings.WAGTAIL_SITE_NAME,
@@ -242,9 +251,9 @@ def message_texts(message, person_id, full_name, language, *, test=False, channe
         "unsubscribe": unsubscribe,
     }
     if _uses(message, "{link}"):
-        values["link"] = tracked_url(message.pk, person_id, LINK_PAGE, test=test)
+        values["link"] = tracked_url(message.pk, person_id, LINK_PAGE, test=test, base=base)
     if _uses(message, "{action}"):
-        values["action"] = tracked_url(message.pk, person_id, LINK_ACTION, test=test)
+        values["action"] = tracked_url(message.pk, person_id, LINK_ACTION, test=test, base=base)
     texts = {}
     for channel, subject, body in (
         (Channel.EMAIL, message.email_subject, message.email_body),
