@@ -673,3 +673,31 @@ def test_an_sms_too_long_with_its_links_is_refused(home_page):
     message.save()
     texts, _unsubscribe = campaigns.message_texts(message, 123456, "Nguyễn Văn Một Tên Rất Dài Để Thử", "vi")
     assert len(texts["sms"][1]) <= SMS_MAX_LENGTH
+
+
+def test_email_carries_one_click_unsubscribe_headers_and_sms_waits_for_quiet_hours_to_end(home_page, settings):
+    from django.core import mail
+
+    from outreach.models import ReminderSetting
+    from outreach.reminders import LOCAL_TIME_ZONE
+
+    settings.SMS_BACKEND = "outreach.channels.ConsoleSmsBackend"
+    local_now = timezone.localtime(timezone.now(), LOCAL_TIME_ZONE)
+    config = ReminderSetting.load()
+    config.quiet_hours_start = (local_now - datetime.timedelta(hours=1)).time().replace(second=0, microsecond=0)
+    config.quiet_hours_end = (local_now + datetime.timedelta(hours=1)).time().replace(second=0, microsecond=0)
+    config.save()
+    campaign = campaign_create(home_page)
+    someone = person(phone="0912000444")
+    ContactPreference.objects.create(user=someone, use_email=True, use_sms=True, use_in_app=False)
+    message = message_create(campaign, segment_create())
+    campaign_message_send(message)
+    campaign_message_plan(message.pk)
+    sms = deliveries(message, channel="sms").get()
+    assert sms.not_before is not None and sms.not_before > timezone.now()
+    send_planned()
+    assert deliveries(message, channel="email").get().status == "sent"
+    assert Delivery.objects.get(pk=sms.pk).status == "planned"
+    [email] = mail.outbox
+    assert email.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert email.extra_headers["List-Unsubscribe"].startswith("<http") and "/unsubscribe/" in email.body
