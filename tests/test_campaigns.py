@@ -248,7 +248,12 @@ def test_campaign_ending_before_it_starts_is_a_form_error(home_page):
     data.pop("services", None)
     form = form_class(data, instance=campaign, for_user=user, parent_page=campaign.get_parent())
     assert not form.is_valid()
-    assert "ends_on" in form.errors or "__all__" in form.errors
+    assert form.errors == {"ends_on": [_("The campaign cannot end before it starts.")]}, form.errors
+    data["ends_on"] = "2026-12-20"
+    form = form_class(
+        data, instance=CampaignPage.objects.get(pk=campaign.pk), for_user=user, parent_page=campaign.get_parent()
+    )
+    assert form.is_valid(), form.errors
 
 
 # Sending: consent, empty segments, double clicks -------------------------------------------------
