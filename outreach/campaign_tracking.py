@@ -122,7 +122,14 @@ class CampaignTrackingMiddleware:
         campaign = response.get(CAMPAIGN_PAGE_HEADER)
         if campaign is not None:
             del response[CAMPAIGN_PAGE_HEADER]
-            if request.method == "GET" and response.status_code == 200 and campaign.isdigit():
+            if (
+                request.method == "GET"
+                and response.status_code == 200
+                and campaign.isdigit()
+                # Only the public site counts: never the admin (previews, whatever renders them).
+                and not getattr(request, "is_preview", False)
+                and not request.path_info.startswith("/admin/")
+            ):
                 self._viewed(request, response, int(campaign))
         if getattr(request, "_campaign_cookie_claimed", False):
             response.delete_cookie(TOUCH_COOKIE)

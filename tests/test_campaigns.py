@@ -706,3 +706,14 @@ def test_email_carries_one_click_unsubscribe_headers_and_sms_waits_for_quiet_hou
     [email] = mail.outbox
     assert email.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert email.extra_headers["List-Unsubscribe"].startswith("<http") and "/unsubscribe/" in email.body
+
+
+def test_an_admin_preview_of_a_campaign_page_is_not_a_view(home_page, client):
+    campaign = campaign_create(home_page)
+    client.force_login(user_with_role("superuser"))
+    response = client.get(f"/admin/pages/{campaign.pk}/view_draft/")
+    assert response.status_code == 200
+    assert "X-Campaign-Page" not in response
+    assert page_views_flush() == 0
+    client.get(campaign.url)
+    assert page_views_flush() == 1
