@@ -74,6 +74,12 @@ bench-completion: install
 bench-reminders: install
 	@python bench/reminders.py $(BENCH_ARGS)
 
+# Resolving a 100,000-person audience segment and enqueuing its campaign messages (about a minute;
+# its own database kns_wt6b_bench_campaigns or BENCH_DATABASE_URL, dropped afterwards).
+.PHONY: bench-campaigns
+bench-campaigns: install
+	@python bench/campaigns.py $(BENCH_ARGS)
+
 # Compliance report and unit manager's page on 100,000 people in 2,000 units (about 500,000
 # assignments) on PostgreSQL: median/p95 and query counts (docs/performance.md). The generated
 # database (kns_bench_compliance) is kept; BENCH_ARGS="--fresh" generates it again.

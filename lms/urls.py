@@ -5,6 +5,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from outreach import campaign_tracking
 from outreach import views as outreach_views
 
 urlpatterns = [
@@ -12,6 +13,9 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Campaign messages' signed links (the same in every language).
+    path("r/<str:token>/", campaign_tracking.campaign_link, name="campaign_link"),
+    path("unsubscribe/<str:token>/", campaign_tracking.campaign_unsubscribe, name="campaign_unsubscribe"),
 ]
 
 if settings.DEBUG:

@@ -8,7 +8,7 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from .campaigns import FROM_PARAMETER, FROM_POSTER, campaign_by_code, poster_filename, poster_pdf
+from .posters import FROM_PARAMETER, FROM_POSTER, campaign_by_code, poster_filename, poster_pdf
 
 POSTER_MAX_AGE = 3600
 

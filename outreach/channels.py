@@ -59,6 +59,7 @@ class OutgoingMessage:
     subject: str
     body: str
     language: str = "vi"
+    headers: dict | None = None  # extra e-mail headers (List-Unsubscribe for campaign messages)
 
 
 def message_id_for(key):
@@ -146,7 +147,11 @@ class EmailChannel(Channel):
                 body=message.body,
                 to=[message.to],
                 connection=self.connection,
-                headers={"Message-ID": message_id_for(message.key), "X-Idempotency-Key": message.key},
+                headers={
+                    **(message.headers or {}),
+                    "Message-ID": message_id_for(message.key),
+                    "X-Idempotency-Key": message.key,
+                },
             )
             try:
                 sent = email.send()

@@ -119,6 +119,9 @@ def campaign_code_new():
     return "".join(secrets.choice(CAMPAIGN_CODE_ALPHABET) for _ in range(CAMPAIGN_CODE_LENGTH))
 
 
+CAMPAIGN_PAGE_HEADER = "X-Campaign-Page"
+
+
 class CampaignIndexPage(FoldedSearchMixin, Page):
     """The list of awareness campaigns."""
 
@@ -226,7 +229,7 @@ class CampaignPage(FoldedSearchMixin, Page):
         return CampaignPermissionTester(user, self)
 
     def get_context(self, request, *args, **kwargs):
-        from .campaigns import short_link_display
+        from .posters import short_link_display
 
         context = super().get_context(request, *args, **kwargs)
         context["short_link_display"] = short_link_display(self)
@@ -266,6 +269,13 @@ class CampaignPage(FoldedSearchMixin, Page):
                     targets.append((value.get("label") or page.title, page, None))
         return targets
 
+    def serve(self, request, *args, **kwargs):
+        response = super().serve(request, *args, **kwargs)
+        # Names the campaign for outreach.campaign_tracking (page views, QR arrivals), also on
+        # responses served later from the page cache (the header is stored with the page).
+        response[CAMPAIGN_PAGE_HEADER] = str(self.pk)
+        return response
+
 
 # Reminders and delivery -------------------------------------------------------------------
 
@@ -285,6 +295,11 @@ class MessageKind(models.TextChoices):
     CERTIFICATE_ISSUED = "certificate_issued", _("Certificate issued")
     COURSE_NUDGE = "course_nudge", _("Reminder to finish a course")
 
+
+# Deliveries of campaign messages (outreach/campaigns.py): not a template kind (each campaign
+# message has its own words); ``subject_id`` is the CampaignMessage, ``sequence`` 1 a test send.
+CAMPAIGN_KIND = "campaign"
+DELIVERY_KINDS = [*MessageKind.choices, (CAMPAIGN_KIND, _("Campaign message"))]
 
 _COMMON_PLACEHOLDERS = {"name", "link", "site"}
 # What each kind's template may use: {name}, {course}... (checked when a template is saved).
@@ -462,7 +477,7 @@ class Delivery(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="deliveries"
     )
-    kind = models.CharField(_("kind"), max_length=30, choices=MessageKind.choices)
+    kind = models.CharField(_("kind"), max_length=30, choices=DELIVERY_KINDS)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     idempotency_key = models.CharField(_("idempotency key"), max_length=200)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLANNED)
@@ -507,6 +522,12 @@ class Delivery(models.Model):
             models.Index(
                 fields=["subject_id", "sequence"], condition=Q(kind="course_nudge"), name="outreach_dlv_nudges"
             ),
+            # A campaign message's deliveries (its results, the test sends).
+            models.Index(
+                fields=["subject_id", "sequence", "status"],
+                condition=Q(kind="campaign"),
+                name="outreach_dlv_campaign",
+            ),
             # The inbox and its unread count.
             models.Index(
                 fields=["recipient", "read_at"], condition=Q(channel="in_app", status="sent"), name="outreach_dlv_inbox"
@@ -532,3 +553,20 @@ class RateLimitBucket(models.Model):
 
     def __str__(self):
         return self.name
+
+
+from .campaign_models import (  # noqa: E402 (the campaign models use the names above)
+    AudienceSegment,
+    CampaignClick,
+    CampaignMessage,
+    CampaignPageView,
+    CampaignTouch,
+)
+
+__all__ = [
+    "AudienceSegment",
+    "CampaignClick",
+    "CampaignMessage",
+    "CampaignPageView",
+    "CampaignTouch",
+]

@@ -1,11 +1,12 @@
 """Personal data held by the outreach layer (see ``accounts.personal_data``): contact
-preferences and consents (stored by accounts, exported here with the messages sent)."""
+preferences and consents (stored by accounts, exported here with the messages sent), and the
+campaign links a person followed and the campaigns they arrived from."""
 
 from django.utils import timezone
 
 from accounts.models import Consent, ContactPreference
 
-from .models import Delivery, MessageKind
+from .models import CampaignClick, CampaignTouch, Delivery, MessageKind
 
 
 def _moment(value):
@@ -43,6 +44,25 @@ def export(user):
             }
             for d in Delivery.objects.filter(recipient=user).order_by("planned_at", "pk")
         ],
+        "campaign_links_followed": [
+            {
+                "campaign": c.message.campaign.title,
+                "message": c.message.name,
+                "clicks": c.count,
+                "first_at": _moment(c.first_at),
+                "last_at": _moment(c.last_at),
+            }
+            for c in CampaignClick.objects.filter(recipient=user).select_related("message__campaign").order_by("pk")
+        ],
+        "campaign_visits": [
+            {
+                "campaign": t.campaign.title,
+                "by": t.source,
+                "first_at": _moment(t.first_at),
+                "last_at": _moment(t.last_at),
+            }
+            for t in CampaignTouch.objects.filter(user=user).select_related("campaign").order_by("pk")
+        ],
     }
 
 
@@ -52,6 +72,8 @@ def erase(user):
     Managers' digests that listed the person keep their count but not the name.
     """
     Delivery.objects.filter(recipient=user).delete()
+    CampaignClick.objects.filter(recipient=user).delete()
+    CampaignTouch.objects.filter(user=user).delete()
     name = user.full_name.strip()
     for digest in Delivery.objects.filter(kind=MessageKind.MANAGER_DIGEST).only("pk", "body", "context").iterator():
         user_ids = digest.context.get("user_ids") or []

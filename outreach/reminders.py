@@ -45,7 +45,15 @@ from courses.models import Assignment, Certificate, CoursePage, Enrolment
 
 from .channels import OutgoingMessage, PermanentDeliveryError, channel_for, sms_available
 from .message_defaults import DEFAULT_TEMPLATES
-from .models import Channel, Delivery, MessageKind, MessageTemplate, ReminderSetting
+from .models import (
+    CAMPAIGN_KIND,
+    CampaignMessage,
+    Channel,
+    Delivery,
+    MessageKind,
+    MessageTemplate,
+    ReminderSetting,
+)
 from .rate_limit import acquire
 
 log = logging.getLogger(__name__)
@@ -80,6 +88,8 @@ REASONS = {
     "certificate_renewed": gettext_lazy("Certificate renewed"),
     "opted_out": gettext_lazy("The person opted out"),
     "gone": gettext_lazy("What it was about no longer exists"),
+    "campaign_cancelled": gettext_lazy("The campaign message was cancelled"),
+    "no_campaign_consent": gettext_lazy("No consent to campaign messages"),
 }
 
 # Optional kinds and the purpose a person may refuse; the others (mandatory training) cannot be refused.
@@ -877,6 +887,27 @@ def _cancellations(rows, now):
             elif found[2] > row["planned_at"]:
                 cancel[row["pk"]] = "active_again"
 
+    campaign = [row for row in by_kind.get(CAMPAIGN_KIND, ()) if not row["context"].get("test")]
+    if campaign:
+        # Campaign messages need consent given (silence is not consent), still, and a message not cancelled.
+        consenting = set(
+            Consent.objects.filter(
+                user_id__in={row["recipient_id"] for row in campaign},
+                purpose=Consent.Purpose.CAMPAIGNS,
+                granted=True,
+            ).values_list("user_id", flat=True)
+        )
+        cancelled = set(
+            CampaignMessage.objects.filter(
+                pk__in={row["subject_id"] for row in campaign}, status=CampaignMessage.Status.CANCELLED
+            ).values_list("pk", flat=True)
+        )
+        for row in campaign:
+            if row["subject_id"] in cancelled:
+                cancel[row["pk"]] = "campaign_cancelled"
+            elif row["recipient_id"] not in consenting:
+                cancel[row["pk"]] = "opted_out"
+
     optional = [row for row in rows if row["kind"] in PURPOSE_OF_KIND and row["pk"] not in cancel]
     if optional:
         refused = set(
@@ -1044,6 +1075,7 @@ def _channel_send(channel_name, rows, token, *, deadline, result, outcomes):
                             subject=row["subject"],
                             body=row["body"],
                             language=row["language"],
+                            headers=(row["context"] or {}).get("headers") or {},
                         )
                         for row in chunk
                     ]

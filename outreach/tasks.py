@@ -67,3 +67,27 @@ def deliveries_send(self, delivery_ids):
 def delivery_resend(self, delivery_id):
     """An administrator asked to resend a failed message (already planned again by the admin view)."""
     return _send(self, [delivery_id])
+
+
+@shared_task(name="outreach.tasks.campaign_message_plan", acks_late=True, soft_time_limit=1200, time_limit=1500)
+def campaign_message_plan(message_id):
+    """Plan and queue a campaign message's deliveries (the message is already marked as sending)."""
+    from .campaigns import campaign_message_plan as plan
+
+    return plan(message_id)
+
+
+@shared_task(name="outreach.tasks.campaign_messages_due", acks_late=True)
+def campaign_messages_due():
+    """Beat, every minute: start scheduled campaign messages whose time has come."""
+    from .campaigns import campaign_messages_due as due
+
+    return due()
+
+
+@shared_task(name="outreach.tasks.campaign_page_views_flush", acks_late=True)
+def campaign_page_views_flush():
+    """Beat, every minute: move the campaign page view counters from the cache to the database."""
+    from .campaign_tracking import page_views_flush
+
+    return page_views_flush()

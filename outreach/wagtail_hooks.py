@@ -28,7 +28,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
 
-from .models import Channel, Delivery, MessageKind, MessageTemplate
+from .models import CAMPAIGN_KIND, DELIVERY_KINDS, Channel, Delivery, MessageTemplate
 from .reminders import delivery_resend_prepare, reason_label
 
 
@@ -40,7 +40,7 @@ def _local(moment):
 
 
 class DeliveryFilterSet(WagtailFilterSet):
-    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=MessageKind.choices, empty_label=_("All"))
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=DELIVERY_KINDS, empty_label=_("All"))
     channel = django_filters.ChoiceFilter(label=_("Channel"), choices=Channel.choices, empty_label=_("All"))
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Delivery.Status.choices, empty_label=_("All"))
     planned_at = django_filters.DateFromToRangeFilter(label=_("Planned"), widget=DateRangePickerWidget)
@@ -168,6 +168,16 @@ def _status(delivery):
     return label
 
 
+def _kind(delivery):
+    """The kind; a campaign message's row names the message (and a test send says so)."""
+    label = delivery.get_kind_display()
+    if delivery.kind == CAMPAIGN_KIND:
+        if delivery.sequence == 1:
+            return _("%(kind)s #%(message)s (test send)") % {"kind": label, "message": delivery.subject_id}
+        return f"{label} #{delivery.subject_id}"
+    return label
+
+
 class DeliveryViewSet(ModelViewSet):
     model = Delivery
     icon = "mail"
@@ -197,7 +207,7 @@ class DeliveryViewSet(ModelViewSet):
     list_display = [
         Column("planned_at", label=_("Planned"), accessor=lambda d: _local(d.planned_at), sort_key="planned_at"),
         "recipient",
-        "kind",
+        Column("kind", label=_("Kind"), accessor=_kind),
         "channel",
         Column("status", label=_("Status"), accessor=_status),
         Column("sent_at", label=_("Sent"), accessor=lambda d: _local(d.sent_at), sort_key="sent_at"),
@@ -336,7 +346,7 @@ def register_reminder_log_actions(actions):
 
 # Campaign posters ---------------------------------------------------------------------------------
 # "Poster (PDF)" in a campaign's header menu and its listing menu: editors print it before the
-# campaign is live, too (outreach/campaigns.py).
+# campaign is live, too (outreach/posters.py).
 
 
 def _campaign_poster_view(request, page_id):
@@ -390,3 +400,17 @@ def campaign_poster_header_button(page, user, view_name, next_url=None):
 @hooks.register("register_page_listing_more_buttons")
 def campaign_poster_listing_button(page, user, next_url=None):
     yield from _campaign_poster_buttons(page)
+
+
+@hooks.register("register_admin_viewset")
+def register_campaigns():
+    from .campaign_admin import CampaignsGroup
+
+    return CampaignsGroup()
+
+
+@hooks.register("register_log_actions")
+def register_campaign_log_actions(actions):
+    actions.register_action("outreach.campaign_message.scheduled", _("Schedule"), _("Campaign message scheduled"))
+    actions.register_action("outreach.campaign_message.sending", _("Send"), _("Campaign message sent"))
+    actions.register_action("outreach.campaign_message.cancelled", _("Cancel"), _("Campaign message cancelled"))

@@ -162,6 +162,15 @@ def test_roles_exist_with_least_privilege():
         "view_publicservice",
         "add_publicservice",
         "change_publicservice",
+        # Campaigns: audiences, messages (sending them), results (outreach/migrations/0010).
+        "view_audiencesegment",
+        "add_audiencesegment",
+        "change_audiencesegment",
+        "delete_audiencesegment",
+        "view_campaignmessage",
+        "add_campaignmessage",
+        "change_campaignmessage",
+        "send_campaignmessage",
     }
     assert groups[roles.COMMUNICATIONS_STAFF].page_permissions.filter(permission__codename="publish_page").exists()
     assert groups[roles.COMMUNICATIONS_STAFF].collection_permissions.filter(permission__codename="add_image").exists()

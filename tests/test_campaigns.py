@@ -1,367 +1,722 @@
-"""Campaign pages: listing, home page, page cache across midnight, search, short links and posters."""
+"""Campaigns: audience segments, campaign messages through the outbox, links, attribution, results."""
 
 import datetime
 import re
-import shutil
-import subprocess
 
 import pytest
-from django.test import Client
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.core import signing
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from courses.models import PublicService
-from outreach.campaigns import campaign_by_code, poster_html, poster_pdf, short_link
-from outreach.models import CAMPAIGN_CODE_LENGTH, CampaignIndexPage, CampaignPage
-from outreach.selectors import pages_search
-from tests.factories import UserFactory, course_create, page_add, tutorial_create, tutorial_index_create
-from tests.test_certificates import pdf_pages, pdf_text, pdf_tool
+from accounts.models import Consent, ContactPreference, User
+from courses.models import Enrolment, TutorialCompletion
+from outreach import campaigns
+from outreach.campaign_selectors import SegmentRules, campaign_results, segment_counts, segment_people
+from outreach.campaign_tracking import page_views_flush
+from outreach.campaigns import (
+    CampaignSendError,
+    campaign_message_plan,
+    campaign_message_send,
+    campaign_messages_due,
+    link_token,
+    unsubscribe_token,
+)
+from outreach.models import (
+    CAMPAIGN_KIND,
+    AudienceSegment,
+    CampaignClick,
+    CampaignMessage,
+    CampaignPage,
+    CampaignPageView,
+    CampaignTouch,
+    Delivery,
+)
+from outreach.reminders import deliveries_send
+from tests.campaigns_support import campaign_create, consenting, message_create, person, segment_create
+from tests.factories import OrganisationUnitFactory, course_create, tutorial_create, tutorial_index_create
+from tests.test_admin import user_with_role
 
 pytestmark = pytest.mark.django_db
 
-TITLE = "Làm thủ tục trên mạng, không phải xếp hàng"
-GOAL = "Mỗi hộ gia đình nộp ít nhất một hồ sơ trực tuyến toàn trình trong quý này."
+DAY = datetime.timedelta(days=1)
 
 
-def vi(msgid, **params):
-    """The Vietnamese of a UI string, as the catalogue has it (English until it is translated)."""
-    with translation.override("vi"):
-        text = translation.gettext(msgid)
-    return text % params if params else text
+def ids(rules):
+    return set(segment_people(rules).values_list("pk", flat=True))
 
 
-def today():
-    return timezone.localdate()
+def deliveries(message, **filters):
+    return Delivery.objects.filter(kind=CAMPAIGN_KIND, subject_id=message.pk, **filters)
 
 
-def days(n):
-    return today() + datetime.timedelta(days=n)
+def send_planned():
+    pks = list(Delivery.objects.filter(status=Delivery.Status.PLANNED).values_list("pk", flat=True))
+    return deliveries_send(pks)
 
 
 @pytest.fixture
-def service(db):
-    return PublicService.objects.create(
-        name="Đăng ký khai sinh",
-        agency="UBND cấp xã",
-        online_level="full",
-        procedure_code="1.001193",
-        official_url="https://dichvucong.gov.vn",
+def no_quiet_hours():
+    from outreach.models import ReminderSetting
+
+    config = ReminderSetting.load()
+    config.quiet_hours_start = config.quiet_hours_end = datetime.time(0, 0)
+    config.save()
+
+
+# Segment rules ----------------------------------------------------------------------------------
+
+
+def test_rule_kind_of_learner():
+    citizen = person(kind=User.Kind.CITIZEN)
+    servant = person(kind=User.Kind.CIVIL_SERVANT)
+    assert ids(SegmentRules(learner_kind=User.Kind.CIVIL_SERVANT)) == {servant.pk}
+    assert ids(SegmentRules(learner_kind=User.Kind.CITIZEN)) == {citizen.pk}
+    assert ids(SegmentRules()) == {citizen.pk, servant.pk}
+
+
+def test_rule_units_with_and_without_sub_units():
+    province = OrganisationUnitFactory(name="Tỉnh A", code="A", kind="province")
+    commune = OrganisationUnitFactory(name="Xã A1", code="A1", parent=province)
+    other = OrganisationUnitFactory(name="Tỉnh B", code="B", kind="province")
+    at_province = person(organisation_unit=province)
+    at_commune = person(organisation_unit=commune)
+    person(organisation_unit=other)
+    person()  # no unit
+    province.refresh_from_db()
+    with_sub = segment_create(units=[province], include_sub_units=True)
+    without_sub = segment_create(units=[province], include_sub_units=False)
+    assert ids(with_sub) == {at_province.pk, at_commune.pk}
+    assert ids(without_sub) == {at_province.pk}
+
+
+def test_rule_language_and_inactive_accounts():
+    vietnamese = person(preferred_language="vi")
+    english = person(preferred_language="en")
+    person(preferred_language="en", is_active=False)
+    assert ids(SegmentRules(language="en")) == {english.pk}
+    assert ids(SegmentRules(language="vi")) == {vietnamese.pk}
+
+
+def test_rule_completed_and_not_completed_course(home_page):
+    course = course_create(home_page)
+    done = person()
+    started = person()
+    never = person()
+    Enrolment.objects.create(user=done, course=course, completed_at=timezone.now())
+    Enrolment.objects.create(user=started, course=course)
+    assert ids(SegmentRules(completed_course_id=course.pk)) == {done.pk}
+    assert ids(SegmentRules(not_completed_course_id=course.pk)) == {started.pk, never.pk}
+
+
+def test_rule_completed_and_not_completed_tutorial(home_page):
+    tutorial = tutorial_create(tutorial_index_create(home_page), "Nộp hồ sơ trực tuyến")
+    done = person()
+    other = person()
+    TutorialCompletion.objects.create(user=done, tutorial=tutorial)
+    assert ids(SegmentRules(completed_tutorial_id=tutorial.pk)) == {done.pk}
+    assert ids(SegmentRules(not_completed_tutorial_id=tutorial.pk)) == {other.pk}
+
+
+def test_rule_enrolled_but_inactive_since(home_page):
+    course = course_create(home_page)
+    now = timezone.now()
+    quiet = person()
+    busy = person()
+    finished = person()
+    person()  # not enrolled
+    Enrolment.objects.create(user=quiet, course=course, last_activity_at=now - 20 * DAY)
+    Enrolment.objects.create(user=busy, course=course, last_activity_at=now - DAY)
+    Enrolment.objects.create(user=finished, course=course, last_activity_at=now - 20 * DAY, completed_at=now)
+    since = timezone.localdate() - 10 * DAY
+    assert ids(SegmentRules(inactive_since=since)) == {quiet.pk}
+
+
+def test_rule_signed_up_since():
+    old = person()
+    new = person()
+    User.objects.filter(pk=old.pk).update(date_joined=timezone.now() - 60 * DAY)
+    assert ids(SegmentRules(joined_since=timezone.localdate() - 7 * DAY)) == {new.pk}
+    assert ids(SegmentRules(joined_since=timezone.localdate() - 90 * DAY)) == {old.pk, new.pk}
+
+
+def test_rules_combine_and_resolve_in_one_query(home_page):
+    province = OrganisationUnitFactory(name="Tỉnh A", code="A", kind="province")
+    course = course_create(home_page)
+    tutorial = tutorial_create(tutorial_index_create(home_page), "Nộp hồ sơ")
+    wanted = person(kind=User.Kind.CIVIL_SERVANT, organisation_unit=province, preferred_language="vi")
+    person(kind=User.Kind.CITIZEN, organisation_unit=province)
+    segment = segment_create(
+        learner_kind=User.Kind.CIVIL_SERVANT,
+        units=[province],
+        language="vi",
+        not_completed_course=course,
+        not_completed_tutorial=tutorial,
+        joined_since=timezone.localdate() - DAY,
     )
+    rules = SegmentRules.of(segment)
+    with CaptureQueriesContext(connection) as queries:
+        found = list(segment_people(rules).values_list("pk", flat=True))
+    assert found == [wanted.pk]
+    assert len(queries) == 1
+    with CaptureQueriesContext(connection) as queries:
+        assert segment_counts(rules) == (1, 1)
+    assert len(queries) == 1
 
 
-@pytest.fixture
-def tutorial(home_page):
-    return tutorial_create(tutorial_index_create(home_page), "Đăng ký khai sinh trực tuyến", slug="khai-sinh")
+# Admin: segments and messages -------------------------------------------------------------------
 
 
-@pytest.fixture
-def course(home_page):
-    return course_create(home_page, title="Dùng dịch vụ công trực tuyến", slug="dung-dich-vu-cong")
-
-
-@pytest.fixture
-def index(home_page):
-    return page_add(home_page, CampaignIndexPage(title="Chiến dịch", slug="chien-dich", introduction="Các chiến dịch."))
-
-
-def campaign_create(index, title=TITLE, *, starts=-5, ends=20, ctas=None, publish=True, **kwargs):
-    kwargs.setdefault("slug", f"chien-dich-{CampaignPage.objects.count() + 1}")
-    campaign = CampaignPage(
-        title=title,
-        goal=kwargs.pop("goal", GOAL),
-        starts_on=days(starts),
-        ends_on=days(ends),
-        calls_to_action=ctas or [],
-        **kwargs,
-    )
-    if publish:
-        return page_add(index, campaign)
-    campaign.live = False
-    index.add_child(instance=campaign)
-    campaign.save_revision()
-    return campaign
-
-
-@pytest.fixture
-def campaign(index, tutorial, course, service):
-    campaign = campaign_create(
-        index,
-        ctas=[
-            {"type": "tutorial", "value": {"label": "Xem hướng dẫn khai sinh", "page": tutorial.pk}},
-            {"type": "course", "value": {"label": "", "page": course.pk}},
-            {"type": "service", "value": {"label": "Nộp hồ sơ ngay", "service": service.pk}},
-        ],
-        body=[{"type": "paragraph", "value": "<p>Không cần đến trụ sở UBND xã.</p>"}],
-    )
-    campaign.services.add(service)
-    campaign.save_revision().publish()
-    return CampaignPage.objects.get(pk=campaign.pk)
-
-
-# Pages ----------------------------------------------------------------------------------------
-
-
-def test_campaign_page_shows_goal_period_calls_to_action_and_services(client, campaign, tutorial, course):
-    response = client.get(campaign.url)
+def test_segment_form_shows_the_live_count_before_saving(client):
+    admin = user_with_role("superuser")
+    person(kind=User.Kind.CIVIL_SERVANT)
+    person(kind=User.Kind.CIVIL_SERVANT, consent=None)
+    person(kind=User.Kind.CITIZEN)
+    client.force_login(admin)
+    url = "/admin/campaigns/segments/new/"
+    data = {"name": "Cán bộ", "learner_kind": User.Kind.CIVIL_SERVANT, "include_sub_units": "on", "count": "1"}
+    response = client.post(url, data)
     assert response.status_code == 200
-    html = response.content.decode()
-    assert TITLE in html and GOAL in html
-    assert vi("From %(start)s to %(end)s", start=f"{days(-5):%d/%m/%Y}", end=f"{days(20):%d/%m/%Y}") in html
-    assert vi("Running now") in html
-    # Calls to action: the tutorial and the course by their pages, the service by its official link.
-    assert f'class="button" href="{tutorial.url}">Xem hướng dẫn khai sinh</a>' in html
-    assert f'class="button" href="{course.url}">{course.title}</a>' in html  # no label: the title
-    assert 'href="https://dichvucong.gov.vn" rel="noopener">Nộp hồ sơ ngay' in html
-    assert "Không cần đến trụ sở UBND xã." in html  # the body blocks
-    assert "1.001193" in html  # the promoted service
-    assert reverse("campaigns:poster", args=[campaign.short_code]) in html
-    assert f">testserver/c/{campaign.short_code}/</a>" in html  # the short link, as people type it
-
-
-def test_a_call_to_action_to_an_unpublished_tutorial_is_left_out(client, campaign, tutorial):
-    tutorial.unpublish()
-    html = Client().get(campaign.url).content.decode()
-    assert "Xem hướng dẫn khai sinh" not in html
-    assert "Nộp hồ sơ ngay" in html
-
-
-def test_index_lists_running_then_upcoming_then_past(client, index):
-    campaign_create(index, "Chiến dịch đã qua", starts=-60, ends=-30)
-    campaign_create(index, "Chiến dịch sắp tới", starts=10, ends=40)
-    campaign_create(index, "Chiến dịch đang chạy", starts=-1, ends=1)
-    campaign_create(index, "Bản nháp đang chạy", publish=False)
-    html = client.get(index.url).content.decode()
-    running, upcoming, past = (html.index(title) for title in ("đang chạy", "sắp tới", "đã qua"))
-    assert running < upcoming < past
-    assert html.index(vi("Running now")) < running < html.index(vi("Coming soon")) < upcoming
-    assert "Bản nháp" not in html
-
-
-def test_running_campaigns_show_on_the_home_page(client, home_page, index):
-    campaign_create(index, "Chiến dịch đang chạy", starts=0, ends=0)
-    campaign_create(index, "Chiến dịch sắp tới", starts=1, ends=5)
-    campaign_create(index, "Chiến dịch đã qua", starts=-5, ends=-1)
-    html = client.get("/").content.decode()
-    assert "Chiến dịch đang chạy" in html
-    assert "sắp tới" not in html and "đã qua" not in html
-
-
-def test_home_page_without_campaigns_has_no_campaign_section(client, home_page):
-    assert 'id="campaigns-heading"' not in client.get("/").content.decode()
-
-
-def test_home_page_query_count_with_campaigns(client, home_page, index, django_assert_max_num_queries, settings):
-    settings.PAGE_CACHE_SECONDS = 0
-    for number in range(5):
-        campaign_create(index, f"Chiến dịch {number}")
-    client.get("/")
-    # The running campaigns are remembered per day until something is published.
-    with django_assert_max_num_queries(3):
-        html = client.get("/").content.decode()
-    assert html.count("campaign-card") == 5
-
-
-def test_campaign_page_query_count(client, campaign, django_assert_max_num_queries, settings):
-    settings.PAGE_CACHE_SECONDS = 0  # rendering, not the page cache
-    client.get(campaign.url)
-    # The page, its blocks (tutorial, course, service), image and parent are remembered until
-    # something is published; the promoted services are read per view.
-    with django_assert_max_num_queries(1):
-        assert client.get(campaign.url).status_code == 200
-
-
-def test_campaign_index_query_count(client, index, django_assert_max_num_queries, settings):
-    settings.PAGE_CACHE_SECONDS = 0
-    for number in range(6):
-        campaign_create(index, f"Chiến dịch {number}", starts=number * 10 - 20, ends=number * 10 - 15)
-    client.get(index.url)
-    with django_assert_max_num_queries(1):  # the campaigns, one query however many
-        assert client.get(index.url).status_code == 200
-
-
-def test_cached_home_page_changes_at_midnight(client, home_page, index, monkeypatch):
-    """A campaign starts at midnight without anything being published: the cached page must not hide it."""
-    campaign_create(index, "Chiến dịch ngày mai", starts=1, ends=3)
-    first = Client().get("/")
-    assert first["X-Page-Cache"] == "miss" and "Chiến dịch ngày mai" not in first.content.decode()
-    assert Client().get("/")["X-Page-Cache"] == "hit"
-    tomorrow = days(1)
-    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: tomorrow)
-    after_midnight = Client().get("/")
-    assert after_midnight["X-Page-Cache"] == "miss"
-    assert "Chiến dịch ngày mai" in after_midnight.content.decode()
-    index_html = Client().get(index.url).content.decode()
-    assert vi("Coming soon") not in index_html  # it runs now
-
-
-def test_publishing_a_campaign_empties_the_cache(client, home_page, index):
-    assert Client().get("/")["X-Page-Cache"] == "miss"
-    campaign_create(index, "Chiến dịch mới")
-    response = Client().get("/")
-    assert response["X-Page-Cache"] == "miss"
-    assert "Chiến dịch mới" in response.content.decode()
-
-
-def test_campaigns_are_found_without_diacritics(campaign):
-    assert TITLE in [page.title for page in pages_search("lam thu tuc tren mang khong phai xep hang")]
-    assert TITLE in [page.title for page in pages_search("ho so truc tuyen toan trinh")]  # the goal
-
-
-def test_end_before_start_is_refused(index):
-    from django.core.exceptions import ValidationError
-
-    campaign = CampaignPage(title="Sai", slug="sai", goal="x", starts_on=days(5), ends_on=days(1))
-    with pytest.raises(ValidationError) as error:
-        campaign.full_clean()
-    assert "ends_on" in error.value.message_dict
-
-
-# Short codes and links ------------------------------------------------------------------------
-
-
-def test_short_code_is_generated_and_unique(index):
-    first, second = campaign_create(index, "Một"), campaign_create(index, "Hai")
-    assert len(first.short_code) == CAMPAIGN_CODE_LENGTH and first.short_code != second.short_code
-
-
-def test_a_code_collision_gets_another_code(index, monkeypatch):
-    import outreach.models as models
-
-    taken = campaign_create(index, "Một").short_code
-    codes = iter([taken, taken, "ABCDEF"])
-    monkeypatch.setattr(models, "campaign_code_new", lambda: next(codes))
-    campaign = CampaignPage(title="Hai", slug="hai", goal="x", starts_on=days(0), ends_on=days(1), short_code=taken)
-    index.add_child(instance=campaign)
-    assert campaign.short_code == "ABCDEF"
-
-
-def test_the_short_code_is_unique_in_the_database(index):
-    from django.db import IntegrityError, transaction
-
-    first, second = campaign_create(index, "Một"), campaign_create(index, "Hai")
-    with pytest.raises(IntegrityError), transaction.atomic():
-        CampaignPage.objects.filter(pk=second.pk).update(short_code=first.short_code)
-
-
-def test_a_copy_gets_its_own_short_code(campaign):
-    copy = campaign.copy(update_attrs={"slug": "ban-sao", "title": "Bản sao"})
-    copy = CampaignPage.objects.get(pk=copy.pk)
-    assert copy.short_code and copy.short_code != campaign.short_code
-
-
-def test_short_link_redirects_to_the_campaign_marked_as_from_the_poster(client, campaign):
-    response = client.get(f"/c/{campaign.short_code}/")
+    text = re.sub(r"\s+", " ", response.content.decode())
+    expected = ngettext("%(counter)s person matches these rules", "%(counter)s people match these rules", 2)
+    assert expected % {"counter": 2} in text
+    consenting = ngettext(
+        "(%(counter)s of them agreed to campaign messages).", "(%(counter)s of them agreed to campaign messages).", 1
+    )
+    assert consenting % {"counter": 1} in text
+    assert not AudienceSegment.objects.exists()
+    del data["count"]
+    response = client.post(url, data)
     assert response.status_code == 302
-    assert response["Location"] == f"{campaign.url}?from=qr"
-    assert "no-store" in response["Cache-Control"]
-    assert "X-Page-Cache" not in response
-    # Typed in lower case, it still works.
-    assert client.get(f"/c/{campaign.short_code.lower()}/")["Location"] == f"{campaign.url}?from=qr"
-    assert client.get(f"{campaign.url}?from=qr").status_code == 200
-    # The English short link leads to the English page.
-    english = client.get(f"/en/c/{campaign.short_code}/")["Location"]
-    assert english == f"/en/chien-dich/{campaign.slug}/?from=qr"
+    assert AudienceSegment.objects.get().learner_kind == User.Kind.CIVIL_SERVANT
 
 
-def test_short_link_follows_a_moved_campaign(client, campaign):
-    client.get(f"/c/{campaign.short_code}/")
-    campaign.slug = "ten-moi"
-    campaign.save_revision().publish()
-    assert client.get(f"/c/{campaign.short_code}/")["Location"].startswith("/chien-dich/ten-moi/")
-
-
-@pytest.mark.parametrize("code", ["ZZZZZZ", "abc", "0OIL10", "x" * 300, "%3Cscript%3E"])
-def test_unknown_short_codes_get_a_translated_not_found(client, campaign, code):
-    response = client.get(f"/c/{code}/")
-    assert response.status_code == 404
-    assert vi("Campaign not found") in response.content.decode()
-    english = client.get(f"/en/c/{code}/")
-    assert english.status_code == 404 and "Campaign not found" in english.content.decode()
-
-
-def test_short_link_of_an_unpublished_campaign_is_not_found(client, campaign):
-    code = campaign.short_code
-    campaign.unpublish()
-    assert client.get(f"/c/{code}/").status_code == 404
-    assert campaign_by_code(code) is None
-    assert campaign_by_code(code, live_only=False) == campaign
-
-
-def test_short_link_is_absolute_and_vietnamese(campaign, settings):
-    settings.WAGTAILADMIN_BASE_URL = "https://kynangso.example.vn"
-    assert short_link(campaign) == f"https://kynangso.example.vn/c/{campaign.short_code}/"
-
-
-# Posters ---------------------------------------------------------------------------------------
-
-
-def test_poster_is_one_a4_page_with_the_title_and_short_link(campaign, tmp_path, settings):
-    settings.WAGTAILADMIN_BASE_URL = "https://kynangso.example.vn"
-    pdf = poster_pdf(campaign)
-    assert pdf.startswith(b"%PDF")
-    assert pdf_pages(pdf, tmp_path) == 1
-    path = tmp_path / "poster.pdf"
-    path.write_bytes(pdf)
-    info = subprocess.run([pdf_tool("pdfinfo"), str(path)], check=True, capture_output=True, text=True).stdout
-    width, height = (float(x) for x in re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info).groups())
-    assert (round(width), round(height)) == (595, 842)  # A4 portrait
-    text = " ".join(pdf_text(pdf, tmp_path).split())
-    assert "Làm thủ tục trên mạng, không phải xếp hàng" in text  # Vietnamese diacritics survive
-    assert "Xem hướng dẫn khai sinh" in text and "Nộp hồ sơ ngay" in text
-    assert f"kynangso.example.vn/c/{campaign.short_code}/" in text
-
-
-def test_poster_qr_code_encodes_the_short_link(campaign):
-    from courses.pdf import qr_svg
-
-    assert qr_svg(short_link(campaign)) in poster_html(campaign)
-
-
-def test_poster_qr_code_scans(campaign, tmp_path):
-    """Optional: needs zbarimg (Debian zbar-tools), which CI does not install."""
-    if not shutil.which("zbarimg"):
-        pytest.skip("zbarimg (zbar-tools) is not installed")
-    path = tmp_path / "poster.pdf"
-    path.write_bytes(poster_pdf(campaign))
-    subprocess.run([pdf_tool("pdftoppm"), "-r", "100", "-png", str(path), str(tmp_path / "page")], check=True)
-    scanned = subprocess.run(
-        ["zbarimg", "--quiet", "--raw", str(tmp_path / "page-1.png")], capture_output=True, text=True
-    ).stdout
-    assert scanned.strip() == short_link(campaign)
-
-
-def test_poster_download_from_the_campaign_page(client, campaign):
-    response = client.get(reverse("campaigns:poster", args=[campaign.short_code]))
+def test_message_with_an_unknown_placeholder_is_refused_with_a_translated_error(client, home_page):
+    admin = user_with_role("superuser")
+    campaign = campaign_create(home_page)
+    segment = segment_create()
+    client.force_login(admin)
+    data = {
+        "campaign": campaign.pk,
+        "name": "Đợt 1",
+        "segment": segment.pk,
+        "email_subject": "{campaign}",
+        "email_body": "Chào {ten}",
+        "sms_body": "{link}",
+        "in_app_body": "{link}",
+    }
+    response = client.post("/admin/campaigns/messages/new/", data)
     assert response.status_code == 200
-    assert response["Content-Type"] == "application/pdf"
-    assert response.content.startswith(b"%PDF")
-    assert "attachment" in response["Content-Disposition"] and campaign.short_code in response["Content-Disposition"]
+    expected = _("Unknown placeholder {%(name)s}. Allowed here: %(allowed)s.") % {"name": "ten", "allowed": "X"}
+    assert escape(expected.split("X")[0]) in response.content.decode()
+    assert not CampaignMessage.objects.exists()
+    data["email_body"] = "Chào {name}, {link}"
+    response = client.post("/admin/campaigns/messages/new/", data)
+    assert response.status_code == 302
+    assert CampaignMessage.objects.get().status == CampaignMessage.Status.DRAFT
 
 
-def test_poster_of_an_unpublished_campaign_is_not_public(client, index):
-    draft = campaign_create(index, "Bản nháp", publish=False)
-    assert client.get(reverse("campaigns:poster", args=[draft.short_code])).status_code == 404
+def test_campaign_ending_before_it_starts_is_a_form_error(home_page):
+    campaign = campaign_create(home_page)
+    form_class = CampaignPage.get_edit_handler().get_form_class()
+    user = user_with_role("superuser")
+    form = form_class(instance=campaign, for_user=user)
+    data = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if value is None:
+            continue
+        data[name] = value
+    data.update(
+        title=campaign.title,
+        slug=campaign.slug,
+        goal=campaign.goal,
+        starts_on="2026-12-10",
+        ends_on="2026-12-01",
+        audience="everyone",
+        **{
+            "calls_to_action-count": "1",
+            "calls_to_action-0-type": "service",
+            "calls_to_action-0-deleted": "",
+            "calls_to_action-0-order": "0",
+            "calls_to_action-0-id": "",
+            "calls_to_action-0-value-service": str(campaign.calls_to_action[0].value["service"].pk),
+            "calls_to_action-0-value-label": "",
+            "body-count": "0",
+        },
+    )
+    data.pop("services", None)
+    form = form_class(data, instance=campaign, for_user=user, parent_page=campaign.get_parent())
+    assert not form.is_valid()
+    assert form.errors == {"ends_on": [_("The campaign cannot end before it starts.")]}, form.errors
+    data["ends_on"] = "2026-12-20"
+    form = form_class(
+        data, instance=CampaignPage.objects.get(pk=campaign.pk), for_user=user, parent_page=campaign.get_parent()
+    )
+    assert form.is_valid(), form.errors
 
 
-def test_poster_from_the_admin_for_editors_only(client, index):
-    from django.contrib.auth.models import Group
+# Sending: consent, empty segments, double clicks -------------------------------------------------
 
+
+def test_only_people_who_consented_get_the_message_on_their_channels(home_page, no_quiet_hours):
+    campaign = campaign_create(home_page)
+    yes = person()
+    person(consent=None)  # silence is not consent
+    person(consent=False)
+    in_app = person()
+    ContactPreference.objects.create(user=in_app, use_email=False, use_sms=False, use_in_app=True)
+    message = message_create(campaign, segment_create())
+    assert campaign_message_send(message) == CampaignMessage.Status.SENDING
+    assert campaign_message_plan(message.pk) == 2
+    rows = {(d.recipient_id, d.channel) for d in deliveries(message)}
+    assert rows == {(yes.pk, "email"), (in_app.pk, "in_app")}
+    message.refresh_from_db()
+    assert message.status == CampaignMessage.Status.SENT
+    assert message.recipients == 2
+    email = deliveries(message, channel="email").get()
+    assert email.idempotency_key == f"campaign:{message.pk}:{yes.pk}:email"
+    assert "/r/" in email.body and "/unsubscribe/" in email.body
+    assert email.context["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    send_planned()
+    assert deliveries(message, status="sent").count() == 2
+
+
+def test_empty_segment_cannot_be_sent(home_page, client):
+    campaign = campaign_create(home_page)
+    message = message_create(campaign, segment_create(learner_kind=User.Kind.CIVIL_SERVANT))
+    person(kind=User.Kind.CITIZEN)
+    with pytest.raises(CampaignSendError) as error:
+        campaign_message_send(message)
+    expected = _("The audience segment “%(name)s” is empty: nobody would receive this message.") % {
+        "name": message.segment.name
+    }
+    assert str(error.value) == expected
+    client.force_login(user_with_role("superuser"))
+    response = client.post(f"/admin/campaigns/messages/send/{message.pk}/", {"send": "1"}, follow=True)
+    assert escape(expected) in response.content.decode()
+    message.refresh_from_db()
+    assert message.status == CampaignMessage.Status.DRAFT
+    assert not Delivery.objects.exists()
+
+
+def test_segment_without_consent_cannot_be_sent(home_page):
+    campaign = campaign_create(home_page)
+    person(consent=None)
+    message = message_create(campaign, segment_create())
+    with pytest.raises(CampaignSendError):
+        campaign_message_send(message)
+    assert CampaignMessage.objects.get().status == CampaignMessage.Status.DRAFT
+
+
+def test_a_second_click_on_send_sends_nothing_more(home_page, client, django_capture_on_commit_callbacks):
+    campaign = campaign_create(home_page)
+    people = [person() for _ in range(3)]
+    message = message_create(campaign, segment_create())
+    client.force_login(user_with_role("superuser"))
+    url = f"/admin/campaigns/messages/send/{message.pk}/"
+    with django_capture_on_commit_callbacks() as callbacks:
+        first = client.post(url, {"send": "1"})
+        second = client.post(url, {"send": "1"}, follow=True)
+    assert first.status_code == 302
+    assert escape(_("This message has already been sent or scheduled.")) in second.content.decode()
+    assert len(callbacks) == 1  # one planning task enqueued
+    campaign_message_plan(message.pk)
+    campaign_message_plan(message.pk)  # a task run twice
+    assert deliveries(message).count() == 3
+    assert {d.recipient_id for d in deliveries(message)} == {p.pk for p in people}
+
+
+def test_a_task_run_again_while_sending_plans_nothing_twice(home_page):
+    campaign = campaign_create(home_page)
+    person()
+    message = message_create(campaign, segment_create())
+    campaign_message_send(message)
+    CampaignMessage.objects.filter(pk=message.pk).update(status="sending")
+    campaign_message_plan(message.pk)
+    CampaignMessage.objects.filter(pk=message.pk).update(status="sending")
+    campaign_message_plan(message.pk)
+    assert deliveries(message).count() == 1
+
+
+def test_scheduled_message_is_started_by_beat(home_page):
+    campaign = campaign_create(home_page)
+    person()
+    later = timezone.now() + datetime.timedelta(hours=2)
+    message = message_create(campaign, segment_create(), scheduled_at=later)
+    assert campaign_message_send(message) == CampaignMessage.Status.SCHEDULED
+    assert campaign_messages_due()["started"] == []
+    assert campaign_messages_due(now=later + datetime.timedelta(minutes=1))["started"] == [message.pk]
+    assert CampaignMessage.objects.get().status == CampaignMessage.Status.SENDING
+
+
+def test_consent_withdrawn_after_planning_cancels_at_sending(home_page, no_quiet_hours):
+    campaign = campaign_create(home_page)
+    someone = person()
+    message = message_create(campaign, segment_create())
+    campaign_message_send(message)
+    campaign_message_plan(message.pk)
+    consenting(someone, granted=False)
+    send_planned()
+    row = deliveries(message).get()
+    assert (row.status, row.reason) == ("cancelled", "opted_out")
+
+
+def test_preview_and_test_send(home_page, client, no_quiet_hours):
+    campaign = campaign_create(home_page)
+    recipient = person(full_name="Trần Thị Xem")
+    message = message_create(campaign, segment_create())
+    admin = user_with_role("superuser", email="admin@example.vn")
+    client.force_login(admin)
+    url = f"/admin/campaigns/messages/preview/{message.pk}/"
+    response = client.get(url, {"recipient": recipient.email})
+    assert response.status_code == 200
+    assert "Chào Trần Thị Xem" in response.content.decode()
+    response = client.post(url)
+    assert response.status_code == 302
+    test_rows = deliveries(message, sequence=1)
+    assert [(d.recipient_id, d.context.get("test")) for d in test_rows] == [(admin.pk, True)]
+    send_planned()
+    assert test_rows.get().status == "sent"
+    # A test send does not count; its links record nothing.
+    token = link_token(message.pk, admin.pk, "p", test=True)
+    assert client.get(f"/r/{token}/").status_code == 302
+    assert not CampaignClick.objects.exists()
+    results = campaign_results(campaign)
+    assert (results["recipients"], results["sent"], results["clicked"]) == (0, 0, 0)
+    assert CampaignMessage.objects.get().status == CampaignMessage.Status.DRAFT
+
+
+# Links: tracked, unsubscribe ----------------------------------------------------------------------
+
+
+def test_tracked_link_records_the_click_and_redirects_only_to_the_campaign(home_page, client):
+    course = course_create(home_page)
+    campaign = campaign_create(home_page, course=course)
+    someone = person()
+    message = message_create(campaign, segment_create(), email_body="{link} {action}")
+    page_link = f"/r/{link_token(message.pk, someone.pk, 'p')}/"
+    response = client.get(page_link)
+    assert response.status_code == 302
+    assert response["Location"].endswith(campaign.url)
+    client.get(page_link)
+    action = client.get(f"/r/{link_token(message.pk, someone.pk, 'a')}/")
+    assert action["Location"].endswith(course.url)
+    clicks = {c.link: c.count for c in CampaignClick.objects.all()}
+    assert clicks == {"p": 2, "a": 1}
+    assert CampaignTouch.objects.get().user_id == someone.pk
+    assert str(campaign.pk) in client.session[campaigns.TOUCH_SESSION_KEY]
+
+
+@pytest.mark.parametrize("mangle", ["tamper", "expired", "garbage"])
+def test_tampered_or_expired_links_record_nothing(home_page, client, monkeypatch, mangle):
+    campaign = campaign_create(home_page)
+    someone = person()
+    message = message_create(campaign, segment_create())
+    link, unsubscribe = link_token(message.pk, someone.pk, "p"), unsubscribe_token(message.pk, someone.pk)
+    if mangle == "tamper":
+        other = person()
+        link = link.replace(f".{campaigns._b36(someone.pk)}.", f".{campaigns._b36(other.pk)}.")
+        unsubscribe = unsubscribe.replace(f".{campaigns._b36(someone.pk)}:", f".{campaigns._b36(other.pk)}:")
+    elif mangle == "expired":
+        monkeypatch.setattr(campaigns, "LINK_MAX_AGE", datetime.timedelta(seconds=-1))
+    else:
+        link = unsubscribe = "not-a-token"
+    response = client.get(f"/r/{link}/")
+    assert response.status_code == 400
+    assert _("This link does not work") in response.content.decode()
+    response = client.post(f"/unsubscribe/{unsubscribe}/")
+    assert response.status_code == 400
+    assert not CampaignClick.objects.exists()
+    assert not CampaignTouch.objects.exists()
+    assert Consent.objects.filter(purpose="campaigns", granted=False).count() == 0
+
+
+def test_unsubscribe_confirms_then_records_and_no_more_messages(home_page, client, no_quiet_hours):
+    campaign = campaign_create(home_page)
+    someone = person()
+    other = person()
+    first = message_create(campaign, segment_create())
+    campaign_message_send(first)
+    campaign_message_plan(first.pk)
+    url = f"/unsubscribe/{unsubscribe_token(first.pk, someone.pk)}/"
+    response = client.get(url)  # a mail scanner prefetching the link changes nothing
+    assert response.status_code == 200
+    assert Consent.objects.get(user=someone, purpose="campaigns").granted is True
+    response = client.post(url)
+    assert response.status_code == 200
+    consent = Consent.objects.get(user=someone, purpose="campaigns")
+    assert consent.granted is False
+    assert "unsubscribe link" in consent.source
+    # Its unsent message is cancelled; the next message goes to the others only.
+    assert deliveries(first, recipient=someone).get().status == "cancelled"
+    second = message_create(campaign, segment_create(), name="Đợt 2")
+    campaign_message_send(second)
+    campaign_message_plan(second.pk)
+    assert {d.recipient_id for d in deliveries(second)} == {other.pk}
+
+
+def test_one_click_unsubscribe_post_from_a_mail_client(home_page, client):
+    campaign = campaign_create(home_page)
+    someone = person()
+    message = message_create(campaign, segment_create())
+    client.handler.enforce_csrf_checks = True
+    response = client.post(
+        f"/unsubscribe/{unsubscribe_token(message.pk, someone.pk)}/", {"List-Unsubscribe": "One-Click"}
+    )
+    assert response.status_code == 200
+    assert Consent.objects.get(user=someone, purpose="campaigns").granted is False
+
+
+# Page views, QR arrivals, attribution, results -----------------------------------------------------
+
+
+def test_page_views_are_counted_for_cache_hits_and_qr_arrivals_kept_through_sign_up(home_page, client, settings):
+    settings.PAGE_CACHE_SECONDS = 600
+    settings.ACCOUNTS_SIGN_IN_HOOKS = ["outreach.campaigns.touches_claim"]
+    course = course_create(home_page)
+    campaign = campaign_create(home_page, course=course)
+    url = campaign.url
+    assert client.get(url)["X-Page-Cache"] == "miss"
+    second = client.get(url)
+    assert second["X-Page-Cache"] == "hit"
+    assert "X-Campaign-Page" not in second
+    qr = client.get(url + "?from=qr")
+    assert qr.status_code == 200
+    assert campaigns.TOUCH_COOKIE in qr.cookies
+    assert page_views_flush() == 3
+    assert CampaignPageView.objects.get(campaign=campaign).views == 3
+    assert page_views_flush() == 0
+    client.get(url)
+    assert campaign_results(campaign)["page_views"] == 4  # the counter not yet flushed included
+    # The visitor signs up: the QR touch becomes theirs; then enrols and completes.
+    response = client.post(
+        "/account/sign-up/",
+        {
+            "full_name": "Lê Văn Quét",
+            "identifier": "quet@example.vn",
+            "password1": "a-long-new-password-123",
+            "password2": "a-long-new-password-123",
+            "consent": "on",
+        },
+    )
+    assert response.status_code == 302
+    user = User.objects.get(email="quet@example.vn")
+    touch = CampaignTouch.objects.get(user=user)
+    assert (touch.campaign_id, touch.source) == (campaign.pk, "qr")
+    assert response.cookies[campaigns.TOUCH_COOKIE].value == ""  # claimed: forgotten
+    Enrolment.objects.create(user=user, course=course, completed_at=timezone.now() + datetime.timedelta(seconds=1))
+    results = campaign_results(campaign)
+    assert (results["enrolments"], results["completions"]) == (1, 1)
+
+
+def test_attribution_window(home_page, settings):
+    settings.CAMPAIGN_ATTRIBUTION_DAYS = 30
+    course = course_create(home_page)
+    campaign = campaign_create(home_page, course=course)
+    now = timezone.now()
+    inside, before, late = person(), person(), person()
+    for someone in (inside, before, late):
+        CampaignTouch.objects.create(
+            user=someone, campaign=campaign, source="link", first_at=now - 40 * DAY, last_at=now - 40 * DAY
+        )
+    Enrolment.objects.create(user=inside, course=course, enrolled_at=now - 20 * DAY, completed_at=now - 5 * DAY)
+    Enrolment.objects.create(user=before, course=course, enrolled_at=now - 50 * DAY)
+    Enrolment.objects.create(user=late, course=course, enrolled_at=now - 5 * DAY)
+    results = campaign_results(campaign)
+    # Enrolled 20 days after the touch: attributed; completed 35 days after: outside the window.
+    assert (results["enrolments"], results["completions"]) == (1, 0)
+
+
+def test_results_page_funnel_svg_table_csv_and_bounded_queries(home_page, client, no_quiet_hours):
+    course = course_create(home_page)
+    campaign = campaign_create(home_page, course=course)
+    admin = user_with_role("superuser")
+    client.force_login(admin)
+    url = f"/admin/campaigns/messages/results/{campaign.pk}/"
+
+    def measure():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200
+        return len(queries), response.content.decode()
+
+    people = [person() for _ in range(2)]
+    message = message_create(campaign, segment_create())
+    campaign_message_send(message)
+    campaign_message_plan(message.pk)
+    send_planned()
+    client.get(f"/r/{link_token(message.pk, people[0].pk, 'p')}/")
+    few, _html = measure()
+    more = [person() for _ in range(6)]
+    second = message_create(campaign, segment_create(), name="Đợt 2")
+    campaign_message_send(second)
+    campaign_message_plan(second.pk)
+    send_planned()
+    for someone in more:
+        client.get(f"/r/{link_token(second.pk, someone.pk, 'p')}/")
+        Enrolment.objects.create(user=someone, course=course)
+    client.force_login(admin)
+    many, html = measure()
+    assert many == few
+    assert "<svg" in html and "<title" in html and "<desc" in html
+    assert 'id="campaign-results"' in html
+    results = campaign_results(campaign)
+    assert results["recipients"] == 8 and results["sent"] == 8 + 2
+    assert results["clicked"] == 7 and results["enrolments"] == 6
+    response = client.get(url, {"format": "csv"})
+    assert response["Content-Type"].startswith("text/csv")
+    body = response.content.decode("utf-8-sig")
+    assert campaign.title in body and ",7" in body
+
+
+def test_campaign_deliveries_are_identifiable_in_the_log(home_page, client):
+    campaign = campaign_create(home_page)
+    person()
+    message = message_create(campaign, segment_create())
+    campaign_message_send(message)
+    campaign_message_plan(message.pk)
+    client.force_login(user_with_role("superuser"))
+    response = client.get("/admin/reminders/deliveries/", {"kind": CAMPAIGN_KIND})
+    assert response.status_code == 200
+    assert f"{_('Campaign message')} #{message.pk}" in response.content.decode()
+
+
+def test_signing_uses_django_signing():
+    token = link_token(5, 7, "p")
+    assert signing.TimestampSigner(salt=campaigns.LINK_SALT).unsign(token) == "5.7.p"
+
+
+def test_communications_staff_run_campaigns_and_training_administrators_do_not(home_page, client):
     from accounts import roles
 
-    draft = campaign_create(index, "Bản nháp", publish=False)
-    url = reverse("outreach_campaign_poster", args=[draft.pk])
-    officer = UserFactory()
-    officer.groups.add(Group.objects.get(name=roles.COMMUNICATIONS_STAFF))
+    campaign = campaign_create(home_page)
+    person()
+    message = message_create(campaign, segment_create())
+    officer = user_with_role(roles.COMMUNICATIONS_STAFF)
     client.force_login(officer)
-    response = client.get(url)
-    assert response.status_code == 200 and response.content.startswith(b"%PDF")
-    assert "private" in response["Cache-Control"]
-    # The menu item is in the campaign's header menu in the editor.
-    assert url in client.get(reverse("wagtailadmin_pages:edit", args=[draft.pk])).content.decode()
-    assert client.get(reverse("outreach_campaign_poster", args=[index.pk])).status_code == 404  # not a campaign
-    client.force_login(UserFactory())  # no admin access
-    assert client.get(url).status_code == 302
-    trainer = UserFactory()
-    trainer.groups.add(Group.objects.get(name=roles.TRAINING_ADMINISTRATOR))
-    client.force_login(trainer)
-    assert client.get(url).status_code in (302, 403)
+    for url in (
+        "/admin/campaigns/segments/new/",
+        "/admin/campaigns/messages/",
+        f"/admin/campaigns/messages/edit/{message.pk}/",
+        f"/admin/campaigns/messages/preview/{message.pk}/",
+        f"/admin/campaigns/messages/send/{message.pk}/",
+        f"/admin/campaigns/messages/results/{campaign.pk}/",
+    ):
+        assert client.get(url).status_code == 200, url
+    menu = client.get("/admin/").content.decode()
+    assert "/admin/campaigns/messages/results/" in menu and "/admin/campaigns/segments/" in menu
+    assert client.post(f"/admin/campaigns/messages/send/{message.pk}/", {"send": "1"}).status_code == 302
+    assert CampaignMessage.objects.get().status == CampaignMessage.Status.SENDING
+    client.force_login(user_with_role(roles.TRAINING_ADMINISTRATOR))
+    assert "/admin/campaigns/messages/results/" not in client.get("/admin/").content.decode()
+    assert client.get("/admin/campaigns/messages/").status_code == 302
+    assert client.get(f"/admin/campaigns/messages/results/{campaign.pk}/").status_code == 302
+
+
+def test_a_segment_in_use_cannot_be_deleted_and_bad_input_gets_no_500(home_page, client):
+    campaign = campaign_create(home_page)
+    segment = segment_create()
+    message = message_create(campaign, segment)
+    client.force_login(user_with_role("superuser"))
+    response = client.post(f"/admin/campaigns/segments/delete/{segment.pk}/", follow=True)
+    assert response.status_code == 200
+    assert AudienceSegment.objects.filter(pk=segment.pk).exists()
+    expected = _("This segment cannot be deleted: campaign messages use it (%(names)s).") % {"names": message.name}
+    assert escape(expected) in response.content.decode()
+    response = client.get(f"/admin/campaigns/messages/preview/{message.pk}/", {"recipient": "nobody@example.vn"})
+    assert response.status_code == 200
+    assert escape(_("Nobody has this e-mail address or phone number.")) in response.content.decode()
+    assert client.get(f"/admin/campaigns/messages/results/{campaign.pk + 999}/").status_code == 404
+    # A link to a message deleted since: a translated page, not an error.
+    token = link_token(message.pk + 999, 1, "p")
+    assert client.get(f"/r/{token}/").status_code == 404
+    # A sent message cannot be changed.
+    person()
+    campaign_message_send(message)
+    data = {"campaign": campaign.pk, "name": "X", "segment": segment.pk}
+    response = client.post(f"/admin/campaigns/messages/edit/{message.pk}/", data)
+    assert response.status_code == 200
+    assert CampaignMessage.objects.get().name == "Đợt 1"
+
+
+def test_campaign_clicks_and_visits_are_exported_and_erased(home_page, client):
+    from accounts.personal_data import personal_data_erase, personal_data_export
+
+    campaign = campaign_create(home_page)
+    someone = person()
+    message = message_create(campaign, segment_create())
+    client.get(f"/r/{link_token(message.pk, someone.pk, 'p')}/")
+    exported = personal_data_export(someone)
+    text = str(exported)
+    assert "campaign_links_followed" in text and campaign.title in text
+    personal_data_erase(someone)
+    assert not CampaignClick.objects.filter(recipient=someone).exists()
+    assert not CampaignTouch.objects.filter(user=someone).exists()
+
+
+def test_an_sms_too_long_with_its_links_is_refused(home_page):
+    from django.core.exceptions import ValidationError
+
+    from outreach.models import SMS_MAX_LENGTH
+
+    campaign = campaign_create(home_page)
+    message = CampaignMessage(
+        campaign=campaign,
+        segment=segment_create(),
+        name="Dài",
+        email_subject="{campaign}",
+        email_body="{link}",
+        in_app_body="{link}",
+        sms_body="Xem {link} " * 3 + "x" * 150,
+    )
+    with pytest.raises(ValidationError) as error:
+        message.full_clean()
+    assert "sms_body" in error.value.message_dict
+    message.sms_body = "{campaign}: {link}"
+    message.full_clean()
+    message.save()
+    texts, _unsubscribe = campaigns.message_texts(message, 123456, "Nguyễn Văn Một Tên Rất Dài Để Thử", "vi")
+    assert len(texts["sms"][1]) <= SMS_MAX_LENGTH
+
+
+def test_email_carries_one_click_unsubscribe_headers_and_sms_waits_for_quiet_hours_to_end(home_page, settings):
+    from django.core import mail
+
+    from outreach.models import ReminderSetting
+    from outreach.reminders import LOCAL_TIME_ZONE
+
+    settings.SMS_BACKEND = "outreach.channels.ConsoleSmsBackend"
+    local_now = timezone.localtime(timezone.now(), LOCAL_TIME_ZONE)
+    config = ReminderSetting.load()
+    config.quiet_hours_start = (local_now - datetime.timedelta(hours=1)).time().replace(second=0, microsecond=0)
+    config.quiet_hours_end = (local_now + datetime.timedelta(hours=1)).time().replace(second=0, microsecond=0)
+    config.save()
+    campaign = campaign_create(home_page)
+    someone = person(phone="0912000444")
+    ContactPreference.objects.create(user=someone, use_email=True, use_sms=True, use_in_app=False)
+    message = message_create(campaign, segment_create())
+    campaign_message_send(message)
+    campaign_message_plan(message.pk)
+    sms = deliveries(message, channel="sms").get()
+    assert sms.not_before is not None and sms.not_before > timezone.now()
+    send_planned()
+    assert deliveries(message, channel="email").get().status == "sent"
+    assert Delivery.objects.get(pk=sms.pk).status == "planned"
+    [email] = mail.outbox
+    assert email.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert email.extra_headers["List-Unsubscribe"].startswith("<http") and "/unsubscribe/" in email.body
+
+
+def test_an_admin_preview_of_a_campaign_page_is_not_a_view(home_page, client):
+    campaign = campaign_create(home_page)
+    client.force_login(user_with_role("superuser"))
+    response = client.get(f"/admin/pages/{campaign.pk}/view_draft/")
+    assert response.status_code == 200
+    assert "X-Campaign-Page" not in response
+    assert page_views_flush() == 0
+    client.get(campaign.url)
+    assert page_views_flush() == 1

@@ -88,6 +88,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the page cache: counts campaign page views and QR arrivals, cache hits included.
+    "outreach.campaign_tracking.CampaignTrackingMiddleware",
     # Before sessions, auth and CSRF: a hit for an anonymous visitor skips all of them.
     "outreach.page_cache.AnonymousPageCacheMiddleware",
     # Wagtail's serve routed with what this process remembers per page-cache generation.
@@ -155,7 +157,7 @@ LOGOUT_REDIRECT_URL = "/"
 # Called with (request, user) after every sign-in and sign-up, so a higher layer
 # (courses) can keep what an anonymous visitor did in this browser without
 # accounts importing it.
-ACCOUNTS_SIGN_IN_HOOKS = ["courses.services.session_progress_claim"]
+ACCOUNTS_SIGN_IN_HOOKS = ["courses.services.session_progress_claim", "outreach.campaigns.touches_claim"]
 # Roster imports and unit moves: mandatory training assigns the people concerned.
 ACCOUNTS_PEOPLE_CHANGED_HOOKS = ["courses.training_services.people_changed"]
 ACCOUNTS_UNITS_CHANGED_HOOKS = ["courses.training_services.units_changed"]
@@ -317,7 +319,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "outreach.tasks.reminders_plan",
         "schedule": 300.0,
     },
+    # Campaign messages: scheduled ones whose time has come; page view counters into the database.
+    "campaign-messages-due": {
+        "task": "outreach.tasks.campaign_messages_due",
+        "schedule": 60.0,
+    },
+    "campaign-page-views-flush": {
+        "task": "outreach.tasks.campaign_page_views_flush",
+        "schedule": 60.0,
+    },
 }
+# Enrolments and completions this many days after a visit from a campaign link or QR code are the campaign's.
+CAMPAIGN_ATTRIBUTION_DAYS = int(env("CAMPAIGN_ATTRIBUTION_DAYS", "30"))
 
 # Reminders and delivery (outreach/reminders.py, outreach/channels.py; docs/architecture.md).
 # SMS: outreach.channels.ConsoleSmsBackend (prints), FileSmsBackend (JSON lines in SMS_FILE_PATH),
