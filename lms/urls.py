@@ -28,6 +28,8 @@ urlpatterns += i18n_patterns(
     path("learn/", include("courses.urls")),
     path("certificates/", include("courses.certificate_urls")),
     path("inbox/", include("outreach.urls")),
+    # Public transparency page (insights): "minh bạch" is "transparency".
+    path("minh-bach/", include("insights.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )
