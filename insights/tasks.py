@@ -1,4 +1,30 @@
+import datetime
+
 from celery import shared_task
+
+# The nightly rebuild covers this many days: certificates revoked and people erased, moved or
+# deleted change past days' figures; the dashboard's periods are at most two years, the public
+# page's one year.
+REBUILD_DAYS = 400
+
+
+@shared_task
+def figures_refresh():
+    """Recount yesterday and today in the daily summary (beat, every ten minutes)."""
+    from .services import figures_rebuild
+
+    return figures_rebuild()
+
+
+@shared_task
+def figures_rebuild_recent():
+    """Recount the last ``REBUILD_DAYS`` days in the daily summary (beat, nightly)."""
+    from courses.models import local_today
+
+    from .services import figures_rebuild
+
+    today = local_today()
+    return figures_rebuild(today - datetime.timedelta(days=REBUILD_DAYS), today)
 
 
 @shared_task

@@ -1,8 +1,10 @@
 """A small province with every kind of figure the insights count, and the figures computed by hand.
 
-Period: Monday 2 to Sunday 15 March 2026 (Vietnam time). Units: province P → commune A (with a
-division A1), commune B, agency C. Dates on either side of the period's edges are chosen so that
-counting in UTC instead of Vietnam time would give different figures.
+Period: two weeks, Monday ``START`` (ten weeks ago, so that the public page's last year includes it)
+to Sunday ``END``, in Vietnam time; ``at(day)`` names days as if ``START`` were the 2nd of a month
+(``at(1)`` is the day before). Units: province P → commune A (with a division A1), commune B,
+agency C. Times on either side of the period's edges are chosen so that counting in UTC instead of
+Vietnam time would give different figures.
 """
 
 import datetime
@@ -34,15 +36,20 @@ from tests.factories import (
 )
 
 VN = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
-START = datetime.date(2026, 3, 2)
-END = datetime.date(2026, 3, 15)
-PERIOD_QUERY = "start=2026-03-02&end=2026-03-15"
+_TODAY = datetime.datetime.now(VN).date()
+START = _TODAY - datetime.timedelta(days=_TODAY.weekday(), weeks=10)
+END = START + datetime.timedelta(days=13)
+PERIOD_QUERY = f"start={START.isoformat()}&end={END.isoformat()}"
 
 
-def at(day, hour=10, minute=0):
-    """Vietnam time on 2026-03-``day`` (or a date)."""
-    date = day if isinstance(day, datetime.date) else datetime.date(2026, 3, day)
-    return datetime.datetime.combine(date, datetime.time(hour, minute), tzinfo=VN)
+def day(number):
+    """The date ``number`` days after the day before ``START`` (``day(2)`` is ``START``; may be negative)."""
+    return START + datetime.timedelta(days=number - 2)
+
+
+def at(number, hour=10, minute=0):
+    """Vietnam time on ``day(number)``."""
+    return datetime.datetime.combine(day(number), datetime.time(hour, minute), tzinfo=VN)
 
 
 def person(unit, name, kind=User.Kind.CIVIL_SERVANT, **kwargs):
@@ -80,7 +87,7 @@ def build(home_page):
         citizen.date_joined = at(5)
         citizen.save(update_fields=["date_joined"])
     early = person(None, "Công Dân Sớm", kind=User.Kind.CITIZEN)
-    early.date_joined = at(datetime.date(2026, 2, 20))
+    early.date_joined = at(-8)
     early.save(update_fields=["date_joined"])
     # Joined on 16 March at 03:00 in Vietnam: 15 March in UTC, outside the period.
     late = person(None, "Công Dân Muộn", kind=User.Kind.CITIZEN)
@@ -125,7 +132,7 @@ def build(home_page):
     for user in c_people:
         Enrolment.objects.create(user=user, course=course_l, enrolled_at=at(1, 23), completed_at=at(12))
     # A certificate revoked: not counted.
-    revoked = Enrolment.objects.create(user=a7, course=course_k, enrolled_at=at(datetime.date(2026, 1, 5)))
+    revoked = Enrolment.objects.create(user=a7, course=course_k, enrolled_at=at(-54))
     Certificate.objects.create(
         enrolment=revoked,
         user=a7,
@@ -145,7 +152,7 @@ def build(home_page):
     for citizen in citizens:
         TutorialCompletion.objects.create(user=citizen, tutorial=t1, completed_at=at(6))
     TutorialCompletion.objects.create(user=a_people[0], tutorial=t2, completed_at=at(7))
-    TutorialCompletion.objects.create(user=a_people[1], tutorial=t2, completed_at=at(datetime.date(2026, 2, 1)))
+    TutorialCompletion.objects.create(user=a_people[1], tutorial=t2, completed_at=at(-27))
     Feedback.objects.create(page=t1, user=citizens[0], helpful=True, created_at=at(6))
     Feedback.objects.create(page=t2, user=a_people[0], helpful=False, created_at=at(7))
     Feedback.objects.create(page=t2, user=None, helpful=False, created_at=at(8))
@@ -231,6 +238,10 @@ def build(home_page):
     unit_a.managers.add(manager_a)
     manager_b = with_role(roles.UNIT_MANAGER, email="quanly.b@example.vn", full_name="Quản Lý Bắc Sơn")
     unit_b.managers.add(manager_b)
+    # The daily summary the dashboard reads (beat refreshes it in production).
+    from insights.services import figures_rebuild
+
+    figures_rebuild(day(-60), today)
     return {
         "province": province,
         "a": unit_a,

@@ -1,6 +1,7 @@
 """Insights: the operations dashboard's figures, suppression, scoping, bad input, exports, the public page."""
 
 import csv
+import datetime
 import io
 import re
 
@@ -73,22 +74,25 @@ def test_every_headline_figure_and_the_unit_breakdown_match_the_hand_computed_on
 
 
 def test_period_edges_are_days_in_vietnam(data):
-    """2 March 05:00 in Vietnam is 1 March in UTC (counted); 16 March 03:00 is 15 March in UTC (not counted)."""
+    """The first day 05:00 in Vietnam is the day before in UTC (counted); the day after the last at 03:00 is the
+    last day in UTC (not counted)."""
     table = selectors.by_week(EVERYTHING, None, PERIOD).finalise(suppress=False)
     weeks = {row.key.isoformat(): row.values for row in table.rows}
-    assert list(weeks) == ["2026-03-02", "2026-03-09"]
-    assert weeks["2026-03-02"]["enrolled"] == 8
-    assert weeks["2026-03-02"].get("completed", 0) == 1
-    assert weeks["2026-03-09"].get("enrolled", 0) == 0
-    assert weeks["2026-03-09"]["completed"] == 10
-    assert weeks["2026-03-02"]["signups"] == 4
+    first, second = START.isoformat(), (START + datetime.timedelta(weeks=1)).isoformat()
+    assert list(weeks) == [first, second]
+    assert weeks[first]["enrolled"] == 8
+    assert weeks[first].get("completed", 0) == 1
+    assert weeks[second].get("enrolled", 0) == 0
+    assert weeks[second]["completed"] == 10
+    assert weeks[first]["signups"] == 4
     assert table.total.cells["lessons"].value == 10
-    # One day later at the end: A7's enrolment (16 March 03:00) and the late citizen count.
-    later = selectors.by_unit(EVERYTHING, None, Period(START, END.replace(day=16))).finalise(suppress=False)
+    # One day later at the end: A7's enrolment (03:00 the day after) and the late citizen count.
+    one_day = datetime.timedelta(days=1)
+    later = selectors.by_unit(EVERYTHING, None, Period(START, END + one_day)).finalise(suppress=False)
     assert later.total.cells["enrolled"].value == 9
     assert later.total.cells["signups"].value == 5
-    # One day earlier at the start: C's enrolments (1 March 23:00) count too.
-    earlier = selectors.by_unit(EVERYTHING, None, Period(START.replace(day=1), END)).finalise(suppress=False)
+    # One day earlier at the start: C's enrolments (23:00 the day before) count too.
+    earlier = selectors.by_unit(EVERYTHING, None, Period(START - one_day, END)).finalise(suppress=False)
     assert earlier.total.cells["enrolled"].value == 13
 
 
@@ -383,3 +387,23 @@ def test_public_figures_are_cached_and_refreshed_by_the_task(data, django_assert
 def test_footer_links_to_the_public_page(client, home_page):
     page = client.get("/").content.decode()
     assert re.search(r'href="/minh-bach/"', page)
+
+
+def test_benchmark_data_generator_fills_every_source(db, home_page):
+    from django.core.management import call_command
+
+    from courses.models import Certificate, LessonCompletion, TutorialCompletion
+    from insights.tasks import figures_rebuild_recent
+    from outreach.models import Delivery
+
+    options = {"people": 60, "units": 12, "requirements": 1, "progress": 400, "citizens": 10, "force": True}
+    call_command("generate_insights_data", **options, stdout=io.StringIO())
+    assert LessonCompletion.objects.count() == 400
+    figures_rebuild_recent()
+    assert Certificate.objects.exists() and TutorialCompletion.objects.exists()
+    assert Delivery.objects.filter(kind="campaign").exists()
+    table = selectors.by_unit(EVERYTHING, None, Period.last_weeks(53)).finalise(suppress=False)
+    assert table.total.cells["lessons"].value == 400
+    assert table.total.cells["signups"].value == 10
+    call_command("generate_insights_data", **options, stdout=io.StringIO())  # a second run adds nothing
+    assert LessonCompletion.objects.count() == 400

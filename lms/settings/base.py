@@ -310,6 +310,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "outreach.tasks.reminders_plan",
         "schedule": 300.0,
     },
+    # The insights' daily summary per unit: today and yesterday often, the last 400 days nightly.
+    "refresh-insights-figures": {
+        "task": "insights.tasks.figures_refresh",
+        "schedule": 600.0,
+    },
+    "rebuild-insights-figures": {
+        "task": "insights.tasks.figures_rebuild_recent",
+        "schedule": crontab(hour=2, minute=15),
+    },
     # The public transparency page's figures, computed ahead so that no visitor waits for them.
     "refresh-transparency-figures": {
         "task": "insights.tasks.transparency_refresh",
