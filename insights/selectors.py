@@ -675,7 +675,8 @@ def transparency(today=None):
         "today": today,
         "period": (year.start, year.end),
         "threshold": units.threshold,
-        "rows": [(row.label, cells(row)) for row in units.rows if row.kind in ("unit", "direct")],
+        # Names, not labels: the figures are cached and shown in either language.
+        "rows": [(row.unit.name, row.kind, cells(row)) for row in units.rows if row.kind in ("unit", "direct")],
         "total": cells(units.total),
         "weeks": [
             (row.key, {key: (row.cells[key].value, row.cells[key].suppressed) for key in ("completed", "certificates")})

@@ -328,8 +328,11 @@ def transparency(request):
     threshold = figures["threshold"]
     kinds = {"trained": "count", "certificates": "count", "rate": "rate"}
     rows = [
-        (label, [_public_cell(cells[key], kinds[key], threshold) for key in selectors.PUBLIC_COLUMNS])
-        for label, cells in figures["rows"]
+        (
+            _("Directly in %(unit)s") % {"unit": name} if kind == "direct" else name,
+            [_public_cell(cells[key], kinds[key], threshold) for key in selectors.PUBLIC_COLUMNS],
+        )
+        for name, kind, cells in figures["rows"]
     ]
     total = [_public_cell(figures["total"][key], kinds[key], threshold) for key in selectors.PUBLIC_COLUMNS]
     weeks = figures["weeks"]

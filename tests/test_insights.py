@@ -14,7 +14,7 @@ from django.utils import translation
 from django.utils.html import escape
 from django.utils.translation import gettext
 
-from courses.models import Enrolment
+from courses.models import Enrolment, local_today
 from insights import charts, selectors
 from insights.selectors import EVERYTHING, Period
 from tests.factories import OrganisationUnitFactory, UserFactory
@@ -362,7 +362,7 @@ def test_public_page_shows_suppressed_aggregates_and_no_personal_data(client, da
         if user.phone:
             assert user.phone not in page
     figures = selectors.transparency()
-    rows = dict(figures["rows"])
+    rows = {name: cells for name, _kind, cells in figures["rows"]}
     assert rows["Xã Bắc Sơn"]["certificates"] == (1, True)
     assert FEWER in page
     assert len(page.encode()) < 40_000
@@ -381,7 +381,35 @@ def test_public_figures_are_cached_and_refreshed_by_the_task(data, django_assert
     transparency_refresh()
     with django_assert_max_num_queries(0):
         figures = transparency_figures()
-    assert dict(figures["rows"])["Xã An Bình"]["rate"] == (83.3, False)
+    rows = {name: cells for name, _kind, cells in figures["rows"]}
+    assert rows["Xã An Bình"]["rate"] == (83.3, False)
+    assert rows["Tỉnh Minh Họa"] == {"trained": (0, False), "certificates": (0, False), "rate": (None, False)}
+
+
+def test_daily_summary_rebuild_is_idempotent_and_follows_changes(data):
+    from courses.models import Certificate
+    from insights.models import UnitDayFigure
+    from insights.services import figures_rebuild
+    from tests.insights_support import day
+
+    def snapshot():
+        rows = UnitDayFigure.objects.values_list("day", "unit_id", "certificates", "lessons", "signups")
+        return sorted(rows, key=lambda row: (row[0], row[1] or 0))
+
+    before = snapshot()
+    assert before
+    figures_rebuild(day(-60), day(30))
+    assert snapshot() == before
+    # A certificate revoked: the rebuilt days no longer count it.
+    Certificate.objects.filter(user__organisation_unit=data["b"]).update(revoked_at=at(12))
+    figures_rebuild(day(1), day(15))
+    table = selectors.by_unit(EVERYTHING, None, PERIOD).finalise(suppress=False)
+    assert table.total.cells["certificates"].value == 5
+    # The default run recounts yesterday and today only.
+    yesterday = local_today() - datetime.timedelta(days=1)
+    older = [row for row in snapshot() if row[0] < yesterday]
+    figures_rebuild()
+    assert [row for row in snapshot() if row[0] < yesterday] == older
 
 
 def test_footer_links_to_the_public_page(client, home_page):
