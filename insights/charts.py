@@ -26,8 +26,14 @@ def _number(value):
     return f"{value:,.1f}" if isinstance(value, float) and not value.is_integer() else f"{int(value):,}"
 
 
-def bar_chart(chart_id, title, description, items, *, maximum=None, suffix="", suppressed_text="", empty_text=""):
-    """Horizontal bars: ``items`` is [(label, value or None, suppressed)]; one bar per item, in that order."""
+def bar_chart(
+    chart_id, title, description, items, *, maximum=None, suffix="", suppressed_text="", empty_text="", formatter=None
+):
+    """Horizontal bars: ``items`` is [(label, value or None, suppressed)]; one bar per item, in that order.
+
+    ``formatter`` writes a value as the page's tables do (the language's decimal separator).
+    """
+    formatter = formatter or _number
     label_width, bar_width, row_height, top = 220, 340, 22, 8
     width = label_width + bar_width + 80
     height = top * 2 + row_height * max(1, len(items))
@@ -61,19 +67,21 @@ def bar_chart(chart_id, title, description, items, *, maximum=None, suffix="", s
         )
         parts.append(
             f'<text x="{label_width + length + 4:.1f}" y="{y + 15}" {FONT} fill="#1f2937">'
-            f"{escape(_number(value))}{escape(suffix)}</text>"
+            f"{escape(formatter(value))}{escape(suffix)}</text>"
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 (every text is escaped above)
 
 
-def line_chart(chart_id, title, description, weeks, series, *, empty_text=""):
+def line_chart(chart_id, title, description, weeks, series, *, empty_text="", width=680, legend_columns=3):
     """Weekly lines: ``weeks`` the Mondays (dates), ``series`` [(name, [value or None per week])].
 
-    A None (suppressed) breaks the line. Axis labels: the first day of about six weeks, and 0 and the maximum.
+    A None (suppressed) breaks the line. Axis labels: the first day of a few weeks, and 0 and the maximum.
+    ``width`` is the drawing's own width: a narrow one (360) keeps the text readable on a phone.
     """
-    left, right, top, bottom = 56, 16, 12, 56
-    width, plot_height = 680, 200
+    legend_rows = -(-len(series) // legend_columns) if series else 0
+    left, right, top, bottom = 56, 16, 12, 26 + 16 * legend_rows
+    plot_height = 200
     height = top + plot_height + bottom
     plot_width = width - left - right
     values = [value for _name, points in series for value in points if value is not None]
@@ -98,7 +106,7 @@ def line_chart(chart_id, title, description, weeks, series, *, empty_text=""):
     ]
     if not values:
         parts.append(f'<text x="{left + 8}" y="{top + plot_height / 2}" {FONT}>{escape(empty_text)}</text>')
-    step = max(1, round(count / 6))
+    step = max(1, round(count / max(2, plot_width // 100)))
     for index in range(0, count, step):
         week = weeks[index]
         text = week.strftime("%d/%m") if isinstance(week, datetime.date) else str(week)
@@ -128,8 +136,8 @@ def line_chart(chart_id, title, description, weeks, series, *, empty_text=""):
                 parts.append(
                     f'<polyline points="{points_attr}" fill="none" stroke="{colour}" stroke-width="2"{dash_attr}/>'
                 )
-        legend_x = left + (number % 3) * 210
-        legend_y = top + plot_height + 34 + (number // 3) * 16
+        legend_x = left + (number % legend_columns) * (plot_width // legend_columns)
+        legend_y = top + plot_height + 34 + (number // legend_columns) * 16
         parts.append(
             f'<line x1="{legend_x}" y1="{legend_y - 4}" x2="{legend_x + 24}" y2="{legend_y - 4}" stroke="{colour}" '
             f'stroke-width="2"{dash_attr}/>'

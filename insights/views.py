@@ -166,6 +166,7 @@ def _bar_chart(table, sort):
         suffix="%" if column.kind == "rate" else "",
         suppressed_text=_("fewer than %(count)s") % {"count": table.threshold},
         empty_text=_("No units."),
+        formatter=lambda value: format_cell(selectors.Cell(value), column.kind, table.threshold).rstrip("%"),
     )
 
 
@@ -203,6 +204,8 @@ def dashboard(request):
         form.unit_options = _unit_options(scope, None, [])
         return TemplateResponse(request, "insights/admin/dashboard.html", context, status=400)
     period = form.period()
+    # Show the period in use (the default one too) in the date fields.
+    form.data = {**form.data.dict(), "start": period.start.isoformat(), "end": period.end.isoformat()}
     sort = _sort(form)
     tables = selectors.dashboard(scope, unit, period, suppress=suppress, sort=sort)
     for table in tables.values():
@@ -221,7 +224,7 @@ def dashboard(request):
         tables=tables,
         headline=headline,
         query=query,
-        sort_links=_sort_links(form, sort),
+        unit_sort_links=_sort_links(form, sort),
         unit_chart=_bar_chart(units, sort),
         learning_chart=_week_chart(
             tables["weeks"], "chart-weeks", ["enrolled", "completed", "certificates"], _("Courses week by week")
@@ -356,6 +359,8 @@ def transparency(request):
         [week for week, _cells in weeks],
         series,
         empty_text=_("Nothing in this period."),
+        width=360,
+        legend_columns=1,
     )
     context = {
         "rows": rows,

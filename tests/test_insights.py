@@ -343,6 +343,14 @@ def test_dashboard_page_has_charts_with_tables(client, data):
     assert page.count('role="img"') >= 3
     for key in ("units", "weeks", "courses", "tutorials", "services", "campaigns"):
         assert f'id="{key}-caption"' in page
+    # Each table has its own headers: the first column names what a row is.
+    headers = [("units", "Unit"), ("weeks", "Week starting"), ("courses", "Course"), ("tutorials", "Tutorial")]
+    for key, header in headers:
+        table = page.split(f'id="{key}-caption"')[1].split("</thead>")[0]
+        first = re.search(r"<th scope=\"col\"[^>]*>(?:<a [^>]*>)?([^<]+)", table).group(1).strip()
+        assert first == escape(vi(header)), (key, first)
+    weeks = page.split('id="weeks-caption"')[1].split("</thead>")[0]
+    assert "People reached by campaigns" not in weeks and escape(vi("People reached by campaigns")) not in weeks
     assert "<script" not in page.split('id="headline-heading"')[1].split("</main>")[0]
 
 

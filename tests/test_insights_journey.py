@@ -104,3 +104,30 @@ def test_public_page_shows_seeded_figures_without_personal_data(live_server, pro
                 assert contact not in html
     # Fits a phone's width without sideways scrolling of the page itself.
     assert page.evaluate("document.documentElement.scrollWidth") <= 360 + 1
+
+
+def test_no_accessibility_violations_on_the_public_page_and_the_dashboard(live_server, province, page):
+    from tests.test_accessibility import AXE, WCAG_TAGS
+
+    if not AXE.exists():
+        pytest.fail("axe-core is missing: `make test` runs `npm ci` to install it")
+    source = AXE.read_text(encoding="utf-8")
+
+    def violations(context):
+        page.add_script_tag(content=source)
+        return page.evaluate(
+            "async ([context, tags]) => (await axe.run(context, {runOnly: {type: 'tag', values: tags}})).violations"
+            ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))",
+            [context, WCAG_TAGS],
+        )
+
+    for width in (360, 1280):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.goto(live_server.url + "/minh-bach/")
+        assert violations("html") == []
+    admin_sign_in(page, live_server.url, "daotao@example.vn")
+    page.goto(live_server.url + "/admin/insights/")
+    # Our part of the admin page (Wagtail's own chrome is Wagtail's).
+    assert violations(".nice-padding") == []
+    page.goto(live_server.url + "/admin/insights/?start=nope")
+    assert violations(".nice-padding") == []
