@@ -10,9 +10,15 @@ REBUILD_DAYS = 400
 
 @shared_task
 def figures_refresh():
-    """Recount yesterday and today in the daily summary (beat, every ten minutes)."""
+    """Recount yesterday and today in the daily summary (beat, every ten minutes).
+
+    On a fresh installation (an empty summary) it recounts the last ``REBUILD_DAYS`` days instead.
+    """
+    from .models import UnitDayFigure
     from .services import figures_rebuild
 
+    if not UnitDayFigure.objects.exists():
+        return figures_rebuild_recent()
     return figures_rebuild()
 
 

@@ -443,3 +443,22 @@ def test_benchmark_data_generator_fills_every_source(db, home_page):
     assert table.total.cells["signups"].value == 10
     call_command("generate_insights_data", **options, stdout=io.StringIO())  # a second run adds nothing
     assert LessonCompletion.objects.count() == 400
+
+
+def test_summary_is_filled_on_a_fresh_installation_and_by_command(data):
+    from django.core.management import CommandError, call_command
+
+    from insights.models import UnitDayFigure
+    from insights.tasks import figures_refresh
+
+    count = UnitDayFigure.objects.count()
+    UnitDayFigure.objects.all().delete()
+    figures_refresh()  # empty: the last 400 days, not only two
+    assert UnitDayFigure.objects.count() == count
+    UnitDayFigure.objects.all().delete()
+    out = io.StringIO()
+    call_command("insights_figures_rebuild", days=200, stdout=out)
+    assert UnitDayFigure.objects.count() == count
+    assert f"{count} rows" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("insights_figures_rebuild", days=0)
