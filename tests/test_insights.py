@@ -222,9 +222,17 @@ def test_who_may_open_the_dashboard(client, data):
     for role in (roles.COMMUNICATIONS_STAFF, roles.CIVIL_SERVANT, roles.CITIZEN):
         client.force_login(with_role(role))
         assert client.get(DASHBOARD).status_code in (302, 403)
-    # A unit manager by role who manages no unit sees nothing.
+    # A unit manager by role who manages no unit sees nothing; someone without a role is not let in.
+    client.force_login(with_role(roles.UNIT_MANAGER))
+    refused = client.get(DASHBOARD)
+    assert refused.status_code == 302 and refused["Location"] == "/admin/"  # Wagtail's "permission denied"
     client.force_login(UserFactory())
     assert client.get(DASHBOARD).status_code == 302
+    # The menu item shows for those who may open it.
+    client.force_login(data["manager_a"])
+    assert DASHBOARD in client.get("/admin/").content.decode()
+    client.force_login(with_role(roles.COMMUNICATIONS_STAFF))
+    assert DASHBOARD not in client.get("/admin/").content.decode()
     client.logout()
     assert client.get(DASHBOARD).status_code == 302
 
