@@ -187,6 +187,34 @@ def _week_chart(table, chart_id, keys, title):
     )
 
 
+def highlights(tables):
+    """Two findings in words: the least completed course and the tutorial most often found not helpful.
+
+    Only from figures the viewer may see (a suppressed cell is never named).
+    """
+    found = []
+    courses = [row for row in tables["courses"].rows if row.cells["rate"].value is not None]
+    courses = [row for row in courses if not row.cells["rate"].suppressed]
+    if courses:
+        row = min(courses, key=lambda row: row.cells["rate"].value)
+        found.append(
+            _("Least completed course: %(course)s (%(rate)s of the period's enrolments completed).")
+            % {"course": row.label, "rate": format_cell(row.cells["rate"], "rate", tables["courses"].threshold)}
+        )
+    tutorials = [
+        row
+        for row in tables["tutorials"].rows
+        if row.cells["not_helpful"].value and not row.cells["not_helpful"].suppressed
+    ]
+    if tutorials:
+        row = max(tutorials, key=lambda row: row.cells["not_helpful"].value)
+        found.append(
+            _("Most often found not helpful: %(tutorial)s (%(count)s answers).")
+            % {"tutorial": row.label, "count": row.cells["not_helpful"].value}
+        )
+    return found
+
+
 def dashboard(request):
     scope, suppress = _allowed(request)
     form = DashboardForm(request.GET)
@@ -233,6 +261,7 @@ def dashboard(request):
             tables["weeks"], "chart-activity", ["lessons", "tutorials", "signups"], _("Activity week by week")
         ),
         any_suppressed=any(table.any_suppressed for table in tables.values()),
+        highlights=highlights(tables),
         threshold=units.threshold,
         export_tables=EXPORT_TABLES,
     )

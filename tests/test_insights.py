@@ -470,3 +470,15 @@ def test_summary_is_filled_on_a_fresh_installation_and_by_command(data):
     assert f"{count} rows" in out.getvalue()
     with pytest.raises(CommandError):
         call_command("insights_figures_rebuild", days=0)
+
+
+def test_highlights_name_the_least_completed_course_and_the_least_helpful_tutorial(client, data):
+    client.force_login(data["office"])
+    found = client.get(f"{DASHBOARD}?{PERIOD_QUERY}").context["highlights"]
+    assert len(found) == 2
+    assert "Kỹ năng số cơ bản" in found[0] and "75,0%" in found[0]  # 6 of the period's 8 enrolments
+    assert "Nộp hồ sơ trực tuyến" in found[1] and "2" in found[1]
+    # Outside the training office, 2 "not helpful" answers are a small group: not named.
+    client.force_login(data["leader"])
+    found = client.get(f"{DASHBOARD}?{PERIOD_QUERY}").context["highlights"]
+    assert len(found) == 1 and "Kỹ năng số cơ bản" in found[0]
