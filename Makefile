@@ -87,6 +87,13 @@ bench-campaigns: install
 bench-compliance: install
 	@python bench/compliance.py $(BENCH_ARGS)
 
+# Operations dashboard and public transparency page on a year of activity: 100,000 people in 2,000 units,
+# 500,000 assignments, 1,000,000 lesson completions (PostgreSQL; docs/performance.md). The generated database
+# (kns_bench_insights) is kept; BENCH_ARGS="--fresh" generates it again.
+.PHONY: bench-insights
+bench-insights: install
+	@python bench/insights.py $(BENCH_ARGS)
+
 # Roster import: check (dry run) and import of 10,000-row CSV and XLSX files on a fresh PostgreSQL
 # database, and a re-import that must change nothing (docs/performance.md). BENCH_ARGS="--sqlite" for SQLite.
 .PHONY: bench-roster

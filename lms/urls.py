@@ -33,6 +33,8 @@ urlpatterns += i18n_patterns(
     path("certificates/", include("courses.certificate_urls")),
     path("inbox/", include("outreach.urls")),
     path("c/", include("outreach.campaign_urls")),
+    # Public transparency page (insights): "minh bạch" is "transparency".
+    path("minh-bach/", include("insights.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

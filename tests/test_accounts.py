@@ -179,6 +179,9 @@ def test_roles_exist_with_least_privilege():
     # Nobody but a superuser manages accounts and roles (that would allow self-promotion).
     for name in roles.ALL:
         assert not {"add_user", "change_user", "delete_user", "change_group"} & codenames(name)
-    for name in (roles.UNIT_MANAGER, roles.CIVIL_SERVANT, roles.CITIZEN):
+    # Unit managers reach the admin for the operations dashboard only (their units: insights/views.py).
+    assert codenames(roles.UNIT_MANAGER) == {"access_admin", "view_dashboard"}
+    assert not groups[roles.UNIT_MANAGER].page_permissions.exists()
+    for name in (roles.CIVIL_SERVANT, roles.CITIZEN):
         assert codenames(name) == set()
         assert not groups[name].page_permissions.exists()

@@ -38,7 +38,7 @@ ADMIN_HOME = "/admin/"
         (roles.COMMUNICATIONS_STAFF, 200, 200, 302, 302),
         (roles.COMMUNICATIONS_LEAD, 200, 302, 302, 302),
         (roles.TRAINING_ADMINISTRATOR, 200, 302, 200, 302),
-        (roles.UNIT_MANAGER, 302, 302, 302, 302),
+        (roles.UNIT_MANAGER, 200, 302, 302, 302),  # the admin, for the operations dashboard only
         (roles.CIVIL_SERVANT, 302, 302, 302, 302),
         (roles.CITIZEN, 302, 302, 302, 302),
     ],

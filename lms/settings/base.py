@@ -55,10 +55,11 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    # Our apps, lowest layer first: accounts <- courses <- outreach.
+    # Our apps, lowest layer first: accounts <- courses <- outreach <- insights.
     "accounts",
     "courses",
     "outreach",
+    "insights",
     # Wagtail ("wagtail.users" is replaced by our config for the custom user forms).
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -328,9 +329,29 @@ CELERY_BEAT_SCHEDULE = {
         "task": "outreach.tasks.campaign_page_views_flush",
         "schedule": 60.0,
     },
+    # The insights' daily summary per unit: today and yesterday often, the last 400 days nightly.
+    "refresh-insights-figures": {
+        "task": "insights.tasks.figures_refresh",
+        "schedule": 600.0,
+    },
+    "rebuild-insights-figures": {
+        "task": "insights.tasks.figures_rebuild_recent",
+        "schedule": crontab(hour=2, minute=15),
+    },
+    # The public transparency page's figures, computed ahead so that no visitor waits for them.
+    "refresh-transparency-figures": {
+        "task": "insights.tasks.transparency_refresh",
+        "schedule": 900.0,
+    },
 }
 # Enrolments and completions this many days after a visit from a campaign link or QR code are the campaign's.
 CAMPAIGN_ATTRIBUTION_DAYS = int(env("CAMPAIGN_ATTRIBUTION_DAYS", "30"))
+
+# Insights (insights/): figures of groups of fewer people than this are suppressed ("fewer than 5")
+# everywhere outside the training office, including exports and the public transparency page.
+INSIGHTS_MIN_GROUP = int(env("INSIGHTS_MIN_GROUP", "5"))
+# How long the public page's computed figures are kept (the beat task refreshes them sooner).
+INSIGHTS_PUBLIC_CACHE_SECONDS = int(env("INSIGHTS_PUBLIC_CACHE_SECONDS", "3600"))
 
 # Reminders and delivery (outreach/reminders.py, outreach/channels.py; docs/architecture.md).
 # SMS: outreach.channels.ConsoleSmsBackend (prints), FileSmsBackend (JSON lines in SMS_FILE_PATH),

@@ -1,0 +1,93 @@
+"""The one write of insights: the daily summary of what happened per unit (``UnitDayFigure``)."""
+
+import datetime
+
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
+
+from accounts.models import User
+from courses.models import Certificate, Enrolment, LessonCompletion, TutorialCompletion, local_today
+from outreach.models import Delivery
+
+from .models import UnitDayFigure
+from .selectors import CAMPAIGN_KIND, Period, local_zone
+
+FIGURES = [
+    "signups",
+    "tutorials",
+    "enrolled",
+    "completed",
+    "certificates",
+    "lessons",
+    "reminders_sent",
+    "reminders_failed",
+]
+
+
+def _sources(period):
+    """(figure, queryset, moment field, unit field) for every summarised figure."""
+    within = period.q
+    reminder = ~Q(kind=CAMPAIGN_KIND)
+    return [
+        ("signups", User.objects.filter(kind=User.Kind.CITIZEN), "date_joined", "organisation_unit_id"),
+        ("tutorials", TutorialCompletion.objects.all(), "completed_at", "user__organisation_unit_id"),
+        ("enrolled", Enrolment.objects.all(), "enrolled_at", "user__organisation_unit_id"),
+        ("completed", Enrolment.objects.all(), "completed_at", "user__organisation_unit_id"),
+        (
+            "certificates",
+            Certificate.objects.filter(revoked_at__isnull=True),
+            "issued_at",
+            "user__organisation_unit_id",
+        ),
+        ("lessons", LessonCompletion.objects.all(), "completed_at", "user__organisation_unit_id"),
+        (
+            "reminders_sent",
+            Delivery.objects.filter(reminder, status=Delivery.Status.SENT),
+            "sent_at",
+            "recipient__organisation_unit_id",
+        ),
+        (
+            "reminders_failed",
+            Delivery.objects.filter(reminder, status=Delivery.Status.FAILED),
+            "planned_at",
+            "recipient__organisation_unit_id",
+        ),
+    ], within
+
+
+@transaction.atomic
+def figures_rebuild(start=None, end=None):
+    """Recount the local days ``start``..``end`` (default: yesterday and today) from the source rows.
+
+    Deletes those days' rows and inserts them again in one transaction: running it twice, or two
+    runs at once (serialised by an advisory lock on PostgreSQL, by SQLite's single writer), gives
+    the same rows. Returns the number of rows written.
+    """
+    today = local_today()
+    end = end or today
+    start = start or end - datetime.timedelta(days=1)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('insights_figures_rebuild'))")
+    period = Period(start, end)
+    zone = local_zone()
+    rows = {}
+    sources, within = _sources(period)
+    for figure, queryset, moment, unit_field in sources:
+        counts = (
+            queryset.filter(within(moment))
+            .annotate(day=TruncDate(moment, tzinfo=zone))
+            .values("day", unit_field)
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for row in counts:
+            key = (row["day"], row[unit_field])
+            rows.setdefault(key, dict.fromkeys(FIGURES, 0))[figure] += row["n"]
+    UnitDayFigure.objects.filter(day__gte=start, day__lte=end).delete()
+    UnitDayFigure.objects.bulk_create(
+        [UnitDayFigure(day=day, unit_id=unit_id, **counts) for (day, unit_id), counts in rows.items()],
+        batch_size=5000,
+    )
+    return len(rows)

@@ -1,0 +1,32 @@
+"""The operations dashboard in the Wagtail admin: its URLs, menu item and permissions."""
+
+from django.contrib.auth.models import Permission
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+
+@hooks.register("register_admin_urls")
+def register_insights_urls():
+    from . import views
+
+    return [
+        path("insights/", views.dashboard, name="insights_dashboard"),
+        path("insights/export/<str:table>/<str:fmt>/", views.export, name="insights_export"),
+    ]
+
+
+class DashboardMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm("insights.view_dashboard")
+
+
+@hooks.register("register_admin_menu_item")
+def register_insights_menu_item():
+    return DashboardMenuItem(_("Operations dashboard"), reverse("insights_dashboard"), icon_name="doc-full", order=220)
+
+
+@hooks.register("register_permissions")
+def register_insights_permissions():
+    return Permission.objects.filter(content_type__app_label="insights")
