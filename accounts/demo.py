@@ -97,25 +97,38 @@ def _tree_ensure(parent, node):
 
 
 @transaction.atomic
+def demo_account_ensure(*, email=None, phone=None, full_name, kind, unit, role=None, is_superuser=False):
+    """A demo account with the published demo password, in ``role`` (a group name) if given."""
+    lookup = {"email": email} if email else {"phone": phone}
+    user = User.objects.filter(**lookup).first() or User(**lookup)
+    user.full_name = full_name
+    user.kind = kind
+    user.organisation_unit = unit
+    user.is_superuser = user.is_staff = is_superuser
+    user.is_active = True
+    user.privacy_consent_at = user.privacy_consent_at or timezone.now()
+    user.set_password(DEMO_PASSWORD)
+    user.save()
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
 def demo_people_seed():
     """Create the organisation tree and one demo account per role; return the accounts."""
     _tree_ensure(None, ORGANISATION_TREE)
     units = {unit.code: unit for unit in OrganisationUnit.objects.all()}
     people = []
     for email, phone, full_name, kind, unit_code, role, is_superuser in DEMO_PEOPLE:
-        lookup = {"email": email} if email else {"phone": phone}
-        user = User.objects.filter(**lookup).first() or User(**lookup)
-        user.full_name = full_name
-        user.kind = kind
-        user.organisation_unit = units[unit_code]
-        user.is_superuser = is_superuser
-        user.is_staff = is_superuser
-        user.is_active = True
-        user.privacy_consent_at = user.privacy_consent_at or timezone.now()
-        user.set_password(DEMO_PASSWORD)
-        user.save()
-        if role:
-            user.groups.add(Group.objects.get(name=role))
+        user = demo_account_ensure(
+            email=email,
+            phone=phone,
+            full_name=full_name,
+            kind=kind,
+            unit=units[unit_code],
+            role=role,
+            is_superuser=is_superuser,
+        )
         if role == roles.UNIT_MANAGER:
             user.organisation_unit.managers.add(user)
         people.append((user, role or "superuser"))

@@ -50,6 +50,13 @@ def test_seed_demo_is_idempotent_and_realistic(capsys):
     assert all(campaign.call_to_action_targets() for campaign in campaigns)
     assert campaigns.first().get_workflow().name == "Duyệt chiến dịch truyền thông"
     assert "truongnhom@kynangso.local" in output
+    # The leader (insights, through DEMO_SEEDERS) sees a dashboard with figures at once.
+    from insights.models import UnitDayFigure
+    from insights.roles import LEADER
+
+    assert User.objects.filter(email="lanhdao@kynangso.local", groups__name=LEADER).exists()
+    assert "lanhdao@kynangso.local" in output and LEADER in output
+    assert UnitDayFigure.objects.exists()
     # Demo content is searchable without diacritics.
     assert any("Cổng Dịch vụ công" in page.title for page in pages_search("cong dich vu cong quoc gia"))
 

@@ -155,6 +155,8 @@ AUTHENTICATION_BACKENDS = ["accounts.backends.EmailOrPhoneBackend"]
 LOGIN_URL = "accounts:sign_in"
 LOGIN_REDIRECT_URL = "courses:my_learning"
 LOGOUT_REDIRECT_URL = "/"
+# seed_demo (outreach) runs these too: demo data of layers above outreach; each returns [(account, role)].
+DEMO_SEEDERS = ["insights.demo.demo_insights_seed"]
 # Called with (request, user) after every sign-in and sign-up, so a higher layer
 # (courses) can keep what an anonymous visitor did in this browser without
 # accounts importing it.

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.module_loading import import_string
 
 from accounts.demo import DEMO_PASSWORD, demo_people_seed
 from courses.demo import demo_courses_seed, demo_training_seed, demo_tutorials_seed
@@ -20,6 +21,9 @@ class Command(BaseCommand):
         demo_campaigns_seed(home)
         demo_training_seed()
         demo_reminders_seed()
+        # Higher layers' demo data (settings.DEMO_SEEDERS): each returns [(account, role)].
+        for path in getattr(settings, "DEMO_SEEDERS", []):
+            people += import_string(path)()
         # In development, queue them now: the worker sends them as soon as it starts (beat plans
         # every 5 minutes after that). Elsewhere (tests) they are only planned.
         reminders = reminders_plan(enqueue=settings.DEBUG)

@@ -1,0 +1,26 @@
+"""Demo data of the insights layer: a provincial leader, and the dashboard's figures counted now.
+
+Run by ``seed_demo`` through ``DEMO_SEEDERS`` (outreach cannot import this higher layer).
+"""
+
+from accounts.demo import demo_account_ensure
+from accounts.models import OrganisationUnit, User
+
+from .roles import LEADER
+
+
+def demo_insights_seed():
+    """The leader's demo account; the daily summary and the public page's figures, so both show data at once."""
+    from .tasks import figures_rebuild_recent, transparency_refresh
+
+    province = OrganisationUnit.objects.filter(depth=1).order_by("path").first()
+    leader = demo_account_ensure(
+        email="lanhdao@kynangso.local",
+        full_name="Hoàng Minh Đức",
+        kind=User.Kind.CIVIL_SERVANT,
+        unit=province,
+        role=LEADER,
+    )
+    figures_rebuild_recent()
+    transparency_refresh()
+    return [(leader, LEADER)]
