@@ -123,6 +123,12 @@ class TutorialPageTag(TaggedItemBase):
     content_object = ParentalKey("courses.TutorialPage", related_name="tagged_items", on_delete=models.CASCADE)
 
 
+# The response header naming the tutorial a response shows: read (and removed) by the page-view
+# counter, which lives in ``outreach`` with the campaign pages' counter (a higher layer may read
+# a lower layer's header; the name is here because the lower layer sets it).
+TUTORIAL_PAGE_HEADER = "X-Tutorial-Page"
+
+
 class TutorialPage(FoldedSearchMixin, Page):
     """A step-by-step guide to one online public service or one digital skill."""
 
@@ -178,6 +184,13 @@ class TutorialPage(FoldedSearchMixin, Page):
 
     class Meta:
         verbose_name = _("tutorial")
+
+    def serve(self, request, *args, **kwargs):
+        response = super().serve(request, *args, **kwargs)
+        # Names the tutorial for the page-view counter (``outreach.campaign_tracking``, outside the
+        # page cache), also on responses served later from the cache (the header is stored with the page).
+        response[TUTORIAL_PAGE_HEADER] = str(self.pk)
+        return response
 
     def get_context(self, request, *args, **kwargs):
         from .selectors import tutorial_is_done
@@ -467,6 +480,29 @@ class TutorialCompletion(models.Model):
 
     def __str__(self):
         return f"{self.user_id} – {self.tutorial_id}"
+
+
+class TutorialPageView(models.Model):
+    """Views of a tutorial page per local day, counted on our server (cache hits included).
+
+    A fact about a courses page, so stored here; the counting (a middleware outside the page cache,
+    per-day counters in Redis moved here every minute by beat) is ``outreach.campaign_tracking``,
+    the one page-view counter of the site. Views are anonymous: they belong to no unit.
+    """
+
+    tutorial = models.ForeignKey(
+        TutorialPage, verbose_name=_("tutorial"), on_delete=models.CASCADE, related_name="page_views"
+    )
+    day = models.DateField(_("day"))
+    views = models.PositiveIntegerField(_("views"), default=0)
+
+    class Meta:
+        verbose_name = _("tutorial page views")
+        verbose_name_plural = _("tutorial page views")
+        constraints = [models.UniqueConstraint(fields=["tutorial", "day"], name="courses_tutorialpageview_day")]
+
+    def __str__(self):
+        return f"{self.tutorial_id} {self.day}: {self.views}"
 
 
 # Certificate codes: no look-alikes (no 0/O, 1/I/L), easy to read out and type.

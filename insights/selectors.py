@@ -27,7 +27,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -40,15 +40,13 @@ from courses.models import (
     PublicService,
     TutorialCompletion,
     TutorialPage,
+    TutorialPageView,
     local_today,
 )
-from outreach.models import CampaignPage, Delivery
+from outreach.campaign_selectors import attributed_per_campaign, campaign_deliveries
+from outreach.models import CampaignClick, CampaignMessage, CampaignPage, Delivery
 
 STEPLEN = OrganisationUnit.steplen
-
-# The kind of delivery the campaigns branch adds (issue 6): a literal, so that these figures work before and
-# after that branch is merged. A campaign's deliveries name the campaign page in ``subject_id``.
-CAMPAIGN_KIND = "campaign"
 
 MAX_PERIOD_DAYS = 2 * 366
 
@@ -394,7 +392,7 @@ def unit_sources(period, paths):
     people = User.objects.filter(_people_q("", paths))
     completed = Enrolment.objects.filter(within("completed_at")).values("user_id")
     sources += _per_unit(people.filter(pk__in=completed), "organisation_unit_id", {"trained": Count("pk")})
-    reached = Delivery.objects.filter(within("sent_at"), kind=CAMPAIGN_KIND, status=Delivery.Status.SENT)
+    reached = campaign_deliveries().filter(within("sent_at"), status=Delivery.Status.SENT)  # no test sends
     sources += _per_unit(
         people.filter(pk__in=reached.values("recipient_id")), "organisation_unit_id", {"reached": Count("pk")}
     )
@@ -503,6 +501,7 @@ def by_course(scope, unit, period):
     return Table(key="courses", title=_("By course"), label_header=_("Course"), columns=COURSE_COLUMNS, rows=rows)
 
 
+VIEWS_COLUMN = Column("views", gettext_lazy("Page views"))
 TUTORIAL_COLUMNS = [
     Column("done", gettext_lazy("Marked done")),
     Column("helpful", gettext_lazy("Helpful")),
@@ -527,6 +526,15 @@ def _tutorial_counts(scope, unit, period):
         .order_by()
     )
     counts = {}
+    if paths is None:  # page views are anonymous: they belong to no unit, only the province-wide view has them
+        views = (
+            TutorialPageView.objects.filter(day__gte=period.start, day__lte=period.end)
+            .values("tutorial_id")
+            .annotate(n=Sum("views"))
+            .order_by()
+        )
+        for row in views:
+            counts.setdefault(row["tutorial_id"], {})["views"] = row["n"]
     for row in done:
         counts.setdefault(row["tutorial_id"], {})["done"] = row["n"]
     for row in feedback:
@@ -535,9 +543,16 @@ def _tutorial_counts(scope, unit, period):
     return tutorials, counts
 
 
+def tutorial_views_shown(scope, unit):
+    """Whether tutorial page views are shown: only province-wide (views belong to no unit)."""
+    return _scope_paths(scope, unit) is None
+
+
 def by_tutorial_and_service(scope, unit, period):
-    """(per tutorial, per public service): tutorials marked done and "Was this helpful?" answers. Four queries."""
+    """(per tutorial, per public service): page views (province-wide only), tutorials marked done and
+    "Was this helpful?" answers. Five queries."""
     tutorials, counts = _tutorial_counts(scope, unit, period)
+    columns = [VIEWS_COLUMN, *TUTORIAL_COLUMNS] if tutorial_views_shown(scope, unit) else TUTORIAL_COLUMNS
     tutorial_rows = [
         TableRow(label=title, values=dict(counts.get(pk, {})), kind="item", key=pk) for pk, title, _service in tutorials
     ]
@@ -557,51 +572,72 @@ def by_tutorial_and_service(scope, unit, period):
         key="tutorials",
         title=_("By tutorial"),
         label_header=_("Tutorial"),
-        columns=TUTORIAL_COLUMNS,
+        columns=columns,
         rows=tutorial_rows,
     )
     service_table = Table(
         key="services",
         title=_("By public service"),
         label_header=_("Public service"),
-        columns=[Column("tutorials", gettext_lazy("Tutorials")), *TUTORIAL_COLUMNS],
+        columns=[Column("tutorials", gettext_lazy("Tutorials")), *columns],
         rows=service_rows,
     )
     return tutorial_table, service_table
 
 
 CAMPAIGN_COLUMNS = [
-    Column("messages", gettext_lazy("Messages planned")),
-    Column("sent", gettext_lazy("Sent")),
+    Column("sent", gettext_lazy("Messages sent")),
     Column("failed", gettext_lazy("Failed")),
     Column("reached", gettext_lazy("People reached")),
-    Column("read", gettext_lazy("Read in the inbox")),
+    Column("clicked", gettext_lazy("Followed a link")),
+    Column("enrolled", gettext_lazy("Enrolments attributed")),
+    Column("completed", gettext_lazy("Completions attributed")),
 ]
 
 
 def by_campaign(scope, unit, period):
-    """Per campaign page: its deliveries (kind ``"campaign"``, ``subject_id`` the page) in the period.
+    """Per campaign page, its funnel for people in the units shown and the period. Five queries.
 
-    PROVISIONAL: the campaigns branch (issue 6) provides the funnel (sent → visited → acted); until
-    it is merged this counts what the delivery log can tell. Two queries.
+    A campaign's deliveries name a ``CampaignMessage`` (``subject_id``), whose ``campaign`` is the
+    page; test sends are left out (``campaign_selectors.campaign_deliveries``). Messages sent and
+    people reached: deliveries sent in the period; failed: failed deliveries planned in the
+    period; followed a link: people whose first click on a tracked link of the campaign's
+    messages is in the period; enrolments (completions) attributed: those begun (completed) in the
+    period within the attribution window of a touch of the campaign (``attribution_q``, the
+    campaign results' definition). Everything counts people of the units shown only.
     """
     paths = _scope_paths(scope, unit)
     within = period.q
     sent = Q(status=Delivery.Status.SENT) & within("sent_at")
-    counts = (
-        Delivery.objects.filter(_people_q("recipient__", paths), kind=CAMPAIGN_KIND)
-        .filter(within("planned_at") | within("sent_at"))
-        .values("subject_id")
+    failed = Q(status=Delivery.Status.FAILED) & within("planned_at")
+    message_campaign = CampaignMessage.objects.filter(pk=OuterRef("subject_id")).values("campaign_id")[:1]
+    deliveries = (
+        campaign_deliveries()
+        .filter(_people_q("recipient__", paths))
+        .filter(sent | failed)
+        .values(campaign=Subquery(message_campaign))
         .annotate(
-            messages=Count("pk", filter=within("planned_at")),
             sent=Count("pk", filter=sent),
-            failed=Count("pk", filter=Q(status=Delivery.Status.FAILED) & within("planned_at")),
-            reached=Count("recipient", distinct=True, filter=sent),
-            read=Count("pk", filter=within("read_at")),
+            failed=Count("pk", filter=failed),
+            reached=Count("recipient_id", distinct=True, filter=sent),
         )
         .order_by()
     )
-    counts = {row.pop("subject_id"): row for row in counts}
+    counts = {}
+    for row in deliveries:
+        counts.setdefault(row.pop("campaign"), {}).update(row)
+    clicks = (
+        CampaignClick.objects.filter(_people_q("recipient__", paths), within("first_at"))
+        .values(campaign=F("message__campaign_id"))
+        .annotate(clicked=Count("recipient_id", distinct=True))
+        .order_by()
+    )
+    for row in clicks:
+        counts.setdefault(row["campaign"], {})["clicked"] = row["clicked"]
+    enrolments = Enrolment.objects.filter(_people_q("user__", paths))
+    for name, moment in (("enrolled", "enrolled_at"), ("completed", "completed_at")):
+        for campaign_id, number in attributed_per_campaign(enrolments.filter(within(moment)), moment).items():
+            counts.setdefault(campaign_id, {})[name] = number
     rows = [
         TableRow(label=title, values=counts.get(pk, {}), kind="item", key=pk)
         for pk, title in CampaignPage.objects.order_by("-starts_on", "title").values_list("pk", "title")
@@ -631,13 +667,24 @@ def dashboard(scope, unit, period, *, suppress, sort=None, today=None):
     }
 
 
-def headline_table(units):
-    """The headline figures (the total row of the unit table) as a two-column table, for exports."""
+def headline_figures(tables):
+    """[(column, cell)]: the total row of the unit table, and tutorial page views when shown (province-wide)."""
+    units, tutorials = tables["units"], tables["tutorials"]
+    figures = [(column, units.total.cells[column.key]) for column in units.columns]
+    if any(column.key == "views" for column in tutorials.columns):
+        figures.append((TUTORIAL_VIEWS_HEADLINE, tutorials.total.cells["views"]))
+    return figures
+
+
+TUTORIAL_VIEWS_HEADLINE = Column("views", gettext_lazy("Tutorial page views"))
+
+
+def headline_table(tables):
+    """The headline figures as a two-column table, for exports."""
+    units = tables["units"]
     rows = [
-        TableRow(
-            label=str(column.label), values={"value": 0}, kind="item", cells={"value": units.total.cells[column.key]}
-        )
-        for column in units.columns
+        TableRow(label=str(column.label), values={"value": 0}, kind="item", cells={"value": cell})
+        for column, cell in headline_figures(tables)
     ]
     table = Table(
         key="headline",

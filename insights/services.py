@@ -8,10 +8,10 @@ from django.db.models.functions import TruncDate
 
 from accounts.models import User
 from courses.models import Certificate, Enrolment, LessonCompletion, TutorialCompletion, local_today
-from outreach.models import Delivery
+from outreach.models import CAMPAIGN_KIND, Delivery
 
 from .models import UnitDayFigure
-from .selectors import CAMPAIGN_KIND, Period, local_zone
+from .selectors import Period, local_zone
 
 FIGURES = [
     "signups",

@@ -240,7 +240,9 @@ def dashboard(request):
         displayed(table)
     units = tables["units"]
     headline = [
-        (column, units.total.shown[index]) for index, column in enumerate(units.columns) if column.key != "required"
+        (column, (format_cell(cell, column.kind, units.threshold), cell.suppressed))
+        for column, cell in selectors.headline_figures(tables)
+        if column.key != "required"
     ]
     ancestors = [u for u in unit.get_ancestors() if scope.contains(u)] if unit is not None else []
     form.unit_options = _unit_options(scope, unit, [*ancestors, *([unit] if unit else []), *_row_units(units)])
@@ -329,7 +331,7 @@ def export(request, table, fmt):
     if form.errors:
         return HttpResponseBadRequest(errors_text(form), content_type="text/plain; charset=utf-8")
     tables = selectors.dashboard(scope, unit, form.period(), suppress=suppress, sort=_sort(form))
-    chosen = selectors.headline_table(tables["units"]) if table == "headline" else tables[table]
+    chosen = selectors.headline_table(tables) if table == "headline" else tables[table]
     period = form.period()
     name = f"insights-{table}-{unit.code if unit else 'all'}-{period.start:%Y%m%d}-{period.end:%Y%m%d}"
     return export_response(dataset(chosen), fmt, safe_file_name(name))

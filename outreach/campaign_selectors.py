@@ -124,28 +124,52 @@ def attribution_window():
     return datetime.timedelta(days=getattr(settings, "CAMPAIGN_ATTRIBUTION_DAYS", 30))
 
 
+def attribution_q(moment, touch=""):
+    """The one definition of attribution: a touch (fields through ``touch``, e.g. ``"user__campaign_touches__"``)
+    counts for an event at ``moment`` (an expression) when it began before it and its last arrival is
+    at most the attribution window before it."""
+    return Q(**{f"{touch}first_at__lte": moment, f"{touch}last_at__gte": moment - attribution_window()})
+
+
 def attributed_enrolments(campaign_id):
     """Enrolments (any course) that began within the attribution window after a touch of the campaign."""
-    window = attribution_window()
-    touches = CampaignTouch.objects.filter(
-        campaign_id=campaign_id,
-        user_id=OuterRef("user_id"),
-        first_at__lte=OuterRef("enrolled_at"),
-        last_at__gte=OuterRef("enrolled_at") - window,
+    touches = CampaignTouch.objects.filter(campaign_id=campaign_id, user_id=OuterRef("user_id")).filter(
+        attribution_q(OuterRef("enrolled_at"))
     )
     return Enrolment.objects.filter(Exists(touches))
 
 
 def attributed_completions(campaign_id):
     """Completions within the attribution window after a touch of the campaign."""
-    window = attribution_window()
-    touches = CampaignTouch.objects.filter(
-        campaign_id=campaign_id,
-        user_id=OuterRef("user_id"),
-        first_at__lte=OuterRef("completed_at"),
-        last_at__gte=OuterRef("completed_at") - window,
+    touches = CampaignTouch.objects.filter(campaign_id=campaign_id, user_id=OuterRef("user_id")).filter(
+        attribution_q(OuterRef("completed_at"))
     )
     return Enrolment.objects.filter(completed_at__isnull=False).filter(Exists(touches))
+
+
+TOUCHES = "user__campaign_touches__"
+
+
+def attributed_per_campaign(enrolments, moment):
+    """{campaign id: enrolments of ``enrolments`` attributed to it}, the event being ``moment``
+    (``"enrolled_at"`` or ``"completed_at"``): one ``GROUP BY`` query, by ``attribution_q`` as above.
+
+    An enrolment touched by two campaigns counts for each (as ``attributed_enrolments`` does).
+    """
+    # One filter() call, so that the touch's campaign and its window are the same joined row.
+    joined = enrolments.filter(
+        Q(**{f"{moment}__isnull": False, f"{TOUCHES}campaign_id__isnull": False}) & attribution_q(F(moment), TOUCHES)
+    )
+    rows = joined.values(campaign=F(f"{TOUCHES}campaign_id")).annotate(n=Count("pk", distinct=True)).order_by()
+    return {row["campaign"]: row["n"] for row in rows}
+
+
+def campaign_deliveries():
+    """Deliveries of real campaign sends: kind ``"campaign"``, ``subject_id`` the ``CampaignMessage``;
+    test sends (``sequence`` 1, ``context.test``) are left out of every figure."""
+    from .models import Delivery
+
+    return Delivery.objects.filter(kind=CAMPAIGN_KIND, sequence=0)
 
 
 def campaign_results(campaign):
@@ -160,7 +184,7 @@ def campaign_results(campaign):
     message_ids = list(CampaignMessage.objects.filter(campaign=campaign).values_list("pk", flat=True))
     from .models import Delivery
 
-    deliveries = Delivery.objects.filter(kind=CAMPAIGN_KIND, subject_id__in=message_ids, sequence=0)
+    deliveries = campaign_deliveries().filter(subject_id__in=message_ids)
     counts = deliveries.aggregate(
         recipients=Count("recipient_id", distinct=True),
         sent=Count("pk", filter=Q(status=Delivery.Status.SENT)),

@@ -1,10 +1,13 @@
 """Campaign tracking on our own server: page views, QR arrivals, tracked links, unsubscribe links.
 
-- Page views: ``CampaignPage.serve`` names the campaign in a response header, which the page
-  cache stores with the page; ``CampaignTrackingMiddleware`` sits outside the page cache, so it
-  sees hits and misses alike and adds one to a per-campaign, per-day counter in the cache
-  (one Redis ``INCR`` in production). Beat moves the counters into ``CampaignPageView`` rows
-  every minute (``page_views_flush``). No third-party tracker, no cookie for counting.
+- Page views (campaign pages and tutorials, ``COUNTED_PAGES``): the page's ``serve`` names it in
+  a response header (``X-Campaign-Page``, ``X-Tutorial-Page``), which the page cache stores with
+  the page; ``CampaignTrackingMiddleware`` sits outside the page cache, so it sees hits and misses
+  alike, removes the header and adds one to a per-page, per-day counter in the cache (one Redis
+  ``INCR`` in production) for a GET answered 200 on the public site (not HEAD, not an error,
+  not an admin preview). Beat moves the counters into ``CampaignPageView`` and
+  ``courses.TutorialPageView`` rows every minute (``page_views_flush``). No third-party tracker,
+  no cookie for counting.
 - QR arrivals (``?from=qr``, the poster's short link): a signed cookie holds the touch for an
   anonymous visitor (the page may come from the cache, before any session exists); a signed-in
   visitor's touch is stored at once. The sign-in hook ``campaigns.touches_claim`` stores it.
@@ -16,11 +19,11 @@
 
 import datetime
 import logging
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCacheClient
-from django.db import transaction
-from django.db.models import F
+from django.db import connection
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
@@ -28,6 +31,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.models import User
+from courses.models import TUTORIAL_PAGE_HEADER, TutorialPage, TutorialPageView
 
 from .campaigns import (
     LINK_PAGE,
@@ -46,21 +50,46 @@ from .reminders import LOCAL_TIME_ZONE
 
 log = logging.getLogger(__name__)
 
-VIEW_KEY = "campaign-views:{campaign}:{day}"
+VIEW_KEY = "{kind}-views:{page}:{day}"
 VIEW_KEY_TTL = 3 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class CountedPage:
+    """A kind of page whose views are counted: the header its ``serve`` sets, where views are stored.
+
+    One mechanism for every kind (the same middleware, counters and flush). ``store`` is the
+    per-day model (``page_field``: its foreign key to the page, ``day``, ``views``); ``pages``
+    the page model whose ids the flush looks up.
+    """
+
+    kind: str
+    header: str
+    pages: type
+    store: type
+    page_field: str
+
+
+COUNTED_PAGES = (
+    CountedPage("campaign", CAMPAIGN_PAGE_HEADER, CampaignPage, CampaignPageView, "campaign_id"),
+    # Views of a tutorial are a courses fact (``courses.TutorialPageView``); counting them here keeps
+    # one counter for the site, and outreach may import courses (never the other way round).
+    CountedPage("tutorial", TUTORIAL_PAGE_HEADER, TutorialPage, TutorialPageView, "tutorial_id"),
+)
+COUNTED_BY_KIND = {counted.kind: counted for counted in COUNTED_PAGES}
 
 
 def _today():
     return timezone.localtime(timezone.now(), LOCAL_TIME_ZONE).date()
 
 
-def _view_key(campaign_id, day):
-    return VIEW_KEY.format(campaign=campaign_id, day=day.isoformat())
+def _view_key(page_id, day, kind="campaign"):
+    return VIEW_KEY.format(kind=kind, page=page_id, day=day.isoformat())
 
 
-def page_view_count(campaign_id, day=None):
-    """Add one view of the campaign page today: one INCR (with its expiry) on Redis."""
-    key = _view_key(campaign_id, day or _today())
+def page_view_count(page_id, day=None, kind="campaign"):
+    """Add one view of the page (a campaign, a tutorial) today: one INCR (with its expiry) on Redis."""
+    key = _view_key(page_id, day or _today(), kind)
     backend = getattr(cache, "_cache", None)
     if isinstance(backend, RedisCacheClient):
         client = backend.get_client(key, write=True)
@@ -82,33 +111,55 @@ def _days():
     return [today - datetime.timedelta(days=1), today]
 
 
-def pending_page_views(campaign_id):
+def pending_page_views(page_id, kind="campaign"):
     """Views counted in the cache and not yet stored (today and yesterday)."""
-    found = cache.get_many([_view_key(campaign_id, day) for day in _days()])
+    found = cache.get_many([_view_key(page_id, day, kind) for day in _days()])
     return sum(int(value or 0) for value in found.values())
 
 
 def page_views_flush():
-    """Move the counters of every campaign (today, yesterday) into the database; returns views moved."""
-    campaign_ids = list(CampaignPage.objects.values_list("pk", flat=True))
-    keys = {_view_key(pk, day): (pk, day) for pk in campaign_ids for day in _days()}
+    """Move the counters of every counted page (today, yesterday) into the database; returns views moved.
+
+    Running it twice moves nothing the second time: each counter is decreased by what was stored.
+    """
     moved = 0
+    for counted in COUNTED_PAGES:
+        moved += _flush(counted)
+    return moved
+
+
+def _flush(counted):
+    """One kind's counters into its per-day rows: one query for the page ids, one upsert for them all."""
+    page_ids = list(counted.pages.objects.values_list("pk", flat=True))
+    keys = {_view_key(pk, day, counted.kind): (pk, day) for pk in page_ids for day in _days()}
+    moving = []
     for key, value in cache.get_many(list(keys)).items():
         count = int(value or 0)
-        if count <= 0:
-            continue
-        campaign_id, day = keys[key]
-        cache.decr(key, count)  # views counted meanwhile stay for the next flush
-        with transaction.atomic():
-            updated = CampaignPageView.objects.filter(campaign_id=campaign_id, day=day).update(views=F("views") + count)
-            if not updated:
-                _, created = CampaignPageView.objects.get_or_create(
-                    campaign_id=campaign_id, day=day, defaults={"views": count}
-                )
-                if not created:
-                    CampaignPageView.objects.filter(campaign_id=campaign_id, day=day).update(views=F("views") + count)
-        moved += count
-    return moved
+        if count > 0:
+            cache.decr(key, count)  # views counted meanwhile stay for the next flush
+            moving.append((*keys[key], count))
+    if moving:
+        _add_views(counted, moving)
+    return sum(count for _page, _day, count in moving)
+
+
+def _add_views(counted, rows):
+    """``INSERT … ON CONFLICT (page, day) DO UPDATE SET views = views + excluded.views`` (PostgreSQL, SQLite):
+    one statement, safe against a concurrent flush, whatever the number of pages."""
+    meta = counted.store._meta
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    page = quote(meta.get_field(counted.page_field.removesuffix("_id")).column)
+    values = ", ".join(["(%s, %s, %s)"] * len(rows))
+    # Identifiers from the model's metadata, quoted; every value a parameter.
+    sql = (
+        f"INSERT INTO {table} ({page}, {quote('day')}, {quote('views')}) VALUES {values} "  # noqa: S608
+        f"ON CONFLICT ({page}, {quote('day')}) DO UPDATE SET {quote('views')} = {table}.{quote('views')} + "
+        f"excluded.{quote('views')}"
+    )
+    params = [value for page_id, day, count in rows for value in (page_id, day, count)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 class CampaignTrackingMiddleware:
@@ -119,28 +170,37 @@ class CampaignTrackingMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        campaign = response.get(CAMPAIGN_PAGE_HEADER)
-        if campaign is not None:
-            del response[CAMPAIGN_PAGE_HEADER]
+        for counted in COUNTED_PAGES:
+            page = response.get(counted.header)
+            if page is None:
+                continue
+            del response[counted.header]
             if (
                 request.method == "GET"
                 and response.status_code == 200
-                and campaign.isdigit()
+                and page.isdigit()
                 # Only the public site counts: never the admin (previews, whatever renders them).
                 and not getattr(request, "is_preview", False)
                 and not request.path_info.startswith("/admin/")
             ):
-                self._viewed(request, response, int(campaign))
+                if counted.kind == "campaign":
+                    self._viewed(request, response, int(page))
+                else:
+                    self._count(int(page), counted.kind)
         if getattr(request, "_campaign_cookie_claimed", False):
             response.delete_cookie(TOUCH_COOKIE)
         return response
 
     @staticmethod
-    def _viewed(request, response, campaign_id):
+    def _count(page_id, kind):
         try:
-            page_view_count(campaign_id)
+            page_view_count(page_id, kind=kind)
         except Exception:  # counting must never break the page (e.g. the cache is down)
-            log.warning("Campaign page view not counted", exc_info=True)
+            log.warning("Page view not counted (%s %s)", kind, page_id, exc_info=True)
+
+    @classmethod
+    def _viewed(cls, request, response, campaign_id):
+        cls._count(campaign_id, "campaign")
         if request.GET.get("from") != "qr":
             return
         user = getattr(request, "user", None)

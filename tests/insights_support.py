@@ -23,9 +23,18 @@ from courses.models import (
     PublicService,
     TrainingRequirement,
     TutorialCompletion,
+    TutorialPageView,
 )
 from insights.roles import LEADER
-from outreach.models import CampaignIndexPage, CampaignPage, Delivery
+from outreach.models import (
+    AudienceSegment,
+    CampaignClick,
+    CampaignIndexPage,
+    CampaignMessage,
+    CampaignPage,
+    CampaignTouch,
+    Delivery,
+)
 from tests.factories import (
     OrganisationUnitFactory,
     UserFactory,
@@ -157,22 +166,44 @@ def build(home_page):
     Feedback.objects.create(page=t2, user=a_people[0], helpful=False, created_at=at(7))
     Feedback.objects.create(page=t2, user=None, helpful=False, created_at=at(8))
 
-    # Deliveries: a campaign reached A's six (one of them twice) and B1; reminders to C (sent) and B2 (failed).
+    # Page views of the tutorials (anonymous, per day): t1 15 in the period, t2 4; outside: day 1 and day 16.
+    for tutorial, on, views in ((t1, 2, 10), (t1, 15, 5), (t1, 16, 7), (t1, 1, 3), (t2, 8, 4)):
+        TutorialPageView.objects.create(tutorial=tutorial, day=day(on), views=views)
+
+    # Campaigns, as the campaigns feature records them: deliveries name a CampaignMessage (subject_id),
+    # whose campaign is the page. Campaign X: message 1 reached A's six and B1 (B2 failed); message 2 A1
+    # again (and A2 after the period). Campaign Y: C1 and C2. Test sends (sequence 1) to A3 and C3: never
+    # counted. Reminders to C (sent) and B2 (failed).
     campaign_index = page_add(home_page, CampaignIndexPage(title="Chiến dịch", slug="chien-dich"))
-    campaign = page_add(
-        campaign_index,
-        CampaignPage(
-            title="Tháng tiêm chủng số",
-            slug="thang-so",
-            goal="Mọi người dùng VNeID.",
-            starts_on=START,
-            ends_on=END,
-            calls_to_action=[],
-        ),
-    )
+
+    def campaign_add(title, slug):
+        return page_add(
+            campaign_index,
+            CampaignPage(
+                title=title, slug=slug, goal="Mọi người dùng VNeID.", starts_on=START, ends_on=END, calls_to_action=[]
+            ),
+        )
+
+    campaign = campaign_add("Tháng tiêm chủng số", "thang-so")
+    campaign_y = campaign_add("Dịch vụ công trực tuyến", "dich-vu-cong")
+    segment = AudienceSegment.objects.create(name="Mọi người")
+
+    def message_add(page, name):
+        return CampaignMessage.objects.create(
+            campaign=page,
+            name=name,
+            segment=segment,
+            email_subject=name,
+            email_body="{link}",
+            sms_body="{link}",
+            in_app_body="{link}",
+            status=CampaignMessage.Status.SENT,
+        )
+
+    m1, m2, m3 = message_add(campaign, "Đợt một"), message_add(campaign, "Đợt hai"), message_add(campaign_y, "Đợt Y")
     number = 0
 
-    def deliver(user, kind, status, moment, **kwargs):
+    def deliver(user, kind, status, moment, message=None, test=False, **kwargs):
         nonlocal number
         number += 1
         return Delivery.objects.create(
@@ -181,21 +212,56 @@ def build(home_page):
             channel="in_app",
             idempotency_key=f"test:{number}",
             status=status,
-            subject_id=campaign.pk if kind == "campaign" else None,
+            subject_id=message.pk if message else None,
+            sequence=1 if test else 0,
+            context={"campaign": message.campaign_id, **({"test": True} if test else {})} if message else {},
             planned_at=moment,
             sent_at=moment if status == "sent" else None,
             **kwargs,
         )
 
     for user in a_people:
-        deliver(user, "campaign", "sent", at(7), read_at=at(8) if user is a_people[0] else None)
-    deliver(a_people[0], "campaign", "sent", at(9))
-    deliver(b1, "campaign", "sent", at(7))
-    deliver(b2, "campaign", "failed", at(7))
+        deliver(user, "campaign", "sent", at(7), m1, read_at=at(8) if user is a_people[0] else None)
+    deliver(a_people[0], "campaign", "sent", at(9), m2)
+    deliver(a_people[1], "campaign", "sent", at(20), m2)  # after the period
+    deliver(b1, "campaign", "sent", at(7), m1)
+    deliver(b2, "campaign", "failed", at(7), m1)
+    deliver(a_people[2], "campaign", "sent", at(8), m1, test=True)
+    deliver(c_people[2], "campaign", "sent", at(8), m1, test=True)
+    for user in c_people[:2]:
+        deliver(user, "campaign", "sent", at(8), m3)
     for user in c_people:
         deliver(user, "training_overdue", "sent", at(8))
     deliver(b2, "training_overdue", "failed", at(8))
     deliver(c_people[0], "training_overdue", "sent", at(20))  # after the period
+
+    # Tracked links followed (first click): X by A1 (twice, two links), A2 and B1 in the period, A4 on
+    # 16 March at 03:00 in Vietnam (15 March in UTC: outside); Y by C1.
+    def click(message, user, moment, link="page"):
+        CampaignClick.objects.create(message=message, recipient=user, link=link, first_at=moment, last_at=moment)
+
+    click(m1, a_people[0], at(7, 12))
+    click(m1, a_people[0], at(7, 13), link="action")
+    click(m2, a_people[0], at(9))
+    click(m1, a_people[1], at(8))
+    click(m1, b1, at(8))
+    click(m1, a_people[3], at(16, 3))
+    click(m3, c_people[0], at(8))
+
+    # Touches, and what is attributed (30 days after a touch): X: A1 and A2 (completed at(10, 9): 2
+    # completions), A3 (QR before the period: its enrolment at(2, 5) and completion: 1 + 1), B1 (touched
+    # after completing: nothing), A7 (enrols course L at(16, 3): outside the period). Y: C1 (completion
+    # at(12)), C2 (touched 52 days before completing: outside the window).
+    def touch(user, page, first, last=None, source="link"):
+        CampaignTouch.objects.create(user=user, campaign=page, source=source, first_at=first, last_at=last or first)
+
+    touch(a_people[0], campaign, at(7, 12), at(9))
+    touch(a_people[1], campaign, at(8))
+    touch(a_people[2], campaign, at(1), at(2, 6), source="qr")
+    touch(b1, campaign, at(8))
+    touch(a7, campaign, at(8))
+    touch(c_people[0], campaign_y, at(8))
+    touch(c_people[1], campaign_y, at(-40))
 
     # Mandatory training, as of today: A 5 completed + 1 overdue, A1 exempt; B 1 completed + 1 overdue; C 5 open.
     from courses.models import local_today
@@ -254,6 +320,7 @@ def build(home_page):
         "t2": t2,
         "service": service,
         "campaign": campaign,
+        "campaign_y": campaign_y,
         "leader": leader,
         "office": office,
         "manager_a": manager_a,
@@ -263,6 +330,7 @@ def build(home_page):
 
 
 # The training office's figures for the period (exact), by unit row, computed by hand from build().
+# "reached": people with a real (not test) campaign delivery sent in the period: A's six, B1, C1 and C2.
 EXACT = {
     "Xã An Bình": {
         "signups": 0, "reached": 6, "tutorials": 1, "enrolled": 6, "completed": 5, "trained": 5, "certificates": 5,
@@ -273,11 +341,11 @@ EXACT = {
         "lessons": 0, "required": 2, "compliant": 1, "overdue": 1, "reminders_sent": 0, "reminders_failed": 1,
     },
     "Sở Chuyển đổi số": {
-        "signups": 0, "reached": 0, "tutorials": 0, "enrolled": 0, "completed": 5, "trained": 5, "certificates": 0,
+        "signups": 0, "reached": 2, "tutorials": 0, "enrolled": 0, "completed": 5, "trained": 5, "certificates": 0,
         "lessons": 0, "required": 5, "compliant": 0, "overdue": 0, "reminders_sent": 5, "reminders_failed": 0,
     },
 }  # fmt: skip
 EXACT_TOTAL = {
-    "signups": 4, "reached": 7, "tutorials": 4, "enrolled": 8, "completed": 11, "trained": 11, "certificates": 6,
+    "signups": 4, "reached": 9, "tutorials": 4, "enrolled": 8, "completed": 11, "trained": 11, "certificates": 6,
     "lessons": 10, "required": 13, "compliant": 6, "overdue": 2, "reminders_sent": 5, "reminders_failed": 1,
 }  # fmt: skip

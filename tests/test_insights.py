@@ -102,17 +102,106 @@ def test_course_tutorial_service_and_campaign_breakdowns(data):
     assert courses["Kỹ năng số cơ bản"] == {"enrolled": 8, "completed": 6, "cohort_completed": 6}
     assert courses["Bảo mật thông tin"] == {"enrolled": 0, "completed": 5, "cohort_completed": 0}
     tutorials, services = selectors.by_tutorial_and_service(scope, None, PERIOD)
+    assert [column.key for column in tutorials.columns] == ["views", "done", "helpful", "not_helpful"]
     tutorials = values(tutorials)
-    assert tutorials["Đăng ký tài khoản VNeID"] == {"done": 3, "helpful": 1, "not_helpful": 0}
-    assert tutorials["Nộp hồ sơ trực tuyến"] == {"done": 1, "helpful": 0, "not_helpful": 2}
+    # Page views: days 2 to 15 of the stored per-day counts (t1: 10 + 5; its days 1 and 16 are outside).
+    assert tutorials["Đăng ký tài khoản VNeID"] == {"views": 15, "done": 3, "helpful": 1, "not_helpful": 0}
+    assert tutorials["Nộp hồ sơ trực tuyến"] == {"views": 4, "done": 1, "helpful": 0, "not_helpful": 2}
     assert tutorials["Thanh toán trực tuyến"] == {}
-    assert values(services)["Cấp phiếu lý lịch tư pháp"] == {"tutorials": 2, "done": 4, "helpful": 1, "not_helpful": 2}
-    campaigns = values(selectors.by_campaign(scope, None, PERIOD))
-    assert campaigns["Tháng tiêm chủng số"] == {"messages": 9, "sent": 8, "failed": 1, "reached": 7, "read": 1}
-    # A unit's view: only its people (anonymous feedback belongs to nobody's unit).
-    tutorials_a, _services = selectors.by_tutorial_and_service(EVERYTHING, data["a"], PERIOD)
+    assert values(services)["Cấp phiếu lý lịch tư pháp"] == {
+        "tutorials": 2, "views": 19, "done": 4, "helpful": 1, "not_helpful": 2
+    }  # fmt: skip
+    # A unit's view: only its people (anonymous feedback and page views belong to nobody's unit).
+    tutorials_a, services_a = selectors.by_tutorial_and_service(EVERYTHING, data["a"], PERIOD)
+    assert "views" not in [column.key for column in tutorials_a.columns]
+    assert "views" not in [column.key for column in services_a.columns]
     assert values(tutorials_a)["Nộp hồ sơ trực tuyến"] == {"done": 1, "not_helpful": 1, "helpful": 0}
-    assert values(selectors.by_campaign(EVERYTHING, data["a"], PERIOD))["Tháng tiêm chủng số"]["reached"] == 6
+
+
+# The funnel of each campaign, computed by hand from build() (see the comments there).
+FUNNEL = ("sent", "failed", "reached", "clicked", "enrolled", "completed")
+
+
+def funnel(sent=0, failed=0, reached=0, clicked=0, enrolled=0, completed=0):
+    return {"sent": sent, "failed": failed, "reached": reached, "clicked": clicked, "enrolled": enrolled,
+            "completed": completed}  # fmt: skip
+
+
+FUNNEL_X = funnel(sent=8, failed=1, reached=7, clicked=3, enrolled=1, completed=3)
+FUNNEL_Y = funnel(sent=2, reached=2, clicked=1, completed=1)
+
+
+def funnels(scope, unit, period):
+    table = selectors.by_campaign(scope, unit, period)
+    assert [column.key for column in table.columns] == list(FUNNEL)
+    return {row.label: {key: row.values.get(key, 0) for key in FUNNEL} for row in table.rows}
+
+
+def test_campaign_funnel_matches_the_hand_computed_figures(data):
+    campaigns = funnels(EVERYTHING, None, PERIOD)
+    assert campaigns["Tháng tiêm chủng số"] == FUNNEL_X
+    assert campaigns["Dịch vụ công trực tuyến"] == FUNNEL_Y
+
+
+def test_campaign_funnel_is_scoped_to_the_units_shown(data):
+    in_a = funnels(EVERYTHING, data["a"], PERIOD)
+    assert in_a["Tháng tiêm chủng số"] == funnel(sent=7, reached=6, clicked=2, enrolled=1, completed=3)
+    assert in_a["Dịch vụ công trực tuyến"] == funnel()
+    in_b = funnels(EVERYTHING, data["b"], PERIOD)
+    assert in_b["Tháng tiêm chủng số"] == funnel(sent=1, failed=1, reached=1, clicked=1)
+    managed = funnels(selectors.Scope((data["c"],)), None, PERIOD)
+    assert managed["Dịch vụ công trực tuyến"] == FUNNEL_Y
+    assert managed["Tháng tiêm chủng số"] == funnel()
+
+
+def test_campaign_funnel_follows_the_period(data):
+    # Days 2 to 7 (Vietnam time): message 1 sent and failed, A1's first click; no completion yet.
+    early = funnels(EVERYTHING, None, Period(START, START + datetime.timedelta(days=5)))
+    assert early["Tháng tiêm chủng số"] == funnel(sent=7, failed=1, reached=7, clicked=1, enrolled=1)
+    # One day more at the end takes A4's click (16 March, 03:00 in Vietnam) and A2's second message.
+    later = funnels(EVERYTHING, None, Period(START, END + datetime.timedelta(days=5)))
+    assert later["Tháng tiêm chủng số"]["clicked"] == 4 and later["Tháng tiêm chủng số"]["sent"] == 9
+    # A7's enrolment on 16 March (03:00) is attributed (touched on day 8), in the longer period only.
+    assert later["Tháng tiêm chủng số"]["enrolled"] == 2
+
+
+def test_test_sends_are_never_counted(data):
+    from outreach.models import Delivery
+
+    assert Delivery.objects.filter(kind="campaign", sequence=1).count() == 2
+    total = selectors.by_unit(EVERYTHING, None, PERIOD).finalise(suppress=False).total
+    assert total.cells["reached"].value == EXACT_TOTAL["reached"]
+    # Were the test sends counted, C3 would be reached and message 1 sent twice more.
+    Delivery.objects.filter(kind="campaign", sequence=1).update(sequence=0)
+    total = selectors.by_unit(EVERYTHING, None, PERIOD).finalise(suppress=False).total
+    assert total.cells["reached"].value == EXACT_TOTAL["reached"] + 1
+    assert funnels(EVERYTHING, None, PERIOD)["Tháng tiêm chủng số"]["sent"] == 10
+
+
+def test_campaign_funnel_takes_a_fixed_number_of_queries(data, django_assert_num_queries):
+    with django_assert_num_queries(5):
+        selectors.by_campaign(EVERYTHING, None, PERIOD)
+    for number in range(5):
+        page = type(data["campaign"])(
+            title=f"Thêm {number}", slug=f"them-{number}", goal="x", starts_on=START, ends_on=END, calls_to_action=[]
+        )
+        extra = data["campaign"].get_parent().add_child(instance=page)
+        assert extra.pk
+    with django_assert_num_queries(5):
+        table = selectors.by_campaign(EVERYTHING, data["a"], PERIOD)
+    assert len(table.rows) == 7
+
+
+def test_attribution_per_campaign_agrees_with_the_campaign_results(data):
+    from outreach.campaign_selectors import attributed_completions, attributed_enrolments, attributed_per_campaign
+
+    enrolments = Enrolment.objects.all()
+    for campaign in (data["campaign"], data["campaign_y"]):
+        per_campaign_enrolled = attributed_per_campaign(enrolments, "enrolled_at").get(campaign.pk, 0)
+        per_campaign_completed = attributed_per_campaign(enrolments, "completed_at").get(campaign.pk, 0)
+        assert per_campaign_enrolled == attributed_enrolments(campaign.pk).count()
+        assert per_campaign_completed == attributed_completions(campaign.pk).count()
+    assert attributed_per_campaign(enrolments, "completed_at") == {data["campaign"].pk: 3, data["campaign_y"].pk: 1}
 
 
 def test_a_unit_and_its_sub_units(data):
@@ -445,7 +534,16 @@ def test_benchmark_data_generator_fills_every_source(db, home_page):
     assert LessonCompletion.objects.count() == 400
     figures_rebuild_recent()
     assert Certificate.objects.exists() and TutorialCompletion.objects.exists()
-    assert Delivery.objects.filter(kind="campaign").exists()
+    from courses.models import TutorialPageView
+    from outreach.models import CampaignClick, CampaignMessage
+
+    message = CampaignMessage.objects.get()
+    assert Delivery.objects.filter(kind="campaign").exclude(subject_id=message.pk).count() == 0
+    assert Delivery.objects.filter(kind="campaign", subject_id=message.pk).exists()
+    assert CampaignClick.objects.filter(message=message).exists() and TutorialPageView.objects.exists()
+    campaigns = selectors.by_campaign(EVERYTHING, None, Period.last_weeks(53)).finalise(suppress=False)
+    [row] = [row for row in campaigns.rows if row.key == message.campaign_id]
+    assert row.values["sent"] > 0 and row.values["clicked"] > 0
     table = selectors.by_unit(EVERYTHING, None, Period.last_weeks(53)).finalise(suppress=False)
     assert table.total.cells["lessons"].value == 400
     assert table.total.cells["signups"].value == 10

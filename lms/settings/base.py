@@ -89,7 +89,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Outside the page cache: counts campaign page views and QR arrivals, cache hits included.
+    # Outside the page cache: counts campaign and tutorial page views and QR arrivals, cache hits included.
     "outreach.campaign_tracking.CampaignTrackingMiddleware",
     # Before sessions, auth and CSRF: a hit for an anonymous visitor skips all of them.
     "outreach.page_cache.AnonymousPageCacheMiddleware",

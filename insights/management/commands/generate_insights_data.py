@@ -8,7 +8,10 @@ units, about 500,000 assignments; nothing if the province ``--prefix`` exists), 
 - one to three enrolments per person, about half completed, with a certificate for courses that grant one;
 - ``--progress`` lesson completions (1,000,000 by default) over those enrolments;
 - tutorials marked done and "Was this helpful?" answers, ``--citizens`` citizens who signed up (no unit);
-- reminders (sent, some failed) and a campaign's deliveries (kind ``"campaign"``).
+- tutorial page views per tutorial and day (anonymous, as ``outreach.campaign_tracking`` stores them);
+- reminders (sent, some failed) and a campaign with one message, as the campaigns feature records them:
+  deliveries of kind ``"campaign"`` naming the ``CampaignMessage``, clicks on its tracked links and
+  touches (so that some enrolments and completions are attributed to it).
 
 Rows go in with PostgreSQL's ``COPY`` (about 170,000 rows a second here), or ``bulk_create`` elsewhere. Run twice,
 it notices the generated courses and does nothing. Like ``generate_training_data`` it writes made-up personal data,
@@ -42,8 +45,17 @@ from courses.models import (
     TutorialCompletion,
     TutorialIndexPage,
     TutorialPage,
+    TutorialPageView,
 )
-from outreach.models import CampaignIndexPage, CampaignPage, Delivery
+from outreach.models import (
+    AudienceSegment,
+    CampaignClick,
+    CampaignIndexPage,
+    CampaignMessage,
+    CampaignPage,
+    CampaignTouch,
+    Delivery,
+)
 
 BATCH = 20_000
 MARK = "[bench]"
@@ -178,14 +190,26 @@ class Activity:
             ends_on=today + datetime.timedelta(days=30),
         )
         campaign_index.add_child(instance=campaign)
-        return courses, tutorials, campaign.pk
+        segment = AudienceSegment.objects.create(name=f"Mọi người {MARK}")
+        message = CampaignMessage.objects.create(
+            campaign=campaign,
+            name=f"Đợt một {MARK}",
+            segment=segment,
+            email_subject="Chiến dịch",
+            email_body="{link}",
+            sms_body="{link}",
+            in_app_body="{link}",
+            status=CampaignMessage.Status.SENT,
+            planned_at=self.now,
+        )
+        return courses, tutorials, message
 
     # Activity -------------------------------------------------------------------------------------------
 
     def run(self):
         rng = self.rng
         prefix = self.options["prefix"]
-        courses, tutorials, campaign_id = self.pages()
+        courses, tutorials, message = self.pages()
         self.phase(f"{len(courses)} courses, {len(tutorials)} tutorials, a campaign")
         people = list(
             User.objects.filter(employee_code__startswith=prefix).order_by("pk").values_list("pk", "full_name")
@@ -294,33 +318,50 @@ class Activity:
         counts["feedback"] = self.insert(Feedback, feedback)
         self.phase(f"{counts['citizens']:,} citizens, {len(done):,} tutorials done, {len(feedback):,} feedback")
 
-        # Deliveries: reminders (some failed) and one campaign.
-        deliveries = []
+        # Tutorial page views: every tutorial, every day of the year.
+        today = timezone.localdate()
+        views = [
+            {"tutorial_id": tutorial_id, "day": today - datetime.timedelta(days=days_ago), "views": rng.randint(0, 400)}
+            for tutorial_id in tutorials
+            for days_ago in range(365)
+        ]
+        counts["tutorial page views"] = self.insert(TutorialPageView, views)
+
+        # Deliveries: reminders (some failed) and one campaign message; clicks and touches of some recipients.
+        deliveries, clicks, touches = [], [], []
         for number, (user_id, _name) in enumerate(people):
             moment = self.moment(days_ago_max=180)
             failed = rng.random() < 0.03
             deliveries.append(self._delivery(user_id, "training_overdue", f"r:{number}", failed, moment, None))
             if rng.random() < 0.6:
                 moment = self.moment(days_ago_max=60)
-                deliveries.append(self._delivery(user_id, "campaign", f"c:{number}", False, moment, campaign_id))
+                deliveries.append(self._delivery(user_id, "campaign", f"c:{number}", False, moment, message))
+                if rng.random() < 0.2:
+                    clicked = self.moment(days_ago_max=1, after=moment)
+                    row = {"message_id": message.pk, "recipient_id": user_id, "link": "page"}
+                    clicks.append({**row, "first_at": clicked, "last_at": clicked, "count": 1})
+                    touch = {"user_id": user_id, "campaign_id": message.campaign_id, "source": "link"}
+                    touches.append({**touch, "first_at": clicked, "last_at": clicked})
         counts["deliveries"] = self.insert(Delivery, deliveries)
-        self.phase(f"{counts['deliveries']:,} deliveries")
+        counts["campaign clicks"] = self.insert(CampaignClick, clicks)
+        counts["campaign touches"] = self.insert(CampaignTouch, touches)
+        self.phase(f"{counts['deliveries']:,} deliveries, {len(clicks):,} clicks, {len(views):,} tutorial-days")
         return counts
 
-    def _delivery(self, user_id, kind, key, failed, moment, subject_id):
+    def _delivery(self, user_id, kind, key, failed, moment, message):
         return {
             "recipient_id": user_id,
             "kind": kind,
             "channel": "email",
             "idempotency_key": f"bench:{key}",
             "status": "failed" if failed else "sent",
-            "subject_id": subject_id,
+            "subject_id": message.pk if message else None,
             "sequence": 0,
             "language": "vi",
             "address": "",
             "subject": "",
             "body": "",
-            "context": {},
+            "context": {"campaign": message.campaign_id} if message else {},
             "reason": "",
             "last_error": "bench" if failed else "",
             "attempts": 1,
