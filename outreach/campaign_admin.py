@@ -512,7 +512,8 @@ class CampaignMessageViewSet(ModelViewSet):
             *super().get_urlpatterns(),
             path("preview/<int:pk>/", self.preview_view, name="preview"),
             path("send/<int:pk>/", self.send_view, name="send"),
-            path("results/", self.results_index_view, name="results_index"),
+            # Not "results/": the listing's own "results/" (its refreshed table) comes first and wins.
+            path("campaign-results/", self.results_index_view, name="results_index"),
             path("results/<int:campaign_id>/", self.results_view, name="results"),
         ]
 
