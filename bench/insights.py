@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import platform
-import secrets
 import shutil
 import signal
 import statistics
@@ -36,8 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from compliance import BenchError, database_ensure, explain, log, manage, vacuum_analyze  # noqa: E402
-from pages import quiet_wait  # noqa: E402
+from common import BenchError, database_ensure, in_process_env, log, manage, quiet_wait  # noqa: E402
+from compliance import explain, vacuum_analyze  # noqa: E402
 
 PYTHON = sys.executable
 DEFAULT_DATABASE_URL = "postgres://kynangso:kynangso@127.0.0.1:5432/kns_bench_insights"
@@ -274,19 +273,7 @@ def main(argv=None):
     args = arguments(argv)
     tmp = Path(tempfile.mkdtemp(prefix="kynangso-bench-insights-"))
     database_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "lms.settings.production",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "localhost",
-        "DATABASE_URL": database_url,
-        "CELERY_BROKER_URL": "filesystem://",
-        "CACHE_URL": "",
-        "VAR_DIR": str(tmp / "var"),
-        "MEDIA_ROOT": str(tmp / "media"),
-        "STATIC_ROOT": str(tmp / "static"),
-        "LOG_LEVEL": "WARNING",
-    }
+    env = in_process_env(tmp, database_url)
     try:
         database = database_ensure(database_url, args.fresh)
         manage(["migrate", "--noinput"], env, tmp / "manage.log")

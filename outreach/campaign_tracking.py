@@ -17,10 +17,15 @@
   nothing), POST records the refusal; mail clients may POST directly (RFC 8058).
 """
 
+import atexit
+import collections
 import datetime
 import logging
+import threading
+import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCacheClient
 from django.db import connection
@@ -87,23 +92,52 @@ def _view_key(page_id, day, kind="campaign"):
     return VIEW_KEY.format(kind=kind, page=page_id, day=day.isoformat())
 
 
+# Views counted in this process and not yet added to the shared counters: a web process adds them
+# at most every PAGE_VIEW_BATCH_SECONDS (one pipelined round trip for all of them), so a cached
+# page pays a dictionary update, not a Redis round trip. A process that dies loses at most that
+# many seconds of its views; one that exits normally adds them first (atexit).
+_pending = collections.Counter()
+_pending_lock = threading.Lock()
+_pending_since = [time.monotonic()]
+
+
 def page_view_count(page_id, day=None, kind="campaign"):
-    """Add one view of the page (a campaign, a tutorial) today: one INCR (with its expiry) on Redis."""
+    """Add one view of the page (a campaign, a tutorial) today; added to the shared counter in batches."""
     key = _view_key(page_id, day or _today(), kind)
+    with _pending_lock:
+        _pending[key] += 1
+        due = time.monotonic() - _pending_since[0] >= getattr(settings, "PAGE_VIEW_BATCH_SECONDS", 1.0)
+    if due:
+        page_views_push()
+
+
+def page_views_push():
+    """Add this process's pending views to the shared counters (one pipelined INCRBY + EXPIRE per key on Redis)."""
+    with _pending_lock:
+        batch = dict(_pending)
+        _pending.clear()
+        _pending_since[0] = time.monotonic()
+    if not batch:
+        return
     backend = getattr(cache, "_cache", None)
     if isinstance(backend, RedisCacheClient):
-        client = backend.get_client(key, write=True)
+        client = backend.get_client(next(iter(batch)), write=True)
         pipeline = client.pipeline(transaction=False)
-        full_key = cache.make_and_validate_key(key)
-        pipeline.incr(full_key)
-        pipeline.expire(full_key, VIEW_KEY_TTL)
+        for key, count in batch.items():
+            full_key = cache.make_and_validate_key(key)
+            pipeline.incrby(full_key, count)
+            pipeline.expire(full_key, VIEW_KEY_TTL)
         pipeline.execute()
         return
-    try:
-        cache.incr(key)
-    except ValueError:
-        if not cache.add(key, 1, VIEW_KEY_TTL):
-            cache.incr(key)
+    for key, count in batch.items():
+        try:
+            cache.incr(key, count)
+        except ValueError:
+            if not cache.add(key, count, VIEW_KEY_TTL):
+                cache.incr(key, count)
+
+
+atexit.register(page_views_push)
 
 
 def _days():

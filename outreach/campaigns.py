@@ -52,6 +52,7 @@ from .reminders import (
     _enqueue_ids,
     _Person,
     _person_fields,
+    channel_route,
     plan_context,
     render,
 )
@@ -309,19 +310,9 @@ class _CampaignPlan:
             message, person.id, person.full_name, language, test=self.test, channels=channels
         )
         for channel in channels:
-            status, reason, address, not_before = Delivery.Status.PLANNED, "", "", None
-            if channel == Channel.EMAIL:
-                address = person.email or ""
-                if not address:
-                    status, reason = Delivery.Status.SKIPPED, "no_email"
-            elif channel == Channel.SMS:
-                address = person.phone or ""
-                if not address:
-                    status, reason = Delivery.Status.SKIPPED, "no_phone"
-                elif not plan.sms_ok:
-                    status, reason = Delivery.Status.SKIPPED, "no_sms_provider"
-                else:
-                    not_before = plan.quiet_end
+            status, reason, address, not_before = channel_route(
+                person, channel, sms_ok=plan.sms_ok, quiet_end=plan.quiet_end
+            )
             subject, body = texts[channel]
             context = self.context
             if channel == Channel.EMAIL:

@@ -246,6 +246,25 @@ _INSERT_COLUMNS = (
 _CONTEXT_COLUMN = _INSERT_COLUMNS.index("context")
 
 
+def channel_route(person, channel, *, sms_ok, quiet_end):
+    """(status, reason, address, not_before) of one planned message to ``person`` on ``channel``.
+
+    Skipped, with the reason, when the person has no address there or no SMS provider is set up;
+    an SMS waits for the end of quiet hours (``quiet_end``, None outside them).
+    """
+    if channel == Channel.EMAIL:
+        if not person.email:
+            return Delivery.Status.SKIPPED, "no_email", "", None
+        return Delivery.Status.PLANNED, "", person.email, None
+    if channel == Channel.SMS:
+        if not person.phone:
+            return Delivery.Status.SKIPPED, "no_phone", "", None
+        if not sms_ok:
+            return Delivery.Status.SKIPPED, "no_sms_provider", person.phone, None
+        return Delivery.Status.PLANNED, "", person.phone, quiet_end
+    return Delivery.Status.PLANNED, "", "", None
+
+
 @dataclass
 class PlanContext:
     now: datetime.datetime
@@ -276,19 +295,9 @@ class PlanContext:
         subject_text, body_text, sms_template = self.templates[kind][language]
         values = {"name": person.full_name, "site": settings.WAGTAIL_SITE_NAME, **(values or {})}
         for channel in channels:
-            status, reason, address, not_before = Delivery.Status.PLANNED, "", "", None
-            if channel == Channel.EMAIL:
-                address = person.email or ""
-                if not address:
-                    status, reason = Delivery.Status.SKIPPED, "no_email"
-            elif channel == Channel.SMS:
-                address = person.phone or ""
-                if not address:
-                    status, reason = Delivery.Status.SKIPPED, "no_phone"
-                elif not self.sms_ok:
-                    status, reason = Delivery.Status.SKIPPED, "no_sms_provider"
-                else:
-                    not_before = self.quiet_end
+            status, reason, address, not_before = channel_route(
+                person, channel, sms_ok=self.sms_ok, quiet_end=self.quiet_end
+            )
             queued_at = self.now if self.queue and status == Delivery.Status.PLANNED and not_before is None else None
             self.rows.append(
                 (

@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 from courses.models import TutorialPageView
 from insights import selectors
 from insights.selectors import EVERYTHING, Period
-from outreach.campaign_tracking import _today, page_views_flush, pending_page_views
+from outreach.campaign_tracking import _today, page_views_flush, page_views_push, pending_page_views
 from outreach.models import CampaignPageView
 from tests.campaigns_support import campaign_create
 from tests.factories import OrganisationUnitFactory, tutorial_create, tutorial_index_create
@@ -36,6 +36,19 @@ def test_views_are_counted_for_cache_hits_and_misses(client, tutorial, settings)
     row = TutorialPageView.objects.get(tutorial=tutorial)
     assert (row.day, row.views) == (_today(), 2)
     assert not CampaignPageView.objects.exists()
+
+
+def test_a_web_process_adds_its_views_to_the_shared_counter_in_batches(client, tutorial, settings):
+    settings.PAGE_VIEW_BATCH_SECONDS = 3600  # no batch falls due during the test
+    page_views_push()  # start from an empty batch
+    for _ in range(3):
+        assert client.get(tutorial.url).status_code == 200
+    assert pending_page_views(tutorial.pk, kind="tutorial") == 0  # still in this process
+    page_views_push()
+    assert pending_page_views(tutorial.pk, kind="tutorial") == 3
+    page_views_push()  # nothing pending: nothing added twice
+    assert page_views_flush() == 3
+    assert TutorialPageView.objects.get(tutorial=tutorial).views == 3
 
 
 def test_head_not_found_and_previews_are_not_views(client, tutorial):

@@ -346,6 +346,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 900.0,
     },
 }
+# Each web process adds its counted page views to the shared counters at most this often (seconds).
+PAGE_VIEW_BATCH_SECONDS = float(env("PAGE_VIEW_BATCH_SECONDS", "1"))
 # Enrolments and completions this many days after a visit from a campaign link or QR code are the campaign's.
 CAMPAIGN_ATTRIBUTION_DAYS = int(env("CAMPAIGN_ATTRIBUTION_DAYS", "30"))
 

@@ -22,3 +22,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # TEST_SQLITE_NAME lets two test runs on one checkout use different files.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / os.environ.get("TEST_SQLITE_NAME", "test-db.sqlite3"))}
 DEMO_DATA_ALLOWED = True
+# Page views reach the shared counters at once (production batches them per second).
+PAGE_VIEW_BATCH_SECONDS = 0
