@@ -27,6 +27,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import BigIntegerField, Case, Count, F, Q, Sum, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -378,16 +379,55 @@ def _summary(period, paths):
     return rows
 
 
-def unit_sources(period, paths):
+@dataclass
+class SummarySums:
+    """The daily summary of a period summed per unit and per day (``summary_sums``)."""
+
+    per_unit: list  # [(unit id or None, {figure: sum})]
+    per_day: dict  # {day: {figure: sum}}
+
+
+def summary_sums(period, paths):
+    """The period's daily summary summed per unit and per day, in one pass on PostgreSQL.
+
+    ``GROUP BY GROUPING SETS ((unit_id), (day))`` reads the period's rows once for both (a year of
+    a province is about 480,000 rows: 145 ms instead of 100 + 95 for two queries); SQLite has no
+    grouping sets, so there it is two queries. ``GROUPING(unit_id)`` tells the two kinds of rows
+    apart (people with no unit have a NULL unit of their own).
+    """
+    rows = _summary(period, paths)
+    if connection.vendor != "postgresql":
+        sums = {name: Sum(name) for name in SUMMARY_FIGURES}
+        per_day = rows.values("day").annotate(**sums).order_by()
+        return SummarySums(per_unit=_per_unit(rows, "unit_id", sums), per_day={row.pop("day"): row for row in per_day})
+    inner, params = rows.values("unit_id", "day", *SUMMARY_FIGURES).query.sql_with_params()
+    quote = connection.ops.quote_name
+    sums_sql = ", ".join(f"SUM(s.{quote(name)})" for name in SUMMARY_FIGURES)
+    sql = (
+        f"SELECT GROUPING(s.{quote('unit_id')}), s.{quote('unit_id')}, s.{quote('day')}, {sums_sql} "  # noqa: S608
+        f"FROM ({inner}) AS s GROUP BY GROUPING SETS ((s.{quote('unit_id')}), (s.{quote('day')}))"
+    )
+    per_unit, per_day = [], {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for by_day, unit_id, day, *values in cursor.fetchall():
+            figures = dict(zip(SUMMARY_FIGURES, values, strict=True))
+            if by_day:
+                per_day[day] = figures
+            else:
+                per_unit.append((unit_id, figures))
+    return SummarySums(per_unit=per_unit, per_day=per_day)
+
+
+def unit_sources(period, paths, *, sums=None):
     """The period's counts per person's unit: [(unit id, {name: count}), …]. Three queries.
 
     Additive figures come from the daily summary (``UnitDayFigure``, refreshed by beat); the counts of
     distinct people (who completed a course, who was reached by a campaign) from the source rows,
-    because people cannot be added up day by day.
+    because people cannot be added up day by day. ``sums``: the summary already summed.
     """
     within = period.q
-    sums = {name: Sum(name) for name in SUMMARY_FIGURES}
-    sources = _per_unit(_summary(period, paths), "unit_id", sums)
+    sources = list((sums or summary_sums(period, paths)).per_unit)
     # People (each in one unit) among the ids of a sub-query: a hash semi-join, cheaper than COUNT(DISTINCT).
     people = User.objects.filter(_people_q("", paths))
     completed = Enrolment.objects.filter(within("completed_at")).values("user_id")
@@ -399,7 +439,7 @@ def unit_sources(period, paths):
     return sources
 
 
-def by_unit(scope, unit, period, *, today=None):
+def by_unit(scope, unit, period, *, today=None, sums=None):
     """A ``Table`` (not finalised) with one row per child unit of ``unit`` (or per unit of ``scope``).
 
     Its total is the headline figures. About ten queries, whatever the number of units.
@@ -408,7 +448,7 @@ def by_unit(scope, unit, period, *, today=None):
     part = partition(scope, unit, today)
     unit_paths = _unit_paths(part.paths)
     by_key = {row.key: row for row in part.rows}
-    for unit_id, counts in unit_sources(period, part.paths):
+    for unit_id, counts in unit_sources(period, part.paths, sums=sums):
         path = unit_paths.get(unit_id, "") if unit_id is not None else ""
         if unit_id is not None and path == "" and part.paths is not None:
             continue  # a unit outside the scope (cannot happen: the queries are narrowed)
@@ -440,17 +480,18 @@ WEEK_COLUMNS = [
 ]
 
 
-def by_week(scope, unit, period):
-    """A ``Table`` with one row per week (Monday, local time) of the period: one query on the daily summary."""
+def by_week(scope, unit, period, *, sums=None):
+    """A ``Table`` with one row per week (Monday, local time) of the period, from the daily summary.
+
+    ``sums``: the summary already summed (``summary_sums``, shared with ``by_unit``).
+    """
     paths = _scope_paths(scope, unit)
     weeks = {monday: TableRow(label=monday.strftime("%d/%m/%Y"), kind="item", key=monday) for monday in period.weeks()}
     names = [column.key for column in WEEK_COLUMNS]
-    per_day = _summary(period, paths).values("day").annotate(**{name: Sum(name) for name in names}).order_by()
-    for row in per_day:
-        day = row.pop("day")
+    for day, figures in (sums or summary_sums(period, paths)).per_day.items():
         monday = day - datetime.timedelta(days=day.weekday())
         if monday in weeks:
-            weeks[monday].add(row)
+            weeks[monday].add({name: figures[name] for name in names})
     return Table(
         key="weeks",
         title=_("Week by week"),
@@ -663,13 +704,14 @@ def by_campaign(scope, unit, period):
 def dashboard(scope, unit, period, *, suppress, sort=None, today=None):
     """{table key: finalised Table} for the dashboard and its exports; ``units`` carries the headline total."""
     today = today or local_today()
-    units = by_unit(scope, unit, period, today=today).finalise(suppress=suppress)
+    sums = summary_sums(period, _scope_paths(scope, unit))  # one pass for the units and the weeks
+    units = by_unit(scope, unit, period, today=today, sums=sums).finalise(suppress=suppress)
     if sort:
         units.sort(*sort)
     tutorials, services = by_tutorial_and_service(scope, unit, period)
     return {
         "units": units,
-        "weeks": by_week(scope, unit, period).finalise(suppress=suppress, with_total=True),
+        "weeks": by_week(scope, unit, period, sums=sums).finalise(suppress=suppress, with_total=True),
         "courses": by_course(scope, unit, period).finalise(suppress=suppress).sort("enrolled", True),
         "tutorials": tutorials.finalise(suppress=suppress).sort("done", True),
         "services": services.finalise(suppress=suppress).sort("done", True),

@@ -178,6 +178,20 @@ def test_test_sends_are_never_counted(data):
     assert funnels(EVERYTHING, None, PERIOD)["Tháng tiêm chủng số"]["sent"] == 10
 
 
+def test_the_dashboards_one_pass_over_the_summary_gives_the_same_figures(data):
+    """The dashboard sums the daily summary per unit and per day together (grouping sets on PostgreSQL)."""
+    for unit in (None, data["a"]):
+        shown = selectors.dashboard(EVERYTHING, unit, PERIOD, suppress=False)
+        weeks = selectors.by_week(EVERYTHING, unit, PERIOD).finalise(suppress=False, with_total=True)
+        units = selectors.by_unit(EVERYTHING, unit, PERIOD).finalise(suppress=False)
+        assert values(shown["weeks"]) == values(weeks) and values(shown["units"]) == values(units)
+        assert shown["units"].total.cells["enrolled"].value == units.total.cells["enrolled"].value > 0
+    sums = selectors.summary_sums(PERIOD, None)
+    assert sum(figures["enrolled"] for figures in sums.per_day.values()) == sum(
+        figures["enrolled"] for _unit, figures in sums.per_unit
+    )
+
+
 def test_campaign_funnel_takes_a_fixed_number_of_queries(data, django_assert_num_queries):
     # The campaigns' messages (one small query), deliveries, clicks, enrolments, completions, campaigns.
     with django_assert_num_queries(6):
