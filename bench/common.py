@@ -435,3 +435,19 @@ def least_disturbed(label, pgid, database, args, run):
         busiest = f" ({', '.join(watch.others)})" if watch.others else ""
         log(f"warning: other work used {other}% of the CPU{busiest} while measuring {label}: {again}")
     return best
+
+
+def timings_table(rows):
+    """The Markdown table of in-process page timings (compliance.py, insights.py): header and one line per page."""
+    lines = [
+        "| Page | median ms | p95 ms | max ms | queries | slowest query ms | KB | target | other CPU before |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---:|",
+    ]
+    for row in rows:
+        target = "" if row["target_ms"] is None else f"< {row['target_ms']:.0f} ms: {'met' if row['met'] else 'MISSED'}"
+        p95 = "" if row["p95_ms"] is None else f"{row['p95_ms']:.1f}"
+        lines.append(
+            f"| {row['label']} | {row['median_ms']:.1f} | {p95} | {row['max_ms']:.1f} | {row['queries']} "
+            f"| {row['slowest_query_ms']:.1f} | {row['bytes'] / 1024:.1f} | {target} | {row['other_cpu_pct']}% |"
+        )
+    return lines

@@ -35,7 +35,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, BenchError, database_ensure, in_process_env, log, manage, quiet_wait, run_main
+from common import ROOT, BenchError, database_ensure, in_process_env, log, manage, quiet_wait, run_main, timings_table
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kns_bench_compliance"
 TARGETS_MS = {"report": 300.0, "manager": 100.0}
@@ -253,15 +253,8 @@ def markdown(report):
         f"Python {report['python']}, {report['cpus']} CPUs; {report['counts']['people']:,} people, "
         f"{report['counts']['units']:,} units, {report['runs']} runs per page.",
         "",
-        "| Page | median ms | p95 ms | max ms | queries | slowest query ms | KB | target | other CPU before |",
-        "|---|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
-    for row in report["rows"]:
-        target = "" if row["target_ms"] is None else f"< {row['target_ms']:.0f} ms: {'met' if row['met'] else 'MISSED'}"
-        lines.append(
-            f"| {row['label']} | {row['median_ms']:.1f} | {row['p95_ms']:.1f} | {row['max_ms']:.1f} | {row['queries']} "
-            f"| {row['slowest_query_ms']:.1f} | {row['bytes'] / 1024:.1f} | {target} | {row['other_cpu_pct']}% |"
-        )
+    lines += timings_table(report["rows"])
     return "\n".join(lines)
 
 

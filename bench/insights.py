@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from common import BenchError, database_ensure, in_process_env, log, manage, quiet_wait  # noqa: E402
+from common import BenchError, database_ensure, in_process_env, log, manage, quiet_wait, timings_table  # noqa: E402
 from compliance import explain, vacuum_analyze  # noqa: E402
 
 PYTHON = sys.executable
@@ -243,16 +243,8 @@ def markdown(report):
         + f"; {report['runs']} runs per page; generation {report['generate_seconds']:.0f} s; daily summary "
         f"({report['summary_rows']:,} rows, 400 days) rebuilt in {report['rebuild_seconds']:.1f} s.",
         "",
-        "| Page | median ms | p95 ms | max ms | queries | slowest query ms | KB | target | other CPU before |",
-        "|---|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
-    for row in report["rows"]:
-        target = "" if row["target_ms"] is None else f"< {row['target_ms']:.0f} ms: {'met' if row['met'] else 'MISSED'}"
-        p95 = "" if row["p95_ms"] is None else f"{row['p95_ms']:.1f}"
-        lines.append(
-            f"| {row['label']} | {row['median_ms']:.1f} | {p95} | {row['max_ms']:.1f} | {row['queries']} "
-            f"| {row['slowest_query_ms']:.1f} | {row['bytes'] / 1024:.1f} | {target} | {row['other_cpu_pct']}% |"
-        )
+    lines += timings_table(report["rows"])
     return "\n".join(lines)
 
 
