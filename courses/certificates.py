@@ -7,7 +7,6 @@ and the course title, so later renames do not change what was certified.
 
 import calendar
 import logging
-import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -20,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from .codes import readable_code_is_well_formed, readable_code_normalise
 from .models import CERTIFICATE_CODE_ALPHABET, CERTIFICATE_CODE_LENGTH, Certificate
 from .pdf import font_urls, pdf_from_html, qr_svg
 
@@ -29,8 +29,6 @@ logger = logging.getLogger(__name__)
 CERTIFICATE_TIME_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 CODE_ALPHABET = CERTIFICATE_CODE_ALPHABET
 CODE_LENGTH = CERTIFICATE_CODE_LENGTH
-_CODE_RE = re.compile(rf"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}")
-_CODE_SEPARATORS_RE = re.compile(r"[\s\-‐‑‒–—_.]+")
 
 # Dates ------------------------------------------------------------------------------
 
@@ -62,13 +60,11 @@ def date_vi(moment):
 # Codes ------------------------------------------------------------------------------
 
 
-def code_normalise(raw):
-    """What a person typed (any case, spaces, dashes) → the stored form of a code."""
-    return _CODE_SEPARATORS_RE.sub("", str(raw or "")).upper()
+code_normalise = readable_code_normalise
 
 
 def code_is_well_formed(code):
-    return bool(_CODE_RE.fullmatch(code))
+    return readable_code_is_well_formed(code, CODE_LENGTH)
 
 
 def code_display(code):

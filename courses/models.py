@@ -1,7 +1,6 @@
 """What people learn: public services, tutorials, courses, lessons, quizzes, progress, certificates."""
 
 import datetime
-import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -24,6 +23,7 @@ from wagtail.search import index
 from accounts.models import User
 
 from .blocks import ContentStreamBlock, LessonStreamBlock, QuizStreamBlock
+from .codes import READABLE_ALPHABET, readable_code_new
 from .search import FoldedSearchMixin, folded_index_fields
 
 
@@ -506,12 +506,12 @@ class TutorialPageView(models.Model):
 
 
 # Certificate codes: no look-alikes (no 0/O, 1/I/L), easy to read out and type.
-CERTIFICATE_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CERTIFICATE_CODE_ALPHABET = READABLE_ALPHABET
 CERTIFICATE_CODE_LENGTH = 12
 
 
 def certificate_code_new():
-    return "".join(secrets.choice(CERTIFICATE_CODE_ALPHABET) for _ in range(CERTIFICATE_CODE_LENGTH))
+    return readable_code_new(CERTIFICATE_CODE_LENGTH)
 
 
 class Certificate(models.Model):

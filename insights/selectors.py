@@ -23,12 +23,12 @@ of units, courses or weeks shown.
 """
 
 import datetime
-import zoneinfo
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
 from django.db.models import BigIntegerField, Case, Count, F, Q, Sum, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -53,7 +53,7 @@ MAX_PERIOD_DAYS = 2 * 366
 
 
 def local_zone():
-    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    return timezone.get_default_timezone()
 
 
 def min_group():

@@ -36,7 +36,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.models import User
-from courses.models import TUTORIAL_PAGE_HEADER, TutorialPage, TutorialPageView
+from courses.models import TUTORIAL_PAGE_HEADER, TutorialPage, TutorialPageView, local_today
 
 from .campaigns import (
     LINK_PAGE,
@@ -51,7 +51,6 @@ from .campaigns import (
     unsubscribe_token_read,
 )
 from .models import CAMPAIGN_PAGE_HEADER, CampaignMessage, CampaignPage, CampaignPageView
-from .reminders import LOCAL_TIME_ZONE
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +84,7 @@ COUNTED_BY_KIND = {counted.kind: counted for counted in COUNTED_PAGES}
 
 
 def _today():
-    return timezone.localtime(timezone.now(), LOCAL_TIME_ZONE).date()
+    return local_today()  # the site's local day, the one insights counts in
 
 
 def _view_key(page_id, day, kind="campaign"):

@@ -1,7 +1,6 @@
 """How we reach people: the home page, content pages, campaigns, and reminders with their delivery log."""
 
 import datetime
-import secrets
 import string
 
 from django.conf import settings
@@ -19,6 +18,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from courses.blocks import ContentStreamBlock
+from courses.codes import readable_code_new
 from courses.models import Audience, PublicService, TutorialIndexPage, TutorialPage
 from courses.search import FoldedSearchMixin, folded_index_fields
 
@@ -110,13 +110,12 @@ class StandardPage(FoldedSearchMixin, Page):
 
 # Campaigns ------------------------------------------------------------------------------
 
-# Short codes of campaign posters (/c/<code>/): no 0/O, 1/I/L to misread on a printed poster.
-CAMPAIGN_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+# Short codes of campaign posters (/c/<code>/), in the certificates' readable alphabet.
 CAMPAIGN_CODE_LENGTH = 6
 
 
 def campaign_code_new():
-    return "".join(secrets.choice(CAMPAIGN_CODE_ALPHABET) for _ in range(CAMPAIGN_CODE_LENGTH))
+    return readable_code_new(CAMPAIGN_CODE_LENGTH)
 
 
 CAMPAIGN_PAGE_HEADER = "X-Campaign-Page"

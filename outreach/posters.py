@@ -12,28 +12,23 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
+from courses.codes import readable_code_is_well_formed, readable_code_normalise
 from courses.pdf import font_urls, pdf_from_html, qr_svg
 
-from .models import CAMPAIGN_CODE_ALPHABET, CAMPAIGN_CODE_LENGTH, CampaignPage
+from .models import CAMPAIGN_CODE_LENGTH, CampaignPage
 
 # The query marker on the campaign page's address after the short link (part of the URL, so that
 # the campaign's results can count visits from the poster and QR code).
 FROM_PARAMETER = "from"
 FROM_POSTER = "qr"
-_CODE_RE = re.compile(rf"[{CAMPAIGN_CODE_ALPHABET}]{{{CAMPAIGN_CODE_LENGTH}}}")
-
-
-def code_normalise(raw):
-    """What a person typed (any case, spaces) → the stored form of a short code."""
-    return re.sub(r"\s+", "", str(raw or "")).upper()
 
 
 def campaign_by_code(raw, *, live_only=True):
     """The campaign with this short code (live and public unless ``live_only`` is False), or None."""
     from courses.published import public_q
 
-    code = code_normalise(raw)
-    if not _CODE_RE.fullmatch(code):
+    code = readable_code_normalise(raw)
+    if not readable_code_is_well_formed(code, CAMPAIGN_CODE_LENGTH):
         return None
     campaigns = CampaignPage.objects.filter(short_code=code)
     if live_only:
