@@ -13,6 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_module
 
+from core.localtime import moment_iso
+
 from .models import OrganisationUnit, RosterImport, User
 
 
@@ -20,14 +22,10 @@ def _providers():
     return [import_module(path) for path in getattr(settings, "ACCOUNTS_PERSONAL_DATA_PROVIDERS", ())]
 
 
-def _moment(value):
-    return timezone.localtime(value).isoformat() if value else None
-
-
 def personal_data_export(user):
     """Everything held about ``user``, as a JSON-serialisable dict."""
     data = {
-        "exported_at": _moment(timezone.now()),
+        "exported_at": moment_iso(timezone.now()),
         "account": {
             "full_name": user.full_name,
             "email": user.email,
@@ -38,9 +36,9 @@ def personal_data_export(user):
             "position": user.position,
             "started_on": user.started_on.isoformat() if user.started_on else None,
             "preferred_language": user.preferred_language,
-            "privacy_consent_at": _moment(user.privacy_consent_at),
-            "date_joined": _moment(user.date_joined),
-            "last_login": _moment(user.last_login),
+            "privacy_consent_at": moment_iso(user.privacy_consent_at),
+            "date_joined": moment_iso(user.date_joined),
+            "last_login": moment_iso(user.last_login),
             "is_active": user.is_active,
             "roles": sorted(user.groups.values_list("name", flat=True)),
             "manages_units": sorted(OrganisationUnit.objects.filter(managers=user).values_list("name", flat=True)),

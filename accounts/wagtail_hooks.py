@@ -2,8 +2,9 @@ from django.contrib.auth.models import Permission
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.model import ModelViewSet
+
+from core.admin import PermissionMenuItem
 
 from .forms import OrganisationUnitForm
 from .models import OrganisationUnit
@@ -51,14 +52,15 @@ def register_roster_urls():
     ]
 
 
-class RosterMenuItem(MenuItem):
-    def is_shown(self, request):
-        return request.user.has_perm("accounts.add_rosterimport")
-
-
 @hooks.register("register_admin_menu_item")
 def register_roster_menu_item():
-    return RosterMenuItem(_("Roster import"), reverse("accounts_roster_index"), icon_name="upload", order=240)
+    return PermissionMenuItem(
+        _("Roster import"),
+        reverse("accounts_roster_index"),
+        permission="accounts.add_rosterimport",
+        icon_name="upload",
+        order=240,
+    )
 
 
 @hooks.register("register_permissions")

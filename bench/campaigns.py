@@ -53,7 +53,7 @@ def child_generate(people):
 
     from accounts.models import Consent, ContactPreference, OrganisationUnit, User
     from courses.models import CourseIndexPage, CoursePage, Enrolment
-    from outreach.models import HomePage
+    from home.models import HomePage
 
     started = time.monotonic()
     without_consent = people // 10
@@ -121,9 +121,10 @@ def child_measure(people):
     from django.utils import timezone
 
     from accounts.models import OrganisationUnit, User
+    from core.page_views import page_view_count, page_views_flush, page_views_push
     from courses.models import CoursePage
+    from home.models import HomePage
     from outreach.campaign_selectors import segment_counts
-    from outreach.campaign_tracking import page_view_count, page_views_flush, page_views_push
     from outreach.campaigns import campaign_message_plan, campaign_message_send
     from outreach.models import (
         CAMPAIGN_KIND,
@@ -133,7 +134,6 @@ def child_measure(people):
         CampaignPage,
         CampaignPageView,
         Delivery,
-        HomePage,
         ReminderSetting,
     )
 

@@ -116,7 +116,7 @@ def child_setup(out_path, learners, lessons):
 
     from accounts.models import User
     from courses.models import CourseIndexPage, CoursePage, LessonPage
-    from outreach.models import HomePage
+    from home.models import HomePage
 
     def publish(parent, page):
         parent.add_child(instance=page)

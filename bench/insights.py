@@ -98,7 +98,7 @@ def counts():
 def cases(p):
     from django.urls import reverse
 
-    from courses.models import local_today
+    from core.localtime import local_today
 
     dashboard = reverse("insights_dashboard")
     today = local_today()

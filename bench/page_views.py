@@ -36,10 +36,10 @@ def main():
     from django.conf import settings
     from django.test import Client, override_settings
 
+    from core import page_views as campaign_tracking
+    from core.page_views import page_view_count, page_views_flush, page_views_push
     from courses.models import TutorialIndexPage, TutorialPage, TutorialPageView
-    from outreach import campaign_tracking
-    from outreach.campaign_tracking import page_view_count, page_views_flush, page_views_push
-    from outreach.models import HomePage
+    from home.models import HomePage
 
     tutorial = TutorialPage.objects.live().first()
     if tutorial is None:

@@ -179,7 +179,7 @@ def child_generate(people):
 
     from accounts.models import OrganisationUnit, User
     from courses.models import Assignment, CourseIndexPage, CoursePage, TrainingRequirement
-    from outreach.models import HomePage
+    from home.models import HomePage
 
     started = time.monotonic()
     with transaction.atomic():

@@ -9,6 +9,8 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
+from core.localtime import date_display
+
 from .certificates import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -16,7 +18,6 @@ from .certificates import (
     code_display,
     code_is_well_formed,
     code_normalise,
-    date_vi,
 )
 from .models import Certificate
 
@@ -98,9 +99,9 @@ def certificate_verify(request, code):
         "certificate": certificate,
         "code": code_display(certificate.code),
         "status": certificate.status_at(timezone.now()),
-        "issued": date_vi(certificate.issued_at),
-        "expires": date_vi(certificate.expires_at),
-        "revoked": date_vi(certificate.revoked_at),
+        "issued": date_display(certificate.issued_at),
+        "expires": date_display(certificate.expires_at),
+        "revoked": date_display(certificate.revoked_at),
         "can_download": certificate_may_download(request.user, certificate),
     }
     return _noindex(render(request, "courses/certificate_verify.html", context))

@@ -5,10 +5,7 @@ A certificate is issued once per completed enrolment of a course that grants one
 and the course title, so later renames do not change what was certified.
 """
 
-import calendar
 import logging
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,43 +16,16 @@ from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from .codes import readable_code_is_well_formed, readable_code_normalise
+from core.codes import readable_code_is_well_formed, readable_code_normalise
+from core.localtime import date_display, months_add
+from core.pdf import font_urls, pdf_from_html, qr_svg
+
 from .models import CERTIFICATE_CODE_ALPHABET, CERTIFICATE_CODE_LENGTH, Certificate
-from .pdf import font_urls, pdf_from_html, qr_svg
 
 logger = logging.getLogger(__name__)
 
-# Certificates show the date in Vietnam, whatever the server's or the reader's time zone.
-CERTIFICATE_TIME_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 CODE_ALPHABET = CERTIFICATE_CODE_ALPHABET
 CODE_LENGTH = CERTIFICATE_CODE_LENGTH
-
-# Dates ------------------------------------------------------------------------------
-
-
-def months_add(moment, months):
-    """``moment`` plus ``months`` calendar months, the day clamped to the month's end.
-
-    Jan 31 + 1 month is Feb 28 (Feb 29 in a leap year). Aware datetimes are shifted in
-    Vietnam's time (no daylight saving), so the printed day is the one that moves.
-    """
-    aware = timezone.is_aware(moment)
-    local = timezone.localtime(moment, CERTIFICATE_TIME_ZONE) if aware else moment
-    index = local.month - 1 + months
-    year, month = local.year + index // 12, index % 12 + 1
-    day = min(local.day, calendar.monthrange(year, month)[1])
-    shifted = local.replace(year=year, month=month, day=day)
-    return shifted.astimezone(moment.tzinfo) if aware else shifted
-
-
-def date_vi(moment):
-    """dd/mm/yyyy in Vietnam's time zone, or "" for None."""
-    if moment is None:
-        return ""
-    if isinstance(moment, datetime) and timezone.is_aware(moment):
-        moment = timezone.localtime(moment, CERTIFICATE_TIME_ZONE)
-    return moment.strftime("%d/%m/%Y")
-
 
 # Codes ------------------------------------------------------------------------------
 
@@ -146,7 +116,7 @@ def certificate_revoke(certificate, *, by, reason):
 
 
 def certificate_qr_svg(url):
-    """An inline SVG QR code of ``url`` (see courses.pdf)."""
+    """An inline SVG QR code of ``url`` (see core.pdf)."""
     return qr_svg(url)
 
 
@@ -155,8 +125,8 @@ def certificate_pdf_html(certificate):
     context = {
         "certificate": certificate,
         "code": code_display(certificate.code),
-        "issued": date_vi(certificate.issued_at),
-        "expires": date_vi(certificate.expires_at),
+        "issued": date_display(certificate.issued_at),
+        "expires": date_display(certificate.expires_at),
         "verification_url": url,
         # Built by qrcode from the URL alone: nothing a learner typed reaches the markup unescaped.
         "qr_svg": mark_safe(certificate_qr_svg(url)),  # noqa: S308

@@ -25,8 +25,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import OrganisationUnit
+from core.localtime import local_today
 
-from .models import Assignment, AssignmentState, assignment_state_q, local_today
+from .models import Assignment, AssignmentState, assignment_state_q
 
 STEPLEN = OrganisationUnit.steplen
 
@@ -410,22 +411,6 @@ def people_dataset(assignments):
             (name, code or "", position, unit or "", unit_code or "", requirement, labels[state], due_on, completed)
         )
     return dataset
-
-
-EXPORT_FORMATS = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
-
-def export_bytes(dataset, fmt):
-    """The dataset as a file: CSV in UTF-8 with a byte-order mark (so Excel shows Vietnamese), or XLSX."""
-    if fmt == "csv":
-        # Dates as ISO 8601 (YYYY-MM-DD): unambiguous, and Excel reads them in any locale.
-        return ("\ufeff" + dataset.export("csv")).encode("utf-8")
-    if fmt == "xlsx":
-        return dataset.export("xlsx")
-    raise ValueError(f"Unknown export format: {fmt}")
 
 
 too_many_rows_message = gettext_lazy(

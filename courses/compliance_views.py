@@ -11,7 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -21,9 +21,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import OrganisationUnit
+from accounts.units import unit_choices
+from core.exports import export_format, export_response, form_errors_text
+from core.localtime import local_today
 
 from . import compliance
-from .models import AssignmentState, TrainingRequirement, local_today
+from .models import AssignmentState, TrainingRequirement
 
 PER_PAGE = 50
 
@@ -103,18 +106,6 @@ class ComplianceFilterForm(forms.Form):
         self.unit_options = [(value, label, str(value) == current) for value, label in choices]
 
 
-def unit_choices(empty_label, units):
-    """Options for the unit select: ``units`` (already fetched) indented by depth, after ``empty_label``."""
-    choices = [("", empty_label)] if empty_label else []
-    seen = set()
-    base = min((unit.depth for unit in units), default=1)
-    for unit in units:
-        if unit.pk not in seen:
-            seen.add(unit.pk)
-            choices.append((unit.pk, "\u2003" * (unit.depth - base) + unit.name))
-    return choices
-
-
 def table_rows(result):
     """Give each roll-up row ``cells``: its figures as table cells (HTML), in the current language's format.
 
@@ -155,23 +146,6 @@ def _form_and_unit(request):
     unit_id = form.cleaned_data.get("unit")
     unit = get_object_or_404(OrganisationUnit, pk=unit_id) if unit_id else None
     return form, unit
-
-
-def export_response(dataset, fmt, name):
-    content = compliance.export_bytes(dataset, fmt)
-    response = HttpResponse(content, content_type=compliance.EXPORT_FORMATS[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{name}-{local_today().isoformat()}.{fmt}"'
-    return response
-
-
-def export_format(fmt):
-    if fmt not in compliance.EXPORT_FORMATS:
-        raise Http404
-    return fmt
-
-
-def errors_text(form):
-    return " ".join(str(error) for errors in form.errors.values() for error in errors)
 
 
 def _rollup_for(form, unit, today):
@@ -248,10 +222,10 @@ def compliance_export(request, fmt):
     fmt = export_format(fmt)
     form, unit = _form_and_unit(request)
     if not form.is_valid():
-        return HttpResponseBadRequest(errors_text(form), content_type="text/plain; charset=utf-8")
+        return HttpResponseBadRequest(form_errors_text(form), content_type="text/plain; charset=utf-8")
     result = _rollup_for(form, unit, local_today())
     name = f"compliance-{unit.code}" if unit else "compliance"
-    return export_response(compliance.rollup_dataset(result), fmt, safe_file_name(name))
+    return export_response(compliance.rollup_dataset(result), fmt, name)
 
 
 def compliance_people_export(request, fmt):
@@ -260,7 +234,7 @@ def compliance_people_export(request, fmt):
     fmt = export_format(fmt)
     form, unit = _form_and_unit(request)
     if not form.is_valid():
-        return HttpResponseBadRequest(errors_text(form), content_type="text/plain; charset=utf-8")
+        return HttpResponseBadRequest(form_errors_text(form), content_type="text/plain; charset=utf-8")
     direct = request.GET.get("direct") == "1" and unit is not None
     assignments = compliance.people(
         [unit.path] if unit else None, direct_path=unit.path if direct else None, filters=form.filters()
@@ -271,9 +245,4 @@ def compliance_people_export(request, fmt):
         messages.error(request, compliance.too_many_rows_message % {"count": count, "limit": limit})
         return redirect(f"{reverse('courses_compliance_people')}?{request.GET.urlencode()}")
     name = f"compliance-people-{unit.code}" if unit else "compliance-people"
-    return export_response(compliance.people_dataset(assignments), fmt, safe_file_name(name))
-
-
-def safe_file_name(name):
-    """An ASCII file name (unit codes are free text)."""
-    return "".join(char if char.isascii() and (char.isalnum() or char in "-_") else "-" for char in name)[:80]
+    return export_response(compliance.people_dataset(assignments), fmt, name)

@@ -7,7 +7,7 @@ from PIL import Image as PILImage
 from PIL import ImageDraw
 from wagtail.images import get_image_model
 
-from .search import fold
+from core.search import fold
 
 
 def _mock_screen(accent, width=960, height=600):

@@ -21,10 +21,11 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from accounts.models import User
+from core.codes import READABLE_ALPHABET, readable_code_new
+from core.localtime import local_today
+from core.search import FoldedSearchMixin, folded_index_fields
 
 from .blocks import ContentStreamBlock, LessonStreamBlock, QuizStreamBlock
-from .codes import READABLE_ALPHABET, readable_code_new
-from .search import FoldedSearchMixin, folded_index_fields
 
 
 class Audience(models.TextChoices):
@@ -88,7 +89,7 @@ class TutorialIndexPage(FoldedSearchMixin, Page):
     folded_search_fields = ("title", "intro")
 
     # The home page lives in the higher "outreach" layer: referenced by name only.
-    parent_page_types = ["outreach.HomePage"]
+    parent_page_types = settings.SITE_SECTION_PARENT_PAGE_TYPES  # the site's home page (lms wires it)
     subpage_types = ["courses.TutorialPage"]
     max_count_per_parent = 1
     page_size = 12
@@ -207,7 +208,7 @@ class CourseIndexPage(FoldedSearchMixin, Page):
     search_fields = [*Page.search_fields, index.SearchField("intro"), *folded_index_fields()]
     folded_search_fields = ("title", "intro")
 
-    parent_page_types = ["outreach.HomePage"]
+    parent_page_types = settings.SITE_SECTION_PARENT_PAGE_TYPES  # the site's home page (lms wires it)
     subpage_types = ["courses.CoursePage"]
     max_count_per_parent = 1
 
@@ -671,11 +672,6 @@ class TrainingRequirement(models.Model):
             raise ValidationError({"due_on": _("Give the due date.")})
         if self.due_rule != self.DueRule.FIXED and not self.due_days:
             raise ValidationError({"due_days": _("Give the number of days to complete.")})
-
-
-def local_today():
-    """Today's date in the site's time zone (Asia/Ho_Chi_Minh): due dates are local dates."""
-    return timezone.localdate()
 
 
 class AssignmentState(models.TextChoices):

@@ -1,6 +1,6 @@
 """Personal data held by the learning layer (see ``accounts.personal_data``)."""
 
-from django.utils import timezone
+from core.localtime import moment_iso
 
 from .models import (
     Assignment,
@@ -15,10 +15,6 @@ from .models import (
 )
 
 
-def _moment(value):
-    return timezone.localtime(value).isoformat() if value else None
-
-
 def _date(value):
     return value.isoformat() if value else None
 
@@ -28,14 +24,14 @@ def export(user):
         "enrolments": [
             {
                 "course": e.course.title,
-                "enrolled_at": _moment(e.enrolled_at),
-                "completed_at": _moment(e.completed_at),
-                "archived_at": _moment(e.archived_at),
+                "enrolled_at": moment_iso(e.enrolled_at),
+                "completed_at": moment_iso(e.completed_at),
+                "archived_at": moment_iso(e.archived_at),
             }
             for e in Enrolment.objects.filter(user=user).select_related("course").order_by("enrolled_at")
         ],
         "lessons_completed": [
-            {"lesson": c.lesson.title, "course": c.course.title, "completed_at": _moment(c.completed_at)}
+            {"lesson": c.lesson.title, "course": c.course.title, "completed_at": moment_iso(c.completed_at)}
             for c in LessonCompletion.objects.filter(user=user).select_related("lesson", "course")
         ],
         "quiz_attempts": [
@@ -45,12 +41,12 @@ def export(user):
                 "answers": a.answers,
                 "score": a.score,
                 "passed": a.passed,
-                "submitted_at": _moment(a.submitted_at),
+                "submitted_at": moment_iso(a.submitted_at),
             }
             for a in QuizAttempt.objects.filter(user=user).select_related("course", "lesson").order_by("submitted_at")
         ],
         "tutorials_done": [
-            {"tutorial": t.tutorial.title, "completed_at": _moment(t.completed_at)}
+            {"tutorial": t.tutorial.title, "completed_at": moment_iso(t.completed_at)}
             for t in TutorialCompletion.objects.filter(user=user).select_related("tutorial")
         ],
         "certificates": [
@@ -58,14 +54,14 @@ def export(user):
                 "code": c.code,
                 "course": c.course_title,
                 "name": c.learner_name,
-                "issued_at": _moment(c.issued_at),
-                "expires_at": _moment(c.expires_at),
-                "revoked_at": _moment(c.revoked_at),
+                "issued_at": moment_iso(c.issued_at),
+                "expires_at": moment_iso(c.expires_at),
+                "revoked_at": moment_iso(c.revoked_at),
             }
             for c in Certificate.objects.filter(user=user)
         ],
         "feedback": [
-            {"page": f.page.title, "helpful": f.helpful, "comment": f.comment, "created_at": _moment(f.created_at)}
+            {"page": f.page.title, "helpful": f.helpful, "comment": f.comment, "created_at": moment_iso(f.created_at)}
             for f in Feedback.objects.filter(user=user).select_related("page")
         ],
         "training_assignments": [
@@ -73,16 +69,16 @@ def export(user):
                 "requirement": a.requirement.name,
                 "cycle": a.cycle,
                 "unit": str(a.unit) if a.unit_id else None,
-                "assigned_at": _moment(a.assigned_at),
+                "assigned_at": moment_iso(a.assigned_at),
                 "due_on": _date(a.due_on),
                 "status": a.status,
-                "completed_at": _moment(a.completed_at),
+                "completed_at": moment_iso(a.completed_at),
                 "expires_on": _date(a.expires_on),
                 "exempt_reason": a.exempt_reason,
                 "history": [
                     {
                         "kind": event.kind,
-                        "at": _moment(event.at),
+                        "at": moment_iso(event.at),
                         "reason": event.reason,
                         "evidence": event.evidence,
                         "old_due_on": _date(event.old_due_on),
@@ -99,11 +95,11 @@ def export(user):
         "extension_requests": [
             {
                 "requirement": r.assignment.requirement.name,
-                "requested_at": _moment(r.requested_at),
+                "requested_at": moment_iso(r.requested_at),
                 "requested_due_on": _date(r.requested_due_on),
                 "reason": r.reason,
                 "status": r.status,
-                "decided_at": _moment(r.decided_at),
+                "decided_at": moment_iso(r.decided_at),
                 "decision_note": r.decision_note,
             }
             for r in ExtensionRequest.objects.filter(requested_by=user).select_related("assignment__requirement")

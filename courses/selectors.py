@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 
+from core.published import published_memo
+
 from .models import (
     Audience,
     Certificate,
@@ -17,7 +19,6 @@ from .models import (
     TutorialCompletion,
     TutorialPageTag,
 )
-from .published import published_memo
 from .services import course_access_error, session_progress
 
 

@@ -16,19 +16,16 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import OrganisationUnit
+from accounts.units import unit_choices
+from core.exports import export_format, export_response, form_errors_text
+from core.localtime import local_today
 
 from . import compliance
 from .compliance_views import (
     ComplianceFilterForm,
-    errors_text,
-    export_format,
-    export_response,
-    safe_file_name,
     table_rows,
-    unit_choices,
     with_state_labels,
 )
-from .models import local_today
 
 PER_PAGE = 50
 
@@ -121,7 +118,7 @@ def team_export(request, fmt):
     fmt = export_format(fmt)
     form = ComplianceFilterForm(request.GET)
     if not form.is_valid():
-        return HttpResponseBadRequest(errors_text(form), content_type="text/plain; charset=utf-8")
+        return HttpResponseBadRequest(form_errors_text(form), content_type="text/plain; charset=utf-8")
     unit, paths, direct_path = _selection(request, form, scope)
     assignments = compliance.people(paths, direct_path=direct_path, filters=form.filters())
     count = assignments.count()
@@ -130,7 +127,7 @@ def team_export(request, fmt):
         messages.error(request, compliance.too_many_rows_message % {"count": count, "limit": limit})
         return redirect(f"{reverse('courses:team')}?{request.GET.urlencode()}")
     name = f"team-{unit.code}" if unit else "team"
-    return export_response(compliance.people_dataset(assignments), fmt, safe_file_name(name))
+    return export_response(compliance.people_dataset(assignments), fmt, name)
 
 
 @login_required
@@ -140,7 +137,7 @@ def team_summary_export(request, fmt):
     fmt = export_format(fmt)
     form = ComplianceFilterForm(request.GET)
     if not form.is_valid():
-        return HttpResponseBadRequest(errors_text(form), content_type="text/plain; charset=utf-8")
+        return HttpResponseBadRequest(form_errors_text(form), content_type="text/plain; charset=utf-8")
     unit, _paths, _direct = _selection(request, form, scope)
     summary_unit = unit or (scope[0] if len(scope) == 1 else None)
     if summary_unit is not None:
@@ -148,4 +145,4 @@ def team_summary_export(request, fmt):
     else:
         result = compliance.rollup_of_units(scope, filters=form.filters())
     name = f"team-summary-{unit.code}" if unit else "team-summary"
-    return export_response(compliance.rollup_dataset(result), fmt, safe_file_name(name))
+    return export_response(compliance.rollup_dataset(result), fmt, name)

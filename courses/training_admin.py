@@ -11,12 +11,10 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import path, reverse
-from django.utils.functional import cached_property
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 from wagtail import hooks
-from wagtail.admin.admin_url_finder import ModelAdminURLFinder
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import CreateView, EditView, IndexView, InspectView, WagtailAdminTemplateMixin
@@ -26,8 +24,10 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
 
 from accounts.models import OrganisationUnit
+from core.admin import RecordViewSet
+from core.localtime import local_today
 
-from .models import Assignment, AssignmentEvent, TrainingRequirement, local_today
+from .models import Assignment, AssignmentEvent, TrainingRequirement
 from .training_services import Correction, assignment_correct, requirement_saved
 
 # Requirements --------------------------------------------------------------------------
@@ -251,13 +251,12 @@ class AssignmentCorrectView(PermissionCheckedMixin, WagtailAdminTemplateMixin, F
         return redirect(reverse(self.inspect_url_name, args=[quote(self.object.pk)]))
 
 
-class AssignmentViewSet(ModelViewSet):
+class AssignmentViewSet(RecordViewSet):
     model = Assignment
     icon = "user"
     menu_label = _("Assignments")
     index_view_class = AssignmentIndexView
     inspect_view_class = AssignmentInspectView
-    inspect_view_enabled = True
     inspect_view_fields = [
         "user",
         "requirement",
@@ -272,7 +271,6 @@ class AssignmentViewSet(ModelViewSet):
         "expires_on",
         "exempt_reason",
     ]
-    copy_view_enabled = False
     list_display = [
         "user",
         "requirement",
@@ -286,47 +284,11 @@ class AssignmentViewSet(ModelViewSet):
     search_backend_name = None
     ordering = ["due_on", "pk"]
     list_per_page = 50
-    add_to_reference_index = False
 
-    @property
-    def url_finder_class(self):
-        return type("AssignmentAdminURLFinder", (ModelAdminURLFinder,), {"edit_url_name": self.get_url_name("inspect")})
-
-    def get_common_view_kwargs(self, **kwargs):
-        # Only the views in get_urlpatterns exist: assignments come from requirements, never by hand.
-        return super().get_common_view_kwargs(
-            add_url_name=None,
-            edit_url_name=None,
-            delete_url_name=None,
-            history_url_name=None,
-            usage_url_name=None,
-            correct_url_name=self.get_url_name("correct"),
-            **kwargs,
-        )
-
-    @cached_property
-    def correct_view(self):
-        return self.construct_view(
-            AssignmentCorrectView,
-            index_url_name=self.get_url_name("index"),
-            inspect_url_name=self.get_url_name("inspect"),
-            header_icon="edit",
-        )
-
-    def get_urlpatterns(self):
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
-            path("correct/<int:pk>/", self.correct_view, name="correct"),
-        ]
-
-    def get_permissions_to_register(self):
-        # "change" is the permission to correct a record.
-        return Permission.objects.filter(
-            content_type=ContentType.objects.get_for_model(Assignment),
-            codename__in=["view_assignment", "change_assignment"],
-        )
+    # Assignments come from requirements, never by hand; "change" is the permission to correct one.
+    action_name = "correct"
+    action_view_class = AssignmentCorrectView
+    registered_codenames = ("view_assignment", "change_assignment")
 
 
 class MandatoryTrainingGroup(ViewSetGroup):

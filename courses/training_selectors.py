@@ -2,7 +2,9 @@
 
 from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
 
-from .models import Assignment, AssignmentState, ExtensionRequest, local_today
+from core.localtime import local_today
+
+from .models import Assignment, AssignmentState, ExtensionRequest
 from .training_services import managed_unit_paths
 
 # Overdue first, then what is still to do, then what is settled.

@@ -12,7 +12,6 @@ It runs when a requirement is saved, when people are imported or move unit
 
 import datetime
 import logging
-from calendar import monthrange
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -21,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import OrganisationUnit, User
+from core.localtime import months_add
 
 from .models import (
     Assignment,
@@ -54,13 +54,6 @@ def requirement_saved(requirement):
 
 
 # Dates -----------------------------------------------------------------------------
-
-
-def months_add(day, months):
-    """``day`` plus ``months`` calendar months (31 January + 1 month = 28/29 February)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return datetime.date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
 def due_date_for(requirement, *, assigned_on, started_on=None):

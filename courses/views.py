@@ -19,10 +19,10 @@ from django.views.decorators.http import require_POST
 from wagtail.models import Page
 
 from accounts.decorators import csrf_protect_signed_in
+from core.published import live_page, published_memo
 
 from . import services
 from .models import CoursePage, LessonPage, TutorialPage
-from .published import live_page, published_memo
 from .selectors import course_progress_for, my_learning_for
 
 

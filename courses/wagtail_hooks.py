@@ -2,27 +2,24 @@ from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.auth.models import Permission
-from django.contrib.contenttypes.models import ContentType
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
-from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 from wagtail import hooks
-from wagtail.admin.admin_url_finder import ModelAdminURLFinder
-from wagtail.admin.menu import MenuItem as AdminMenuItem
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import IndexView, InspectView, WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
-from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from core.admin import PermissionMenuItem, RecordViewSet
+from core.localtime import date_display, datetime_display
+
 from . import training_admin  # noqa: F401 (registers the mandatory-training admin)
-from .certificates import CERTIFICATE_TIME_ZONE, certificate_revoke, date_vi
+from .certificates import certificate_revoke
 from .models import Certificate, PublicService
 
 
@@ -75,22 +72,18 @@ class CertificateIndexView(IndexView):
         return buttons
 
 
-def _vietnam_time(moment):
-    return timezone.localtime(moment, CERTIFICATE_TIME_ZONE).strftime("%d/%m/%Y %H:%M") if moment else "—"
-
-
 class CertificateInspectView(InspectView):
     revoke_url_name = None
 
     # Vietnam time, as on the certificate and its verification page.
     def get_issued_at_display_value(self):
-        return _vietnam_time(self.object.issued_at)
+        return datetime_display(self.object.issued_at)
 
     def get_expires_at_display_value(self):
-        return _vietnam_time(self.object.expires_at)
+        return datetime_display(self.object.expires_at)
 
     def get_revoked_at_display_value(self):
-        return _vietnam_time(self.object.revoked_at)
+        return datetime_display(self.object.revoked_at)
 
     def get_header_more_buttons(self):
         buttons = super().get_header_more_buttons()
@@ -116,6 +109,7 @@ class CertificateRevokeView(PermissionCheckedMixin, WagtailAdminTemplateMixin, F
     page_title = _("Revoke certificate")
     header_icon = "cross"
     index_url_name = None
+    inspect_url_name = None
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
@@ -144,8 +138,8 @@ class CertificateRevokeView(PermissionCheckedMixin, WagtailAdminTemplateMixin, F
         context = super().get_context_data(**kwargs)
         context.update(
             object=self.object,
-            issued=date_vi(self.object.issued_at),
-            expires=date_vi(self.object.expires_at),
+            issued=date_display(self.object.issued_at),
+            expires=date_display(self.object.expires_at),
             action_url=self.request.path,
             submit_button_label=_("Revoke certificate"),
             submit_button_active_label=_("Revoking…"),
@@ -165,11 +159,11 @@ class CertificateRevokeView(PermissionCheckedMixin, WagtailAdminTemplateMixin, F
 def _certificate_status(certificate):
     status = certificate.status_at()
     if status == Certificate.Status.REVOKED:
-        return _("%(status)s on %(date)s") % {"status": status.label, "date": date_vi(certificate.revoked_at)}
+        return _("%(status)s on %(date)s") % {"status": status.label, "date": date_display(certificate.revoked_at)}
     return status.label
 
 
-class CertificateViewSet(ModelViewSet):
+class CertificateViewSet(RecordViewSet):
     model = Certificate
     icon = "tick-inverse"
     menu_label = _("Certificates")
@@ -177,7 +171,6 @@ class CertificateViewSet(ModelViewSet):
     add_to_admin_menu = True
     index_view_class = CertificateIndexView
     inspect_view_class = CertificateInspectView
-    inspect_view_enabled = True
     inspect_view_fields = [
         "code",
         "learner_name",
@@ -190,14 +183,16 @@ class CertificateViewSet(ModelViewSet):
         "revoked_by",
         "revoked_reason",
     ]
-    copy_view_enabled = False
     list_display = [
         "code",
         "learner_name",
         "course_title",
-        Column("issued_at", label=_("Issued"), accessor=lambda c: date_vi(c.issued_at), sort_key="issued_at"),
+        Column("issued_at", label=_("Issued"), accessor=lambda c: date_display(c.issued_at), sort_key="issued_at"),
         Column(
-            "expires_at", label=_("Expires"), accessor=lambda c: date_vi(c.expires_at) or "—", sort_key="expires_at"
+            "expires_at",
+            label=_("Expires"),
+            accessor=lambda c: date_display(c.expires_at) or "—",
+            sort_key="expires_at",
         ),
         Column("status", label=_("Status"), accessor=_certificate_status),
     ]
@@ -207,49 +202,12 @@ class CertificateViewSet(ModelViewSet):
     ordering = ["-issued_at", "-pk"]
     list_per_page = 50
     # Nothing else links to a certificate, and saving one should not write reference-index rows.
-    add_to_reference_index = False
 
-    @property
-    def url_finder_class(self):
-        # Admin links to a certificate (e.g. from logs) open its inspect view: there is no edit view.
-        return type(
-            "CertificateAdminURLFinder", (ModelAdminURLFinder,), {"edit_url_name": self.get_url_name("inspect")}
-        )
-
-    def get_common_view_kwargs(self, **kwargs):
-        # Only the views in get_urlpatterns exist: nothing may link to the others.
-        return super().get_common_view_kwargs(
-            add_url_name=None,
-            edit_url_name=None,
-            delete_url_name=None,
-            history_url_name=None,
-            usage_url_name=None,
-            revoke_url_name=self.get_url_name("revoke"),
-            **kwargs,
-        )
-
-    @cached_property
-    def revoke_view(self):
-        return self.construct_view(
-            CertificateRevokeView,
-            index_url_name=self.get_url_name("index"),
-            header_icon=self.icon,
-        )
-
-    def get_urlpatterns(self):
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
-            path("revoke/<int:pk>/", self.revoke_view, name="revoke"),
-        ]
-
-    def get_permissions_to_register(self):
-        # "change" is the permission to revoke; nobody adds or deletes certificates here.
-        content_type = ContentType.objects.get_for_model(Certificate)
-        return Permission.objects.filter(
-            content_type=content_type, codename__in=["view_certificate", "change_certificate"]
-        )
+    # "change" is the permission to revoke; nobody adds or deletes certificates here.
+    action_name = "revoke"
+    action_view_class = CertificateRevokeView
+    action_view_kwargs = {"header_icon": "tick-inverse"}
+    registered_codenames = ("view_certificate", "change_certificate")
 
 
 @hooks.register("register_admin_viewset")
@@ -267,14 +225,15 @@ def register_feedback_urls():
     ]
 
 
-class FeedbackMenuItem(AdminMenuItem):
-    def is_shown(self, request):
-        return request.user.has_perm("courses.view_feedback")
-
-
 @hooks.register("register_reports_menu_item")
 def register_feedback_menu_item():
-    return FeedbackMenuItem(_("Was this helpful?"), reverse("courses_feedback_report"), icon_name="help", order=700)
+    return PermissionMenuItem(
+        _("Was this helpful?"),
+        reverse("courses_feedback_report"),
+        permission="courses.view_feedback",
+        icon_name="help",
+        order=700,
+    )
 
 
 @hooks.register("register_permissions")
@@ -303,15 +262,14 @@ def register_compliance_urls():
     ]
 
 
-class ComplianceMenuItem(AdminMenuItem):
-    def is_shown(self, request):
-        return request.user.has_perm("courses.view_assignment")
-
-
 @hooks.register("register_admin_menu_item")
 def register_compliance_menu_item():
-    return ComplianceMenuItem(
-        _("Training compliance"), reverse("courses_compliance_report"), icon_name="tasks", order=230
+    return PermissionMenuItem(
+        _("Training compliance"),
+        reverse("courses_compliance_report"),
+        permission="courses.view_assignment",
+        icon_name="tasks",
+        order=230,
     )
 
 

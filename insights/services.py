@@ -7,7 +7,8 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 
 from accounts.models import User
-from courses.models import Certificate, Enrolment, LessonCompletion, TutorialCompletion, local_today
+from core.localtime import local_today
+from courses.models import Certificate, Enrolment, LessonCompletion, TutorialCompletion
 from outreach.models import CAMPAIGN_KIND, Delivery
 
 from .models import UnitDayFigure

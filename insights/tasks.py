@@ -25,7 +25,7 @@ def figures_refresh():
 @shared_task
 def figures_rebuild_recent():
     """Recount the last ``REBUILD_DAYS`` days in the daily summary (beat, nightly)."""
-    from courses.models import local_today
+    from core.localtime import local_today
 
     from .services import figures_rebuild
 

@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import OrganisationUnit
-from courses.compliance_views import errors_text, export_format, export_response, safe_file_name, unit_choices
-from courses.models import local_today
+from accounts.units import unit_choices
+from core.exports import export_format, export_response, form_errors_text
+from core.localtime import local_today
 
 from . import charts, selectors
 
@@ -329,12 +330,12 @@ def export(request, table, fmt):
     form = DashboardForm(request.GET)
     unit = _unit(form, scope) if form.is_valid() else None
     if form.errors:
-        return HttpResponseBadRequest(errors_text(form), content_type="text/plain; charset=utf-8")
+        return HttpResponseBadRequest(form_errors_text(form), content_type="text/plain; charset=utf-8")
     tables = selectors.dashboard(scope, unit, form.period(), suppress=suppress, sort=_sort(form))
     chosen = selectors.headline_table(tables) if table == "headline" else tables[table]
     period = form.period()
     name = f"insights-{table}-{unit.code if unit else 'all'}-{period.start:%Y%m%d}-{period.end:%Y%m%d}"
-    return export_response(dataset(chosen), fmt, safe_file_name(name))
+    return export_response(dataset(chosen), fmt, name)
 
 
 # The public transparency page ------------------------------------------------------------------------

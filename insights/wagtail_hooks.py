@@ -4,7 +4,8 @@ from django.contrib.auth.models import Permission
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
+
+from core.admin import PermissionMenuItem
 
 
 @hooks.register("register_admin_urls")
@@ -17,14 +18,15 @@ def register_insights_urls():
     ]
 
 
-class DashboardMenuItem(MenuItem):
-    def is_shown(self, request):
-        return request.user.has_perm("insights.view_dashboard")
-
-
 @hooks.register("register_admin_menu_item")
 def register_insights_menu_item():
-    return DashboardMenuItem(_("Operations dashboard"), reverse("insights_dashboard"), icon_name="doc-full", order=220)
+    return PermissionMenuItem(
+        _("Operations dashboard"),
+        reverse("insights_dashboard"),
+        permission="insights.view_dashboard",
+        icon_name="doc-full",
+        order=220,
+    )
 
 
 @hooks.register("register_permissions")

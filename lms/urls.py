@@ -5,11 +5,12 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from core import views as core_views
+from home import views as home_views
 from outreach import campaign_tracking
-from outreach import views as outreach_views
 
 urlpatterns = [
-    path("healthz", outreach_views.healthz, name="healthz"),
+    path("healthz", core_views.healthz, name="healthz"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -27,7 +28,7 @@ if settings.DEBUG:
 
 # Vietnamese at "/", English at "/en/": public pages are cacheable by URL.
 urlpatterns += i18n_patterns(
-    path("search/", outreach_views.search, name="search"),
+    path("search/", home_views.search, name="search"),
     path("account/", include("accounts.urls")),
     path("learn/", include("courses.urls")),
     path("certificates/", include("courses.certificate_urls")),

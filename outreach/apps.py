@@ -8,19 +8,9 @@ class OutreachConfig(AppConfig):
     verbose_name = _("Outreach")
 
     def ready(self):
-        # Cache invalidation, not a domain workflow: any change to the page tree empties the page cache.
-        from django.db.models.signals import post_delete, post_save
-        from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
-
-        from .page_cache import page_cache_invalidate
-
-        for signal in (page_published, page_unpublished, post_page_move, page_slug_changed):
-            signal.connect(page_cache_invalidate, dispatch_uid=f"page-cache-{signal!r}")
-        post_delete.connect(_page_deleted, dispatch_uid="page-cache-delete")
-        # Tutorials show their public service's name and link.
-        post_save.connect(page_cache_invalidate, sender="courses.PublicService", dispatch_uid="page-cache-service")
         # The header's unread-notification count is counted at sign-in, not on the first page.
         from django.contrib.auth.signals import user_logged_in
+        from django.db.models.signals import post_save
 
         from .inbox import unread_warm
 
@@ -29,16 +19,14 @@ class OutreachConfig(AppConfig):
         from .moderation import campaign_index_created
 
         post_save.connect(campaign_index_created, sender="outreach.CampaignIndexPage", dispatch_uid="campaign-index")
-        # Sites (host names, root page) and page privacy decide what is served and to whom.
-        for sender in ("wagtailcore.Site", "wagtailcore.PageViewRestriction"):
-            for signal in (post_save, post_delete):
-                signal.connect(page_cache_invalidate, sender=sender, dispatch_uid=f"page-cache-{sender}-{signal!r}")
+        # Views of campaign pages are counted (core.page_views); a QR arrival is kept as a touch.
+        from core.page_views import CountedPage, counted_page_register
 
+        from .campaign_tracking import campaign_page_viewed
+        from .models import CAMPAIGN_PAGE_HEADER, CampaignPage, CampaignPageView
 
-def _page_deleted(sender, instance, **kwargs):
-    from wagtail.models import Page
-
-    from .page_cache import page_cache_invalidate
-
-    if isinstance(instance, Page):
-        page_cache_invalidate()
+        counted_page_register(
+            CountedPage(
+                "campaign", CAMPAIGN_PAGE_HEADER, CampaignPage, CampaignPageView, "campaign_id", campaign_page_viewed
+            )
+        )

@@ -24,7 +24,6 @@ from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin.forms import WagtailAdminModelForm
-from wagtail.admin.menu import MenuItem as AdminMenuItem
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexView, WagtailAdminTemplateMixin
@@ -34,6 +33,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
 
 from accounts.models import OrganisationUnit, User
+from core.admin import PermissionMenuItem
 from courses.models import CoursePage, TutorialPage
 
 from .campaign_models import CAMPAIGN_PLACEHOLDERS
@@ -530,11 +530,6 @@ class CampaignMessageViewSet(ModelViewSet):
         )
 
 
-class _ResultsMenuItem(AdminMenuItem):
-    def is_shown(self, request):
-        return request.user.has_perm("outreach.view_campaignmessage")
-
-
 class CampaignResultsMenu(ViewSet):
     """Only a menu entry: the results pages belong to the campaign messages' viewset."""
 
@@ -545,9 +540,15 @@ class CampaignResultsMenu(ViewSet):
     def menu_url(self):
         return reverse("outreach_campaign_messages:results_index")
 
-    @cached_property
-    def menu_item_class(self):
-        return _ResultsMenuItem
+    def get_menu_item(self, order=None):
+        return PermissionMenuItem(
+            self.menu_label,
+            self.menu_url,
+            permission="outreach.view_campaignmessage",
+            name=self.menu_name,
+            icon_name=self.menu_icon,
+            order=self.get_menu_item_order(order),
+        )
 
     def get_urlpatterns(self):
         return []

@@ -179,7 +179,7 @@ def campaign_results(campaign):
     (people who followed a tracked link), page views, people touched, attributed enrolments
     and completions. Page views include what the counters hold and beat has not stored yet.
     """
-    from .campaign_tracking import pending_page_views
+    from core.page_views import pending_page_views
 
     message_ids = list(CampaignMessage.objects.filter(campaign=campaign).values_list("pk", flat=True))
     from .models import Delivery

@@ -2,15 +2,10 @@
 preferences and consents (stored by accounts, exported here with the messages sent), and the
 campaign links a person followed and the campaigns they arrived from."""
 
-from django.utils import timezone
-
 from accounts.models import Consent, ContactPreference
+from core.localtime import moment_iso
 
 from .models import CampaignClick, CampaignTouch, Delivery, MessageKind
-
-
-def _moment(value):
-    return timezone.localtime(value).isoformat() if value else None
 
 
 def export(user):
@@ -21,13 +16,13 @@ def export(user):
                 "by_email": preference.use_email,
                 "by_sms": preference.use_sms,
                 "in_app": preference.use_in_app,
-                "updated_at": _moment(preference.updated_at),
+                "updated_at": moment_iso(preference.updated_at),
             }
             if preference
             else None
         ),
         "consents": [
-            {"purpose": c.purpose, "given": c.granted, "at": _moment(c.at), "how": c.source}
+            {"purpose": c.purpose, "given": c.granted, "at": moment_iso(c.at), "how": c.source}
             for c in Consent.objects.filter(user=user).order_by("purpose")
         ],
         "messages": [
@@ -38,9 +33,9 @@ def export(user):
                 "address": d.address,
                 "subject": d.subject,
                 "body": d.body,
-                "planned_at": _moment(d.planned_at),
-                "sent_at": _moment(d.sent_at),
-                "read_at": _moment(d.read_at),
+                "planned_at": moment_iso(d.planned_at),
+                "sent_at": moment_iso(d.sent_at),
+                "read_at": moment_iso(d.read_at),
             }
             for d in Delivery.objects.filter(recipient=user).order_by("planned_at", "pk")
         ],
@@ -49,8 +44,8 @@ def export(user):
                 "campaign": c.message.campaign.title,
                 "message": c.message.name,
                 "clicks": c.count,
-                "first_at": _moment(c.first_at),
-                "last_at": _moment(c.last_at),
+                "first_at": moment_iso(c.first_at),
+                "last_at": moment_iso(c.last_at),
             }
             for c in CampaignClick.objects.filter(recipient=user).select_related("message__campaign").order_by("pk")
         ],
@@ -58,8 +53,8 @@ def export(user):
             {
                 "campaign": t.campaign.title,
                 "by": t.source,
-                "first_at": _moment(t.first_at),
-                "last_at": _moment(t.last_at),
+                "first_at": moment_iso(t.first_at),
+                "last_at": moment_iso(t.last_at),
             }
             for t in CampaignTouch.objects.filter(user=user).select_related("campaign").order_by("pk")
         ],

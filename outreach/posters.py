@@ -1,6 +1,6 @@
 """Campaign posters and short links: /c/<code>/ leads to the campaign, marked as a visit from the poster.
 
-A commune office prints the poster (A4 PDF, WeasyPrint like the certificates: courses.pdf) with
+A commune office prints the poster (A4 PDF, WeasyPrint like the certificates: core.pdf) with
 the campaign's title, goal, calls to action, a large QR code and the short link typed by hand.
 """
 
@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
-from courses.codes import readable_code_is_well_formed, readable_code_normalise
-from courses.pdf import font_urls, pdf_from_html, qr_svg
+from core.codes import readable_code_is_well_formed, readable_code_normalise
+from core.pdf import font_urls, pdf_from_html, qr_svg
 
 from .models import CAMPAIGN_CODE_LENGTH, CampaignPage
 
@@ -25,7 +25,7 @@ FROM_POSTER = "qr"
 
 def campaign_by_code(raw, *, live_only=True):
     """The campaign with this short code (live and public unless ``live_only`` is False), or None."""
-    from courses.published import public_q
+    from core.published import public_q
 
     code = readable_code_normalise(raw)
     if not readable_code_is_well_formed(code, CAMPAIGN_CODE_LENGTH):

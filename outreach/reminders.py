@@ -29,7 +29,6 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import partial
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -41,6 +40,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Consent, OrganisationUnit, User
 from accounts.preferences import reminder_channels
+from core.localtime import local_time, local_zone
 from courses.models import Assignment, Certificate, CoursePage, Enrolment
 
 from .channels import OutgoingMessage, PermanentDeliveryError, channel_for, sms_available
@@ -58,7 +58,6 @@ from .rate_limit import acquire
 
 log = logging.getLogger(__name__)
 
-LOCAL_TIME_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 INSERT_BATCH = 10000  # rows per COPY (PostgreSQL) or per INSERT of 2,000 (others)
 # Sent rows are recorded every MARK_CHUNK messages or MARK_SECONDS, whichever comes first: the
 # most a crash can make us offer the provider again. Providers get SEND_CHUNK messages at a time.
@@ -112,7 +111,7 @@ def quiet_until(now, start, end):
     """When the quiet hours containing ``now`` end (an aware datetime), or None outside them."""
     if start == end:
         return None
-    local = timezone.localtime(now, LOCAL_TIME_ZONE)
+    local = local_time(now)
     moment = local.time()
     if start < end:
         quiet, end_day = start <= moment < end, local.date()
@@ -121,7 +120,7 @@ def quiet_until(now, start, end):
         end_day = local.date() + datetime.timedelta(days=1) if moment >= start else local.date()
     if not quiet:
         return None
-    return datetime.datetime.combine(end_day, end, tzinfo=LOCAL_TIME_ZONE)
+    return datetime.datetime.combine(end_day, end, tzinfo=local_zone())
 
 
 def _date(day):
@@ -545,7 +544,7 @@ def plan_certificates_expiring(plan):
     )
     for row in rows.iterator(chunk_size=5000):
         person, (pk, code, course_id, title, expires_at) = _Person.of(row), row[len(_PERSON) :]
-        expiry = timezone.localtime(expires_at, LOCAL_TIME_ZONE).date()
+        expiry = local_time(expires_at).date()
         plan.add(
             MessageKind.CERTIFICATE_EXPIRING,
             person,
@@ -640,7 +639,7 @@ def plan_context(now=None, *, queue=False):
     config = ReminderSetting.load()
     return PlanContext(
         now=now,
-        today=timezone.localtime(now, LOCAL_TIME_ZONE).date(),
+        today=local_time(now).date(),
         config=config,
         templates=templates_load(),
         links=_Links(),
@@ -819,7 +818,7 @@ def _cancellations(rows, now):
             cancel[row["pk"]] = "inactive"
         else:
             by_kind[row["kind"]].append(row)
-    today = timezone.localtime(now, LOCAL_TIME_ZONE).date()
+    today = local_time(now).date()
 
     training = [row for kind in TRAINING_KINDS for row in by_kind.get(kind, ())]
     if training:

@@ -1,32 +1,8 @@
 """Reads for outreach views."""
 
-from wagtail.models import Page
-
-from courses.search import fold
-
-SEARCH_MAX_QUERY_LENGTH = 200
-
-
-def pages_search(query, *, site=None):
-    """Live, public pages matching ``query`` with or without diacritics, best first.
-
-    The query is folded like the index's folded copy of each page's text
-    (courses.search), so "dich vu cong" finds "Dịch vụ công".
-    """
-    folded = fold(query)[:SEARCH_MAX_QUERY_LENGTH]
-    if not folded:
-        return Page.objects.none()
-    pages = Page.objects.live().public().specific()
-    if site is not None:
-        pages = pages.descendant_of(site.root_page, inclusive=True)
-    return pages.search(folded, operator="and")
-
-
-# Campaigns ----------------------------------------------------------------------------------
-
 
 def _live_campaigns():
-    from courses.published import public_q
+    from core.published import public_q
 
     from .models import CampaignPage
 

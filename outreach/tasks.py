@@ -83,11 +83,3 @@ def campaign_messages_due():
     from .campaigns import campaign_messages_due as due
 
     return due()
-
-
-@shared_task(name="outreach.tasks.campaign_page_views_flush", acks_late=True)
-def campaign_page_views_flush():
-    """Beat, every minute: move the page view counters (campaign pages, tutorials) from the cache to the database."""
-    from .campaign_tracking import page_views_flush
-
-    return page_views_flush()

@@ -13,12 +13,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
-from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 from wagtail import hooks
-from wagtail.admin.admin_url_finder import ModelAdminURLFinder
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column
@@ -28,13 +25,11 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
 
+from core.admin import RecordViewSet
+from core.localtime import datetime_display
+
 from .models import CAMPAIGN_KIND, DELIVERY_KINDS, Channel, Delivery, MessageTemplate
 from .reminders import delivery_resend_prepare, reason_label
-
-
-def _local(moment):
-    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M") if moment else "—"
-
 
 # The delivery log --------------------------------------------------------------------------------
 
@@ -84,16 +79,16 @@ class DeliveryInspectView(InspectView):
     resend_url_name = None
 
     def get_planned_at_display_value(self):
-        return _local(self.object.planned_at)
+        return datetime_display(self.object.planned_at)
 
     def get_sent_at_display_value(self):
-        return _local(self.object.sent_at)
+        return datetime_display(self.object.sent_at)
 
     def get_not_before_display_value(self):
-        return _local(self.object.not_before)
+        return datetime_display(self.object.not_before)
 
     def get_read_at_display_value(self):
-        return _local(self.object.read_at)
+        return datetime_display(self.object.read_at)
 
     def get_reason_display_value(self):
         return reason_label(self.object.reason) if self.object.reason else "—"
@@ -178,13 +173,12 @@ def _kind(delivery):
     return label
 
 
-class DeliveryViewSet(ModelViewSet):
+class DeliveryViewSet(RecordViewSet):
     model = Delivery
     icon = "mail"
     menu_label = _("Delivery log")
     index_view_class = DeliveryIndexView
     inspect_view_class = DeliveryInspectView
-    inspect_view_enabled = True
     inspect_view_fields = [
         "recipient",
         "kind",
@@ -202,59 +196,27 @@ class DeliveryViewSet(ModelViewSet):
         "body",
         "idempotency_key",
     ]
-    copy_view_enabled = False
     filterset_class = DeliveryFilterSet
     list_display = [
-        Column("planned_at", label=_("Planned"), accessor=lambda d: _local(d.planned_at), sort_key="planned_at"),
+        Column(
+            "planned_at", label=_("Planned"), accessor=lambda d: datetime_display(d.planned_at), sort_key="planned_at"
+        ),
         "recipient",
         Column("kind", label=_("Kind"), accessor=_kind),
         "channel",
         Column("status", label=_("Status"), accessor=_status),
-        Column("sent_at", label=_("Sent"), accessor=lambda d: _local(d.sent_at), sort_key="sent_at"),
+        Column("sent_at", label=_("Sent"), accessor=lambda d: datetime_display(d.sent_at), sort_key="sent_at"),
         "attempts",
     ]
     search_fields = ["recipient__full_name", "recipient__email", "recipient__phone", "address"]
     search_backend_name = None
     ordering = ["-planned_at", "-pk"]
     list_per_page = 50
-    add_to_reference_index = False
 
-    @property
-    def url_finder_class(self):
-        return type("DeliveryAdminURLFinder", (ModelAdminURLFinder,), {"edit_url_name": self.get_url_name("inspect")})
-
-    def get_common_view_kwargs(self, **kwargs):
-        # A log: nothing is added, edited or deleted by hand.
-        return super().get_common_view_kwargs(
-            add_url_name=None,
-            edit_url_name=None,
-            delete_url_name=None,
-            history_url_name=None,
-            usage_url_name=None,
-            resend_url_name=self.get_url_name("resend"),
-            **kwargs,
-        )
-
-    @cached_property
-    def resend_view(self):
-        return self.construct_view(
-            DeliveryResendView,
-            index_url_name=self.get_url_name("index"),
-            inspect_url_name=self.get_url_name("inspect"),
-        )
-
-    def get_urlpatterns(self):
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
-            path("resend/<int:pk>/", self.resend_view, name="resend"),
-        ]
-
-    def get_permissions_to_register(self):
-        return Permission.objects.filter(
-            content_type=ContentType.objects.get_for_model(Delivery), codename__in=["view_delivery", "resend_delivery"]
-        )
+    # A log: nothing is added, edited or deleted by hand.
+    action_name = "resend"
+    action_view_class = DeliveryResendView
+    registered_codenames = ("view_delivery", "resend_delivery")
 
 
 # Message templates -------------------------------------------------------------------------------
@@ -295,7 +257,7 @@ class MessageTemplateViewSet(ModelViewSet):
     list_display = [
         "kind",
         "subject_vi",
-        Column("updated_at", label=_("Updated"), accessor=lambda t: _local(t.updated_at)),
+        Column("updated_at", label=_("Updated"), accessor=lambda t: datetime_display(t.updated_at)),
     ]
     copy_view_enabled = False
     inspect_view_enabled = False

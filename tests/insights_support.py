@@ -264,7 +264,7 @@ def build(home_page):
     touch(c_people[1], campaign_y, at(-40))
 
     # Mandatory training, as of today: A 5 completed + 1 overdue, A1 exempt; B 1 completed + 1 overdue; C 5 open.
-    from courses.models import local_today
+    from core.localtime import local_today
 
     today = local_today()
     requirement = TrainingRequirement.objects.create(

@@ -16,14 +16,14 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.mail.backends.base import BaseEmailBackend
-from django.utils import timezone
 
 from accounts.models import User
+from core.localtime import local_now, local_zone
 from courses.models import Assignment, TrainingRequirement
 from courses.training_services import assignments_sync
 from outreach.channels import FileSmsBackend, PermanentDeliveryError, TemporaryDeliveryError
 from outreach.models import Delivery
-from outreach.reminders import LOCAL_TIME_ZONE, deliveries_send
+from outreach.reminders import deliveries_send
 from tests.factories import OrganisationUnitFactory, UserFactory, course_create
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -31,11 +31,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 def local(day, hour=10, minute=0):
     """An aware datetime at ``hour``:``minute`` in Vietnam on ``day``."""
-    return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=LOCAL_TIME_ZONE)
+    return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=local_zone())
 
 
 def today_local():
-    return timezone.localtime(timezone.now(), LOCAL_TIME_ZONE).date()
+    return local_now().date()
 
 
 def tree():

@@ -7,7 +7,8 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from outreach.models import CampaignIndexPage, CampaignPage, StandardPage
+from home.models import StandardPage
+from outreach.models import CampaignIndexPage, CampaignPage
 from tests.factories import page_add, tutorial_create, tutorial_index_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

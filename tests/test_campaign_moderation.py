@@ -10,7 +10,8 @@ from wagtail.models import GroupPagePermission, Workflow, WorkflowPage, Workflow
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
 from accounts import roles
-from outreach.models import CampaignIndexPage, CampaignPage, StandardPage
+from home.models import StandardPage
+from outreach.models import CampaignIndexPage, CampaignPage
 from outreach.moderation import CAMPAIGN_TASK, CAMPAIGN_WORKFLOW
 from tests.factories import UserFactory, page_add, tutorial_create, tutorial_index_create
 
@@ -236,7 +237,7 @@ def test_other_sections_keep_their_rules(client, home_page, officer):
     """Standard pages are not under the campaign workflow: the officer publishes them as before."""
     client.force_login(officer)
     response = client.post(
-        reverse("wagtailadmin_pages:add", args=["outreach", "standardpage", home_page.pk]),
+        reverse("wagtailadmin_pages:add", args=["home", "standardpage", home_page.pk]),
         {"title": "Liên hệ", "slug": "lien-he", "introduction": "", "body": rich_text(""), "action-publish": "publish"},
     )
     assert response.status_code == 302, response.content.decode()[:3000]

@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from courses.models import PublicService
+from home.selectors import pages_search
 from outreach.models import CAMPAIGN_CODE_LENGTH, CampaignIndexPage, CampaignPage
 from outreach.posters import campaign_by_code, poster_html, poster_pdf, short_link
-from outreach.selectors import pages_search
 from tests.factories import UserFactory, course_create, page_add, tutorial_create, tutorial_index_create
 from tests.test_certificates import pdf_pages, pdf_text, pdf_tool
 
@@ -312,7 +312,7 @@ def test_poster_is_one_a4_page_with_the_title_and_short_link(campaign, tmp_path,
 
 
 def test_poster_qr_code_encodes_the_short_link(campaign):
-    from courses.pdf import qr_svg
+    from core.pdf import qr_svg
 
     assert qr_svg(short_link(campaign)) in poster_html(campaign)
 

@@ -13,10 +13,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Consent, ContactPreference, User
+from core.localtime import local_now
+from core.page_views import page_views_flush
 from courses.models import Enrolment, TutorialCompletion
 from outreach import campaigns
 from outreach.campaign_selectors import SegmentRules, campaign_results, segment_counts, segment_people
-from outreach.campaign_tracking import page_views_flush
 from outreach.campaigns import (
     CampaignSendError,
     campaign_message_plan,
@@ -690,13 +691,12 @@ def test_email_carries_one_click_unsubscribe_headers_and_sms_waits_for_quiet_hou
     from django.core import mail
 
     from outreach.models import ReminderSetting
-    from outreach.reminders import LOCAL_TIME_ZONE
 
     settings.SMS_BACKEND = "outreach.channels.ConsoleSmsBackend"
-    local_now = timezone.localtime(timezone.now(), LOCAL_TIME_ZONE)
+    now_here = local_now()
     config = ReminderSetting.load()
-    config.quiet_hours_start = (local_now - datetime.timedelta(hours=1)).time().replace(second=0, microsecond=0)
-    config.quiet_hours_end = (local_now + datetime.timedelta(hours=1)).time().replace(second=0, microsecond=0)
+    config.quiet_hours_start = (now_here - datetime.timedelta(hours=1)).time().replace(second=0, microsecond=0)
+    config.quiet_hours_end = (now_here + datetime.timedelta(hours=1)).time().replace(second=0, microsecond=0)
     config.save()
     campaign = campaign_create(home_page)
     someone = person(phone="0912000444")

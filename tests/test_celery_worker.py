@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 from django_celery_results.models import TaskResult
 
-from outreach.models import StandardPage
+from home.models import StandardPage
 from outreach.tasks import scheduled_pages_publish
 from tests.factories import page_add
 

@@ -14,6 +14,7 @@ from django.db import IntegrityError, connection
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
+from core.localtime import months_add
 from courses import services
 from courses.certificate_views import certificate_may_download
 from courses.certificates import (
@@ -28,7 +29,6 @@ from courses.certificates import (
     certificate_verification_url,
     code_display,
     code_normalise,
-    months_add,
 )
 from courses.models import Certificate, Enrolment, LessonPage
 from tests.factories import UserFactory, course_create

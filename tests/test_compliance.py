@@ -15,8 +15,10 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.models import OrganisationUnit, User
+from core.exports import EXPORT_FORMATS
+from core.localtime import local_today
 from courses import compliance
-from courses.models import Assignment, AssignmentState, TrainingRequirement, local_today
+from courses.models import Assignment, AssignmentState, TrainingRequirement
 from tests.factories import OrganisationUnitFactory, UserFactory, course_create
 from tests.test_admin import user_with_role
 
@@ -241,7 +243,7 @@ def csv_rows(response):
 
 
 def xlsx_rows(response):
-    assert response["Content-Type"] == compliance.EXPORT_FORMATS["xlsx"]
+    assert response["Content-Type"] == EXPORT_FORMATS["xlsx"]
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     return [list(row) for row in sheet.iter_rows(values_only=True)]
 

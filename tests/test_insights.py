@@ -14,7 +14,8 @@ from django.utils import translation
 from django.utils.html import escape
 from django.utils.translation import gettext
 
-from courses.models import Enrolment, local_today
+from core.localtime import local_today
+from courses.models import Enrolment
 from insights import charts, selectors
 from insights.selectors import EVERYTHING, Period
 from tests.factories import OrganisationUnitFactory, UserFactory

@@ -89,7 +89,7 @@ def test_anonymous_actions_need_no_token_but_signed_in_ones_do(home_page):
     assert not LessonCompletion.objects.exists()
 
 
-# What each process remembers between requests (courses.published): the page cache is off here,
+# What each process remembers between requests (core.published): the page cache is off here,
 # so every request renders, and only the generation number keeps what is remembered current.
 
 

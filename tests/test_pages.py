@@ -5,7 +5,7 @@ from django.test.utils import CaptureQueriesContext
 from wagtail.models import Page
 
 from courses.models import TutorialIndexPage, TutorialPage
-from outreach.models import HomePage, StandardPage
+from home.models import HomePage, StandardPage
 from tests.factories import page_add, tutorial_create, tutorial_index_create
 
 pytestmark = pytest.mark.django_db
@@ -117,7 +117,7 @@ def test_tutorial_page_query_count(client, home_page, django_assert_max_num_quer
     tutorial = tutorial_create(index, "Hướng dẫn")
     client.get(tutorial.url)
     # Site, route, the page with its tags, public service, parent and images, and the menu are
-    # remembered until something is published (courses.published): an anonymous view runs no query.
+    # remembered until something is published (core.published): an anonymous view runs no query.
     with django_assert_max_num_queries(0):
         assert client.get(tutorial.url).status_code == 200
 

@@ -17,12 +17,12 @@ from django.utils import timezone
 from accounts import roles
 from accounts.models import Consent, ContactPreference
 from accounts.preferences import preferences_save
+from core.localtime import local_now
 from courses import services
 from courses.models import Assignment, Enrolment
 from lms.celery import app
 from outreach.models import Delivery, MessageKind, ReminderSetting
 from outreach.reminders import (
-    LOCAL_TIME_ZONE,
     deliveries_enqueue,
     deliveries_recover,
     delivery_resend_prepare,
@@ -102,10 +102,10 @@ def no_quiet_hours():
 
 
 def quiet_hours_around_now():
-    local_now = timezone.localtime(timezone.now(), LOCAL_TIME_ZONE)
+    now_here = local_now()
     config = ReminderSetting.load()
-    config.quiet_hours_start = (local_now - datetime.timedelta(hours=1)).time().replace(second=0, microsecond=0)
-    config.quiet_hours_end = (local_now + datetime.timedelta(hours=1)).time().replace(second=0, microsecond=0)
+    config.quiet_hours_start = (now_here - datetime.timedelta(hours=1)).time().replace(second=0, microsecond=0)
+    config.quiet_hours_end = (now_here + datetime.timedelta(hours=1)).time().replace(second=0, microsecond=0)
     config.save()
     return config
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from courses.search import fold
-from outreach.models import StandardPage
-from outreach.selectors import pages_search
+from core.search import fold
+from home.models import StandardPage
+from home.selectors import pages_search
 from tests.factories import page_add, tutorial_create, tutorial_index_create
 
 TITLES = [

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.models import User
+from core.localtime import months_add
 from courses import services, training_services
 from courses.models import (
     Assignment,
@@ -21,7 +22,7 @@ from courses.models import (
     TrainingRequirement,
 )
 from courses.quiz import quiz_questions
-from courses.training_services import Correction, assignments_sync, due_date_for, months_add
+from courses.training_services import Correction, assignments_sync, due_date_for
 from tests.factories import OrganisationUnitFactory, UserFactory, course_create, question
 from tests.test_admin import user_with_role
 from tests.test_learning import answers_for

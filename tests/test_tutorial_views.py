@@ -6,10 +6,10 @@ import pytest
 from django.core.cache import cache
 from django.utils.translation import gettext
 
+from core.page_views import _today, page_views_flush, page_views_push, pending_page_views
 from courses.models import TutorialPageView
 from insights import selectors
 from insights.selectors import EVERYTHING, Period
-from outreach.campaign_tracking import _today, page_views_flush, page_views_push, pending_page_views
 from outreach.models import CampaignPageView
 from tests.campaigns_support import campaign_create
 from tests.factories import OrganisationUnitFactory, tutorial_create, tutorial_index_create

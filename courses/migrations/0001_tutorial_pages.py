@@ -5,7 +5,7 @@ import wagtail.fields
 from django.conf import settings
 from django.db import migrations, models
 
-import courses.search
+import core.search
 
 
 class Migration(migrations.Migration):
@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "tutorial index",
             },
-            bases=(courses.search.FoldedSearchMixin, "wagtailcore.page"),
+            bases=(core.search.FoldedSearchMixin, "wagtailcore.page"),
         ),
         migrations.CreateModel(
             name="TutorialPage",
@@ -105,6 +105,6 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "tutorial",
             },
-            bases=(courses.search.FoldedSearchMixin, "wagtailcore.page"),
+            bases=(core.search.FoldedSearchMixin, "wagtailcore.page"),
         ),
     ]

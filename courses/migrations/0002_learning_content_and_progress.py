@@ -10,8 +10,8 @@ import wagtail.fields
 from django.conf import settings
 from django.db import migrations, models
 
+import core.search
 import courses.models
-import courses.search
 
 
 class Migration(migrations.Migration):
@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "course index",
             },
-            bases=(courses.search.FoldedSearchMixin, "wagtailcore.page"),
+            bases=(core.search.FoldedSearchMixin, "wagtailcore.page"),
         ),
         migrations.CreateModel(
             name="LessonPage",
@@ -199,7 +199,7 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "lesson",
             },
-            bases=(courses.search.FoldedSearchMixin, "wagtailcore.page"),
+            bases=(core.search.FoldedSearchMixin, "wagtailcore.page"),
         ),
         migrations.AddField(
             model_name="tutorialpage",
@@ -433,7 +433,7 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "course",
             },
-            bases=(courses.search.FoldedSearchMixin, "wagtailcore.page"),
+            bases=(core.search.FoldedSearchMixin, "wagtailcore.page"),
         ),
         migrations.CreateModel(
             name="Enrolment",

@@ -55,10 +55,12 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    # Our apps, lowest layer first: accounts <- courses <- outreach <- insights.
+    # Our apps, lowest layer first: core <- accounts <- courses <- outreach <- {home, insights}.
+    "core",
     "accounts",
     "courses",
     "outreach",
+    "home",
     "insights",
     # Wagtail ("wagtail.users" is replaced by our config for the custom user forms).
     "wagtail.contrib.forms",
@@ -89,12 +91,13 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Outside the page cache: counts campaign and tutorial page views and QR arrivals, cache hits included.
-    "outreach.campaign_tracking.CampaignTrackingMiddleware",
+    # Outside the page cache: counts page views (tutorials, campaigns) and QR arrivals, cache hits included.
+    "core.page_views.PageViewMiddleware",
+    "outreach.campaign_tracking.CampaignTouchCookieMiddleware",
     # Before sessions, auth and CSRF: a hit for an anonymous visitor skips all of them.
-    "outreach.page_cache.AnonymousPageCacheMiddleware",
+    "core.page_cache.AnonymousPageCacheMiddleware",
     # Wagtail's serve routed with what this process remembers per page-cache generation.
-    "outreach.page_cache.PageRoutingMiddleware",
+    "core.page_cache.PageRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -106,6 +109,13 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "lms.urls"
+
+# Where the sections (tutorial, course and campaign indexes) may be created: under the site's home page.
+# Wired here so that courses and outreach do not name the higher-layer home app.
+SITE_SECTION_PARENT_PAGE_TYPES = ["home.HomePage"]
+
+# The signed-in person's links in the site header, in order (core.nav): each app adds its own.
+SITE_ACCOUNT_LINKS = ["courses.nav.account_links", "outreach.nav.account_links"]
 
 TEMPLATES = [
     {
@@ -208,13 +218,13 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 # Cache: Redis when CACHE_URL is set (shared by every web process), otherwise
 # files under var/ (shared by the processes of one machine).
 CACHE_URL = env("CACHE_URL")
-# "pages" holds public pages as anonymous visitors see them (outreach.page_cache).
+# "pages" holds public pages as anonymous visitors see them (core.page_cache).
 if CACHE_URL:
     CACHES = {
         # Django's Redis cache, with one client per connection pool instead of one per call.
-        "default": {"BACKEND": "outreach.page_cache.RedisCache", "LOCATION": CACHE_URL},
+        "default": {"BACKEND": "core.page_cache.RedisCache", "LOCATION": CACHE_URL},
         "pages": {
-            "BACKEND": "outreach.page_cache.RedisCache",
+            "BACKEND": "core.page_cache.RedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "pages",
         },
@@ -253,7 +263,7 @@ WAGTAILSEARCH_BACKENDS = {
         # Database backend: FTS5 on SQLite, full-text search on PostgreSQL.
         # "simple" keeps PostgreSQL from dropping Vietnamese syllables that are
         # English stop-words ("an" in "An toàn"). Diacritics are handled by
-        # indexing a folded copy of the text (courses.search).
+        # indexing a folded copy of the text (core.search).
         "BACKEND": "wagtail.search.backends.database",
         "SEARCH_CONFIG": "simple",
     }
@@ -327,8 +337,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "outreach.tasks.campaign_messages_due",
         "schedule": 60.0,
     },
-    "campaign-page-views-flush": {
-        "task": "outreach.tasks.campaign_page_views_flush",
+    "page-views-flush": {
+        "task": "core.page_views_flush",
         "schedule": 60.0,
     },
     # The insights' daily summary per unit: today and yesterday often, the last 400 days nightly.

@@ -5,7 +5,7 @@ import wagtail.fields
 from django.conf import settings
 from django.db import migrations, models
 
-import courses.search
+import core.search
 
 
 class Migration(migrations.Migration):
@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "standard page",
             },
-            bases=(courses.search.FoldedSearchMixin, "wagtailcore.page"),
+            bases=(core.search.FoldedSearchMixin, "wagtailcore.page"),
         ),
         migrations.CreateModel(
             name="HomePage",
@@ -71,6 +71,6 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "home page",
             },
-            bases=(courses.search.FoldedSearchMixin, "wagtailcore.page"),
+            bases=(core.search.FoldedSearchMixin, "wagtailcore.page"),
         ),
     ]

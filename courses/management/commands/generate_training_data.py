@@ -33,7 +33,8 @@ from wagtail.models import Site
 
 from accounts import roles
 from accounts.models import OrganisationUnit, User
-from courses.models import Assignment, CourseIndexPage, CoursePage, TrainingRequirement, local_today
+from core.localtime import local_today
+from courses.models import Assignment, CourseIndexPage, CoursePage, TrainingRequirement
 
 BATCH = 5000
 

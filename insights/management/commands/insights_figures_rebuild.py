@@ -4,7 +4,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from courses.models import local_today
+from core.localtime import local_today
 from insights.services import figures_rebuild
 
 

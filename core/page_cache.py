@@ -16,7 +16,7 @@ and then served from the cache until something is published.
   and a hit reads both in one round trip (``get_many``; works across
   processes with a shared cache, Redis in production).
 
-The generation lives in ``courses.published``: pages that are rendered
+The generation lives in ``core.published``: pages that are rendered
 (signed-in visitors, a miss) reuse, per process, what only changes when the
 generation does. ``PageRoutingMiddleware`` uses it for Wagtail's ``serve``:
 one query for the page instead of two per URL segment, no site query, and no
@@ -33,11 +33,10 @@ from django.core.cache.backends.redis import RedisCacheClient
 from django.http import HttpResponse
 from django.utils import timezone
 
-from courses.published import (
+from core.published import (
     CACHE_ALIAS,
     GENERATION_KEY,
     any_page_private,
-    published_content_changed,
     published_generation,
     remembered_page,
     site_for_request,
@@ -47,9 +46,6 @@ from courses.published import (
 SKIPPED_PREFIXES = ("/admin/", "/documents/", "/i18n/", "/healthz", "/static/", "/media/")
 SKIPPED_SEGMENTS = ("/learn/", "/account/", "/certificates/")
 HEADER = "X-Page-Cache"
-
-# Forget every cached page (a signal receiver: it accepts any keyword).
-page_cache_invalidate = published_content_changed
 
 
 def _cache():
@@ -129,7 +125,7 @@ class PageRoutingMiddleware:
     Wagtail finds the site (one query), then walks the tree from the root, two queries
     per URL segment (the child by slug, then its specific row), then looks up the view
     restrictions of the page and its ancestors (two queries). Here the site and the page
-    a path led to (prepared: see ``courses.published.page_prepared``) are remembered per
+    a path led to (prepared: see ``core.published.page_prepared``) are remembered per
     generation, and each request serves its own copy of the page: no query. A path
     Wagtail does not route to a plain page at that url_path (a 404, a page type with
     its own ``route``) is left to Wagtail. While no page is private, the restriction

@@ -2,7 +2,8 @@ from django import template
 from django.http import QueryDict
 from django.urls import translate_url
 
-from courses.published import published_memo, site_for_request, site_root_paths_for_request
+from core.nav import account_links as nav_account_links
+from core.published import published_memo, site_for_request, site_root_paths_for_request
 
 register = template.Library()
 
@@ -45,3 +46,10 @@ def query_with(context, **changes):
     for key, value in changes.items():
         params[key] = value
     return params.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def account_links(context):
+    """The signed-in person's header links (core.nav: each app contributes its own)."""
+    request = context.get("request")
+    return nav_account_links(request=request) if request is not None else []

@@ -1,9 +1,9 @@
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.http import HttpResponse
-from django.shortcuts import render
-from django.views.decorators.cache import never_cache
+"""Site search."""
 
-from courses.published import site_for_request
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.shortcuts import render
+
+from core.published import site_for_request
 
 from .selectors import SEARCH_MAX_QUERY_LENGTH, pages_search
 
@@ -20,10 +20,4 @@ def search(request):
             page_obj = paginator.page(request.GET.get("page", 1))
         except (PageNotAnInteger, EmptyPage):
             page_obj = paginator.page(1)
-    return render(request, "outreach/search.html", {"query": query, "page_obj": page_obj})
-
-
-@never_cache
-def healthz(request):
-    """Liveness: the process answers. No database, no template (also the benchmarks' bare view)."""
-    return HttpResponse("ok", content_type="text/plain")
+    return render(request, "home/search.html", {"query": query, "page_obj": page_obj})

@@ -4,7 +4,8 @@ from django.utils.module_loading import import_string
 
 from accounts.demo import DEMO_PASSWORD, demo_people_seed
 from courses.demo import demo_courses_seed, demo_training_seed, demo_tutorials_seed
-from outreach.demo import demo_campaigns_seed, demo_reminders_seed, demo_site_seed
+from home.demo import demo_site_seed
+from outreach.demo import demo_campaigns_seed, demo_reminders_seed
 from outreach.reminders import reminders_plan
 
 

@@ -1,0 +1,36 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    """The ground floor: no models, shared by every app above it."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "core"
+    verbose_name = _("Site core")
+
+    def ready(self):
+        # Cache invalidation, not a domain workflow: any change to the page tree, a site or a
+        # page's privacy empties the page cache and the per-process memo (core.published).
+        # Imported here: signal receivers are connected once the apps are loaded.
+        from django.db.models.signals import post_delete, post_save
+        from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
+
+        from .published import published_content_changed
+
+        for signal in (page_published, page_unpublished, post_page_move, page_slug_changed):
+            signal.connect(published_content_changed, dispatch_uid=f"page-cache-{signal!r}")
+        post_delete.connect(_page_deleted, dispatch_uid="page-cache-delete")
+        for sender in ("wagtailcore.Site", "wagtailcore.PageViewRestriction"):
+            for signal in (post_save, post_delete):
+                signal.connect(published_content_changed, sender=sender, dispatch_uid=f"page-cache-{sender}-{signal!r}")
+
+
+def _page_deleted(sender, instance, **kwargs):
+    # Imported here: wagtail.models needs the app registry ready.
+    from wagtail.models import Page
+
+    from .published import published_content_changed
+
+    if isinstance(instance, Page):
+        published_content_changed()
