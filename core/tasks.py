@@ -2,8 +2,9 @@
 
 Every task has an explicit ``name=``. A task that was renamed or moved keeps its old name as an
 alias (``task_renamed``) until the queues have drained: a message sent under the old name before
-an upgrade and still in the broker afterwards runs the new task instead of being dropped as
-unregistered.
+an upgrade and still in the broker afterwards is handed on to the new task (sent again under the
+new name, with the same arguments and the new task's own retries, queue and limits) instead of
+being dropped as unregistered. Tasks take ids and are safe to run twice, so the extra hop is harmless.
 """
 
 from celery import shared_task
@@ -19,7 +20,7 @@ def task_renamed(old_name: str, task) -> None:
     RENAMED_TASKS[old_name] = task.name
 
     def _alias(*args, **kwargs):
-        return task(*args, **kwargs)
+        return task.apply_async(args=args, kwargs=kwargs).id
 
     _alias.__name__ = _alias.__qualname__ = old_name.rsplit(".", 1)[-1]
     _alias.__doc__ = f"Old name of {task.name}, kept routable until the queues drain."
