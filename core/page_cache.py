@@ -31,8 +31,8 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 from django.http import HttpResponse
-from django.utils import timezone
 
+from core.localtime import local_today
 from core.published import (
     CACHE_ALIAS,
     GENERATION_KEY,
@@ -66,7 +66,7 @@ def _key(request):
     # The day (in Vietnam) is part of the key: what is "running" (campaigns on the home page and
     # the campaign index) changes at midnight without anything being published.
     digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-    return f"page:{request.method}:{timezone.localdate().isoformat()}:{digest}"
+    return f"page:{request.method}:{local_today().isoformat()}:{digest}"
 
 
 class AnonymousPageCacheMiddleware:

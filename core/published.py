@@ -3,7 +3,8 @@
 A generation number in the ``pages`` cache (Redis in production, shared by every
 process) changes whenever what visitors may see changes: publishing, unpublishing,
 moving, renaming or deleting a page, saving a public service, a site or a page's
-privacy (``outreach.apps`` connects those signals to ``published_content_changed``).
+privacy (``core.apps`` connects those signals to ``published_content_changed``; ``courses.apps``
+connects public services).
 The anonymous page cache (``core.page_cache``) stores every page with the number
 it was rendered under. The same number lets a process remember, between requests,
 what only such changes can alter (``published_memo``): the site of a host name, the
