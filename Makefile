@@ -39,6 +39,7 @@ test: install system-deps
 	$(MAKE) --no-print-directory node-deps
 	ruff check .
 	ruff format --check .
+	lint-imports --no-logo
 	DJANGO_SETTINGS_MODULE=lms.settings.test python manage.py check
 	DJANGO_SETTINGS_MODULE=lms.settings.test python manage.py makemigrations --check --dry-run
 	python -m pytest --cov --cov-report=term:skip-covered
@@ -46,6 +47,7 @@ test: install system-deps
 lint:
 	ruff check .
 	ruff format --check .
+	lint-imports --no-logo
 
 format: install
 	ruff check --fix .
@@ -101,4 +103,4 @@ bench-roster: install
 	@python bench/roster.py $(BENCH_ARGS)
 
 clean:
-	rm -rf var/ .pytest_cache .ruff_cache .coverage htmlcov
+	rm -rf var/ .pytest_cache .ruff_cache .import_linter_cache .mypy_cache .coverage htmlcov
