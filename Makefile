@@ -40,6 +40,7 @@ test: install system-deps
 	ruff check .
 	ruff format --check .
 	lint-imports --no-logo
+	mypy
 	DJANGO_SETTINGS_MODULE=lms.settings.test python manage.py check
 	DJANGO_SETTINGS_MODULE=lms.settings.test python manage.py makemigrations --check --dry-run
 	python -m pytest --cov --cov-report=term:skip-covered
@@ -48,6 +49,7 @@ lint:
 	ruff check .
 	ruff format --check .
 	lint-imports --no-logo
+	mypy
 
 format: install
 	ruff check --fix .
