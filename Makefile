@@ -39,6 +39,8 @@ test: install system-deps
 	$(MAKE) --no-print-directory node-deps
 	ruff check .
 	ruff format --check .
+	lint-imports --no-logo
+	mypy
 	DJANGO_SETTINGS_MODULE=lms.settings.test python manage.py check
 	DJANGO_SETTINGS_MODULE=lms.settings.test python manage.py makemigrations --check --dry-run
 	python -m pytest --cov --cov-report=term:skip-covered
@@ -46,6 +48,8 @@ test: install system-deps
 lint:
 	ruff check .
 	ruff format --check .
+	lint-imports --no-logo
+	mypy
 
 format: install
 	ruff check --fix .
@@ -101,4 +105,4 @@ bench-roster: install
 	@python bench/roster.py $(BENCH_ARGS)
 
 clean:
-	rm -rf var/ .pytest_cache .ruff_cache .coverage htmlcov
+	rm -rf var/ .pytest_cache .ruff_cache .import_linter_cache .mypy_cache .coverage htmlcov

@@ -2,6 +2,8 @@
 for records that people inspect and act on but never add, edit or delete by hand (certificates,
 training assignments, the delivery log)."""
 
+from typing import Any
+
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.urls import path
@@ -14,7 +16,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 class PermissionMenuItem(MenuItem):
     """A menu item shown to holders of one permission (``"app_label.codename"``)."""
 
-    def __init__(self, label, url, *, permission: str, **kwargs):
+    def __init__(self, label: str, url: str, *, permission: str, **kwargs: Any) -> None:
         super().__init__(label, url, **kwargs)
         self.permission = permission
 

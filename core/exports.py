@@ -4,6 +4,7 @@ Used by the compliance report, the unit manager's page, campaign results and the
 """
 
 import tablib
+from django.forms import BaseForm
 from django.http import Http404, HttpResponse
 
 from .localtime import local_today
@@ -43,6 +44,6 @@ def export_response(dataset: tablib.Dataset, fmt: str, name: str) -> HttpRespons
     return response
 
 
-def form_errors_text(form) -> str:
+def form_errors_text(form: BaseForm) -> str:
     """A bound form's errors as one line (for a 400 response or a message)."""
     return " ".join(str(error) for errors in form.errors.values() for error in errors)

@@ -48,12 +48,15 @@ def months_add(moment: Moment, months: int) -> Moment:
     31 January + 1 month is 28 February (29 in a leap year). A date stays a date; an aware
     datetime is shifted in local time, so the printed day is the one that moves.
     """
-    aware = isinstance(moment, datetime.datetime) and timezone.is_aware(moment)
-    local = local_time(moment) if aware else moment
-    index = local.month - 1 + months
-    year, month = local.year + index // 12, index % 12 + 1
-    shifted = local.replace(year=year, month=month, day=min(local.day, calendar.monthrange(year, month)[1]))
-    return shifted.astimezone(moment.tzinfo) if aware else shifted
+    if isinstance(moment, datetime.datetime) and timezone.is_aware(moment):
+        return _months_add(local_time(moment), months).astimezone(moment.tzinfo)
+    return _months_add(moment, months)
+
+
+def _months_add(moment: Moment, months: int) -> Moment:
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
 
 
 def date_display(moment: datetime.datetime | datetime.date | None) -> str:

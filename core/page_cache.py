@@ -196,10 +196,11 @@ class RedisCache(DjangoRedisCache):
             self._clients = {}
 
         def get_client(self, key=None, *, write=False):
-            pool = self._get_connection_pool(write)
+            # Private attributes of Django's RedisCacheClient (the stubs leave them out).
+            pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
             client = self._clients.get(id(pool))
             if client is None:
-                client = self._clients[id(pool)] = self._client(connection_pool=pool)
+                client = self._clients[id(pool)] = self._client(connection_pool=pool)  # type: ignore[attr-defined]
             return client
 
     def __init__(self, server, params):

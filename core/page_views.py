@@ -75,7 +75,7 @@ def _view_key(page_id, day, kind="campaign"):
 # at most every PAGE_VIEW_BATCH_SECONDS (one pipelined round trip for all of them), so a cached
 # page pays a dictionary update, not a Redis round trip. A process that dies loses at most that
 # many seconds of its views; one that exits normally adds them first (atexit).
-_pending = collections.Counter()
+_pending: collections.Counter[str] = collections.Counter()
 _pending_lock = threading.Lock()
 _pending_since = [time.monotonic()]
 

@@ -75,7 +75,7 @@ class _Memo:
 
     def __init__(self, max_entries=MEMO_MAX_ENTRIES):
         self.max_entries = max_entries
-        self._state = (None, 0.0, {})
+        self._state: tuple[object, float, dict[object, object]] = (None, 0.0, {})
 
     def values(self, request):
         generation = request_generation(request)

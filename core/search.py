@@ -8,6 +8,7 @@ both databases then compare plain ASCII words.
 """
 
 import re
+from typing import TYPE_CHECKING, Any
 
 from anyascii import anyascii
 from wagtail.search import index
@@ -29,8 +30,12 @@ class FoldedSearchMixin:
 
     folded_search_fields = ("title",)
 
+    if TYPE_CHECKING:  # provided by the page model the mixin is combined with
+        _meta: Any
+        title: str
+
     def search_text_folded(self):
-        parts = []
+        parts: list[str] = []
         for name in self.folded_search_fields:
             value = getattr(self, name, None)
             if value is None:

@@ -7,7 +7,7 @@ new name, with the same arguments and the new task's own retries, queue and limi
 being dropped as unregistered. Tasks take ids and are safe to run twice, so the extra hop is harmless.
 """
 
-from celery import shared_task
+from celery import Task, shared_task
 
 from .page_views import page_views_flush as page_views_flush_service
 
@@ -15,7 +15,7 @@ from .page_views import page_views_flush as page_views_flush_service
 RENAMED_TASKS: dict[str, str] = {}
 
 
-def task_renamed(old_name: str, task) -> None:
+def task_renamed(old_name: str, task: Task) -> None:
     """Register ``old_name`` as an alias that runs ``task`` with the same arguments."""
     RENAMED_TASKS[old_name] = task.name
 

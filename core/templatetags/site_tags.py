@@ -22,7 +22,7 @@ def main_nav(context):
     """Top-level pages marked "show in menus", in tree order (remembered per page-cache generation)."""
     request = context.get("request")
     current = context.get("page")
-    items = []
+    items: list[tuple[object, bool]] = []
     if request is None:
         return {"items": items, "request": request}
     site = site_for_request(request)
