@@ -30,12 +30,12 @@ def figures_rebuild_recent():
     from .services import figures_rebuild
 
     today = local_today()
-    return figures_rebuild(today - datetime.timedelta(days=REBUILD_DAYS), today)
+    return figures_rebuild(start=today - datetime.timedelta(days=REBUILD_DAYS), end=today)
 
 
 @shared_task
 def transparency_refresh():
     """Compute the public transparency page's figures ahead of visitors (beat, every 15 minutes)."""
-    from .views import transparency_figures
+    from .selectors import transparency_figures
 
     transparency_figures(refresh=True)
