@@ -603,3 +603,17 @@ def test_highlights_name_the_least_completed_course_and_the_least_helpful_tutori
     client.force_login(data["leader"])
     found = client.get(f"{DASHBOARD}?{PERIOD_QUERY}").context["highlights"]
     assert len(found) == 1 and "Kỹ năng số cơ bản" in found[0]
+
+
+def test_the_insights_tasks_old_names_hand_on_to_the_renamed_tasks():
+    from core.tasks import RENAMED_TASKS
+    from insights import tasks
+
+    renamed = {
+        "figures_refresh": tasks.figures_refresh,
+        "figures_rebuild_recent": tasks.figures_rebuild_recent,
+        "transparency_refresh": tasks.transparency_refresh,
+    }
+    for function, task in renamed.items():
+        assert task.name == f"insights.{function}"
+        assert RENAMED_TASKS[f"insights.tasks.{function}"] == task.name
