@@ -270,13 +270,11 @@ def by_unit(
 
 # Over time -------------------------------------------------------------------------------------------
 
+# The unit table's additive figures, week by week (from the daily summary).
 WEEK_COLUMNS = [
-    Column("signups", gettext_lazy("Citizens signed up")),
-    Column("tutorials", gettext_lazy("Tutorials marked done")),
-    Column("enrolled", gettext_lazy("Course enrolments")),
-    Column("completed", gettext_lazy("Course completions")),
-    Column("certificates", gettext_lazy("Certificates issued")),
-    Column("lessons", gettext_lazy("Lessons completed")),
+    column
+    for column in UNIT_COLUMNS
+    if column.key in ("signups", "tutorials", "enrolled", "completed", "certificates", "lessons")
 ]
 
 

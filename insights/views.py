@@ -32,6 +32,17 @@ DATE_ERROR = gettext_lazy("Enter a date as day/month/year, for example 31/12/202
 UNIT_ERROR = gettext_lazy("Choose a unit from the list.")
 
 
+def _date_field(label: str) -> forms.DateField:
+    """An optional date, typed as day/month/year or picked (ISO)."""
+    return forms.DateField(
+        label=label,
+        required=False,
+        input_formats=DATE_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": DATE_ERROR},
+    )
+
+
 class DashboardForm(forms.Form):
     """Unit (checked against the viewer's scope by the view), period, sort order; all optional."""
 
@@ -42,20 +53,8 @@ class DashboardForm(forms.Form):
         widget=forms.Select,
         error_messages={"invalid": UNIT_ERROR, "min_value": UNIT_ERROR},
     )
-    start = forms.DateField(
-        label=gettext_lazy("From"),
-        required=False,
-        input_formats=DATE_FORMATS,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": DATE_ERROR},
-    )
-    end = forms.DateField(
-        label=gettext_lazy("To"),
-        required=False,
-        input_formats=DATE_FORMATS,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": DATE_ERROR},
-    )
+    start = _date_field(gettext_lazy("From"))
+    end = _date_field(gettext_lazy("To"))
     sort = forms.CharField(required=False, max_length=40)
     dir = forms.ChoiceField(required=False, choices=[("asc", "asc"), ("desc", "desc")])
 
