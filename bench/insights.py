@@ -179,8 +179,8 @@ def runs(args, database):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     override_settings(STORAGES=storages).enable()
+    from insights.selectors import TRANSPARENCY_CACHE_KEY
     from insights.tasks import figures_rebuild_recent
-    from insights.views import TRANSPARENCY_CACHE_KEY
 
     started = time.perf_counter()
     summary_rows = figures_rebuild_recent()

@@ -9,6 +9,9 @@ import datetime
 
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from .tables import Cell, Table, format_cell, small_group_text
 
 # Colours with enough contrast on white, told apart by dash pattern too (not by colour alone).
 SERIES_STYLES = [
@@ -145,3 +148,49 @@ def line_chart(chart_id, title, description, weeks, series, *, empty_text="", wi
         parts.append(f'<text x="{legend_x + 30}" y="{legend_y}" {FONT}>{escape(name)}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 (every text is escaped above)
+
+
+# The dashboard's charts, drawn from its finalised tables --------------------------------------------------
+
+BAR_CHART_ROWS = 40
+
+
+def units_bar_chart(*, table: Table, sort: tuple[str, bool] | None) -> str:
+    """The unit table's sorted column (the compliance rate by default) as bars, the first ``BAR_CHART_ROWS`` units."""
+    key = sort[0] if sort and sort[0] != "label" else "rate"
+    column = next(column for column in table.columns if column.key == key)
+    rows = [row for row in table.rows if row.kind != "other"][:BAR_CHART_ROWS]
+    items = [(row.label, row.cells[key].value, row.cells[key].suppressed) for row in rows]
+    maximum = 100 if column.kind == "rate" else None
+    description = _("%(figure)s per unit; the table below gives every figure.") % {"figure": column.label}
+    if len(table.rows) > BAR_CHART_ROWS:
+        description += " " + _("The first %(count)s units in the table's order.") % {"count": BAR_CHART_ROWS}
+    return bar_chart(
+        "chart-units",
+        str(column.label),
+        description,
+        items,
+        maximum=maximum,
+        suffix="%" if column.kind == "rate" else "",
+        suppressed_text=small_group_text(table.threshold),
+        empty_text=_("No units."),
+        formatter=lambda value: format_cell(Cell(value), column.kind, table.threshold).rstrip("%"),
+    )
+
+
+def weeks_line_chart(*, table: Table, chart_id: str, keys: list[str], title: str) -> str:
+    """Some columns of the week-by-week table as lines (a suppressed week is a gap)."""
+    columns = {column.key: column for column in table.columns}
+    series = [
+        (
+            str(columns[key].label),
+            [None if row.cells[key].suppressed else row.cells[key].value for row in table.rows],
+        )
+        for key in keys
+    ]
+    description = _("Week by week, from the week of %(start)s; the table below gives every figure.") % {
+        "start": table.rows[0].label if table.rows else "—"
+    }
+    return line_chart(
+        chart_id, title, description, [row.key for row in table.rows], series, empty_text=_("Nothing in this period.")
+    )

@@ -7,12 +7,11 @@ from accounts.demo import demo_account_ensure
 from accounts.models import OrganisationUnit, User
 
 from .roles import LEADER
+from .tasks import figures_rebuild_recent, transparency_refresh
 
 
 def demo_insights_seed():
     """The leader's demo account; the daily summary and the public page's figures, so both show data at once."""
-    from .tasks import figures_rebuild_recent, transparency_refresh
-
     province = OrganisationUnit.objects.filter(depth=1).order_by("path").first()
     leader = demo_account_ensure(
         email="lanhdao@kynangso.local",

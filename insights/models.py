@@ -22,6 +22,19 @@ class Dashboard(models.Model):
         return str(self._meta.verbose_name)
 
 
+# The figures of a unit's day (``UnitDayFigure``'s counters): what the summary is rebuilt with and summed by.
+SUMMARY_FIGURES = [
+    "signups",
+    "tutorials",
+    "enrolled",
+    "completed",
+    "certificates",
+    "lessons",
+    "reminders_sent",
+    "reminders_failed",
+]
+
+
 class UnitDayFigure(models.Model):
     """What happened on one local day among the people of one unit (``unit`` empty: people in no unit).
 

@@ -1,32 +1,22 @@
 """The one write of insights: the daily summary of what happened per unit (``UnitDayFigure``)."""
 
 import datetime
+from collections.abc import Callable
 
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 
 from accounts.models import User
-from core.localtime import local_today
+from core.localtime import local_today, local_zone
 from courses.models import Certificate, Enrolment, LessonCompletion, TutorialCompletion
 from outreach.models import CAMPAIGN_KIND, Delivery
 
-from .models import UnitDayFigure
-from .selectors import Period, local_zone
-
-FIGURES = [
-    "signups",
-    "tutorials",
-    "enrolled",
-    "completed",
-    "certificates",
-    "lessons",
-    "reminders_sent",
-    "reminders_failed",
-]
+from .models import SUMMARY_FIGURES, UnitDayFigure
+from .period import Period
 
 
-def _sources(period):
+def _sources(*, period: Period) -> tuple[list[tuple[str, QuerySet, str, str]], Callable[[str], Q]]:
     """(figure, queryset, moment field, unit field) for every summarised figure."""
     within = period.q
     reminder = ~Q(kind=CAMPAIGN_KIND)
@@ -58,7 +48,7 @@ def _sources(period):
 
 
 @transaction.atomic
-def figures_rebuild(start=None, end=None):
+def figures_rebuild(*, start: datetime.date | None = None, end: datetime.date | None = None) -> int:
     """Recount the local days ``start``..``end`` (default: yesterday and today) from the source rows.
 
     Deletes those days' rows and inserts them again in one transaction: running it twice, or two
@@ -74,7 +64,7 @@ def figures_rebuild(start=None, end=None):
     period = Period(start, end)
     zone = local_zone()
     rows = {}
-    sources, within = _sources(period)
+    sources, within = _sources(period=period)
     for figure, queryset, moment, unit_field in sources:
         counts = (
             queryset.filter(within(moment))
@@ -85,7 +75,7 @@ def figures_rebuild(start=None, end=None):
         )
         for row in counts:
             key = (row["day"], row[unit_field])
-            rows.setdefault(key, dict.fromkeys(FIGURES, 0))[figure] += row["n"]
+            rows.setdefault(key, dict.fromkeys(SUMMARY_FIGURES, 0))[figure] += row["n"]
     UnitDayFigure.objects.filter(day__gte=start, day__lte=end).delete()
     UnitDayFigure.objects.bulk_create(
         [UnitDayFigure(day=day, unit_id=unit_id, **counts) for (day, unit_id), counts in rows.items()],

@@ -9,12 +9,9 @@ training office (``insights.view_small_figures``) sees small groups suppressed, 
 from urllib.parse import urlencode
 
 from django import forms
-from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseBadRequest
 from django.template.response import TemplateResponse
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -24,12 +21,26 @@ from core.exports import export_format, export_response, form_errors_text
 from core.localtime import local_today
 
 from . import charts, selectors
+from .breakdowns import UNIT_COLUMNS
+from .period import Period, period_error, period_from
+from .scope import Scope, scope_for
+from .tables import Cell, Table, format_cell, table_dataset
 
 DEFAULT_WEEKS = 13
-BAR_CHART_ROWS = 40
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 DATE_ERROR = gettext_lazy("Enter a date as day/month/year, for example 31/12/2026.")
 UNIT_ERROR = gettext_lazy("Choose a unit from the list.")
+
+
+def _date_field(label: str) -> forms.DateField:
+    """An optional date, typed as day/month/year or picked (ISO)."""
+    return forms.DateField(
+        label=label,
+        required=False,
+        input_formats=DATE_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": DATE_ERROR},
+    )
 
 
 class DashboardForm(forms.Form):
@@ -42,20 +53,8 @@ class DashboardForm(forms.Form):
         widget=forms.Select,
         error_messages={"invalid": UNIT_ERROR, "min_value": UNIT_ERROR},
     )
-    start = forms.DateField(
-        label=gettext_lazy("From"),
-        required=False,
-        input_formats=DATE_FORMATS,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": DATE_ERROR},
-    )
-    end = forms.DateField(
-        label=gettext_lazy("To"),
-        required=False,
-        input_formats=DATE_FORMATS,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": DATE_ERROR},
-    )
+    start = _date_field(gettext_lazy("From"))
+    end = _date_field(gettext_lazy("To"))
     sort = forms.CharField(required=False, max_length=40)
     dir = forms.ChoiceField(required=False, choices=[("asc", "asc"), ("desc", "desc")])
 
@@ -63,20 +62,17 @@ class DashboardForm(forms.Form):
         cleaned = super().clean()
         if self.errors:
             return cleaned
-        today = local_today()
-        end = cleaned.get("end") or today
-        start = cleaned.get("start") or selectors.Period.last_weeks(DEFAULT_WEEKS, end).start
-        if end < start:
-            self.add_error("end", _("The end of the period must not be before its start."))
-        elif (end - start).days > selectors.MAX_PERIOD_DAYS:
-            self.add_error("end", _("The period can be at most two years."))
-        cleaned["start"], cleaned["end"] = start, end
+        period = period_from(start=cleaned.get("start"), end=cleaned.get("end"), default_weeks=DEFAULT_WEEKS)
+        error = period_error(period=period)
+        if error:
+            self.add_error("end", error)
+        cleaned["start"], cleaned["end"] = period.start, period.end
         return cleaned
 
-    def period(self):
-        return selectors.Period(self.cleaned_data["start"], self.cleaned_data["end"])
+    def period(self) -> Period:
+        return Period(self.cleaned_data["start"], self.cleaned_data["end"])
 
-    def query(self, **extra):
+    def query(self, **extra) -> str:
         data = self.cleaned_data
         params = {
             "unit": data.get("unit") or "",
@@ -87,18 +83,18 @@ class DashboardForm(forms.Form):
         return urlencode({key: value for key, value in params.items() if value not in ("", None)})
 
 
-def _allowed(request):
+def _allowed(request) -> tuple[Scope, bool]:
     """(scope, suppress) for the viewer, or 403."""
     user = request.user
     if not user.has_perm("insights.view_dashboard"):
         raise PermissionDenied
-    scope = selectors.scope_for(user)
+    scope = scope_for(user=user)
     if scope is None:
         raise PermissionDenied
     return scope, not user.has_perm("insights.view_small_figures")
 
 
-def _unit(form, scope):
+def _unit(form: DashboardForm, scope: Scope) -> OrganisationUnit | None:
     """The unit asked for, if the viewer may see it; otherwise a form error (unknown and foreign units alike)."""
     unit_id = form.cleaned_data.get("unit")
     if not unit_id:
@@ -110,17 +106,7 @@ def _unit(form, scope):
     return unit
 
 
-def format_cell(cell, column_kind, threshold):
-    if cell.suppressed:
-        return _("fewer than %(count)s") % {"count": threshold}
-    if cell.value is None:
-        return "—"
-    if column_kind == "rate":
-        return number_format(cell.value, decimal_pos=1, use_l10n=True) + "%"
-    return number_format(cell.value, use_l10n=True, force_grouping=True)
-
-
-def displayed(table):
+def displayed(table: Table) -> Table:
     """Give each row (and the total) ``shown``: [(text, suppressed)] in column order."""
     for row in [*table.rows, *([table.total] if table.total else [])]:
         row.shown = [
@@ -130,90 +116,24 @@ def displayed(table):
     return table
 
 
-def _sort(form):
+def _sort(form: DashboardForm) -> tuple[str, bool] | None:
+    """(column key or "label", descending) of the unit table, from the query; None: the default order."""
     key = form.cleaned_data.get("sort") or ""
-    if key != "label" and key not in {column.key for column in selectors.UNIT_COLUMNS}:
+    if key != "label" and key not in {column.key for column in UNIT_COLUMNS}:
         return None
     return key, form.cleaned_data.get("dir") != "asc"
 
 
-def _sort_links(form, current):
+def _sort_links(form: DashboardForm, current: tuple[str, bool] | None) -> list[tuple]:
     """Per column of the unit table: (column, href, aria-sort value)."""
     links = []
-    for key, label in [("label", _("Unit")), *((column.key, column.label) for column in selectors.UNIT_COLUMNS)]:
+    for key, label in [("label", _("Unit")), *((column.key, column.label) for column in UNIT_COLUMNS)]:
         active = current is not None and current[0] == key
         descending = not (active and current[1])
         href = "?" + form.query(sort=key, dir="desc" if descending else "asc") + "#by-unit"
         aria = ("descending" if current[1] else "ascending") if active else None
         links.append((label, href, aria))
     return links
-
-
-def _bar_chart(table, sort):
-    key = sort[0] if sort and sort[0] != "label" else "rate"
-    column = next(column for column in table.columns if column.key == key)
-    rows = [row for row in table.rows if row.kind != "other"][:BAR_CHART_ROWS]
-    items = [(row.label, row.cells[key].value, row.cells[key].suppressed) for row in rows]
-    maximum = 100 if column.kind == "rate" else None
-    description = _("%(figure)s per unit; the table below gives every figure.") % {"figure": column.label}
-    if len(table.rows) > BAR_CHART_ROWS:
-        description += " " + _("The first %(count)s units in the table's order.") % {"count": BAR_CHART_ROWS}
-    return charts.bar_chart(
-        "chart-units",
-        str(column.label),
-        description,
-        items,
-        maximum=maximum,
-        suffix="%" if column.kind == "rate" else "",
-        suppressed_text=_("fewer than %(count)s") % {"count": table.threshold},
-        empty_text=_("No units."),
-        formatter=lambda value: format_cell(selectors.Cell(value), column.kind, table.threshold).rstrip("%"),
-    )
-
-
-def _week_chart(table, chart_id, keys, title):
-    columns = {column.key: column for column in table.columns}
-    series = [
-        (
-            str(columns[key].label),
-            [None if row.cells[key].suppressed else row.cells[key].value for row in table.rows],
-        )
-        for key in keys
-    ]
-    description = _("Week by week, from the week of %(start)s; the table below gives every figure.") % {
-        "start": table.rows[0].label if table.rows else "—"
-    }
-    return charts.line_chart(
-        chart_id, title, description, [row.key for row in table.rows], series, empty_text=_("Nothing in this period.")
-    )
-
-
-def highlights(tables):
-    """Two findings in words: the least completed course and the tutorial most often found not helpful.
-
-    Only from figures the viewer may see (a suppressed cell is never named).
-    """
-    found = []
-    courses = [row for row in tables["courses"].rows if row.cells["rate"].value is not None]
-    courses = [row for row in courses if not row.cells["rate"].suppressed]
-    if courses:
-        row = min(courses, key=lambda row: row.cells["rate"].value)
-        found.append(
-            _("Least completed course: %(course)s (%(rate)s of the period's enrolments completed).")
-            % {"course": row.label, "rate": format_cell(row.cells["rate"], "rate", tables["courses"].threshold)}
-        )
-    tutorials = [
-        row
-        for row in tables["tutorials"].rows
-        if row.cells["not_helpful"].value and not row.cells["not_helpful"].suppressed
-    ]
-    if tutorials:
-        row = max(tutorials, key=lambda row: row.cells["not_helpful"].value)
-        found.append(
-            _("Most often found not helpful: %(tutorial)s (%(count)s answers).")
-            % {"tutorial": row.label, "count": row.cells["not_helpful"].value}
-        )
-    return found
 
 
 def dashboard(request):
@@ -236,13 +156,13 @@ def dashboard(request):
     # Show the period in use (the default one too) in the date fields.
     form.data = {**form.data.dict(), "start": period.start.isoformat(), "end": period.end.isoformat()}
     sort = _sort(form)
-    tables = selectors.dashboard(scope, unit, period, suppress=suppress, sort=sort)
+    tables = selectors.dashboard(scope=scope, unit=unit, period=period, suppress=suppress, sort=sort)
     for table in tables.values():
         displayed(table)
     units = tables["units"]
     headline = [
         (column, (format_cell(cell, column.kind, units.threshold), cell.suppressed))
-        for column, cell in selectors.headline_figures(tables)
+        for column, cell in selectors.headline_figures(tables=tables)
         if column.key != "required"
     ]
     ancestors = [u for u in unit.get_ancestors() if scope.contains(u)] if unit is not None else []
@@ -256,26 +176,32 @@ def dashboard(request):
         headline=headline,
         query=query,
         unit_sort_links=_sort_links(form, sort),
-        unit_chart=_bar_chart(units, sort),
-        learning_chart=_week_chart(
-            tables["weeks"], "chart-weeks", ["enrolled", "completed", "certificates"], _("Courses week by week")
+        unit_chart=charts.units_bar_chart(table=units, sort=sort),
+        learning_chart=charts.weeks_line_chart(
+            table=tables["weeks"],
+            chart_id="chart-weeks",
+            keys=["enrolled", "completed", "certificates"],
+            title=_("Courses week by week"),
         ),
-        activity_chart=_week_chart(
-            tables["weeks"], "chart-activity", ["lessons", "tutorials", "signups"], _("Activity week by week")
+        activity_chart=charts.weeks_line_chart(
+            table=tables["weeks"],
+            chart_id="chart-activity",
+            keys=["lessons", "tutorials", "signups"],
+            title=_("Activity week by week"),
         ),
         any_suppressed=any(table.any_suppressed for table in tables.values()),
-        highlights=highlights(tables),
+        highlights=selectors.highlights(tables=tables),
         threshold=units.threshold,
-        export_tables=EXPORT_TABLES,
+        export_tables=selectors.EXPORT_TABLES,
     )
     return TemplateResponse(request, "insights/admin/dashboard.html", context)
 
 
-def _row_units(table):
+def _row_units(table: Table) -> list[OrganisationUnit]:
     return [row.unit for row in table.rows if row.kind == "unit" and row.unit is not None]
 
 
-def _unit_options(scope, unit, units):
+def _unit_options(scope: Scope, unit: OrganisationUnit | None, units: list[OrganisationUnit]) -> list[tuple]:
     """(value, label, selected) for the unit select: the viewer's top units, the current unit's line, its children."""
     if scope.everything:
         top = [] if units else list(OrganisationUnit.get_root_nodes())
@@ -294,72 +220,34 @@ def _unit_options(scope, unit, units):
     return [(value, label, str(value) == current) for value, label in unit_choices(empty, ordered)]
 
 
-EXPORT_TABLES = {
-    "headline": gettext_lazy("Headline figures"),
-    "units": gettext_lazy("By unit"),
-    "weeks": gettext_lazy("Week by week"),
-    "courses": gettext_lazy("By course"),
-    "tutorials": gettext_lazy("By tutorial"),
-    "services": gettext_lazy("By public service"),
-    "campaigns": gettext_lazy("By campaign"),
-}
-
-
-def dataset(table):
-    """A finalised table as a tablib Dataset: suppressed cells say so, the total row last."""
-    import tablib
-
-    dataset = tablib.Dataset(headers=[table.label_header, *[str(column.label) for column in table.columns]])
-    dataset.title = str(table.title)[:31]
-    small = _("fewer than %(count)s") % {"count": table.threshold}
-    for row in [*table.rows, *([table.total] if table.total else [])]:
-        values = []
-        for column in table.columns:
-            cell = row.cells[column.key]
-            values.append(small if cell.suppressed else ("" if cell.value is None else cell.value))
-        dataset.append([str(row.label), *values])
-    return dataset
-
-
 def export(request, table, fmt):
     """One of the dashboard's tables as CSV (UTF-8 with BOM) or XLSX, with the viewer's scope and suppression."""
     scope, suppress = _allowed(request)
     fmt = export_format(fmt)
-    if table not in EXPORT_TABLES:
+    if table not in selectors.EXPORT_TABLES:
         raise Http404
     form = DashboardForm(request.GET)
     unit = _unit(form, scope) if form.is_valid() else None
     if form.errors:
         return HttpResponseBadRequest(form_errors_text(form), content_type="text/plain; charset=utf-8")
-    tables = selectors.dashboard(scope, unit, form.period(), suppress=suppress, sort=_sort(form))
-    chosen = selectors.headline_table(tables) if table == "headline" else tables[table]
     period = form.period()
+    tables = selectors.dashboard(scope=scope, unit=unit, period=period, suppress=suppress, sort=_sort(form))
+    chosen = selectors.export_table(tables=tables, key=table)
     name = f"insights-{table}-{unit.code if unit else 'all'}-{period.start:%Y%m%d}-{period.end:%Y%m%d}"
-    return export_response(dataset(chosen), fmt, name)
+    return export_response(table_dataset(chosen), fmt, name)
 
 
 # The public transparency page ------------------------------------------------------------------------
 
-TRANSPARENCY_CACHE_KEY = "insights:transparency:v1"
 
-
-def transparency_figures(refresh=False):
-    """The public page's figures from the cache, computed (and stored) when missing or ``refresh``."""
-    figures = None if refresh else cache.get(TRANSPARENCY_CACHE_KEY)
-    if figures is None or figures["today"] != local_today():
-        figures = selectors.transparency()
-        cache.set(TRANSPARENCY_CACHE_KEY, figures, settings.INSIGHTS_PUBLIC_CACHE_SECONDS)
-    return figures
-
-
-def _public_cell(value_suppressed, kind, threshold):
+def _public_cell(value_suppressed: tuple, kind: str, threshold: int) -> str:
     value, suppressed = value_suppressed
-    return format_cell(selectors.Cell(value, suppressed), kind, threshold)
+    return format_cell(Cell(value, suppressed), kind, threshold)
 
 
 def transparency(request):
     """Public, anonymous, aggregated: no names, no contact details; small groups suppressed. No script."""
-    figures = transparency_figures()
+    figures = selectors.transparency_figures()
     threshold = figures["threshold"]
     kinds = {"trained": "count", "certificates": "count", "rate": "rate"}
     rows = [

@@ -10,6 +10,7 @@ from core.admin import PermissionMenuItem
 
 @hooks.register("register_admin_urls")
 def register_insights_urls():
+    # App loading: Wagtail imports wagtail_hooks while it collects hooks; the views load every app's models.
     from . import views
 
     return [

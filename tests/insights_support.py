@@ -307,7 +307,7 @@ def build(home_page):
     # The daily summary the dashboard reads (beat refreshes it in production).
     from insights.services import figures_rebuild
 
-    figures_rebuild(day(-60), today)
+    figures_rebuild(start=day(-60), end=today)
     return {
         "province": province,
         "a": unit_a,

@@ -16,8 +16,9 @@ from django.utils.translation import gettext
 
 from core.localtime import local_today
 from courses.models import Enrolment
-from insights import charts, selectors
-from insights.selectors import EVERYTHING, Period
+from insights import breakdowns, charts, selectors
+from insights.period import Period
+from insights.scope import EVERYTHING, Scope
 from tests.factories import OrganisationUnitFactory, UserFactory
 from tests.insights_support import END, EXACT, EXACT_TOTAL, PERIOD_QUERY, START, at, build
 
@@ -56,7 +57,7 @@ def cells(table):
 
 
 def test_every_headline_figure_and_the_unit_breakdown_match_the_hand_computed_ones(data):
-    table = selectors.by_unit(EVERYTHING, None, PERIOD).finalise(suppress=False)
+    table = breakdowns.by_unit(scope=EVERYTHING, unit=None, period=PERIOD).finalise(suppress=False)
     rows = values(table)
     for label, expected in EXACT.items():
         for key, value in expected.items():
@@ -77,7 +78,7 @@ def test_every_headline_figure_and_the_unit_breakdown_match_the_hand_computed_on
 def test_period_edges_are_days_in_vietnam(data):
     """The first day 05:00 in Vietnam is the day before in UTC (counted); the day after the last at 03:00 is the
     last day in UTC (not counted)."""
-    table = selectors.by_week(EVERYTHING, None, PERIOD).finalise(suppress=False)
+    table = breakdowns.by_week(scope=EVERYTHING, unit=None, period=PERIOD).finalise(suppress=False)
     weeks = {row.key.isoformat(): row.values for row in table.rows}
     first, second = START.isoformat(), (START + datetime.timedelta(weeks=1)).isoformat()
     assert list(weeks) == [first, second]
@@ -89,20 +90,24 @@ def test_period_edges_are_days_in_vietnam(data):
     assert table.total.cells["lessons"].value == 10
     # One day later at the end: A7's enrolment (03:00 the day after) and the late citizen count.
     one_day = datetime.timedelta(days=1)
-    later = selectors.by_unit(EVERYTHING, None, Period(START, END + one_day)).finalise(suppress=False)
+    later = breakdowns.by_unit(scope=EVERYTHING, unit=None, period=Period(START, END + one_day)).finalise(
+        suppress=False
+    )
     assert later.total.cells["enrolled"].value == 9
     assert later.total.cells["signups"].value == 5
     # One day earlier at the start: C's enrolments (23:00 the day before) count too.
-    earlier = selectors.by_unit(EVERYTHING, None, Period(START - one_day, END)).finalise(suppress=False)
+    earlier = breakdowns.by_unit(scope=EVERYTHING, unit=None, period=Period(START - one_day, END)).finalise(
+        suppress=False
+    )
     assert earlier.total.cells["enrolled"].value == 13
 
 
 def test_course_tutorial_service_and_campaign_breakdowns(data):
     scope = EVERYTHING
-    courses = values(selectors.by_course(scope, None, PERIOD))
+    courses = values(breakdowns.by_course(scope=scope, unit=None, period=PERIOD))
     assert courses["Kỹ năng số cơ bản"] == {"enrolled": 8, "completed": 6, "cohort_completed": 6}
     assert courses["Bảo mật thông tin"] == {"enrolled": 0, "completed": 5, "cohort_completed": 0}
-    tutorials, services = selectors.by_tutorial_and_service(scope, None, PERIOD)
+    tutorials, services = breakdowns.by_tutorial_and_service(scope=scope, unit=None, period=PERIOD)
     assert [column.key for column in tutorials.columns] == ["views", "done", "helpful", "not_helpful"]
     tutorials = values(tutorials)
     # Page views: days 2 to 15 of the stored per-day counts (t1: 10 + 5; its days 1 and 16 are outside).
@@ -113,7 +118,7 @@ def test_course_tutorial_service_and_campaign_breakdowns(data):
         "tutorials": 2, "views": 19, "done": 4, "helpful": 1, "not_helpful": 2
     }  # fmt: skip
     # A unit's view: only its people (anonymous feedback and page views belong to nobody's unit).
-    tutorials_a, services_a = selectors.by_tutorial_and_service(EVERYTHING, data["a"], PERIOD)
+    tutorials_a, services_a = breakdowns.by_tutorial_and_service(scope=EVERYTHING, unit=data["a"], period=PERIOD)
     assert "views" not in [column.key for column in tutorials_a.columns]
     assert "views" not in [column.key for column in services_a.columns]
     assert values(tutorials_a)["Nộp hồ sơ trực tuyến"] == {"done": 1, "not_helpful": 1, "helpful": 0}
@@ -133,7 +138,7 @@ FUNNEL_Y = funnel(sent=2, reached=2, clicked=1, completed=1)
 
 
 def funnels(scope, unit, period):
-    table = selectors.by_campaign(scope, unit, period)
+    table = breakdowns.by_campaign(scope=scope, unit=unit, period=period)
     assert [column.key for column in table.columns] == list(FUNNEL)
     return {row.label: {key: row.values.get(key, 0) for key in FUNNEL} for row in table.rows}
 
@@ -150,7 +155,7 @@ def test_campaign_funnel_is_scoped_to_the_units_shown(data):
     assert in_a["Dịch vụ công trực tuyến"] == funnel()
     in_b = funnels(EVERYTHING, data["b"], PERIOD)
     assert in_b["Tháng tiêm chủng số"] == funnel(sent=1, failed=1, reached=1, clicked=1)
-    managed = funnels(selectors.Scope((data["c"],)), None, PERIOD)
+    managed = funnels(Scope((data["c"],)), None, PERIOD)
     assert managed["Dịch vụ công trực tuyến"] == FUNNEL_Y
     assert managed["Tháng tiêm chủng số"] == funnel()
 
@@ -170,11 +175,11 @@ def test_test_sends_are_never_counted(data):
     from outreach.models import Delivery
 
     assert Delivery.objects.filter(kind="campaign", sequence=1).count() == 2
-    total = selectors.by_unit(EVERYTHING, None, PERIOD).finalise(suppress=False).total
+    total = breakdowns.by_unit(scope=EVERYTHING, unit=None, period=PERIOD).finalise(suppress=False).total
     assert total.cells["reached"].value == EXACT_TOTAL["reached"]
     # Were the test sends counted, C3 would be reached and message 1 sent twice more.
     Delivery.objects.filter(kind="campaign", sequence=1).update(sequence=0)
-    total = selectors.by_unit(EVERYTHING, None, PERIOD).finalise(suppress=False).total
+    total = breakdowns.by_unit(scope=EVERYTHING, unit=None, period=PERIOD).finalise(suppress=False).total
     assert total.cells["reached"].value == EXACT_TOTAL["reached"] + 1
     assert funnels(EVERYTHING, None, PERIOD)["Tháng tiêm chủng số"]["sent"] == 10
 
@@ -182,12 +187,12 @@ def test_test_sends_are_never_counted(data):
 def test_the_dashboards_one_pass_over_the_summary_gives_the_same_figures(data):
     """The dashboard sums the daily summary per unit and per day together (grouping sets on PostgreSQL)."""
     for unit in (None, data["a"]):
-        shown = selectors.dashboard(EVERYTHING, unit, PERIOD, suppress=False)
-        weeks = selectors.by_week(EVERYTHING, unit, PERIOD).finalise(suppress=False, with_total=True)
-        units = selectors.by_unit(EVERYTHING, unit, PERIOD).finalise(suppress=False)
+        shown = selectors.dashboard(scope=EVERYTHING, unit=unit, period=PERIOD, suppress=False)
+        weeks = breakdowns.by_week(scope=EVERYTHING, unit=unit, period=PERIOD).finalise(suppress=False, with_total=True)
+        units = breakdowns.by_unit(scope=EVERYTHING, unit=unit, period=PERIOD).finalise(suppress=False)
         assert values(shown["weeks"]) == values(weeks) and values(shown["units"]) == values(units)
         assert shown["units"].total.cells["enrolled"].value == units.total.cells["enrolled"].value > 0
-    sums = selectors.summary_sums(PERIOD, None)
+    sums = breakdowns.summary_sums(period=PERIOD, paths=None)
     assert sum(figures["enrolled"] for figures in sums.per_day.values()) == sum(
         figures["enrolled"] for _unit, figures in sums.per_unit
     )
@@ -196,7 +201,7 @@ def test_the_dashboards_one_pass_over_the_summary_gives_the_same_figures(data):
 def test_campaign_funnel_takes_a_fixed_number_of_queries(data, django_assert_num_queries):
     # The campaigns' messages (one small query), deliveries, clicks, enrolments, completions, campaigns.
     with django_assert_num_queries(6):
-        selectors.by_campaign(EVERYTHING, None, PERIOD)
+        breakdowns.by_campaign(scope=EVERYTHING, unit=None, period=PERIOD)
     for number in range(5):
         page = type(data["campaign"])(
             title=f"Thêm {number}", slug=f"them-{number}", goal="x", starts_on=START, ends_on=END, calls_to_action=[]
@@ -204,7 +209,7 @@ def test_campaign_funnel_takes_a_fixed_number_of_queries(data, django_assert_num
         extra = data["campaign"].get_parent().add_child(instance=page)
         assert extra.pk
     with django_assert_num_queries(6):
-        table = selectors.by_campaign(EVERYTHING, data["a"], PERIOD)
+        table = breakdowns.by_campaign(scope=EVERYTHING, unit=data["a"], period=PERIOD)
     assert len(table.rows) == 7
 
 
@@ -221,7 +226,7 @@ def test_attribution_per_campaign_agrees_with_the_campaign_results(data):
 
 
 def test_a_unit_and_its_sub_units(data):
-    table = selectors.by_unit(EVERYTHING, data["a"], PERIOD).finalise(suppress=False)
+    table = breakdowns.by_unit(scope=EVERYTHING, unit=data["a"], period=PERIOD).finalise(suppress=False)
     rows = values(table)
     direct = vi("Directly in %(unit)s", unit="Xã An Bình")
     assert list(rows) == ["Phòng Kinh tế An Bình", direct]
@@ -237,7 +242,7 @@ def test_compliance_figures_are_the_compliance_reports(data):
     from courses import compliance
 
     rollup = compliance.rollup(data["province"], everything=True)
-    table = selectors.by_unit(EVERYTHING, None, PERIOD).finalise(suppress=False)
+    table = breakdowns.by_unit(scope=EVERYTHING, unit=None, period=PERIOD).finalise(suppress=False)
     assert table.total.cells["overdue"].value == rollup.total.overdue
     assert table.total.cells["rate"].value == rollup.total.rate
 
@@ -246,7 +251,7 @@ def test_compliance_figures_are_the_compliance_reports(data):
 
 
 def test_small_groups_are_suppressed_outside_the_training_office_and_left_out_of_totals(data):
-    table = selectors.by_unit(EVERYTHING, None, PERIOD).finalise(suppress=True)
+    table = breakdowns.by_unit(scope=EVERYTHING, unit=None, period=PERIOD).finalise(suppress=True)
     b = cells(table)["Xã Bắc Sơn"]
     for key in ("signups", "reached", "enrolled", "completed", "certificates", "overdue", "reminders_failed", "rate"):
         assert b[key].suppressed, key
@@ -266,7 +271,7 @@ def test_small_groups_are_suppressed_outside_the_training_office_and_left_out_of
 
 def test_threshold_is_a_setting(data, settings):
     settings.INSIGHTS_MIN_GROUP = 2
-    table = selectors.by_unit(EVERYTHING, None, PERIOD).finalise(suppress=True)
+    table = breakdowns.by_unit(scope=EVERYTHING, unit=None, period=PERIOD).finalise(suppress=True)
     assert not cells(table)["Xã Bắc Sơn"]["enrolled"].suppressed
     assert cells(table)["Xã Bắc Sơn"]["certificates"].suppressed
 
@@ -297,7 +302,7 @@ def test_exports_follow_the_viewers_suppression(client, data):
     client.force_login(data["office"])
     rows = {row[0]: row for row in _rows_of_csv(client.get(url))}
     header = _rows_of_csv(client.get(url))[0]
-    enrolled = header.index(str(selectors.UNIT_COLUMNS[3].label))
+    enrolled = header.index(str(breakdowns.UNIT_COLUMNS[3].label))
     assert rows["Xã Bắc Sơn"][enrolled] == "2"
     assert rows[_total_label(rows)][enrolled] == "8"
     client.force_login(data["leader"])
@@ -310,8 +315,8 @@ def test_exports_follow_the_viewers_suppression(client, data):
     assert xlsx.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
     figures = {row[0]: row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}
-    assert figures[str(selectors.UNIT_COLUMNS[3].label)] == 6
-    assert figures[str(selectors.UNIT_COLUMNS[0].label)] == 0
+    assert figures[str(breakdowns.UNIT_COLUMNS[3].label)] == 6
+    assert figures[str(breakdowns.UNIT_COLUMNS[0].label)] == 0
 
 
 # Access and scoping ----------------------------------------------------------------------------------
@@ -496,8 +501,8 @@ def test_public_page_shows_suppressed_aggregates_and_no_personal_data(client, da
 
 
 def test_public_figures_are_cached_and_refreshed_by_the_task(data, django_assert_max_num_queries):
+    from insights.selectors import transparency_figures
     from insights.tasks import transparency_refresh
-    from insights.views import transparency_figures
 
     transparency_refresh()
     with django_assert_max_num_queries(0):
@@ -519,12 +524,12 @@ def test_daily_summary_rebuild_is_idempotent_and_follows_changes(data):
 
     before = snapshot()
     assert before
-    figures_rebuild(day(-60), day(30))
+    figures_rebuild(start=day(-60), end=day(30))
     assert snapshot() == before
     # A certificate revoked: the rebuilt days no longer count it.
     Certificate.objects.filter(user__organisation_unit=data["b"]).update(revoked_at=at(12))
-    figures_rebuild(day(1), day(15))
-    table = selectors.by_unit(EVERYTHING, None, PERIOD).finalise(suppress=False)
+    figures_rebuild(start=day(1), end=day(15))
+    table = breakdowns.by_unit(scope=EVERYTHING, unit=None, period=PERIOD).finalise(suppress=False)
     assert table.total.cells["certificates"].value == 5
     # The default run recounts yesterday and today only.
     yesterday = local_today() - datetime.timedelta(days=1)
@@ -557,10 +562,12 @@ def test_benchmark_data_generator_fills_every_source(db, home_page):
     assert Delivery.objects.filter(kind="campaign").exclude(subject_id=message.pk).count() == 0
     assert Delivery.objects.filter(kind="campaign", subject_id=message.pk).exists()
     assert CampaignClick.objects.filter(message=message).exists() and TutorialPageView.objects.exists()
-    campaigns = selectors.by_campaign(EVERYTHING, None, Period.last_weeks(53)).finalise(suppress=False)
+    campaigns = breakdowns.by_campaign(scope=EVERYTHING, unit=None, period=Period.last_weeks(53)).finalise(
+        suppress=False
+    )
     [row] = [row for row in campaigns.rows if row.key == message.campaign_id]
     assert row.values["sent"] > 0 and row.values["clicked"] > 0
-    table = selectors.by_unit(EVERYTHING, None, Period.last_weeks(53)).finalise(suppress=False)
+    table = breakdowns.by_unit(scope=EVERYTHING, unit=None, period=Period.last_weeks(53)).finalise(suppress=False)
     assert table.total.cells["lessons"].value == 400
     assert table.total.cells["signups"].value == 10
     call_command("generate_insights_data", **options, stdout=io.StringIO())  # a second run adds nothing
@@ -596,3 +603,17 @@ def test_highlights_name_the_least_completed_course_and_the_least_helpful_tutori
     client.force_login(data["leader"])
     found = client.get(f"{DASHBOARD}?{PERIOD_QUERY}").context["highlights"]
     assert len(found) == 1 and "Kỹ năng số cơ bản" in found[0]
+
+
+def test_the_insights_tasks_old_names_hand_on_to_the_renamed_tasks():
+    from core.tasks import RENAMED_TASKS
+    from insights import tasks
+
+    renamed = {
+        "figures_refresh": tasks.figures_refresh,
+        "figures_rebuild_recent": tasks.figures_rebuild_recent,
+        "transparency_refresh": tasks.transparency_refresh,
+    }
+    for function, task in renamed.items():
+        assert task.name == f"insights.{function}"
+        assert RENAMED_TASKS[f"insights.tasks.{function}"] == task.name

@@ -9,7 +9,8 @@ from django.utils.translation import gettext
 from core.page_views import _today, page_views_flush, page_views_push, pending_page_views
 from courses.models import TutorialPageView
 from insights import selectors
-from insights.selectors import EVERYTHING, Period
+from insights.period import Period
+from insights.scope import EVERYTHING
 from outreach.models import CampaignPageView
 from tests.campaigns_support import campaign_create
 from tests.factories import OrganisationUnitFactory, tutorial_create, tutorial_index_create
@@ -108,14 +109,14 @@ def test_insights_show_views_province_wide_only(tutorial, client):
     TutorialPageView.objects.create(tutorial=tutorial, day=today, views=7)
     TutorialPageView.objects.create(tutorial=tutorial, day=today - datetime.timedelta(days=30), views=100)
     period = Period(today - datetime.timedelta(days=6), today)
-    tables = selectors.dashboard(EVERYTHING, None, period, suppress=False)
+    tables = selectors.dashboard(scope=EVERYTHING, unit=None, period=period, suppress=False)
     [row] = [row for row in tables["tutorials"].rows if row.key == tutorial.pk]
     assert row.values["views"] == 7
-    headline = {column.key: cell.value for column, cell in selectors.headline_figures(tables)}
+    headline = {column.key: cell.value for column, cell in selectors.headline_figures(tables=tables)}
     assert headline["views"] == 7 and headline["tutorials"] == 0  # "marked done" stays its own figure
     unit = OrganisationUnitFactory(name="Xã An Bình", code="P-A")
-    in_unit = selectors.dashboard(EVERYTHING, unit, period, suppress=False)
-    assert "views" not in [column.key for column, _cell in selectors.headline_figures(in_unit)]
+    in_unit = selectors.dashboard(scope=EVERYTHING, unit=unit, period=period, suppress=False)
+    assert "views" not in [column.key for column, _cell in selectors.headline_figures(tables=in_unit)]
     assert "views" not in [column.key for column in in_unit["tutorials"].columns]
     client.force_login(user_with_role("superuser"))
     response = client.get("/admin/insights/", {"start": period.start.isoformat(), "end": today.isoformat()})

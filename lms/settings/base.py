@@ -343,16 +343,16 @@ CELERY_BEAT_SCHEDULE = {
     },
     # The insights' daily summary per unit: today and yesterday often, the last 400 days nightly.
     "refresh-insights-figures": {
-        "task": "insights.tasks.figures_refresh",
+        "task": "insights.figures_refresh",
         "schedule": 600.0,
     },
     "rebuild-insights-figures": {
-        "task": "insights.tasks.figures_rebuild_recent",
+        "task": "insights.figures_rebuild_recent",
         "schedule": crontab(hour=2, minute=15),
     },
     # The public transparency page's figures, computed ahead so that no visitor waits for them.
     "refresh-transparency-figures": {
-        "task": "insights.tasks.transparency_refresh",
+        "task": "insights.transparency_refresh",
         "schedule": 900.0,
     },
 }

@@ -32,6 +32,7 @@ from django.utils import timezone
 from wagtail.models import Site
 
 from accounts.models import User
+from core.localtime import local_today
 from courses.models import (
     CERTIFICATE_CODE_ALPHABET,
     Certificate,
@@ -143,10 +144,7 @@ class Activity:
     def pages(self):
         site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
         home = site.root_page
-        course_index = CourseIndexPage.objects.child_of(home).first()
-        if course_index is None:
-            course_index = CourseIndexPage(title="Khóa học", slug="khoa-hoc")
-            home.add_child(instance=course_index)
+        course_index = _index_page(home, CourseIndexPage, title="Khóa học", slug="khoa-hoc")
         courses = []
         for number in range(self.options["courses"]):
             course = CoursePage(
@@ -163,10 +161,7 @@ class Activity:
                 lessons.append(lesson.pk)
             courses.append((course.pk, course.title, course.issues_certificate, lessons))
         services = [PublicService.objects.create(name=f"{name} {MARK}", agency="Bench") for name in SERVICES]
-        tutorial_index = TutorialIndexPage.objects.child_of(home).first()
-        if tutorial_index is None:
-            tutorial_index = TutorialIndexPage(title="Hướng dẫn", slug="huong-dan")
-            home.add_child(instance=tutorial_index)
+        tutorial_index = _index_page(home, TutorialIndexPage, title="Hướng dẫn", slug="huong-dan")
         tutorials = []
         for number in range(self.options["tutorials"]):
             tutorial = TutorialPage(
@@ -177,11 +172,8 @@ class Activity:
             )
             tutorial_index.add_child(instance=tutorial)
             tutorials.append(tutorial.pk)
-        campaign_index = CampaignIndexPage.objects.child_of(home).first()
-        if campaign_index is None:
-            campaign_index = CampaignIndexPage(title="Chiến dịch", slug="chien-dich")
-            home.add_child(instance=campaign_index)
-        today = timezone.localdate()
+        campaign_index = _index_page(home, CampaignIndexPage, title="Chiến dịch", slug="chien-dich")
+        today = local_today()
         campaign = CampaignPage(
             title=f"Chiến dịch {MARK}",
             slug="bench-chien-dich",
@@ -319,7 +311,7 @@ class Activity:
         self.phase(f"{counts['citizens']:,} citizens, {len(done):,} tutorials done, {len(feedback):,} feedback")
 
         # Tutorial page views: every tutorial, every day of the year.
-        today = timezone.localdate()
+        today = local_today()
         views = [
             {"tutorial_id": tutorial_id, "day": today - datetime.timedelta(days=days_ago), "views": rng.randint(0, 400)}
             for tutorial_id in tutorials
@@ -369,3 +361,12 @@ class Activity:
             "claim": "",
             "sent_at": None if failed else moment,
         }
+
+
+def _index_page(home, model, *, title, slug):
+    """The ``model`` index page under ``home``, created (with ``title`` and ``slug``) if there is none."""
+    index = model.objects.child_of(home).first()
+    if index is None:
+        index = model(title=title, slug=slug)
+        home.add_child(instance=index)
+    return index

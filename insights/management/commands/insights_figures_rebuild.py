@@ -18,5 +18,5 @@ class Command(BaseCommand):
         if not 1 <= options["days"] <= 5000:
             raise CommandError("--days must be between 1 and 5000.")
         today = local_today()
-        rows = figures_rebuild(today - datetime.timedelta(days=options["days"]), today)
+        rows = figures_rebuild(start=today - datetime.timedelta(days=options["days"]), end=today)
         self.stdout.write(f"{rows} rows written.")
