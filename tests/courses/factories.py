@@ -2,7 +2,7 @@ import factory
 from wagtail.models import Page
 
 from accounts.models import OrganisationUnit, User
-from courses.models import TutorialIndexPage, TutorialPage
+from courses.models import Audience, TutorialIndexPage, TutorialPage
 
 PASSWORD = "a-strong-test-password"
 
@@ -83,3 +83,23 @@ def course_create(home_page, *, lessons=(("Bài 1", []),), final=(), slug=None, 
     for number, (title, body) in enumerate(lessons, start=1):
         page_add(course, LessonPage(title=title, slug=f"bai-{number}", body=list(body)))
     return CoursePage.objects.get(pk=course.pk)
+
+
+def public_services_course(home_page, **kwargs):
+    """A citizens' course like the demo's: a lesson to read, one with a quiz, and a final test."""
+    return course_create(
+        home_page,
+        title="Dùng dịch vụ công trực tuyến",
+        slug="dung-dich-vu-cong",
+        audience=Audience.CITIZENS,
+        pass_mark=100,
+        lessons=[
+            ("Dịch vụ công trực tuyến là gì?", [{"type": "paragraph", "value": "<p>Làm thủ tục trên mạng.</p>"}]),
+            (
+                "Tài khoản VNeID",
+                [question("Đăng ký VNeID mức 2 ở đâu?", [("Công an cấp xã", True), ("Ngân hàng", False)])],
+            ),
+        ],
+        final=[question("Có nên chia sẻ mã OTP?", [("Không bao giờ", True), ("Có", False)])],
+        **kwargs,
+    )

@@ -3,35 +3,15 @@
 import re
 
 import pytest
-from django.utils import translation
-from django.utils.translation import gettext
 from playwright.sync_api import expect
 
 from accounts.models import User
-from courses.models import Audience, Certificate, Enrolment
-from tests.courses.factories import course_create, question, tutorial_create, tutorial_index_create
+from courses.models import Certificate, Enrolment
+from tests.courses.factories import public_services_course, tutorial_create, tutorial_index_create
+from tests.courses.steps import public_services_course_complete
+from tests.support.browser import sign_up
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def public_services_course(home_page, **kwargs):
-    """A citizens' course like the demo's: a lesson to read, one with a quiz, and a final test."""
-    return course_create(
-        home_page,
-        title="Dùng dịch vụ công trực tuyến",
-        slug="dung-dich-vu-cong",
-        audience=Audience.CITIZENS,
-        pass_mark=100,
-        lessons=[
-            ("Dịch vụ công trực tuyến là gì?", [{"type": "paragraph", "value": "<p>Làm thủ tục trên mạng.</p>"}]),
-            (
-                "Tài khoản VNeID",
-                [question("Đăng ký VNeID mức 2 ở đâu?", [("Công an cấp xã", True), ("Ngân hàng", False)])],
-            ),
-        ],
-        final=[question("Có nên chia sẻ mã OTP?", [("Không bao giờ", True), ("Có", False)])],
-        **kwargs,
-    )
 
 
 @pytest.fixture
@@ -44,35 +24,6 @@ def learning_site(home_page):
         summary="Tạo tài khoản để nộp hồ sơ trực tuyến.",
     )
     return public_services_course(home_page, issues_certificate=True)
-
-
-def sign_up(tab, name="Nguyễn Thị Hằng", phone="0987 111 222", language="en"):
-    """Fill in and send the sign-up form, shown in ``language`` (its labels read from the catalogue)."""
-    with translation.override(language):
-        tab.get_by_label(gettext("Full name")).fill(name)
-        tab.get_by_label(gettext("Email or phone number")).fill(phone)
-        tab.get_by_label(gettext("Password"), exact=True).fill("mat-khau-dai-2026!")
-        tab.get_by_label(gettext("Password again")).fill("mat-khau-dai-2026!")
-        tab.get_by_label(
-            gettext("I have read the privacy notice and agree that my personal data is processed as it describes.")
-        ).check()
-        tab.get_by_role("button", name=gettext("Create account")).click()
-
-
-def public_services_course_complete(tab, language="en"):
-    """On the course's page: enrol, read the first lesson, pass the second's quiz, then the final test."""
-    with translation.override(language):
-        tab.get_by_role("button", name=gettext("Enrol in this course")).click()
-        expect(tab.get_by_role("heading", level=1)).to_have_text("Dịch vụ công trực tuyến là gì?")
-        tab.get_by_role("button", name=gettext("Mark this lesson complete")).click()
-        expect(tab.get_by_role("heading", level=1)).to_have_text("Tài khoản VNeID")
-        tab.get_by_label("Công an cấp xã").check()
-        tab.get_by_role("button", name=gettext("Submit answers")).click()
-        expect(tab.get_by_role("heading", level=1)).to_have_text(gettext("You passed!"))
-        tab.get_by_role("link", name=gettext("Back to the course")).click()
-        tab.get_by_label("Không bao giờ").check()
-        tab.get_by_role("button", name=gettext("Submit the test")).click()
-        expect(tab.get_by_role("heading", level=1)).to_have_text(gettext("You passed!"))
 
 
 def test_citizen_journey_from_search_to_verified_certificate(live_server, learning_site, page):

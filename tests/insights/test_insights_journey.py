@@ -7,8 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.courses.training.test_training_journey import admin_sign_in
 from tests.insights.world import END, START, build, day
+from tests.support.browser import admin_sign_in, axe_read, axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -107,19 +107,10 @@ def test_public_page_shows_seeded_figures_without_personal_data(live_server, pro
 
 
 def test_no_accessibility_violations_on_the_public_page_and_the_dashboard(live_server, province, page):
-    from tests.lms.test_accessibility import AXE, WCAG_TAGS
-
-    if not AXE.exists():
-        pytest.fail("axe-core is missing: `make test` runs `npm ci` to install it")
-    source = AXE.read_text(encoding="utf-8")
+    source = axe_read()
 
     def violations(context):
-        page.add_script_tag(content=source)
-        return page.evaluate(
-            "async ([context, tags]) => (await axe.run(context, {runOnly: {type: 'tag', values: tags}})).violations"
-            ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))",
-            [context, WCAG_TAGS],
-        )
+        return axe_violations(page, source, context)
 
     for width in (360, 1280):
         page.set_viewport_size({"width": width, "height": 800})

@@ -1,27 +1,16 @@
 """axe-core (from npm) finds no WCAG 2.1 A/AA violations on the public pages, on a phone and a desktop."""
 
 import datetime
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from home.models import StandardPage
 from outreach.models import CampaignIndexPage, CampaignPage
 from tests.courses.factories import page_add, tutorial_create, tutorial_index_create
+from tests.support.browser import axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-
-
-@pytest.fixture
-def axe_source():
-    if not AXE.exists():
-        pytest.fail("axe-core is missing: `make test` runs `npm ci` to install it")
-    return AXE.read_text(encoding="utf-8")
 
 
 @pytest.fixture
@@ -67,16 +56,6 @@ def site(home_page):
     ]
 
 
-def violations(tab, axe_source):
-    tab.add_script_tag(content=axe_source)
-    result = tab.evaluate(
-        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations"
-        ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))",
-        WCAG_TAGS,
-    )
-    return result
-
-
 @pytest.mark.parametrize("width", [360, 1280])
 def test_public_pages_have_no_wcag_violations(live_server, site, axe_source, browser, width):
     context = browser.new_context(viewport={"width": width, "height": 800})
@@ -85,7 +64,7 @@ def test_public_pages_have_no_wcag_violations(live_server, site, axe_source, bro
     try:
         for path in site:
             tab.goto(live_server.url + path)
-            problems = violations(tab, axe_source)
+            problems = axe_violations(tab, axe_source)
             if problems:
                 found[path] = problems
     finally:

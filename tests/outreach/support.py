@@ -1,4 +1,4 @@
-"""Helpers for the reminder tests: people with training, test-only providers, and a worker we can kill.
+"""Helpers for the outreach tests: people with training, test-only providers, and a worker we can kill.
 
 The providers below are named by dotted path in settings (``SMS_BACKEND``, ``EMAIL_BACKEND``),
 so a worker subprocess started with ``tests.outreach.worker_settings`` uses them too.
@@ -8,10 +8,7 @@ import datetime
 import fcntl
 import json
 import os
-import subprocess
-import sys
 import time
-import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -25,8 +22,7 @@ from outreach.channels import FileSmsBackend, PermanentDeliveryError, TemporaryD
 from outreach.models import Delivery
 from outreach.reminders import deliveries_send
 from tests.courses.factories import OrganisationUnitFactory, UserFactory, course_create
-
-BASE_DIR = Path(__file__).resolve().parents[2]
+from tests.support import worker as support_worker
 
 
 def local(day, hour=10, minute=0):
@@ -147,67 +143,7 @@ def jsonl(path):
 
 
 def worker_start(database_url, queue, extra_env, log_name):
-    """A worker subprocess (solo pool) with the reminder test settings, consuming ``queue``."""
-    from lms.celery import app
-
-    hostname = f"{queue}-{uuid.uuid4().hex[:6]}@localhost"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.outreach.worker_settings",
-        "DATABASE_URL": database_url,
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        **extra_env,
-    }
-    log = open(BASE_DIR / "var" / log_name, "a")  # noqa: SIM115 (closed by worker_stop)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "lms",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-            f"--hostname={hostname}",
-            f"--queues={queue}",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    """A worker (``tests.support.worker``) with the outreach test settings, consuming ``queue``."""
+    return support_worker.worker_start(
+        database_url, queue, extra_env, log_name, settings_module="tests.outreach.worker_settings"
     )
-    deadline = time.monotonic() + 60
-    while not app.control.ping(destination=[hostname], timeout=1.0):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            log.close()
-            raise RuntimeError(f"worker did not start: {(BASE_DIR / 'var' / log_name).read_text()[-3000:]}")
-    process.log = log
-    return process
-
-
-def worker_stop(process, *, kill=False):
-    if kill:
-        process.kill()
-    else:
-        process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
-    process.log.close()
-
-
-def wait_until(predicate, timeout=60, interval=0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    return predicate()

@@ -3,7 +3,6 @@
 import csv
 import datetime
 import io
-import time
 
 import openpyxl
 import pytest
@@ -30,6 +29,7 @@ from accounts.roster import (
 from accounts.tasks import roster_apply, roster_check
 from accounts.tasks import roster_imports_resume as roster_imports_resume_task
 from tests.courses.factories import OrganisationUnitFactory, UserFactory
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -760,14 +760,15 @@ def test_only_training_administrators_and_superusers_reach_roster_imports(client
 
 
 def wait_for(roster_import, statuses, timeout=90):
-    deadline = time.monotonic() + timeout
     seen = set()
-    while time.monotonic() < deadline:
+
+    def reached():
         roster_import.refresh_from_db()
         seen.add((roster_import.status, roster_import.processed_rows))
-        if roster_import.status in statuses:
-            return seen
-        time.sleep(0.2)
+        return roster_import.status in statuses
+
+    if wait_until(reached, timeout=timeout):
+        return seen
     raise AssertionError(f"still {roster_import.status} after {timeout} s: {roster_import.error}")
 
 

@@ -32,6 +32,7 @@ from courses.certificates import (
 )
 from courses.models import Certificate, Enrolment, LessonPage
 from tests.courses.factories import UserFactory, course_create
+from tests.support.pdf import pdf_pages, pdf_text, pdf_tool
 
 pytestmark = pytest.mark.django_db
 
@@ -72,27 +73,6 @@ def learner(db):
 @pytest.fixture
 def certificate(course, learner):
     return certificate_issue(enrolment_completed(learner, course))
-
-
-def pdf_tool(name):
-    if not shutil.which(name):
-        if os.environ.get("CI"):
-            pytest.fail(f"{name} is missing: .ci/system-deps.sh installs poppler-utils")
-        pytest.skip(f"{name} is not installed (poppler-utils; make system-deps installs it)")
-    return name
-
-
-def pdf_text(pdf, tmp_path):
-    path = tmp_path / "certificate.pdf"
-    path.write_bytes(pdf)
-    return subprocess.run([pdf_tool("pdftotext"), str(path), "-"], check=True, capture_output=True, text=True).stdout
-
-
-def pdf_pages(pdf, tmp_path):
-    path = tmp_path / "pages.pdf"
-    path.write_bytes(pdf)
-    info = subprocess.run([pdf_tool("pdfinfo"), str(path)], check=True, capture_output=True, text=True).stdout
-    return int(re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE).group(1))
 
 
 # Issue --------------------------------------------------------------------------------

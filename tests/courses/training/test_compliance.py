@@ -21,6 +21,7 @@ from courses import compliance
 from courses.models import Assignment, AssignmentState, TrainingRequirement
 from tests.accounts.test_admin import user_with_role
 from tests.courses.factories import OrganisationUnitFactory, UserFactory, course_create
+from tests.support.browser import axe_violations
 
 pytestmark = pytest.mark.django_db
 
@@ -617,15 +618,6 @@ class TestGenerator:
 
 
 @pytest.fixture
-def axe_script():
-    from tests.lms.test_accessibility import AXE
-
-    if not AXE.exists():
-        pytest.fail("axe-core is missing: `make test` runs `npm ci` to install it")
-    return AXE.read_text(encoding="utf-8")
-
-
-@pytest.fixture
 def manager_session(org, client):
     """A session cookie of A's manager, made before the browser starts (no ORM calls under Playwright)."""
     manager = UserFactory(full_name="Quản Lý A")
@@ -638,10 +630,8 @@ def manager_session(org, client):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.parametrize("width", [360, 1280])
 def test_team_page_has_no_wcag_violations_and_fits_a_phone(
-    live_server, org, manager_session, axe_script, browser, width
+    live_server, org, manager_session, axe_source, browser, width
 ):
-    from tests.lms.test_accessibility import violations
-
     queries = ["", f"?unit={org['a1'].pk}&state=overdue", "?state=nope"]
     context = browser.new_context(viewport={"width": width, "height": 800})
     context.add_cookies([{"name": "sessionid", "value": manager_session, "url": live_server.url}])
@@ -650,7 +640,7 @@ def test_team_page_has_no_wcag_violations_and_fits_a_phone(
         for query in queries:
             tab.goto(f"{live_server.url}{TEAM}{query}")
             assert tab.locator("h1").count() == 1
-            assert violations(tab, axe_script) == [], query
+            assert axe_violations(tab, axe_source) == [], query
             # Wide tables scroll inside their own region; the page itself does not scroll sideways.
             assert tab.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), query
     finally:

@@ -13,7 +13,8 @@ from core.localtime import local_today
 from courses.models import Assignment, Audience, TrainingRequirement
 from courses.training_services import assignments_sync
 from tests.courses.factories import PASSWORD, OrganisationUnitFactory, UserFactory, course_create
-from tests.courses.training.test_training_worker import wait_for
+from tests.support.browser import admin_sign_in, site_sign_in
+from tests.support.waiting import wait_until
 
 pytestmark = [
     pytest.mark.browser,
@@ -50,21 +51,6 @@ def province(home_page):
     return {"province": province, "commune": commune, "course": course}
 
 
-def admin_sign_in(tab, base, email):
-    tab.goto(base + "/admin/login/")
-    tab.locator("input[name=username]").fill(email)
-    tab.locator("input[name=password]").fill(PASSWORD)
-    tab.locator("form button[type=submit]").click()
-    expect(tab).to_have_url(re.compile(r"/admin/$"))
-
-
-def site_sign_in(tab, base, identifier, password=PASSWORD, next_path="/en/learn/training/"):
-    tab.goto(f"{base}/en/account/sign-in/?next={next_path}")
-    tab.get_by_label("Email or phone number").fill(identifier)
-    tab.get_by_label("Password").fill(password)
-    tab.locator("main form button[type=submit]").click()
-
-
 def upload_roster(tab, base, content, tmp_path, name):
     path = tmp_path / name
     path.write_text(content, encoding="utf-8-sig")
@@ -86,7 +72,7 @@ def test_roster_to_compliance_report(live_server, province, celery_worker, tmp_p
     # 2. The corrected file: checked, then imported.
     upload_roster(page, base, HEADER + GOOD_ROWS + FIXED_ROW, tmp_path, "good.csv")
     page.locator("#roster-apply").click()
-    assert wait_for(lambda: User.objects.filter(employee_code__startswith="CB-").count() == 3)
+    assert wait_until(lambda: User.objects.filter(employee_code__startswith="CB-").count() == 3)
     bich = User.objects.get(employee_code="CB-001")
     assert bich.organisation_unit == province["commune"] and bich.kind == User.Kind.CIVIL_SERVANT
 
@@ -100,7 +86,7 @@ def test_roster_to_compliance_report(live_server, province, celery_worker, tmp_p
     page.locator("form[method=post] button[type=submit]").last.click()
     expect(page).to_have_url(re.compile(r"/admin/training/requirements/$"))
     requirement = TrainingRequirement.objects.get(name="An toàn thông tin bắt buộc")
-    assert wait_for(lambda: Assignment.objects.filter(requirement=requirement).count() == 3)  # + the manager
+    assert wait_until(lambda: Assignment.objects.filter(requirement=requirement).count() == 3)  # + the manager
 
     # 4. The civil servant signs in (an administrator set their first password), sees the assignment, learns.
     bich.set_password(PASSWORD)

@@ -1,7 +1,5 @@
 """Mandatory training through a real Celery worker and broker: assignment after a save, a move, twice."""
 
-import time
-
 import pytest
 
 from accounts.hooks import people_changed_hooks_run
@@ -10,17 +8,9 @@ from courses.models import Assignment, TrainingRequirement
 from courses.tasks import training_assign_requirement, training_sync_all
 from courses.training_services import requirement_saved
 from tests.courses.factories import OrganisationUnitFactory, UserFactory, course_create
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def wait_for(condition, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_saved_requirement_and_moved_person_are_assigned_by_the_worker(celery_worker, home_page):
@@ -36,13 +26,13 @@ def test_saved_requirement_and_moved_person_are_assigned_by_the_worker(celery_wo
     requirement.units.set([commune])
 
     requirement_saved(requirement)  # outside a transaction: enqueued at once
-    assert wait_for(lambda: Assignment.objects.filter(requirement=requirement).count() == 3)
+    assert wait_until(lambda: Assignment.objects.filter(requirement=requirement).count() == 3)
     assert {a.user_id for a in Assignment.objects.all()} == {p.pk for p in people}
 
     # The newcomer moves into the commune: the accounts layer's hook reaches the worker.
     User.objects.filter(pk=newcomer.pk).update(organisation_unit=commune)
     people_changed_hooks_run([newcomer.pk])
-    assert wait_for(lambda: Assignment.objects.filter(user=newcomer, is_current=True).exists())
+    assert wait_until(lambda: Assignment.objects.filter(user=newcomer, is_current=True).exists())
 
     # Twice, concurrently queued: nothing new.
     first, second = training_sync_all.delay(), training_assign_requirement.delay(requirement.pk)

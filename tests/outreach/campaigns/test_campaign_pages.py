@@ -14,8 +14,8 @@ from courses.models import PublicService
 from home.selectors import pages_search
 from outreach.models import CAMPAIGN_CODE_LENGTH, CampaignIndexPage, CampaignPage
 from outreach.posters import campaign_by_code, poster_html, poster_pdf, short_link
-from tests.courses.certificates.test_certificates import pdf_pages, pdf_text, pdf_tool
 from tests.courses.factories import UserFactory, course_create, page_add, tutorial_create, tutorial_index_create
+from tests.support.pdf import pdf_pages, pdf_text, pdf_tool
 
 pytestmark = pytest.mark.django_db
 

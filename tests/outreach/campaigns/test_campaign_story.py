@@ -26,12 +26,12 @@ from accounts import roles
 from accounts.models import User
 from courses.models import Enrolment
 from outreach.models import CAMPAIGN_KIND, CampaignIndexPage, CampaignMessage, CampaignPage, CampaignTouch, Delivery
-from tests.courses.factories import UserFactory, page_add
-from tests.courses.test_journey import public_services_course, public_services_course_complete, sign_up
-from tests.courses.training.test_training_journey import admin_sign_in
-from tests.courses.training.test_training_worker import wait_for
+from tests.courses.factories import UserFactory, page_add, public_services_course
+from tests.courses.steps import public_services_course_complete
 from tests.outreach.campaigns import steps
 from tests.outreach.factories import person
+from tests.support.browser import admin_sign_in, sign_up
+from tests.support.waiting import wait_until
 
 pytestmark = [
     pytest.mark.browser,
@@ -134,7 +134,7 @@ def test_campaign_from_the_officers_draft_to_a_completed_course(live_server, cam
 
     # 5. Sent now, delivered by the worker to the one consenting citizen; a stale second click sends nothing.
     steps.message_send(officer, base, message.pk, expect_consenting=1)
-    assert wait_for(lambda: Delivery.objects.filter(kind=CAMPAIGN_KIND, status="sent").exists(), timeout=90)
+    assert wait_until(lambda: Delivery.objects.filter(kind=CAMPAIGN_KIND, status="sent").exists(), timeout=90)
     officer.go_back()
     officer.reload()
     expect(officer.locator("button[name=send]")).to_have_count(0)

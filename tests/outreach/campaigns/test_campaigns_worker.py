@@ -22,9 +22,10 @@ from outreach.campaigns import CampaignSendError, campaign_message_send
 from outreach.models import CAMPAIGN_KIND, CampaignMessage, Delivery, ReminderSetting
 from outreach.tasks import campaign_message_plan as campaign_message_plan_task
 from tests.accounts.test_admin import user_with_role
-from tests.conftest import _database_url
 from tests.outreach.factories import campaign_create, message_create, person, segment_create
-from tests.outreach.support import jsonl, training_course, wait_until, worker_start, worker_stop
+from tests.outreach.support import jsonl, training_course, worker_start
+from tests.support.waiting import wait_until
+from tests.support.worker import worker_database_url, worker_stop
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -40,7 +41,7 @@ def outbox_dir(tmp_path_factory):
 def campaign_worker(django_db_setup, django_db_blocker, outbox_dir):
     queue = f"test-camp-{uuid.uuid4().hex[:8]}"
     with django_db_blocker.unblock():
-        database_url = _database_url(connection.settings_dict)
+        database_url = worker_database_url(connection.settings_dict)
     files = {"email": outbox_dir / "email.jsonl", "sms": outbox_dir / "sms.jsonl"}
     previous_queue = app.conf.task_default_queue
     app.conf.task_default_queue = queue

@@ -30,7 +30,6 @@ from outreach.reminders import (
 )
 from outreach.tasks import reminders_plan as reminders_plan_task
 from tests.accounts.test_admin import user_with_role
-from tests.conftest import _database_url
 from tests.courses.factories import UserFactory
 from tests.outreach.support import (
     assign,
@@ -40,10 +39,10 @@ from tests.outreach.support import (
     today_local,
     training_course,
     tree,
-    wait_until,
     worker_start,
-    worker_stop,
 )
+from tests.support.waiting import wait_until
+from tests.support.worker import worker_database_url, worker_stop
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -61,7 +60,7 @@ def reminder_worker(django_db_setup, django_db_blocker, outbox_dir):
     """One worker for the scenarios: e-mail and SMS into files, a flaky SMS provider, 1 s back-off."""
     queue = f"test-rem-{uuid.uuid4().hex[:8]}"
     with django_db_blocker.unblock():
-        database_url = _database_url(connection.settings_dict)
+        database_url = worker_database_url(connection.settings_dict)
     files = {"email": outbox_dir / "email.jsonl", "sms": outbox_dir / "sms.jsonl"}
     previous_queue = app.conf.task_default_queue
     app.conf.task_default_queue = queue
@@ -278,7 +277,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(home_pa
     queue = f"test-kill-{uuid.uuid4().hex[:8]}"
     previous_queue = app.conf.task_default_queue
     app.conf.task_default_queue = queue
-    database_url = _database_url(connection.settings_dict)
+    database_url = worker_database_url(connection.settings_dict)
     worker_env = {
         "SMS_BACKEND": "tests.outreach.support.SlowFileSmsBackend",
         "SMS_FILE_PATH": str(sms_file),
