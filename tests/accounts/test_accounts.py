@@ -8,7 +8,7 @@ from django.test import RequestFactory
 from accounts import roles
 from accounts.models import OrganisationUnit, User
 from accounts.phone import phone_normalise
-from tests.courses.factories import PASSWORD, OrganisationUnitFactory, UserFactory
+from tests.accounts.factories import PASSWORD, OrganisationUnitFactory, UserFactory
 
 
 @pytest.mark.parametrize(

@@ -6,19 +6,9 @@ from django.urls import reverse
 
 from accounts import roles
 from accounts.models import OrganisationUnit, User
-from tests.courses.factories import PASSWORD, OrganisationUnitFactory, UserFactory
+from tests.accounts.factories import PASSWORD, OrganisationUnitFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def user_with_role(role, **kwargs):
-    user = UserFactory(**kwargs)
-    if role == "superuser":
-        user.is_superuser = True
-        user.save()
-    else:
-        user.groups.add(Group.objects.get(name=role))
-    return user
 
 
 def status(client, user, url):
@@ -44,7 +34,7 @@ ADMIN_HOME = "/admin/"
     ],
 )
 def test_role_access_matrix(client, home_page, role, home, pages, units, users):
-    user = user_with_role(role)
+    user = UserFactory(role=role)
     assert status(client, user, ADMIN_HOME) == home
     assert status(client, user, reverse("wagtailadmin_pages:edit", args=[home_page.pk])) == pages
     assert status(client, user, reverse("organisation_units:index")) == units
@@ -58,7 +48,7 @@ def test_anonymous_is_sent_to_sign_in(client):
 
 
 def test_sign_in_to_admin_with_phone_number(client):
-    user_with_role(roles.COMMUNICATIONS_STAFF, email=None, phone="0987654321")
+    UserFactory(officer=True, email=None, phone="0987654321")
     response = client.post("/admin/login/", {"username": "0987 654 321", "password": PASSWORD})
     assert response.status_code == 302
     assert client.get(ADMIN_HOME).status_code == 200
@@ -67,7 +57,7 @@ def test_sign_in_to_admin_with_phone_number(client):
 class TestOrganisationUnitAdmin:
     @pytest.fixture
     def admin_client(self, client):
-        client.force_login(user_with_role(roles.TRAINING_ADMINISTRATOR))
+        client.force_login(UserFactory(training_admin=True))
         return client
 
     def test_create_a_child_unit(self, admin_client):
@@ -134,7 +124,7 @@ class TestOrganisationUnitAdmin:
 class TestUserAdmin:
     @pytest.fixture
     def admin_client(self, client):
-        client.force_login(user_with_role("superuser"))
+        client.force_login(UserFactory(superuser=True))
         return client
 
     def test_forms_render(self, admin_client):

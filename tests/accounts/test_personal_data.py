@@ -12,9 +12,8 @@ from accounts.personal_data import personal_data_erase, personal_data_export
 from courses import services, training_services
 from courses.models import Assignment, Certificate, Feedback, TrainingRequirement
 from courses.quiz import quiz_questions
-from tests.accounts.test_admin import user_with_role
-from tests.courses.factories import PASSWORD, OrganisationUnitFactory, UserFactory, course_create, question
-from tests.courses.learning.test_learning import answers_for
+from tests.accounts.factories import PASSWORD, OrganisationUnitFactory, UserFactory
+from tests.courses.factories import answers_for, course_create, question
 
 pytestmark = pytest.mark.django_db
 
@@ -123,7 +122,7 @@ def test_a_person_deletes_their_own_account_with_their_password(client, learner_
 
 def test_a_superuser_deletes_a_person_with_a_certificate_in_the_admin(client, learner_with_everything):
     person = learner_with_everything["person"]
-    client.force_login(user_with_role("superuser"))
+    client.force_login(UserFactory(superuser=True))
     response = client.post(reverse("wagtailusers_users:delete", args=[person.pk]))
     assert response.status_code == 302
     assert not User.objects.filter(pk=person.pk).exists()

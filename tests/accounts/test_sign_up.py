@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from accounts import roles
 from accounts.models import User
-from tests.courses.factories import PASSWORD, UserFactory
+from tests.accounts.factories import PASSWORD, UserFactory
 
 NEW_PASSWORD = "mot-mat-khau-rat-dai-2025"
 hook_calls = []

@@ -4,7 +4,8 @@ import pytest
 from django.test import Client
 
 from courses.models import LessonCompletion
-from tests.courses.factories import UserFactory, course_create, tutorial_create, tutorial_index_create
+from tests.accounts.factories import UserFactory
+from tests.courses.factories import course_create, tutorial_create, tutorial_index_create
 
 pytestmark = pytest.mark.django_db
 

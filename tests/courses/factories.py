@@ -1,52 +1,9 @@
-import factory
-from wagtail.models import Page
+"""Courses' pages for the tests: tutorials, courses with their lessons, quiz questions and answers."""
 
-from accounts.models import OrganisationUnit, User
+from django.http import QueryDict
+
 from courses.models import Audience, TutorialIndexPage, TutorialPage
-
-PASSWORD = "a-strong-test-password"
-
-
-class OrganisationUnitFactory(factory.django.DjangoModelFactory):
-    """Pass ``parent=`` for a child unit; without it the unit is a root (a province)."""
-
-    class Meta:
-        model = OrganisationUnit
-
-    name = factory.Sequence(lambda n: f"Xã Thử Nghiệm {n}")
-    code = factory.Sequence(lambda n: f"U{n:05d}")
-    kind = OrganisationUnit.Kind.COMMUNE
-
-    @classmethod
-    def _create(cls, model_class, *args, parent=None, **kwargs):
-        if parent is None:
-            return model_class.add_root(**kwargs)
-        parent.refresh_from_db()
-        return parent.add_child(**kwargs)
-
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = User
-        skip_postgeneration_save = True
-
-    email = factory.Sequence(lambda n: f"nguoi{n}@example.vn")
-    full_name = factory.Sequence(lambda n: f"Nguyễn Văn {n}")
-    kind = User.Kind.CITIZEN
-
-    @factory.post_generation
-    def password(self, create, extracted, **kwargs):
-        self.set_password(extracted or PASSWORD)
-        if create:
-            self.save(update_fields=["password"])
-
-
-def page_add(parent, page):
-    """Add ``page`` under ``parent`` and publish it."""
-    parent = Page.objects.get(pk=parent.pk)
-    parent.add_child(instance=page)
-    page.save_revision().publish()
-    return page
+from tests.support.pages import page_add
 
 
 def tutorial_index_create(home_page, **kwargs):
@@ -66,6 +23,24 @@ def question(text="Câu hỏi?", choices=(("Đúng", True), ("Sai", False)), exp
     from courses.demo import question_block
 
     return question_block(text, list(choices), explanation, multiple=multiple)
+
+
+def post_data(pairs):
+    data = QueryDict(mutable=True)
+    for key, value in pairs:
+        data.appendlist(key, value)
+    return data
+
+
+def answers_for(questions, *, correct=True):
+    """Form data answering every question right (or wrong)."""
+    pairs = []
+    for q in questions:
+        chosen = [c for c in q.choices if c.correct == correct] or [q.choices[0]]
+        if not q.multiple:
+            chosen = chosen[:1]
+        pairs.extend((f"q-{q.id}", c.id) for c in chosen)
+    return post_data(pairs)
 
 
 def course_create(home_page, *, lessons=(("Bài 1", []),), final=(), slug=None, **kwargs):

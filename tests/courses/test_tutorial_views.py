@@ -11,8 +11,8 @@ from courses.models import TutorialPageView
 from insights import selectors
 from insights.selectors import EVERYTHING, Period
 from outreach.models import CampaignPageView
-from tests.accounts.test_admin import user_with_role
-from tests.courses.factories import OrganisationUnitFactory, tutorial_create, tutorial_index_create
+from tests.accounts.factories import OrganisationUnitFactory, UserFactory
+from tests.courses.factories import tutorial_create, tutorial_index_create
 from tests.outreach.factories import campaign_create
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +54,7 @@ def test_a_web_process_adds_its_views_to_the_shared_counter_in_batches(client, t
 def test_head_not_found_and_previews_are_not_views(client, tutorial):
     assert client.head(tutorial.url).status_code == 200
     assert client.get(tutorial.url + "khong-co/").status_code == 404
-    client.force_login(user_with_role("superuser"))
+    client.force_login(UserFactory(superuser=True))
     preview = client.get(f"/admin/pages/{tutorial.pk}/view_draft/")
     assert preview.status_code == 200 and "X-Tutorial-Page" not in preview
     assert page_views_flush() == 0
@@ -117,7 +117,7 @@ def test_insights_show_views_province_wide_only(tutorial, client):
     in_unit = selectors.dashboard(EVERYTHING, unit, period, suppress=False)
     assert "views" not in [column.key for column, _cell in selectors.headline_figures(in_unit)]
     assert "views" not in [column.key for column in in_unit["tutorials"].columns]
-    client.force_login(user_with_role("superuser"))
+    client.force_login(UserFactory(superuser=True))
     response = client.get("/admin/insights/", {"start": period.start.isoformat(), "end": today.isoformat()})
     page = response.content.decode()
     assert gettext("Tutorial page views") in page

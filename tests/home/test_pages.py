@@ -6,7 +6,8 @@ from wagtail.models import Page
 
 from courses.models import TutorialIndexPage, TutorialPage
 from home.models import HomePage, StandardPage
-from tests.courses.factories import page_add, tutorial_create, tutorial_index_create
+from tests.courses.factories import tutorial_create, tutorial_index_create
+from tests.support.pages import page_add
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,8 @@ import pytest
 from core.search import fold
 from home.models import StandardPage
 from home.selectors import pages_search
-from tests.courses.factories import page_add, tutorial_create, tutorial_index_create
+from tests.courses.factories import tutorial_create, tutorial_index_create
+from tests.support.pages import page_add
 
 TITLES = [
     "Hướng dẫn đăng ký tài khoản trên Cổng Dịch vụ công quốc gia",

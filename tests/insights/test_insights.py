@@ -18,7 +18,7 @@ from core.localtime import local_today
 from courses.models import Enrolment
 from insights import charts, selectors
 from insights.selectors import EVERYTHING, Period
-from tests.courses.factories import OrganisationUnitFactory, UserFactory
+from tests.accounts.factories import OrganisationUnitFactory, UserFactory
 from tests.insights.world import END, EXACT, EXACT_TOTAL, PERIOD_QUERY, START, at, build
 
 pytestmark = pytest.mark.django_db
@@ -322,13 +322,12 @@ def test_who_may_open_the_dashboard(client, data):
         client.force_login(user)
         assert client.get(DASHBOARD).status_code == status
     from accounts import roles
-    from tests.insights.world import with_role
 
     for role in (roles.COMMUNICATIONS_STAFF, roles.CIVIL_SERVANT, roles.CITIZEN):
-        client.force_login(with_role(role))
+        client.force_login(UserFactory(role=role))
         assert client.get(DASHBOARD).status_code in (302, 403)
     # A unit manager by role who manages no unit sees nothing; someone without a role is not let in.
-    client.force_login(with_role(roles.UNIT_MANAGER))
+    client.force_login(UserFactory(unit_manager=True))
     refused = client.get(DASHBOARD)
     assert refused.status_code == 302 and refused["Location"] == "/admin/"  # Wagtail's "permission denied"
     client.force_login(UserFactory())
@@ -336,7 +335,7 @@ def test_who_may_open_the_dashboard(client, data):
     # The menu item shows for those who may open it.
     client.force_login(data["manager_a"])
     assert DASHBOARD in client.get("/admin/").content.decode()
-    client.force_login(with_role(roles.COMMUNICATIONS_STAFF))
+    client.force_login(UserFactory(officer=True))
     assert DASHBOARD not in client.get("/admin/").content.decode()
     client.logout()
     assert client.get(DASHBOARD).status_code == 302

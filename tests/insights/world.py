@@ -10,9 +10,6 @@ Vietnam time would give different figures.
 import datetime
 import zoneinfo
 
-from django.contrib.auth.models import Group
-
-from accounts import roles
 from accounts.models import OrganisationUnit, User
 from courses.models import (
     Assignment,
@@ -25,7 +22,6 @@ from courses.models import (
     TutorialCompletion,
     TutorialPageView,
 )
-from insights.roles import LEADER
 from outreach.models import (
     AudienceSegment,
     CampaignClick,
@@ -35,14 +31,9 @@ from outreach.models import (
     CampaignTouch,
     Delivery,
 )
-from tests.courses.factories import (
-    OrganisationUnitFactory,
-    UserFactory,
-    course_create,
-    page_add,
-    tutorial_create,
-    tutorial_index_create,
-)
+from tests.accounts.factories import OrganisationUnitFactory, UserFactory
+from tests.courses.factories import course_create, tutorial_create, tutorial_index_create
+from tests.support.pages import page_add
 
 VN = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
 _TODAY = datetime.datetime.now(VN).date()
@@ -63,12 +54,6 @@ def at(number, hour=10, minute=0):
 
 def person(unit, name, kind=User.Kind.CIVIL_SERVANT, **kwargs):
     return UserFactory(organisation_unit=unit, full_name=name, kind=kind, **kwargs)
-
-
-def with_role(role, **kwargs):
-    user = UserFactory(**kwargs)
-    user.groups.add(Group.objects.get(name=role))
-    return user
 
 
 def build(home_page):
@@ -296,13 +281,13 @@ def build(home_page):
     for user in c_people:
         assign(user)
 
-    leader = with_role(LEADER, email="lanhdao@example.vn", full_name="Lãnh Đạo Tỉnh")
-    office = with_role(roles.TRAINING_ADMINISTRATOR, email="daotao@example.vn", full_name="Cán Bộ Đào Tạo")
-    manager_a = with_role(
-        roles.UNIT_MANAGER, email="quanly.a@example.vn", full_name="Quản Lý An Bình", organisation_unit=unit_a
+    leader = UserFactory(leader=True, email="lanhdao@example.vn", full_name="Lãnh Đạo Tỉnh")
+    office = UserFactory(training_admin=True, email="daotao@example.vn", full_name="Cán Bộ Đào Tạo")
+    manager_a = UserFactory(
+        unit_manager=True, email="quanly.a@example.vn", full_name="Quản Lý An Bình", organisation_unit=unit_a
     )
     unit_a.managers.add(manager_a)
-    manager_b = with_role(roles.UNIT_MANAGER, email="quanly.b@example.vn", full_name="Quản Lý Bắc Sơn")
+    manager_b = UserFactory(unit_manager=True, email="quanly.b@example.vn", full_name="Quản Lý Bắc Sơn")
     unit_b.managers.add(manager_b)
     # The daily summary the dashboard reads (beat refreshes it in production).
     from insights.services import figures_rebuild

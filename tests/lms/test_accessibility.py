@@ -7,8 +7,9 @@ from django.utils import timezone
 
 from home.models import StandardPage
 from outreach.models import CampaignIndexPage, CampaignPage
-from tests.courses.factories import page_add, tutorial_create, tutorial_index_create
+from tests.courses.factories import tutorial_create, tutorial_index_create
 from tests.support.browser import axe_violations
+from tests.support.pages import page_add
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

@@ -5,7 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.courses.factories import PASSWORD, UserFactory, tutorial_create, tutorial_index_create
+from tests.accounts.factories import PASSWORD, UserFactory
+from tests.courses.factories import tutorial_create, tutorial_index_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

@@ -9,7 +9,7 @@ from django_celery_results.models import TaskResult
 
 from home.models import StandardPage
 from outreach.tasks import scheduled_pages_publish
-from tests.courses.factories import page_add
+from tests.support.pages import page_add
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

@@ -6,7 +6,8 @@ from django.utils import timezone
 
 from accounts.models import Consent
 from outreach.models import AudienceSegment, CampaignIndexPage, CampaignMessage, CampaignPage
-from tests.courses.factories import UserFactory, page_add
+from tests.accounts.factories import UserFactory
+from tests.support.pages import page_add
 
 
 def campaign_create(home_page, course=None, **kwargs):

@@ -21,7 +21,8 @@ from courses.training_services import assignments_sync
 from outreach.channels import FileSmsBackend, PermanentDeliveryError, TemporaryDeliveryError
 from outreach.models import Delivery
 from outreach.reminders import deliveries_send
-from tests.courses.factories import OrganisationUnitFactory, UserFactory, course_create
+from tests.accounts.factories import OrganisationUnitFactory, UserFactory
+from tests.courses.factories import course_create
 from tests.support import worker as support_worker
 
 

@@ -16,7 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 from playwright.sync_api import expect, sync_playwright
 
-from tests.courses.factories import PASSWORD
+from tests.accounts.factories import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -28,7 +28,7 @@ from accounts.roster import (
 )
 from accounts.tasks import roster_apply, roster_check
 from accounts.tasks import roster_imports_resume as roster_imports_resume_task
-from tests.courses.factories import OrganisationUnitFactory, UserFactory
+from tests.accounts.factories import OrganisationUnitFactory, UserFactory
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.django_db
@@ -68,9 +68,7 @@ def units(db):
 
 @pytest.fixture
 def trainer(db):
-    user = UserFactory(email="daotao@example.gov.vn")
-    user.groups.add(Group.objects.get(name=roles.TRAINING_ADMINISTRATOR))
-    return user
+    return UserFactory(email="daotao@example.gov.vn", training_admin=True)
 
 
 def person(n, unit="XA-001", **overrides):
@@ -588,16 +586,6 @@ def test_too_many_rows(units, settings):
 # The admin -------------------------------------------------------------------------
 
 
-def with_role(role, **kwargs):
-    user = UserFactory(**kwargs)
-    if role == "superuser":
-        user.is_superuser = True
-        user.save()
-    elif role:
-        user.groups.add(Group.objects.get(name=role))
-    return user
-
-
 def upload(client, content, name="roster.csv", full_roster=False):
     data = {"file": io.BytesIO(content)}
     data["file"].name = name
@@ -732,7 +720,7 @@ def test_only_training_administrators_and_superusers_reach_roster_imports(client
     roster_import = check(csv_bytes([person(1)]))
     allowed = role in ("superuser", roles.TRAINING_ADMINISTRATOR)
     if role is not None:
-        client.force_login(with_role(role))
+        client.force_login(UserFactory(role=role))
     for url in (
         reverse("accounts_roster_index"),
         reverse("accounts_roster_upload"),
@@ -778,7 +766,7 @@ def test_large_files_are_checked_and_imported_by_the_worker(celery_worker, clien
     settings.ROSTER_ASYNC_ROWS = 100
     province = OrganisationUnitFactory(code="TINH-01")
     OrganisationUnitFactory(parent=province, code="XA-001")
-    trainer = with_role(roles.TRAINING_ADMINISTRATOR)
+    trainer = UserFactory(training_admin=True)
     client.force_login(trainer)
     rows = [person(n) for n in range(1, 2501)]
 

@@ -31,7 +31,8 @@ from courses.certificates import (
     code_normalise,
 )
 from courses.models import Certificate, Enrolment, LessonPage
-from tests.courses.factories import UserFactory, course_create
+from tests.accounts.factories import UserFactory
+from tests.courses.factories import course_create
 from tests.support.pdf import pdf_pages, pdf_text, pdf_tool
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,8 @@ from django.utils.datastructures import MultiValueDict
 from courses import services
 from courses.models import Enrolment, LessonCompletion, QuizAttempt
 from courses.quiz import quiz_questions
-from tests.courses.factories import UserFactory, course_create, question
+from tests.accounts.factories import UserFactory
+from tests.courses.factories import course_create, question
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),

@@ -4,38 +4,27 @@ import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.http import QueryDict
 
 from accounts.models import User
 from courses import services
 from courses.models import Audience, Enrolment, LessonCompletion, LessonPage, QuizAttempt, TutorialCompletion
 from courses.quiz import answers_from_post, quiz_grade, quiz_questions
-from tests.courses.factories import UserFactory, course_create, question, tutorial_create, tutorial_index_create
+from tests.accounts.factories import UserFactory
+from tests.courses.factories import (
+    answers_for,
+    course_create,
+    post_data,
+    question,
+    tutorial_create,
+    tutorial_index_create,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-def post_data(pairs):
-    data = QueryDict(mutable=True)
-    for key, value in pairs:
-        data.appendlist(key, value)
-    return data
 
 
 def form(data):
     """A QueryDict as the test client posts it (every value of every key)."""
     return dict(data.lists())
-
-
-def answers_for(questions, *, correct=True):
-    """Form data answering every question right (or wrong)."""
-    pairs = []
-    for q in questions:
-        chosen = [c for c in q.choices if c.correct == correct] or [q.choices[0]]
-        if not q.multiple:
-            chosen = chosen[:1]
-        pairs.extend((f"q-{q.id}", c.id) for c in chosen)
-    return post_data(pairs)
 
 
 @pytest.fixture
@@ -388,17 +377,14 @@ def test_lesson_page_model_rules():
 
 class TestFeedbackReport:
     def test_staff_with_permission_see_results_per_page(self, client, home_page):
-        from django.contrib.auth.models import Group
 
-        from accounts import roles
         from courses.models import Feedback
 
         index = tutorial_index_create(home_page)
         tutorial = tutorial_create(index, "Hướng dẫn nộp hồ sơ")
         Feedback.objects.create(page=tutorial, helpful=False, comment="Thiếu ảnh chụp màn hình")
         Feedback.objects.create(page=tutorial, helpful=True)
-        staff = UserFactory()
-        staff.groups.add(Group.objects.get(name=roles.COMMUNICATIONS_STAFF))
+        staff = UserFactory(officer=True)
         client.force_login(staff)
         report = client.get("/admin/feedback/")
         assert report.status_code == 200
@@ -408,12 +394,9 @@ class TestFeedbackReport:
         assert "Thiếu ảnh chụp màn hình" in detail
 
     def test_people_without_permission_cannot(self, client, home_page):
-        from django.contrib.auth.models import Group
-
         from accounts import roles
 
-        user = UserFactory()
-        user.groups.add(Group.objects.get(name=roles.CITIZEN))
+        user = UserFactory(role=roles.CITIZEN)
         client.force_login(user)
         assert client.get("/admin/feedback/").status_code in {302, 403}
 

@@ -19,8 +19,8 @@ from core.exports import EXPORT_FORMATS
 from core.localtime import local_today
 from courses import compliance
 from courses.models import Assignment, AssignmentState, TrainingRequirement
-from tests.accounts.test_admin import user_with_role
-from tests.courses.factories import OrganisationUnitFactory, UserFactory, course_create
+from tests.accounts.factories import OrganisationUnitFactory, UserFactory
+from tests.courses.factories import course_create
 from tests.support.browser import axe_violations
 
 pytestmark = pytest.mark.django_db
@@ -233,7 +233,7 @@ class TestPeople:
 
 @pytest.fixture
 def admin_client(client):
-    client.force_login(user_with_role(roles.TRAINING_ADMINISTRATOR))
+    client.force_login(UserFactory(training_admin=True))
     return client
 
 
@@ -343,9 +343,9 @@ class TestAdminReport:
         assert response["Location"].startswith(PEOPLE)
 
     def test_menu_item_only_for_those_who_may_see_it(self, client, org):
-        client.force_login(user_with_role(roles.TRAINING_ADMINISTRATOR))
+        client.force_login(UserFactory(training_admin=True))
         assert REPORT in client.get("/admin/").content.decode()
-        client.force_login(user_with_role(roles.COMMUNICATIONS_STAFF))
+        client.force_login(UserFactory(officer=True))
         assert REPORT not in client.get("/admin/").content.decode()
 
 
@@ -403,7 +403,7 @@ class TestQueryCounts:
 
 @pytest.fixture
 def manager_of_a(org):
-    manager = user_with_role(roles.UNIT_MANAGER, kind=User.Kind.CIVIL_SERVANT, full_name="Quản Lý A")
+    manager = UserFactory(unit_manager=True, kind=User.Kind.CIVIL_SERVANT, full_name="Quản Lý A")
     org["a"].managers.add(manager)
     return manager
 
@@ -531,10 +531,10 @@ EXPECTED = {
 @pytest.mark.parametrize("role", ROLES)
 def test_permission_matrix(client, org, role):
     if role == MANAGER:
-        user = user_with_role(roles.UNIT_MANAGER, kind=User.Kind.CIVIL_SERVANT)
+        user = UserFactory(unit_manager=True, kind=User.Kind.CIVIL_SERVANT)
         org["a"].managers.add(user)
     elif role != ANONYMOUS:
-        user = user_with_role(role)
+        user = UserFactory(role=role)
     if role != ANONYMOUS:
         client.force_login(user)
     a = org["a"].pk

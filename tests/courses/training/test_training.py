@@ -23,9 +23,8 @@ from courses.models import (
 )
 from courses.quiz import quiz_questions
 from courses.training_services import Correction, assignments_sync, due_date_for
-from tests.accounts.test_admin import user_with_role
-from tests.courses.factories import OrganisationUnitFactory, UserFactory, course_create, question
-from tests.courses.learning.test_learning import answers_for
+from tests.accounts.factories import OrganisationUnitFactory, UserFactory
+from tests.courses.factories import answers_for, course_create, question
 
 pytestmark = pytest.mark.django_db
 
@@ -375,7 +374,7 @@ def test_nobody_asks_for_someone_elses_extension(assigned, tree):
 
 
 def test_corrections_need_a_reason_and_are_kept_with_who_and_why(assigned):
-    admin = user_with_role(roles.TRAINING_ADMINISTRATOR)
+    admin = UserFactory(training_admin=True)
     assignment = assigned["assignment"]
     with pytest.raises(ValidationError):
         training_services.assignment_correct(admin, assignment, action=Correction.EXEMPT, reason="  ")
@@ -505,7 +504,7 @@ def test_extension_decisions_only_by_managers_of_the_persons_units(client, assig
     ],
 )
 def test_training_admin_pages_per_role(client, assigned, role, expected):
-    user = user_with_role(role)
+    user = UserFactory(role=role)
     if role != roles.TRAINING_ADMINISTRATOR and role != "superuser":
         user.is_staff = False
     client.force_login(user)
@@ -524,7 +523,7 @@ def test_training_admin_pages_per_role(client, assigned, role, expected):
 
 
 def test_admin_correction_form_writes_the_history(client, assigned):
-    admin = user_with_role(roles.TRAINING_ADMINISTRATOR)
+    admin = UserFactory(training_admin=True)
     client.force_login(admin)
     url = reverse("training_assignments:correct", args=[assigned["assignment"].pk])
     response = client.post(url, {"action": "exempt", "reason": ""})
@@ -544,7 +543,7 @@ def test_saving_a_requirement_in_the_admin_queues_its_assignment(
     client, tree, course, django_capture_on_commit_callbacks
 ):
     servant(tree["commune"])
-    client.force_login(user_with_role(roles.TRAINING_ADMINISTRATOR))
+    client.force_login(UserFactory(training_admin=True))
     data = {
         "name": "Chuyển đổi số cơ bản",
         "course": course.pk,
@@ -572,7 +571,7 @@ def test_saving_a_requirement_in_the_admin_queues_its_assignment(
 def test_moving_a_person_in_the_admin_reports_the_change(client, tree):
     recorded_changes.clear()
     person = servant(tree["commune"])
-    superuser = user_with_role("superuser")
+    superuser = UserFactory(superuser=True)
     client.force_login(superuser)
     response = client.post(
         reverse("wagtailusers_users:edit", args=[person.pk]),

@@ -4,15 +4,14 @@ import datetime
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
-from accounts import roles
 from accounts.models import User
 from core.localtime import local_today
 from courses.models import Assignment, Audience, TrainingRequirement
 from courses.training_services import assignments_sync
-from tests.courses.factories import PASSWORD, OrganisationUnitFactory, UserFactory, course_create
+from tests.accounts.factories import PASSWORD, OrganisationUnitFactory, UserFactory
+from tests.courses.factories import course_create
 from tests.support.browser import admin_sign_in, site_sign_in
 from tests.support.waiting import wait_until
 
@@ -43,10 +42,10 @@ def province(home_page):
         audience=Audience.CIVIL_SERVANTS,
         lessons=[("Mật khẩu mạnh", [{"type": "paragraph", "value": "<p>Dùng mật khẩu dài.</p>"}])],
     )
-    admin = UserFactory(email="daotao@example.vn", kind=User.Kind.CIVIL_SERVANT, is_staff=True)
-    admin.groups.add(Group.objects.get(name=roles.TRAINING_ADMINISTRATOR))
-    manager = UserFactory(email="quanly@example.vn", kind=User.Kind.CIVIL_SERVANT, organisation_unit=commune)
-    manager.groups.add(Group.objects.get(name=roles.UNIT_MANAGER))
+    UserFactory(email="daotao@example.vn", kind=User.Kind.CIVIL_SERVANT, is_staff=True, training_admin=True)
+    manager = UserFactory(
+        email="quanly@example.vn", kind=User.Kind.CIVIL_SERVANT, organisation_unit=commune, unit_manager=True
+    )
     commune.managers.add(manager)
     return {"province": province, "commune": commune, "course": course}
 

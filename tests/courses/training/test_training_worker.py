@@ -7,7 +7,8 @@ from accounts.models import User
 from courses.models import Assignment, TrainingRequirement
 from courses.tasks import training_assign_requirement, training_sync_all
 from courses.training_services import requirement_saved
-from tests.courses.factories import OrganisationUnitFactory, UserFactory, course_create
+from tests.accounts.factories import OrganisationUnitFactory, UserFactory
+from tests.courses.factories import course_create
 from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

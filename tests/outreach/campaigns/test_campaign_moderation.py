@@ -13,28 +13,23 @@ from accounts import roles
 from home.models import StandardPage
 from outreach.models import CampaignIndexPage, CampaignPage
 from outreach.moderation import CAMPAIGN_TASK, CAMPAIGN_WORKFLOW
-from tests.courses.factories import UserFactory, page_add, tutorial_create, tutorial_index_create
+from tests.accounts.factories import UserFactory
+from tests.courses.factories import tutorial_create, tutorial_index_create
+from tests.support.pages import page_add
 
 pytestmark = pytest.mark.django_db
 
 WORKER_DB = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def person(*groups, **kwargs):
-    user = UserFactory(**kwargs)
-    for name in groups:
-        user.groups.add(Group.objects.get(name=name))
-    return user
-
-
 @pytest.fixture
 def officer(db):
-    return person(roles.COMMUNICATIONS_STAFF)
+    return UserFactory(officer=True)
 
 
 @pytest.fixture
 def lead(db):
-    return person(roles.COMMUNICATIONS_LEAD)
+    return UserFactory(lead=True)
 
 
 @pytest.fixture
@@ -140,7 +135,7 @@ def test_superuser_publishes_campaigns(index, tutorial):
 
 @pytest.mark.parametrize("role", [roles.TRAINING_ADMINISTRATOR, roles.UNIT_MANAGER, roles.CIVIL_SERVANT, roles.CITIZEN])
 def test_other_roles_have_no_campaign_rights(index, tutorial, role):
-    user = person(role)
+    user = UserFactory(role=role)
     perms = draft(index, tutorial).permissions_for_user(user)
     assert not perms.can_edit() and not perms.can_publish() and not perms.can_unpublish()
 

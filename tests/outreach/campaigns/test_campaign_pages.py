@@ -14,7 +14,9 @@ from courses.models import PublicService
 from home.selectors import pages_search
 from outreach.models import CAMPAIGN_CODE_LENGTH, CampaignIndexPage, CampaignPage
 from outreach.posters import campaign_by_code, poster_html, poster_pdf, short_link
-from tests.courses.factories import UserFactory, course_create, page_add, tutorial_create, tutorial_index_create
+from tests.accounts.factories import UserFactory
+from tests.courses.factories import course_create, tutorial_create, tutorial_index_create
+from tests.support.pages import page_add
 from tests.support.pdf import pdf_pages, pdf_text, pdf_tool
 
 pytestmark = pytest.mark.django_db
@@ -344,14 +346,10 @@ def test_poster_of_an_unpublished_campaign_is_not_public(client, index):
 
 
 def test_poster_from_the_admin_for_editors_only(client, index):
-    from django.contrib.auth.models import Group
-
-    from accounts import roles
 
     draft = campaign_create(index, "Bản nháp", publish=False)
     url = reverse("outreach_campaign_poster", args=[draft.pk])
-    officer = UserFactory()
-    officer.groups.add(Group.objects.get(name=roles.COMMUNICATIONS_STAFF))
+    officer = UserFactory(officer=True)
     client.force_login(officer)
     response = client.get(url)
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
@@ -361,7 +359,6 @@ def test_poster_from_the_admin_for_editors_only(client, index):
     assert client.get(reverse("outreach_campaign_poster", args=[index.pk])).status_code == 404  # not a campaign
     client.force_login(UserFactory())  # no admin access
     assert client.get(url).status_code == 302
-    trainer = UserFactory()
-    trainer.groups.add(Group.objects.get(name=roles.TRAINING_ADMINISTRATOR))
+    trainer = UserFactory(training_admin=True)
     client.force_login(trainer)
     assert client.get(url).status_code in (302, 403)

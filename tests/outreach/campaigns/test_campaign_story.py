@@ -17,20 +17,20 @@ import datetime
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 from django.utils import timezone
 from django.utils.translation import gettext
 from playwright.sync_api import expect
 
-from accounts import roles
 from accounts.models import User
 from courses.models import Enrolment
 from outreach.models import CAMPAIGN_KIND, CampaignIndexPage, CampaignMessage, CampaignPage, CampaignTouch, Delivery
-from tests.courses.factories import UserFactory, page_add, public_services_course
+from tests.accounts.factories import UserFactory
+from tests.courses.factories import public_services_course
 from tests.courses.steps import public_services_course_complete
 from tests.outreach.campaigns import steps
 from tests.outreach.factories import person
 from tests.support.browser import admin_sign_in, sign_up
+from tests.support.pages import page_add
 from tests.support.waiting import wait_until
 
 pytestmark = [
@@ -50,10 +50,8 @@ def campaign_world(home_page):
     section, an officer and a lead, and the people a citizens' segment will (and will not) reach."""
     course = public_services_course(home_page)
     index = page_add(home_page, CampaignIndexPage(title="Chiến dịch", slug="chien-dich"))
-    officer = UserFactory(email="truyenthong@example.vn", kind=User.Kind.CIVIL_SERVANT)
-    officer.groups.add(Group.objects.get(name=roles.COMMUNICATIONS_STAFF))
-    lead = UserFactory(email="truongnhom@example.vn", kind=User.Kind.CIVIL_SERVANT)
-    lead.groups.add(Group.objects.get(name=roles.COMMUNICATIONS_LEAD))
+    UserFactory(email="truyenthong@example.vn", kind=User.Kind.CIVIL_SERVANT, officer=True)
+    UserFactory(email="truongnhom@example.vn", kind=User.Kind.CIVIL_SERVANT, lead=True)
     recipient = person(full_name="Đinh Nhận Tin", kind=User.Kind.CITIZEN)
     person(consent=None, full_name="Vũ Chưa Đồng Ý", kind=User.Kind.CITIZEN)  # in the segment, no consent
     person(full_name="Hồ Cán Bộ", kind=User.Kind.CIVIL_SERVANT)  # consented, not in the segment

@@ -37,8 +37,8 @@ from outreach.models import (
     Delivery,
 )
 from outreach.reminders import deliveries_send
-from tests.accounts.test_admin import user_with_role
-from tests.courses.factories import OrganisationUnitFactory, course_create, tutorial_create, tutorial_index_create
+from tests.accounts.factories import OrganisationUnitFactory, UserFactory
+from tests.courses.factories import course_create, tutorial_create, tutorial_index_create
 from tests.outreach.factories import campaign_create, consenting, message_create, person, segment_create
 
 pytestmark = pytest.mark.django_db
@@ -172,7 +172,7 @@ def test_rules_combine_and_resolve_in_one_query(home_page):
 
 
 def test_segment_form_shows_the_live_count_before_saving(client):
-    admin = user_with_role("superuser")
+    admin = UserFactory(superuser=True)
     person(kind=User.Kind.CIVIL_SERVANT)
     person(kind=User.Kind.CIVIL_SERVANT, consent=None)
     person(kind=User.Kind.CITIZEN)
@@ -196,7 +196,7 @@ def test_segment_form_shows_the_live_count_before_saving(client):
 
 
 def test_message_with_an_unknown_placeholder_is_refused_with_a_translated_error(client, home_page):
-    admin = user_with_role("superuser")
+    admin = UserFactory(superuser=True)
     campaign = campaign_create(home_page)
     segment = segment_create()
     client.force_login(admin)
@@ -223,7 +223,7 @@ def test_message_with_an_unknown_placeholder_is_refused_with_a_translated_error(
 def test_campaign_ending_before_it_starts_is_a_form_error(home_page):
     campaign = campaign_create(home_page)
     form_class = CampaignPage.get_edit_handler().get_form_class()
-    user = user_with_role("superuser")
+    user = UserFactory(superuser=True)
     form = form_class(instance=campaign, for_user=user)
     data = {}
     for name, field in form.fields.items():
@@ -296,7 +296,7 @@ def test_empty_segment_cannot_be_sent(home_page, client):
         "name": message.segment.name
     }
     assert str(error.value) == expected
-    client.force_login(user_with_role("superuser"))
+    client.force_login(UserFactory(superuser=True))
     response = client.post(f"/admin/campaigns/messages/send/{message.pk}/", {"send": "1"}, follow=True)
     assert escape(expected) in response.content.decode()
     message.refresh_from_db()
@@ -317,7 +317,7 @@ def test_a_second_click_on_send_sends_nothing_more(home_page, client, django_cap
     campaign = campaign_create(home_page)
     people = [person() for _ in range(3)]
     message = message_create(campaign, segment_create())
-    client.force_login(user_with_role("superuser"))
+    client.force_login(UserFactory(superuser=True))
     url = f"/admin/campaigns/messages/send/{message.pk}/"
     with django_capture_on_commit_callbacks() as callbacks:
         first = client.post(url, {"send": "1"})
@@ -370,7 +370,7 @@ def test_preview_and_test_send(home_page, client, no_quiet_hours):
     campaign = campaign_create(home_page)
     recipient = person(full_name="Trần Thị Xem")
     message = message_create(campaign, segment_create())
-    admin = user_with_role("superuser", email="admin@example.vn")
+    admin = UserFactory(superuser=True, email="admin@example.vn")
     client.force_login(admin)
     url = f"/admin/campaigns/messages/preview/{message.pk}/"
     response = client.get(url, {"recipient": recipient.email})
@@ -535,7 +535,7 @@ def test_attribution_window(home_page, settings):
 def test_results_page_funnel_svg_table_csv_and_bounded_queries(home_page, client, no_quiet_hours):
     course = course_create(home_page)
     campaign = campaign_create(home_page, course=course)
-    admin = user_with_role("superuser")
+    admin = UserFactory(superuser=True)
     client.force_login(admin)
     url = f"/admin/campaigns/messages/results/{campaign.pk}/"
 
@@ -580,7 +580,7 @@ def test_campaign_deliveries_are_identifiable_in_the_log(home_page, client):
     message = message_create(campaign, segment_create())
     campaign_message_send(message)
     campaign_message_plan(message.pk)
-    client.force_login(user_with_role("superuser"))
+    client.force_login(UserFactory(superuser=True))
     response = client.get("/admin/reminders/deliveries/", {"kind": CAMPAIGN_KIND})
     assert response.status_code == 200
     assert f"{_('Campaign message')} #{message.pk}" in response.content.decode()
@@ -592,12 +592,11 @@ def test_signing_uses_django_signing():
 
 
 def test_communications_staff_run_campaigns_and_training_administrators_do_not(home_page, client):
-    from accounts import roles
 
     campaign = campaign_create(home_page)
     person()
     message = message_create(campaign, segment_create())
-    officer = user_with_role(roles.COMMUNICATIONS_STAFF)
+    officer = UserFactory(officer=True)
     client.force_login(officer)
     for url in (
         "/admin/campaigns/segments/new/",
@@ -615,7 +614,7 @@ def test_communications_staff_run_campaigns_and_training_administrators_do_not(h
     assert f'href="/admin/campaigns/messages/results/{campaign.pk}/"' in index.content.decode()
     assert client.post(f"/admin/campaigns/messages/send/{message.pk}/", {"send": "1"}).status_code == 302
     assert CampaignMessage.objects.get().status == CampaignMessage.Status.SENDING
-    client.force_login(user_with_role(roles.TRAINING_ADMINISTRATOR))
+    client.force_login(UserFactory(training_admin=True))
     assert "/admin/campaigns/messages/campaign-results/" not in client.get("/admin/").content.decode()
     assert client.get("/admin/campaigns/messages/").status_code == 302
     assert client.get(f"/admin/campaigns/messages/results/{campaign.pk}/").status_code == 302
@@ -625,7 +624,7 @@ def test_a_segment_in_use_cannot_be_deleted_and_bad_input_gets_no_500(home_page,
     campaign = campaign_create(home_page)
     segment = segment_create()
     message = message_create(campaign, segment)
-    client.force_login(user_with_role("superuser"))
+    client.force_login(UserFactory(superuser=True))
     response = client.post(f"/admin/campaigns/segments/delete/{segment.pk}/", follow=True)
     assert response.status_code == 200
     assert AudienceSegment.objects.filter(pk=segment.pk).exists()
@@ -716,7 +715,7 @@ def test_email_carries_one_click_unsubscribe_headers_and_sms_waits_for_quiet_hou
 
 def test_an_admin_preview_of_a_campaign_page_is_not_a_view(home_page, client):
     campaign = campaign_create(home_page)
-    client.force_login(user_with_role("superuser"))
+    client.force_login(UserFactory(superuser=True))
     response = client.get(f"/admin/pages/{campaign.pk}/view_draft/")
     assert response.status_code == 200
     assert "X-Campaign-Page" not in response

@@ -21,7 +21,7 @@ from outreach.campaign_selectors import campaign_results
 from outreach.campaigns import CampaignSendError, campaign_message_send
 from outreach.models import CAMPAIGN_KIND, CampaignMessage, Delivery, ReminderSetting
 from outreach.tasks import campaign_message_plan as campaign_message_plan_task
-from tests.accounts.test_admin import user_with_role
+from tests.accounts.factories import UserFactory
 from tests.outreach.factories import campaign_create, message_create, person, segment_create
 from tests.outreach.support import jsonl, training_course, worker_start
 from tests.support.waiting import wait_until
@@ -153,7 +153,7 @@ def test_click_sign_up_and_completion_are_attributed_in_the_results(outbox, home
     assert results["recipients"] == 1 and results["sent"] == 1
     assert results["clicked"] == 1
     assert (results["enrolments"], results["completions"]) == (1, 1)
-    client.force_login(user_with_role("superuser"))
+    client.force_login(UserFactory(superuser=True))
     html = client.get(f"/admin/campaigns/messages/results/{campaign.pk}/").content.decode()
     assert "<svg" in html
     cells = re.findall(r'<td data-measure="\d+">(\d+)</td>', html)

@@ -15,7 +15,6 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import roles
 from accounts.models import Consent, ContactPreference, User
 from accounts.personal_data import personal_data_erase, personal_data_export
 from accounts.preferences import preferences_save
@@ -41,8 +40,7 @@ from outreach.reminders import (
     quiet_until,
     reminders_plan,
 )
-from tests.accounts.test_admin import user_with_role
-from tests.courses.factories import UserFactory
+from tests.accounts.factories import UserFactory
 from tests.outreach.support import (
     assign,
     due,
@@ -506,7 +504,7 @@ def test_a_permanent_failure_is_recorded_and_an_administrator_resends_it(
     monkeypatch.undo()
     queued = []
     monkeypatch.setattr("outreach.tasks.delivery_resend.delay", queued.append)
-    administrator = user_with_role(roles.TRAINING_ADMINISTRATOR)
+    administrator = UserFactory(training_admin=True)
     with django_capture_on_commit_callbacks(execute=True):
         assert delivery_resend_prepare(delivery, administrator)
     assert queued == [delivery.pk]
@@ -810,7 +808,7 @@ def test_training_administrators_see_the_delivery_log_and_resend_failed_messages
     plan(now)
     delivery = rows()[0]
     Delivery.objects.filter(pk=delivery.pk).update(status="failed", last_error="550", attempts=5)
-    client.force_login(user_with_role(roles.TRAINING_ADMINISTRATOR))
+    client.force_login(UserFactory(training_admin=True))
     index = reverse("outreach_deliveries:index")
     response = client.get(index, {"status": "failed", "kind": MessageKind.TRAINING_DUE_SOON, "channel": "email"})
     assert response.status_code == 200
@@ -831,12 +829,12 @@ def test_training_administrators_see_the_delivery_log_and_resend_failed_messages
     delivery.refresh_from_db()
     assert delivery.status == "planned" and delivery.attempts == 0
     # Nobody else may read the log.
-    client.force_login(user_with_role(roles.COMMUNICATIONS_STAFF))
+    client.force_login(UserFactory(officer=True))
     assert client.get(index).status_code in (302, 403)
 
 
 def test_template_edit_rejects_an_unknown_placeholder_in_the_admin(client):
-    client.force_login(user_with_role(roles.TRAINING_ADMINISTRATOR))
+    client.force_login(UserFactory(training_admin=True))
     template = MessageTemplate.objects.get(kind=MessageKind.COURSE_NUDGE)
     url = reverse("outreach_message_templates:edit", args=[template.pk])
     assert client.get(url).status_code == 200
@@ -854,7 +852,7 @@ def test_template_edit_rejects_an_unknown_placeholder_in_the_admin(client):
 
 
 def test_training_administrators_edit_the_reminder_settings(client):
-    client.force_login(user_with_role(roles.TRAINING_ADMINISTRATOR))
+    client.force_login(UserFactory(training_admin=True))
     response = client.get(reverse("wagtailsettings:edit", args=["outreach", "remindersetting"]), follow=True)
     assert response.status_code == 200
     url = response.redirect_chain[-1][0]

@@ -14,7 +14,6 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from accounts import roles
 from accounts.models import Consent, ContactPreference
 from accounts.preferences import preferences_save
 from core.localtime import local_now
@@ -29,8 +28,7 @@ from outreach.reminders import (
     reminders_plan,
 )
 from outreach.tasks import reminders_plan as reminders_plan_task
-from tests.accounts.test_admin import user_with_role
-from tests.courses.factories import UserFactory
+from tests.accounts.factories import UserFactory
 from tests.outreach.support import (
     assign,
     due,
@@ -248,7 +246,7 @@ def test_provider_failure_then_success_and_a_permanent_failure_resent_from_the_a
     # The number is fixed and an administrator resends it (same key).
     type(refused).objects.filter(pk=refused.pk).update(phone="0912000999")
     Delivery.objects.filter(pk=failed.pk).update(address="0912000999")
-    assert delivery_resend_prepare(failed, user_with_role(roles.TRAINING_ADMINISTRATOR))
+    assert delivery_resend_prepare(failed, UserFactory(training_admin=True))
     assert settled()
     failed.refresh_from_db()
     assert failed.status == "sent"
