@@ -4,26 +4,31 @@ The providers below are named by dotted path in settings (``SMS_BACKEND``, ``EMA
 so a worker subprocess started with ``tests.outreach.worker_settings`` uses them too.
 """
 
+import contextlib
 import datetime
 import fcntl
 import json
 import os
 import time
+import uuid
 from pathlib import Path
 
 from django.conf import settings
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import connection
 
 from accounts.models import User
 from core.localtime import local_now, local_zone
 from courses.models import Assignment, TrainingRequirement
 from courses.training_services import assignments_sync
+from lms.celery import app
 from outreach.channels import FileSmsBackend, PermanentDeliveryError, TemporaryDeliveryError
 from outreach.models import Delivery
 from outreach.reminders import deliveries_send
 from tests.accounts.factories import OrganisationUnitFactory, UserFactory
 from tests.courses.factories import course_create
 from tests.support import worker as support_worker
+from tests.support.worker import worker_database_url, worker_stop
 
 
 def local(day, hour=10, minute=0):
@@ -148,3 +153,19 @@ def worker_start(database_url, queue, extra_env, log_name):
     return support_worker.worker_start(
         database_url, queue, extra_env, log_name, settings_module="tests.outreach.worker_settings"
     )
+
+
+@contextlib.contextmanager
+def worker_running(django_db_blocker, prefix, extra_env, files):
+    """A worker on a queue of its own (``test-<prefix>-…``), which the tasks this process sends go to meanwhile."""
+    queue = f"test-{prefix}-{uuid.uuid4().hex[:8]}"
+    with django_db_blocker.unblock():
+        database_url = worker_database_url(connection.settings_dict)
+    previous_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    process = worker_start(database_url, queue, extra_env, f"{queue}.log")
+    try:
+        yield {"queue": queue, "process": process, **files}
+    finally:
+        worker_stop(process)
+        app.conf.task_default_queue = previous_queue

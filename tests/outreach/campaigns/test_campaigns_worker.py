@@ -8,24 +8,20 @@ course, and the campaign's results show the click, the enrolment and the complet
 """
 
 import re
-import uuid
 from collections import Counter
 
 import pytest
-from django.db import connection
 
 from accounts.models import ContactPreference, User
 from courses import services
-from lms.celery import app
 from outreach.campaign_selectors import campaign_results
 from outreach.campaigns import CampaignSendError, campaign_message_send
 from outreach.models import CAMPAIGN_KIND, CampaignMessage, Delivery, ReminderSetting
 from outreach.tasks import campaign_message_plan as campaign_message_plan_task
 from tests.accounts.factories import UserFactory
 from tests.outreach.factories import campaign_create, message_create, person, segment_create
-from tests.outreach.support import jsonl, training_course, worker_start
+from tests.outreach.support import jsonl, training_course, worker_running
 from tests.support.waiting import wait_until
-from tests.support.worker import worker_database_url, worker_stop
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -39,25 +35,14 @@ def outbox_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def campaign_worker(django_db_setup, django_db_blocker, outbox_dir):
-    queue = f"test-camp-{uuid.uuid4().hex[:8]}"
-    with django_db_blocker.unblock():
-        database_url = worker_database_url(connection.settings_dict)
     files = {"email": outbox_dir / "email.jsonl", "sms": outbox_dir / "sms.jsonl"}
-    previous_queue = app.conf.task_default_queue
-    app.conf.task_default_queue = queue
-    process = worker_start(
-        database_url,
-        queue,
-        {
-            "TEST_EMAIL_FILE": str(files["email"]),
-            "SMS_BACKEND": "outreach.channels.FileSmsBackend",
-            "SMS_FILE_PATH": str(files["sms"]),
-        },
-        f"{queue}.log",
-    )
-    yield {"queue": queue, "process": process, **files}
-    worker_stop(process)
-    app.conf.task_default_queue = previous_queue
+    env = {
+        "TEST_EMAIL_FILE": str(files["email"]),
+        "SMS_BACKEND": "outreach.channels.FileSmsBackend",
+        "SMS_FILE_PATH": str(files["sms"]),
+    }
+    with worker_running(django_db_blocker, "camp", env, files) as worker:
+        yield worker
 
 
 @pytest.fixture

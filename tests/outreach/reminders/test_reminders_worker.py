@@ -37,6 +37,7 @@ from tests.outreach.support import (
     today_local,
     training_course,
     tree,
+    worker_running,
     worker_start,
 )
 from tests.support.waiting import wait_until
@@ -56,28 +57,17 @@ def outbox_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def reminder_worker(django_db_setup, django_db_blocker, outbox_dir):
     """One worker for the scenarios: e-mail and SMS into files, a flaky SMS provider, 1 s back-off."""
-    queue = f"test-rem-{uuid.uuid4().hex[:8]}"
-    with django_db_blocker.unblock():
-        database_url = worker_database_url(connection.settings_dict)
     files = {"email": outbox_dir / "email.jsonl", "sms": outbox_dir / "sms.jsonl"}
-    previous_queue = app.conf.task_default_queue
-    app.conf.task_default_queue = queue
-    process = worker_start(
-        database_url,
-        queue,
-        {
-            "TEST_EMAIL_FILE": str(files["email"]),
-            "SMS_BACKEND": "tests.outreach.support.FlakySmsBackend",
-            "SMS_FILE_PATH": str(files["sms"]),
-            "DELIVERY_RETRY_BASE_SECONDS": "1",
-            "DELIVERY_RETRY_MAX_SECONDS": "2",
-            "DELIVERY_MAX_ATTEMPTS": "4",
-        },
-        f"{queue}.log",
-    )
-    yield {"queue": queue, "process": process, **files}
-    worker_stop(process)
-    app.conf.task_default_queue = previous_queue
+    env = {
+        "TEST_EMAIL_FILE": str(files["email"]),
+        "SMS_BACKEND": "tests.outreach.support.FlakySmsBackend",
+        "SMS_FILE_PATH": str(files["sms"]),
+        "DELIVERY_RETRY_BASE_SECONDS": "1",
+        "DELIVERY_RETRY_MAX_SECONDS": "2",
+        "DELIVERY_MAX_ATTEMPTS": "4",
+    }
+    with worker_running(django_db_blocker, "rem", env, files) as worker:
+        yield worker
 
 
 @pytest.fixture
