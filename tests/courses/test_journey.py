@@ -1,0 +1,86 @@
+"""The citizen's journey in a real browser, and the failed-quiz path."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.models import User
+from courses.models import Certificate, Enrolment
+from tests.courses.factories import public_services_course, tutorial_create, tutorial_index_create
+from tests.courses.steps import public_services_course_complete
+from tests.support.browser import sign_up
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+@pytest.fixture
+def learning_site(home_page):
+    index = tutorial_index_create(home_page, show_in_menus=True)
+    tutorial_create(
+        index,
+        "Hướng dẫn đăng ký tài khoản trên Cổng Dịch vụ công quốc gia",
+        slug="dang-ky-tai-khoan",
+        summary="Tạo tài khoản để nộp hồ sơ trực tuyến.",
+    )
+    return public_services_course(home_page, issues_certificate=True)
+
+
+def test_citizen_journey_from_search_to_verified_certificate(live_server, learning_site, page):
+    base = live_server.url
+    # Search without diacritics, in Vietnamese, and open the tutorial.
+    page.goto(base + "/")
+    page.get_by_label("Tìm hướng dẫn").fill("dang ky tai khoan")
+    page.get_by_label("Tìm hướng dẫn").press("Enter")
+    page.get_by_role("link", name="Hướng dẫn đăng ký tài khoản trên Cổng Dịch vụ công quốc gia").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Hướng dẫn đăng ký tài khoản trên Cổng Dịch vụ công quốc gia"
+    )
+
+    # Sign up (in English from here on), with a phone number and consent.
+    page.goto(base + "/en/account/sign-up/?next=/en/khoa-hoc/dung-dich-vu-cong/")
+    sign_up(page)
+    expect(page).to_have_url(re.compile(r"/en/khoa-hoc/dung-dich-vu-cong/$"))
+    user = User.objects.get(phone="0987111222")
+    assert user.privacy_consent_at is not None
+
+    # Enrol, do the lessons (the second one's quiz) and pass the final test.
+    public_services_course_complete(page)
+    enrolment = Enrolment.objects.get(user=user)
+    assert enrolment.completed_at is not None
+    certificate = Certificate.objects.get(enrolment=enrolment)
+
+    # My learning lists the certificate; download the PDF.
+    page.goto(base + "/en/learn/my-learning/")
+    expect(page.get_by_text(certificate.code)).to_be_visible()
+    with page.expect_download() as download_info:
+        page.goto(base + f"/en/certificates/{certificate.code}/")
+        page.get_by_role("link", name=re.compile("Download")).click()
+    pdf = download_info.value.path().read_bytes()
+    assert pdf.startswith(b"%PDF")
+
+    # Anyone can verify it by its code, signed in or not.
+    page.context.clear_cookies()
+    page.goto(base + "/en/certificates/")
+    page.get_by_label(re.compile("code", re.IGNORECASE)).fill(certificate.code.lower())
+    page.get_by_role("button", name="Check").click()
+    expect(page.get_by_text("Nguyễn Thị Hằng")).to_be_visible()
+    expect(page.get_by_text("Dùng dịch vụ công trực tuyến").first).to_be_visible()
+    expect(page.get_by_text("✓ Valid.")).to_be_visible()
+
+
+def test_a_failed_quiz_does_not_complete_the_course(live_server, learning_site, page):
+    base = live_server.url
+    page.goto(base + "/en/account/sign-up/?next=/en/khoa-hoc/dung-dich-vu-cong/")
+    sign_up(page, name="Trần Văn Bình", phone="0987 333 444")
+    page.get_by_role("button", name="Enrol in this course").click()
+    page.get_by_role("button", name="Mark this lesson complete").click()
+    page.get_by_label("Ngân hàng").check()
+    page.get_by_role("button", name="Submit answers").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Not passed yet")
+    expect(page.get_by_text("Công an cấp xã — correct answer")).to_be_visible()
+    enrolment = Enrolment.objects.get(user__phone="0987333444")
+    assert enrolment.completed_at is None
+    assert not Certificate.objects.filter(enrolment=enrolment).exists()
+    page.goto(base + "/en/khoa-hoc/dung-dich-vu-cong/")
+    expect(page.get_by_text("1 of 2 lessons done")).to_be_visible()

@@ -1,0 +1,152 @@
+import pytest
+from django.db import connection
+from django.template.loader import render_to_string
+from django.test.utils import CaptureQueriesContext
+from wagtail.models import Page
+
+from courses.models import TutorialIndexPage, TutorialPage
+from home.models import HomePage, StandardPage
+from tests.courses.factories import tutorial_create, tutorial_index_create
+from tests.support.pages import page_add
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_page_is_vietnamese_by_default(client, home_page):
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<html lang="vi">' in html
+    assert "Tìm kiếm" in html  # "Search", translated
+    assert home_page.hero_title in html
+    assert response["Content-Language"] == "vi"
+
+
+def test_english_is_the_second_language(client, home_page):
+    response = client.get("/en/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<html lang="en">' in html
+    assert ">Search<" in html
+    # The switcher links back to the same page in Vietnamese.
+    assert 'href="/" hreflang="vi"' in html
+
+
+def test_language_switcher_keeps_the_page(client, home_page):
+    index = tutorial_index_create(home_page)
+    tutorial = tutorial_create(index, "Đăng ký khai sinh trực tuyến", slug="dang-ky-khai-sinh")
+    assert tutorial.url == "/huong-dan/dang-ky-khai-sinh/"
+    html = client.get(tutorial.url).content.decode()
+    assert 'href="/en/huong-dan/dang-ky-khai-sinh/" hreflang="en"' in html
+    assert client.get("/en/huong-dan/dang-ky-khai-sinh/").status_code == 200
+
+
+def test_page_not_found_is_friendly_and_translated(client, home_page):
+    response = client.get("/khong-co-trang-nay/")
+    assert response.status_code == 404
+    assert "Không tìm thấy trang" in response.content.decode()
+    response = client.get("/en/no-such-page/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
+def test_server_error_page_renders_without_a_request():
+    html = render_to_string("500.html")
+    assert "Đã có lỗi xảy ra" in html and "Something went wrong" in html
+
+
+def test_tutorial_pages_render(client, home_page):
+    index = tutorial_index_create(home_page)
+    tutorial = tutorial_create(
+        index,
+        "Thanh toán phí, lệ phí trực tuyến",
+        body=[
+            {"type": "callout", "value": {"kind": "needs", "text": "<p>Tài khoản ngân hàng</p>"}},
+            {"type": "step", "value": {"title": "Mở hồ sơ", "text": "<p>Chọn hồ sơ.</p>", "tip": "Kiểm tra kỹ."}},
+            {"type": "step", "value": {"title": "Thanh toán", "text": "<p>Xác nhận OTP.</p>", "tip": ""}},
+        ],
+    )
+    html = client.get(tutorial.url).content.decode()
+    assert html.count('class="step"') == 2
+    assert "Bạn cần chuẩn bị" in html  # "You will need"
+    assert "Kiểm tra kỹ." in html
+    listing = client.get(index.url).content.decode()
+    assert "Thanh toán phí, lệ phí trực tuyến" in listing
+
+
+def test_tutorial_index_paginates_and_survives_bad_page_numbers(client, home_page):
+    index = tutorial_index_create(home_page)
+    for number in range(TutorialIndexPage.page_size + 3):
+        tutorial_create(index, f"Hướng dẫn số {number}")
+    assert "Trang 1/2" in client.get(index.url).content.decode()
+    second = client.get(index.url, {"page": 2}).content.decode()
+    assert second.count('class="card"') == 3
+    for bad in ("abc", "999", "-1"):
+        assert client.get(index.url, {"page": bad}).status_code == 200
+
+
+def test_unpublished_pages_are_hidden(client, home_page):
+    index = tutorial_index_create(home_page)
+    draft = TutorialPage(title="Bản nháp", slug="ban-nhap", summary="Chưa xuất bản", live=False)
+    index.add_child(instance=draft)
+    assert client.get("/huong-dan/ban-nhap/").status_code == 404
+    assert "Bản nháp" not in client.get(index.url).content.decode()
+
+
+def test_home_page_query_count_does_not_grow_with_content(client, home_page, django_assert_max_num_queries, settings):
+    settings.PAGE_CACHE_SECONDS = 0  # count the queries of rendering, not of the page cache
+    index = tutorial_index_create(home_page)
+    page_add(home_page, StandardPage(title="Giới thiệu", slug="gioi-thieu", show_in_menus=True))
+    tutorial_create(index, "Hướng dẫn 1")
+    client.get("/")  # warm caches (site root, locale)
+    with CaptureQueriesContext(connection) as few:
+        client.get("/")
+    for number in range(2, 8):
+        tutorial_create(index, f"Hướng dẫn {number}")
+    client.get("/")  # publishing started a new page-cache generation: warm again
+    with CaptureQueriesContext(connection) as many:
+        client.get("/")
+    assert len(many) == len(few)
+    # The home page's own lists (and public()'s restriction check); site, route, menu are remembered.
+    with django_assert_max_num_queries(3):
+        client.get("/")
+
+
+def test_tutorial_page_query_count(client, home_page, django_assert_max_num_queries, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    index = tutorial_index_create(home_page)
+    tutorial = tutorial_create(index, "Hướng dẫn")
+    client.get(tutorial.url)
+    # Site, route, the page with its tags, public service, parent and images, and the menu are
+    # remembered until something is published (core.published): an anonymous view runs no query.
+    with django_assert_max_num_queries(0):
+        assert client.get(tutorial.url).status_code == 200
+
+
+def test_every_page_type_declares_its_parents_and_children():
+    from courses.models import CourseIndexPage, CoursePage, LessonPage
+    from outreach.models import CampaignIndexPage, CampaignPage
+
+    for model in (
+        HomePage,
+        StandardPage,
+        TutorialIndexPage,
+        TutorialPage,
+        CourseIndexPage,
+        CoursePage,
+        LessonPage,
+        CampaignIndexPage,
+        CampaignPage,
+    ):
+        assert "parent_page_types" in model.__dict__, model
+        assert "subpage_types" in model.__dict__, model
+    assert HomePage.allowed_parent_page_models() == [Page]
+    assert TutorialPage.allowed_parent_page_models() == [TutorialIndexPage]
+    assert CampaignPage.allowed_parent_page_models() == [CampaignIndexPage]
+
+
+def test_healthz_answers_without_the_database(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.content == b"ok"

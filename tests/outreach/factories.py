@@ -1,0 +1,63 @@
+"""Helpers for the campaign tests: a campaign page, segments, messages, consenting people."""
+
+import datetime
+
+from django.utils import timezone
+
+from accounts.models import Consent
+from outreach.models import AudienceSegment, CampaignIndexPage, CampaignMessage, CampaignPage
+from tests.accounts.factories import UserFactory
+from tests.support.pages import page_add
+
+
+def campaign_create(home_page, course=None, **kwargs):
+    index = CampaignIndexPage.objects.first() or page_add(
+        home_page, CampaignIndexPage(title="Chiến dịch", slug="chien-dich")
+    )
+    today = timezone.localdate()
+    kwargs.setdefault("title", "Làm thủ tục trên mạng, không phải xếp hàng")
+    kwargs.setdefault("slug", f"chien-dich-{CampaignPage.objects.count() + 1}")
+    kwargs.setdefault("goal", "Người dân nộp hồ sơ trực tuyến.")
+    kwargs.setdefault("starts_on", today - datetime.timedelta(days=1))
+    kwargs.setdefault("ends_on", today + datetime.timedelta(days=30))
+    actions = [{"type": "course", "value": {"page": course.pk, "label": ""}}] if course is not None else []
+    if not actions:
+        from courses.models import PublicService
+
+        service = PublicService.objects.create(
+            name="Cấp phiếu lý lịch tư pháp", agency="Sở Tư pháp", official_url="https://dichvucong.gov.vn/p/llpt"
+        )
+        actions = [{"type": "service", "value": {"service": service.pk, "label": ""}}]
+    return page_add(index, CampaignPage(calls_to_action=actions, **kwargs))
+
+
+def consenting(user, granted=True):
+    Consent.objects.update_or_create(
+        user=user, purpose=Consent.Purpose.CAMPAIGNS, defaults={"granted": granted, "source": "test"}
+    )
+    return user
+
+
+def person(consent=True, **kwargs):
+    user = UserFactory(**kwargs)
+    if consent is not None:
+        consenting(user, consent)
+    return user
+
+
+def segment_create(**kwargs):
+    units = kwargs.pop("units", None)
+    kwargs.setdefault("name", "Mọi người")
+    segment = AudienceSegment.objects.create(**kwargs)
+    if units:
+        segment.units.set(units)
+    return segment
+
+
+def message_create(campaign, segment, **kwargs):
+    kwargs.setdefault("name", "Đợt 1")
+    kwargs.setdefault("email_subject", "{campaign}")
+    kwargs.setdefault("email_body", "Chào {name}, xem tại {link}")
+    kwargs.setdefault("sms_body", "{site}: {campaign} {link}")
+    kwargs.setdefault("in_app_body", "Chào {name}: {link}")
+    return CampaignMessage.objects.create(campaign=campaign, segment=segment, **kwargs)

@@ -1,0 +1,98 @@
+"""Browser helpers: Debian's Chromium through Playwright (never a downloaded browser), the sign-in and
+sign-up steps every journey takes, and axe-core's WCAG check.
+
+Step labels are read from the message catalogue (``gettext``), so a step works in the language the page is in.
+"""
+
+import contextlib
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext
+from playwright.sync_api import expect, sync_playwright
+
+from tests.accounts.factories import PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@contextlib.contextmanager
+def chromium():
+    """Chromium launched headless (skipped if it is not installed, failed on CI), closed on exit."""
+    if not shutil.which(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: .ci/system-deps.sh installs it")
+        pytest.skip(f"{CHROMIUM} is not installed (make system-deps installs it)")
+    # Playwright's sync API runs an event loop in the test thread; the ORM calls
+    # the browser tests make around it are synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def admin_sign_in(tab, base, email):
+    """Sign in to the Wagtail admin with the test password; lands on the admin's home."""
+    tab.goto(base + "/admin/login/")
+    tab.locator("input[name=username]").fill(email)
+    tab.locator("input[name=password]").fill(PASSWORD)
+    tab.locator("form button[type=submit]").click()
+    expect(tab).to_have_url(re.compile(r"/admin/$"))
+
+
+def site_sign_in(tab, base, identifier, password=PASSWORD, next_path="/en/learn/training/"):
+    """Sign in on the public site (in English), then go on to ``next_path``."""
+    tab.goto(f"{base}/en/account/sign-in/?next={next_path}")
+    tab.get_by_label("Email or phone number").fill(identifier)
+    tab.get_by_label("Password").fill(password)
+    tab.locator("main form button[type=submit]").click()
+
+
+def sign_up(tab, name="Nguyễn Thị Hằng", phone="0987 111 222", language="en"):
+    """Fill in and send the sign-up form, shown in ``language`` (its labels read from the catalogue)."""
+    with translation.override(language):
+        tab.get_by_label(gettext("Full name")).fill(name)
+        tab.get_by_label(gettext("Email or phone number")).fill(phone)
+        tab.get_by_label(gettext("Password"), exact=True).fill("mat-khau-dai-2026!")
+        tab.get_by_label(gettext("Password again")).fill("mat-khau-dai-2026!")
+        tab.get_by_label(
+            gettext("I have read the privacy notice and agree that my personal data is processed as it describes.")
+        ).check()
+        tab.get_by_role("button", name=gettext("Create account")).click()
+
+
+def axe_read():
+    """axe-core's script, from npm (``make test`` installs it)."""
+    if not AXE.exists():
+        pytest.fail("axe-core is missing: `make test` runs `npm ci` to install it")
+    return AXE.read_text(encoding="utf-8")
+
+
+def axe_violations(tab, axe_source, context=None):
+    """The WCAG 2.1 A/AA violations axe finds in ``context`` (a selector; the whole document by default)."""
+    tab.add_script_tag(content=axe_source)
+    return tab.evaluate(
+        "async ([context, tags]) => (await axe.run(context || document, {runOnly: {type: 'tag', values: tags}}))"
+        ".violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))",
+        [context, WCAG_TAGS],
+    )
