@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import OrganisationUnit, User
-from courses import compliance
+from core.localtime import local_today
 from courses.models import (
     CoursePage,
     Enrolment,
@@ -42,8 +42,8 @@ from courses.models import (
     TutorialCompletion,
     TutorialPage,
     TutorialPageView,
-    local_today,
 )
+from courses.training import compliance
 from outreach.campaign_selectors import attributed_per_campaign, campaign_deliveries
 from outreach.models import CampaignClick, CampaignMessage, CampaignPage, Delivery
 
@@ -109,7 +109,7 @@ class Scope:
         return not self.roots
 
     def contains(self, unit):
-        return self.everything or compliance.in_scope(unit, self.roots)
+        return self.everything or compliance.in_scope(unit=unit, scope=self.roots)
 
 
 EVERYTHING = Scope()
@@ -119,7 +119,7 @@ def scope_for(user):
     """Everything for ``insights.view_province`` (leaders, the training office); else the units ``user`` manages."""
     if user.has_perm("insights.view_province"):
         return EVERYTHING
-    roots = compliance.managed_scope(user)
+    roots = compliance.managed_scope(user=user)
     return Scope(tuple(roots)) if roots else None
 
 
@@ -291,16 +291,16 @@ def partition(scope, unit, today):
     Two queries (the compliance roll-up: the children, and the assignments' counts per child).
     """
     if unit is not None:
-        rollup = compliance.rollup(unit, today=today)
+        rollup = compliance.rollup(parent=unit, today=today)
         paths = [unit.path]
         base = unit.path
         everything = False
     elif scope.everything:
         top = compliance.top_unit()
-        rollup = compliance.rollup(top, today=today, everything=True)
+        rollup = compliance.rollup(parent=top, today=today, everything=True)
         paths, base, everything = None, top.path if top else None, True
     else:
-        rollup = compliance.rollup_of_units(scope.roots, today=today)
+        rollup = compliance.rollup_of_units(units=scope.roots, today=today)
         roots = [root.path for root in scope.roots]
         rows = [TableRow(label=row.label, unit=row.unit, key=row.unit.path) for row in rollup.rows]
         for row, source in zip(rows, rollup.rows, strict=True):

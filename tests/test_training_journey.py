@@ -11,7 +11,7 @@ from accounts import roles
 from accounts.models import User
 from core.localtime import local_today
 from courses.models import Assignment, Audience, TrainingRequirement
-from courses.training_services import assignments_sync
+from courses.training.services import assignments_sync
 from tests.factories import PASSWORD, OrganisationUnitFactory, UserFactory, course_create
 from tests.test_training_worker import wait_for
 
