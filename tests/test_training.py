@@ -611,3 +611,27 @@ recorded_changes = []
 
 def record_people_changed(user_ids):
     recorded_changes.append(list(user_ids))
+
+
+def test_renamed_training_tasks_keep_their_old_names_routable():
+    """The tasks had implicit names (courses.tasks.<function>): a message still queued under one runs the new task."""
+    from celery import current_app
+
+    from core.tasks import RENAMED_TASKS
+    from courses.training import tasks
+
+    renamed = {
+        "courses.tasks.training_assign_people": tasks.assign_people,
+        "courses.tasks.training_assign_requirement": tasks.assign_requirement,
+        "courses.tasks.training_sync_all": tasks.sync_all,
+        "courses.tasks.training_unit_paths_refresh": tasks.unit_paths_refresh,
+    }
+    for old_name, task in renamed.items():
+        assert RENAMED_TASKS[old_name] == task.name
+        assert old_name in current_app.tasks and task.name in current_app.tasks
+    assert {task.name for task in renamed.values()} == {
+        "courses.training.assign_people",
+        "courses.training.assign_requirement",
+        "courses.training.sync_all",
+        "courses.training.unit_paths_refresh",
+    }

@@ -22,14 +22,14 @@ import tablib
 from django.contrib.auth.models import AnonymousUser
 from django.db import connections
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import OrganisationUnit, User
-from core.localtime import local_today
+from core.localtime import local_date, local_today
 
 from .models import Assignment, AssignmentState, assignment_state_q
+from .selectors import managed_units
 
 STEPLEN = OrganisationUnit.steplen
 
@@ -97,10 +97,8 @@ def managed_scope(*, user: User | AnonymousUser) -> list[OrganisationUnit]:
 
     A manager sees these units and their sub-units; nothing else.
     """
-    if not user.is_authenticated:
-        return []
     scope = []
-    for unit in OrganisationUnit.objects.filter(managers=user).order_by("path"):
+    for unit in managed_units(user=user).order_by("path"):
         if not any(unit.path.startswith(root.path) for root in scope):
             scope.append(unit)
     return scope
@@ -421,7 +419,7 @@ def people_dataset(*, assignments: QuerySet[Assignment]) -> tablib.Dataset:
         "due_on",
         "completed_at",
     )
-    localdate = timezone.localdate
+    localdate = local_date
     for name, code, position, unit, unit_code, requirement, state, due_on, completed_at in rows.iterator(
         chunk_size=2000
     ):

@@ -4,7 +4,7 @@ import datetime
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from accounts.models import OrganisationUnit, User
 from core.localtime import local_today
@@ -22,11 +22,19 @@ _STATE_ORDER = Case(
 )
 
 
+def managed_units(*, user: User | AnonymousUser) -> QuerySet[OrganisationUnit]:
+    """The units ``user`` manages (``OrganisationUnit.managers``): training's one definition of it.
+
+    A manager also oversees these units' sub-units (by path prefix); nobody signed out manages any.
+    """
+    if not user.is_authenticated:
+        return OrganisationUnit.objects.none()
+    return OrganisationUnit.objects.filter(managers=user)
+
+
 def managed_unit_paths(*, user: User | AnonymousUser) -> list[str]:
     """Tree paths of the units ``user`` manages (their sub-units are included by prefix)."""
-    if not user.is_authenticated:
-        return []
-    return list(OrganisationUnit.objects.filter(managers=user).values_list("path", flat=True))
+    return list(managed_units(user=user).values_list("path", flat=True))
 
 
 def can_decide(*, user: User | AnonymousUser, extension: ExtensionRequest) -> bool:

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from core.localtime import local_today, months_add
+from core.localtime import local_date, local_today, months_add
 
 from ..learning import events
 from ..learning.models import Enrolment
@@ -228,9 +228,7 @@ def _assignments_create(
         )
         completed_at = completions.get(user_id)
         if completed_at is not None:
-            renews_on, expires_on = renewal_dates(
-                requirement=requirement, completed_on=timezone.localdate(completed_at)
-            )
+            renews_on, expires_on = renewal_dates(requirement=requirement, completed_on=local_date(completed_at))
             if expires_on is None or expires_on > today:
                 assignment.status = Assignment.Status.COMPLETED
                 assignment.completed_at = completed_at
@@ -291,7 +289,7 @@ def _cycles_renew(
             reason=_("Cycle %(cycle)s completed on %(date)s expires on %(expires)s.")
             % {
                 "cycle": old.cycle,
-                "date": timezone.localdate(old.completed_at).strftime("%d/%m/%Y"),
+                "date": local_date(old.completed_at).strftime("%d/%m/%Y"),
                 "expires": new.due_on.strftime("%d/%m/%Y"),
             },
         )
@@ -331,9 +329,7 @@ def assignments_complete(*, enrolment: Enrolment) -> int:
     )
     events = []
     for assignment in open_assignments:
-        renews_on, expires_on = renewal_dates(
-            requirement=assignment.requirement, completed_on=timezone.localdate(completed_at)
-        )
+        renews_on, expires_on = renewal_dates(requirement=assignment.requirement, completed_on=local_date(completed_at))
         updated = Assignment.objects.filter(pk=assignment.pk, status=Assignment.Status.OPEN).update(
             status=Assignment.Status.COMPLETED,
             completed_at=completed_at,
