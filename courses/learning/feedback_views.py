@@ -1,4 +1,4 @@
-""" "Was this helpful?": a visitor's answer on a tutorial or lesson, and the admin report of the answers."""
+"""Feedback ("Was this helpful?"): a visitor's answer on a tutorial or lesson, and the admin report of the answers."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied

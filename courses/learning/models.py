@@ -199,7 +199,7 @@ class TutorialPageView(models.Model):
     """Views of a tutorial page per local day, counted on our server (cache hits included).
 
     A fact about a courses page, so stored here; the counting (a middleware outside the page cache,
-    per-day counters in Redis moved here every minute by beat) is ``outreach.campaign_tracking``,
+    per-day counters in Redis moved here every minute by beat) is ``core.page_views``,
     the one page-view counter of the site. Views are anonymous: they belong to no unit.
     """
 

@@ -37,7 +37,7 @@ class TutorialIndexPage(FoldedSearchMixin, Page):
     search_fields = [*Page.search_fields, index.SearchField("intro"), *folded_index_fields()]
     folded_search_fields = ("title", "intro")
 
-    # The home page lives in the higher "outreach" layer: referenced by name only.
+    # The home page lives in the higher "home" layer: referenced by name only.
     parent_page_types = settings.SITE_SECTION_PARENT_PAGE_TYPES  # the site's home page (lms wires it)
     subpage_types = ["courses.TutorialPage"]
     max_count_per_parent = 1
@@ -67,9 +67,9 @@ class TutorialIndexPage(FoldedSearchMixin, Page):
         return context
 
 
-# The response header naming the tutorial a response shows: read (and removed) by the page-view
-# counter, which lives in ``outreach`` with the campaign pages' counter (a higher layer may read
-# a lower layer's header; the name is here because the lower layer sets it).
+# The response header naming the tutorial a response shows: read (and removed) by the site's one
+# page-view counter (``core.page_views``, registered in ``CoursesConfig.ready``); the name is here
+# because this page sets it.
 TUTORIAL_PAGE_HEADER = "X-Tutorial-Page"
 
 
@@ -131,7 +131,7 @@ class TutorialPage(FoldedSearchMixin, Page):
 
     def serve(self, request, *args, **kwargs):
         response = super().serve(request, *args, **kwargs)
-        # Names the tutorial for the page-view counter (``outreach.campaign_tracking``, outside the
+        # Names the tutorial for the page-view counter (``core.page_views``, outside the
         # page cache), also on responses served later from the cache (the header is stored with the page).
         response[TUTORIAL_PAGE_HEADER] = str(self.pk)
         return response

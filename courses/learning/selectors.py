@@ -41,7 +41,7 @@ def my_learning_for(*, user: User) -> dict[str, Any]:
     )
     # Runs archived by renewed training keep their certificates but are not "in progress".
     enrolments = [enrolment for enrolment in every_run if enrolment.archived_at is None]
-    lessons_by_path = {enrolment.course.path: [] for enrolment in enrolments}
+    lessons_by_path: dict[str, list[LessonPage]] = {enrolment.course.path: [] for enrolment in enrolments}
     if enrolments:
         condition = Q()
         for enrolment in enrolments:
@@ -54,7 +54,8 @@ def my_learning_for(*, user: User) -> dict[str, Any]:
         ):
             lessons_by_path[lesson.path[: -LessonPage.steplen]].append(lesson)
     done = set(LessonCompletion.objects.filter(user=user).values_list("lesson_id", flat=True))
-    in_progress, completed = [], []
+    in_progress: list[CourseSummary] = []
+    completed: list[CourseSummary] = []
     for enrolment in enrolments:
         lessons = lessons_by_path[enrolment.course.path]
         summary = CourseSummary(

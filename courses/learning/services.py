@@ -16,7 +16,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, QueryDict
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
@@ -128,7 +128,7 @@ def submission_token_parse(*, raw: object) -> uuid.UUID:
 
 
 def quiz_submit(
-    *, user: User, course: CoursePage, lesson: LessonPage | None = None, token: object, data: QueryDict
+    *, user: User, course: CoursePage, lesson: LessonPage | None = None, token: object, data: MultiValueDict
 ) -> tuple[QuizAttempt, Grade]:
     """Grade a submitted quiz (a lesson's, or the course's final test when ``lesson`` is None).
 
@@ -216,7 +216,7 @@ def anonymous_lesson_complete(*, session: SessionBase, lesson: LessonPage) -> No
     _session_save(session, progress)
 
 
-def anonymous_quiz_submit(*, session: SessionBase, lesson: LessonPage, data: QueryDict) -> Grade:
+def anonymous_quiz_submit(*, session: SessionBase, lesson: LessonPage, data: MultiValueDict) -> Grade:
     """Grade a visitor's lesson quiz; a pass is remembered in the session. Returns the grade."""
     course = lesson.course
     error = course_access_error(user=AnonymousUser(), course=course)

@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 import tablib
 from django.contrib.auth.models import AnonymousUser
 from django.db import connections
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import OrganisationUnit, User
 from core.localtime import local_date, local_today
 
-from .models import Assignment, AssignmentState, assignment_state_q
+from .models import Assignment, AssignmentQuerySet, AssignmentState, assignment_state_q
 from .selectors import managed_units
 
 STEPLEN = OrganisationUnit.steplen
@@ -59,7 +59,7 @@ class Filters:
     due_from: datetime.date | None = None
     due_to: datetime.date | None = None
 
-    def apply(self, assignments: QuerySet[Assignment], today: datetime.date) -> QuerySet[Assignment]:
+    def apply(self, assignments: AssignmentQuerySet, today: datetime.date) -> AssignmentQuerySet:
         if self.requirement_id:
             assignments = assignments.filter(requirement_id=self.requirement_id)
         if self.due_from:
@@ -74,14 +74,14 @@ class Filters:
 NO_FILTERS = Filters()
 
 
-def report_assignments(*, filters: Filters = NO_FILTERS, today: datetime.date | None = None) -> QuerySet[Assignment]:
+def report_assignments(*, filters: Filters = NO_FILTERS, today: datetime.date | None = None) -> AssignmentQuerySet:
     """Current, not cancelled assignments matching ``filters``: what every report counts."""
     today = today or local_today()
     assignments = Assignment.objects.current().exclude(status=Assignment.Status.CANCELLED)
     return filters.apply(assignments, today)
 
 
-def under_paths(*, assignments: QuerySet[Assignment], paths: Iterable[str]) -> QuerySet[Assignment]:
+def under_paths(*, assignments: AssignmentQuerySet, paths: Iterable[str]) -> AssignmentQuerySet:
     """Only assignments in the sub-trees whose paths are ``paths`` (any of them)."""
     condition = Q()
     for path in paths:
@@ -97,7 +97,7 @@ def managed_scope(*, user: User | AnonymousUser) -> list[OrganisationUnit]:
 
     A manager sees these units and their sub-units; nothing else.
     """
-    scope = []
+    scope: list[OrganisationUnit] = []
     for unit in managed_units(user=user).order_by("path"):
         if not any(unit.path.startswith(root.path) for root in scope):
             scope.append(unit)
@@ -204,7 +204,7 @@ def _state_counts(*, today: datetime.date) -> dict[str, Count]:
 
 
 def _grouped(
-    *, assignments: QuerySet[Assignment], groups: int | list[str], today: datetime.date
+    *, assignments: AssignmentQuerySet, groups: int | list[str], today: datetime.date
 ) -> dict[str, dict[str, int]]:
     """{group: {"assigned": n, state: n, …}} in one query.
 
@@ -221,6 +221,7 @@ def _grouped(
     connection = connections[per_path.db]
     quote = connection.ops.quote_name
     path = f"per_path.{quote('unit_path')}"
+    key_params: list[int | str]
     if isinstance(groups, int):
         key, key_params = f"SUBSTR({path}, 1, %s)", [groups]
     else:
@@ -231,14 +232,14 @@ def _grouped(
     outer = f"SELECT {key} AS grp, {sums} FROM ({sql}) per_path GROUP BY 1"  # noqa: S608 (no user input)
     with connection.cursor() as cursor:
         cursor.execute(outer, [*key_params, *params])
-        groups = {
+        grouped = {
             row[0]: {name: int(value or 0) for name, value in zip(counts, row[1:], strict=True)} for row in cursor
         }
-    for figures in groups.values():
+    for figures in grouped.values():
         figures[AssignmentState.NOT_STARTED.value] = figures["assigned"] - sum(
             figures[state.value] for state in STATE_COLUMNS if state != AssignmentState.NOT_STARTED
         )
-    return groups
+    return grouped
 
 
 def top_unit() -> OrganisationUnit | None:
@@ -328,7 +329,7 @@ def people(
     direct_path: str | None = None,
     filters: Filters = NO_FILTERS,
     today: datetime.date | None = None,
-) -> QuerySet[Assignment]:
+) -> AssignmentQuerySet:
     """Current assignments with their person, requirement and unit, by unit then name.
 
     ``paths``: only under these sub-trees (None: everyone); ``direct_path``: only people whose
@@ -393,7 +394,7 @@ def rollup_dataset(*, result: Rollup) -> tablib.Dataset:
     return dataset
 
 
-def people_dataset(*, assignments: QuerySet[Assignment]) -> tablib.Dataset:
+def people_dataset(*, assignments: AssignmentQuerySet) -> tablib.Dataset:
     """The people list as a table (every row, not one page): ``assignments`` from ``people()``."""
     headers = [
         _("Full name"),

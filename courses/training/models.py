@@ -212,7 +212,7 @@ class Assignment(models.Model):
             ),
         ]
         indexes = [
-            # Compliance roll-up and sub-trees (courses/compliance.py): ``unit_path LIKE 'prefix%'``
+            # Compliance roll-up and sub-trees (courses/training/compliance.py): ``unit_path LIKE 'prefix%'``
             # needs the pattern operator class on PostgreSQL (unless the collation is "C"); the
             # included columns let the report's filters (state, due dates, requirement) be checked
             # in the index (docs/performance.md).
