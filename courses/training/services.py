@@ -15,6 +15,7 @@ It runs when a requirement is saved, when people are imported or move unit
 import datetime
 import logging
 from collections.abc import Iterable, Iterator
+from typing import cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -51,9 +52,10 @@ def due_date_for(
     counted from the assignment when the person started before it (so nobody
     is overdue on the day a new requirement reaches them).
     """
+    # The check constraint courses_trainingrequirement_due_complete: a fixed rule has its date, the others their days.
     if requirement.due_rule == TrainingRequirement.DueRule.FIXED:
-        return requirement.due_on
-    days = datetime.timedelta(days=requirement.due_days)
+        return cast(datetime.date, requirement.due_on)
+    days = datetime.timedelta(days=cast(int, requirement.due_days))
     if requirement.due_rule == TrainingRequirement.DueRule.AFTER_START and started_on:
         return max(started_on, assigned_on) + days
     return assigned_on + days
@@ -289,7 +291,7 @@ def _cycles_renew(
             reason=_("Cycle %(cycle)s completed on %(date)s expires on %(expires)s.")
             % {
                 "cycle": old.cycle,
-                "date": local_date(old.completed_at).strftime("%d/%m/%Y"),
+                "date": local_date(cast(datetime.datetime, old.completed_at)).strftime("%d/%m/%Y"),
                 "expires": new.due_on.strftime("%d/%m/%Y"),
             },
         )
@@ -318,7 +320,7 @@ def assignments_complete(*, enrolment: Enrolment) -> int:
 
     Subscribed to ``learning.events.course_completed``: runs in the completing transaction.
     """
-    completed_at = enrolment.completed_at
+    completed_at = cast(datetime.datetime, enrolment.completed_at)  # announced once completed
     open_assignments = list(
         Assignment.objects.filter(
             user_id=enrolment.user_id,
