@@ -8,16 +8,22 @@ class CoursesConfig(AppConfig):
     verbose_name = _("Learning")
 
     def ready(self):
-        # Imported here: models and signals need the app registry ready.
-        # Tutorials show their public service's name and link: saving one changes published content.
+        # Imported here, not at the top: these modules import models, which need the app registry ready.
         from django.db.models.signals import post_save
 
         from core.page_views import CountedPage, counted_page_register
         from core.published import published_content_changed
 
+        from .certificates.services import subscribe_to_learning as certificates_subscribe
         from .models import TUTORIAL_PAGE_HEADER, TutorialPage, TutorialPageView
+        from .training.services import subscribe_to_learning as training_subscribe
 
+        # Tutorials show their public service's name and link: saving one changes published content.
         post_save.connect(published_content_changed, sender="courses.PublicService", dispatch_uid="page-cache-service")
         counted_page_register(
             CountedPage("tutorial", TUTORIAL_PAGE_HEADER, TutorialPage, TutorialPageView, "tutorial_id")
         )
+        # What learning announces (courses.learning.events): a completed course issues its certificate,
+        # then completes the person's assignments, in the completing transaction (this order, as before).
+        certificates_subscribe()
+        training_subscribe()

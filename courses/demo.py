@@ -5,8 +5,20 @@ import uuid
 
 from django.db import transaction
 
+from accounts.models import OrganisationUnit
+
 from .demo_images import demo_image_ensure
-from .models import Audience, CourseIndexPage, CoursePage, LessonPage, PublicService, TutorialIndexPage, TutorialPage
+from .models import (
+    Audience,
+    CourseIndexPage,
+    CoursePage,
+    LessonPage,
+    PublicService,
+    TrainingRequirement,
+    TutorialIndexPage,
+    TutorialPage,
+)
+from .training.services import assignments_sync
 
 
 def _step(title, text, tip="", screenshot=None):
@@ -491,11 +503,6 @@ def demo_courses_seed(home_page):
 @transaction.atomic
 def demo_training_seed():
     """Two training requirements for the demo province, and their assignments (synchronously)."""
-    from accounts.models import OrganisationUnit
-
-    from .models import TrainingRequirement
-    from .training_services import assignments_sync
-
     province = OrganisationUnit.objects.get(code="TN")
     communes = OrganisationUnit.objects.filter(code__in=["TN-PB", "TN-DT"])
     specs = [

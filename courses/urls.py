@@ -1,18 +1,18 @@
+"""The ``courses`` URL namespace: learning's actions, a civil servant's training, a unit manager's team page.
+
+Certificates have their own namespace (``courses.certificates.urls``, included at /certificates/).
+"""
+
 from django.urls import include, path
 
-from . import views
+from .learning import urls as learning_urls
+from .training import urls as training_urls
 
 app_name = "courses"
 
 urlpatterns = [
-    path("my-learning/", views.my_learning, name="my_learning"),
-    path("courses/<int:course_id>/enrol/", views.course_enrol, name="course_enrol"),
-    path("courses/<int:course_id>/test/", views.course_test_submit, name="course_test_submit"),
-    path("lessons/<int:lesson_id>/complete/", views.lesson_complete, name="lesson_complete"),
-    path("lessons/<int:lesson_id>/quiz/", views.lesson_quiz_submit, name="lesson_quiz_submit"),
-    path("tutorials/<int:tutorial_id>/done/", views.tutorial_done, name="tutorial_done"),
-    path("feedback/<int:page_id>/", views.feedback, name="feedback"),
-    # Mandatory training: the civil servant's own (training_urls), a unit manager's (team_urls).
-    path("training/", include("courses.training_urls")),
-    path("team/", include("courses.team_urls")),
+    *learning_urls.urlpatterns,
+    # Mandatory training: the civil servant's own, a unit manager's.
+    path("training/", include(training_urls.urlpatterns)),
+    path("team/", include(training_urls.team_urlpatterns)),
 ]

@@ -7,7 +7,7 @@ of units, courses or weeks shown. Each function returns a ``tables.Table``, not 
 
 - **Who**: a ``scope.Scope`` and, inside it, a unit (with its sub-units). Counts are grouped by the
   person's unit id and put in a row by that unit's path prefix (the children of the unit shown, as
-  ``courses.compliance.rollup`` does).
+  ``courses.training.compliance.rollup`` does).
 - **When**: a ``period.Period`` of local dates.
 - **Mandatory training** is not re-derived here: the compliance rate and the overdue count come
   from ``courses.compliance`` (current, not cancelled assignments on today's local date, with the
@@ -27,7 +27,6 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import OrganisationUnit, User
 from core.localtime import local_today
-from courses import compliance
 from courses.models import (
     CoursePage,
     Enrolment,
@@ -37,6 +36,7 @@ from courses.models import (
     TutorialPage,
     TutorialPageView,
 )
+from courses.training import compliance
 from outreach.campaign_selectors import attributed_per_campaign, campaign_deliveries
 from outreach.models import CampaignClick, CampaignMessage, CampaignPage, Delivery
 
@@ -83,13 +83,13 @@ def partition(*, scope: Scope, unit: OrganisationUnit | None, today: datetime.da
     Two queries (the compliance roll-up: the children, and the assignments' counts per child).
     """
     if unit is not None:
-        rollup = compliance.rollup(unit, today=today)
+        rollup = compliance.rollup(parent=unit, today=today)
         return _tree_partition(rollup=rollup, paths=[unit.path], base=unit.path, everything=False)
     if scope.everything:
         top = compliance.top_unit()
-        rollup = compliance.rollup(top, today=today, everything=True)
+        rollup = compliance.rollup(parent=top, today=today, everything=True)
         return _tree_partition(rollup=rollup, paths=None, base=top.path if top else None, everything=True)
-    rollup = compliance.rollup_of_units(scope.roots, today=today)
+    rollup = compliance.rollup_of_units(units=scope.roots, today=today)
     roots = [root.path for root in scope.roots]
     return Partition(_unit_rows(rollup=rollup), roots, partial(_root_key, roots=roots), rollup)
 

@@ -31,7 +31,7 @@ urlpatterns += i18n_patterns(
     path("search/", home_views.search, name="search"),
     path("account/", include("accounts.urls")),
     path("learn/", include("courses.urls")),
-    path("certificates/", include("courses.certificate_urls")),
+    path("certificates/", include("courses.certificates.urls")),
     path("inbox/", include("outreach.urls")),
     path("c/", include("outreach.campaign_urls")),
     # Public transparency page (insights): "minh bạch" is "transparency".

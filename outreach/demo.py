@@ -20,8 +20,8 @@ def demo_reminders_seed():
 
     from accounts.models import User
     from accounts.preferences import preferences_save
+    from courses.learning.services import enrolment_create
     from courses.models import Assignment, CoursePage, Enrolment
-    from courses.services import enrolment_create
 
     today = timezone.localdate()
     people = {user.email or user.phone: user for user in User.objects.filter(is_active=True)}
@@ -50,7 +50,7 @@ def demo_reminders_seed():
         and course is not None
         and not Enrolment.objects.filter(user=citizen, course=course).exists()
     ):
-        enrolment = enrolment_create(citizen, course)
+        enrolment = enrolment_create(user=citizen, course=course)
         Enrolment.objects.filter(pk=enrolment.pk).update(last_activity_at=timezone.now() - datetime.timedelta(days=9))
 
 

@@ -19,7 +19,7 @@ from wagtail.search import index
 
 from core.codes import readable_code_new
 from core.search import FoldedSearchMixin, folded_index_fields
-from courses.blocks import ContentStreamBlock
+from courses.learning.blocks import ContentStreamBlock
 from courses.models import Audience, PublicService
 
 from .blocks import CallToActionStreamBlock

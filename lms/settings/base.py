@@ -170,10 +170,10 @@ DEMO_SEEDERS = ["insights.demo.demo_insights_seed"]
 # Called with (request, user) after every sign-in and sign-up, so a higher layer
 # (courses) can keep what an anonymous visitor did in this browser without
 # accounts importing it.
-ACCOUNTS_SIGN_IN_HOOKS = ["courses.services.session_progress_claim", "outreach.campaigns.touches_claim"]
+ACCOUNTS_SIGN_IN_HOOKS = ["courses.learning.services.session_progress_claim", "outreach.campaigns.touches_claim"]
 # Roster imports and unit moves: mandatory training assigns the people concerned.
-ACCOUNTS_PEOPLE_CHANGED_HOOKS = ["courses.training_services.people_changed"]
-ACCOUNTS_UNITS_CHANGED_HOOKS = ["courses.training_services.units_changed"]
+ACCOUNTS_PEOPLE_CHANGED_HOOKS = ["courses.training.tasks.people_changed"]
+ACCOUNTS_UNITS_CHANGED_HOOKS = ["courses.training.tasks.units_changed"]
 # Export and erasure of personal data: each higher layer's provider module.
 ACCOUNTS_PERSONAL_DATA_PROVIDERS = ["courses.personal_data", "outreach.personal_data"]
 AUTH_PASSWORD_VALIDATORS = [
@@ -324,7 +324,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Nightly (01:30 Asia/Ho_Chi_Minh): assignments for every requirement, renewal cycles opened.
     "assign-mandatory-training": {
-        "task": "courses.tasks.training_sync_all",
+        "task": "courses.training.sync_all",
         "schedule": crontab(hour=1, minute=30),
     },
     # Reminders: plan what is due, re-queue what waited (quiet hours, retries, a dead worker's lease).

@@ -9,9 +9,10 @@ from django.urls import reverse
 
 from accounts.models import User
 from accounts.personal_data import personal_data_erase, personal_data_export
-from courses import services, training_services
+from courses.learning import services
+from courses.learning.quiz import quiz_questions
 from courses.models import Assignment, Certificate, Feedback, TrainingRequirement
-from courses.quiz import quiz_questions
+from courses.training import services as training_services
 from tests.accounts.factories import PASSWORD, OrganisationUnitFactory, UserFactory
 from tests.courses.factories import answers_for, course_create, question
 
@@ -36,10 +37,10 @@ def learner_with_everything(home_page):
     other_course = course_create(home_page, title="Khóa thứ hai", slug="khoa-thu-hai")
     lesson = course.lessons().first()
     services.quiz_submit(
-        person, course=course, lesson=lesson, token="a" * 32, data=answers_for(quiz_questions(lesson.body))
+        user=person, course=course, lesson=lesson, token="a" * 32, data=answers_for(quiz_questions(lesson.body))
     )
     feedback_page = course.lessons().first()
-    services.feedback_record(feedback_page, user=person, helpful=False, comment="Tôi là Nguyễn Văn Riêng")
+    services.feedback_record(page=feedback_page, user=person, helpful=False, comment="Tôi là Nguyễn Văn Riêng")
     requirement = TrainingRequirement.objects.create(
         name="Bắt buộc riêng", course=other_course, due_rule="after_assigned", due_days=30
     )
@@ -47,9 +48,12 @@ def learner_with_everything(home_page):
     training_services.assignments_sync()
     assignment = Assignment.objects.get(user=person)
     extension = training_services.extension_request_create(
-        person, assignment, requested_due_on=assignment.due_on + datetime.timedelta(days=10), reason="Ốm"
+        user=person,
+        assignment=assignment,
+        requested_due_on=assignment.due_on + datetime.timedelta(days=10),
+        reason="Ốm",
     )
-    training_services.extension_decide(manager, extension, approve=True)
+    training_services.extension_decide(manager=manager, extension=extension, approve=True)
     return {"person": person, "manager": manager, "course": course}
 
 

@@ -239,9 +239,9 @@ def test_a_unit_and_its_sub_units(data):
 
 def test_compliance_figures_are_the_compliance_reports(data):
     """Never re-derived: the dashboard's rate and overdue count equal courses.compliance's roll-up."""
-    from courses import compliance
+    from courses.training import compliance
 
-    rollup = compliance.rollup(data["province"], everything=True)
+    rollup = compliance.rollup(parent=data["province"], everything=True)
     table = breakdowns.by_unit(scope=EVERYTHING, unit=None, period=PERIOD).finalise(suppress=False)
     assert table.total.cells["overdue"].value == rollup.total.overdue
     assert table.total.cells["rate"].value == rollup.total.rate

@@ -20,7 +20,7 @@ from django.db import connection
 from accounts.models import User
 from core.localtime import local_now, local_zone
 from courses.models import Assignment, TrainingRequirement
-from courses.training_services import assignments_sync
+from courses.training.services import assignments_sync
 from lms.celery import app
 from outreach.channels import FileSmsBackend, PermanentDeliveryError, TemporaryDeliveryError
 from outreach.models import Delivery

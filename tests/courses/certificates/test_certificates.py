@@ -15,9 +15,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
 from core.localtime import months_add
-from courses import services
-from courses.certificate_views import certificate_may_download
-from courses.certificates import (
+from courses.certificates.services import (
     CODE_ALPHABET,
     CODE_LENGTH,
     certificate_by_code,
@@ -30,6 +28,8 @@ from courses.certificates import (
     code_display,
     code_normalise,
 )
+from courses.certificates.views import certificate_may_download
+from courses.learning import services
 from courses.models import Certificate, Enrolment, LessonPage
 from tests.accounts.factories import UserFactory
 from tests.courses.factories import course_create
@@ -73,7 +73,7 @@ def learner(db):
 
 @pytest.fixture
 def certificate(course, learner):
-    return certificate_issue(enrolment_completed(learner, course))
+    return certificate_issue(enrolment=enrolment_completed(learner, course))
 
 
 # Issue --------------------------------------------------------------------------------
@@ -82,8 +82,8 @@ def certificate(course, learner):
 class TestIssue:
     def test_issued_once_with_a_snapshot(self, course, learner):
         enrolment = enrolment_completed(learner, course)
-        first = certificate_issue(enrolment)
-        second = certificate_issue(Enrolment.objects.get(pk=enrolment.pk))
+        first = certificate_issue(enrolment=enrolment)
+        second = certificate_issue(enrolment=Enrolment.objects.get(pk=enrolment.pk))
         assert first.pk == second.pk
         assert Certificate.objects.count() == 1
         assert (first.user, first.course, first.enrolment) == (learner, course, enrolment)
@@ -97,41 +97,41 @@ class TestIssue:
         learner.save()
         course.title = "Tên mới"
         course.save_revision().publish()
-        again = certificate_issue(Enrolment.objects.get(pk=certificate.enrolment_id))
+        again = certificate_issue(enrolment=Enrolment.objects.get(pk=certificate.enrolment_id))
         assert (again.learner_name, again.course_title) == (NAME, COURSE)
 
     def test_none_when_the_course_grants_no_certificate(self, home_page, learner):
         course = course_create(home_page, title="Không cấp", slug="khong-cap", issues_certificate=False)
-        assert certificate_issue(enrolment_completed(learner, course)) is None
+        assert certificate_issue(enrolment=enrolment_completed(learner, course)) is None
         assert not Certificate.objects.exists()
 
     def test_none_when_not_completed(self, course, learner):
         enrolment = Enrolment.objects.create(user=learner, course=course)
-        assert certificate_issue(enrolment) is None
+        assert certificate_issue(enrolment=enrolment) is None
         assert not Certificate.objects.exists()
 
     def test_completing_the_course_issues_it(self, course, learner):
         lesson = LessonPage.objects.child_of(course).get()
-        services.lesson_complete(learner, lesson, course=course)
+        services.lesson_complete(user=learner, lesson=lesson, course=course)
         certificate = Certificate.objects.get(user=learner)
         assert certificate.issued_at == Enrolment.objects.get(user=learner).completed_at
 
     def test_a_concurrent_insert_is_read_back(self, course, learner, monkeypatch):
         enrolment = enrolment_completed(learner, course)
-        issued_by_the_other_request = certificate_issue(enrolment)
+        issued_by_the_other_request = certificate_issue(enrolment=enrolment)
 
         def racing_get_or_create(**kwargs):
             # Ours did not see the other request's row, then hit the one-to-one constraint.
             raise IntegrityError("duplicate key value violates unique constraint")
 
         monkeypatch.setattr(Certificate.objects, "get_or_create", racing_get_or_create)
-        assert certificate_issue(Enrolment.objects.get(pk=enrolment.pk)) == issued_by_the_other_request
+        assert certificate_issue(enrolment=Enrolment.objects.get(pk=enrolment.pk)) == issued_by_the_other_request
 
     def test_a_code_collision_is_retried(self, home_page, course, learner, monkeypatch):
-        taken = certificate_issue(enrolment_completed(UserFactory(), course)).code
+        taken = certificate_issue(enrolment=enrolment_completed(UserFactory(), course)).code
         codes = iter([taken, "23456789ABCD"])
         monkeypatch.setattr(Certificate._meta.get_field("code"), "_get_default", lambda: next(codes))
-        certificate = certificate_issue(enrolment_completed(learner, course))
+        certificate = certificate_issue(enrolment=enrolment_completed(learner, course))
         assert certificate.code == "23456789ABCD"
         assert Certificate.objects.count() == 2
 
@@ -161,7 +161,7 @@ class TestExpiry:
 
     def test_issued_with_its_expiry(self, home_page, learner):
         course = course_create(home_page, title="Có hạn", slug="co-han", certificate_validity_months=1)
-        certificate = certificate_issue(enrolment_completed(learner, course, vn(2024, 1, 31, 9, 30)))
+        certificate = certificate_issue(enrolment=enrolment_completed(learner, course, vn(2024, 1, 31, 9, 30)))
         certificate.refresh_from_db()
         assert certificate.expires_at == vn(2024, 2, 29, 9, 30)
 
@@ -174,21 +174,21 @@ class TestStatusAndRevoke:
         assert certificate.status_at(issued + timedelta(days=1)) == Certificate.Status.VALID
         assert certificate.status_at(certificate.expires_at - timedelta(seconds=1)) == Certificate.Status.VALID
         assert certificate.status_at(certificate.expires_at) == Certificate.Status.EXPIRED
-        certificate_revoke(certificate, by=None, reason="Gian lận")
+        certificate_revoke(certificate=certificate, by=None, reason="Gian lận")
         assert certificate.status_at(issued + timedelta(days=1)) == Certificate.Status.REVOKED
 
     @pytest.mark.parametrize("reason", ["", "   ", None])
     def test_revoking_needs_a_reason(self, certificate, reason):
         with pytest.raises(ValidationError):
-            certificate_revoke(certificate, by=UserFactory(), reason=reason)
+            certificate_revoke(certificate=certificate, by=UserFactory(), reason=reason)
         certificate.refresh_from_db()
         assert certificate.revoked_at is None and certificate.revoked_reason == ""
 
     def test_revoking_twice_keeps_the_first(self, certificate):
         first, second = UserFactory(), UserFactory()
-        certificate_revoke(certificate, by=first, reason="  Lý do đầu  ")
+        certificate_revoke(certificate=certificate, by=first, reason="  Lý do đầu  ")
         revoked_at = Certificate.objects.get(pk=certificate.pk).revoked_at
-        certificate_revoke(Certificate.objects.get(pk=certificate.pk), by=second, reason="Lý do sau")
+        certificate_revoke(certificate=Certificate.objects.get(pk=certificate.pk), by=second, reason="Lý do sau")
         certificate.refresh_from_db()
         assert (certificate.revoked_at, certificate.revoked_by, certificate.revoked_reason) == (
             revoked_at,
@@ -202,21 +202,21 @@ class TestStatusAndRevoke:
 
 class TestCodes:
     def test_normalise(self):
-        assert code_normalise("  abcd-efgh jkmn ") == "ABCDEFGHJKMN"
-        assert code_normalise("abcd–efgh_jkmn") == "ABCDEFGHJKMN"
-        assert code_display("ABCDEFGHJKMN") == "ABCD-EFGH-JKMN"
+        assert code_normalise(raw="  abcd-efgh jkmn ") == "ABCDEFGHJKMN"
+        assert code_normalise(raw="abcd–efgh_jkmn") == "ABCDEFGHJKMN"
+        assert code_display(code="ABCDEFGHJKMN") == "ABCD-EFGH-JKMN"
 
     def test_lookup_by_typed_code(self, certificate):
-        assert certificate_by_code(code_display(certificate.code).lower()) == certificate
-        assert certificate_by_code("<script>") is None
-        assert certificate_by_code(UNKNOWN_CODE) is None
+        assert certificate_by_code(raw=code_display(code=certificate.code).lower()) == certificate
+        assert certificate_by_code(raw="<script>") is None
+        assert certificate_by_code(raw=UNKNOWN_CODE) is None
 
 
 class TestPdf:
     def test_one_page_with_vietnamese_text(self, certificate, tmp_path):
         certificate.expires_at = vn(2027, 1, 31, 10)
         certificate.save()
-        pdf = certificate_pdf(certificate)
+        pdf = certificate_pdf(certificate=certificate)
         assert pdf.startswith(b"%PDF")
         assert pdf_pages(pdf, tmp_path) == 1
         text = pdf_text(pdf, tmp_path)
@@ -228,31 +228,33 @@ class TestPdf:
             COURSE,
             "31/01/2025",
             "31/01/2027",
-            code_display(certificate.code),
+            code_display(code=certificate.code),
         ):
             assert expected in text, expected
 
     def test_dates_are_vietnam_dates(self, course, learner, tmp_path):
         # 18:00 UTC on Jan 31 is already Feb 1 in Vietnam.
-        certificate = certificate_issue(enrolment_completed(learner, course, datetime(2025, 1, 31, 18, tzinfo=UTC)))
-        assert "01/02/2025" in pdf_text(certificate_pdf(certificate), tmp_path)
+        certificate = certificate_issue(
+            enrolment=enrolment_completed(learner, course, datetime(2025, 1, 31, 18, tzinfo=UTC))
+        )
+        assert "01/02/2025" in pdf_text(certificate_pdf(certificate=certificate), tmp_path)
 
     def test_longest_name_and_title_fit_on_one_page(self, certificate, tmp_path):
         certificate.learner_name = ("Nguyễn Thị Hằng " * 20)[:255]
         certificate.course_title = ("Dùng dịch vụ công trực tuyến " * 10)[:255]
-        assert pdf_pages(certificate_pdf(certificate), tmp_path) == 1
+        assert pdf_pages(certificate_pdf(certificate=certificate), tmp_path) == 1
 
     def test_verification_url_is_absolute_and_vietnamese(self, certificate, settings):
         settings.WAGTAILADMIN_BASE_URL = "https://kynangso.example.vn/"
         with translation.override("en"):
-            url = certificate_verification_url(certificate)
+            url = certificate_verification_url(certificate=certificate)
         assert url == f"https://kynangso.example.vn/certificates/{certificate.code}/"
 
     def test_qr_code_encodes_the_verification_url(self, certificate):
-        url = certificate_verification_url(certificate)
-        svg = certificate_qr_svg(url)
+        url = certificate_verification_url(certificate=certificate)
+        svg = certificate_qr_svg(url=url)
         assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
-        assert svg in certificate_pdf_html(certificate)
+        assert svg in certificate_pdf_html(certificate=certificate)
         # The drawn modules are exactly the QR symbol of that URL.
         import qrcode
 
@@ -270,12 +272,12 @@ class TestPdf:
                 pytest.fail("zbarimg (zbar-tools) is not installed: .ci/system-deps.sh installs it")
             pytest.skip("zbarimg (zbar-tools) is not installed")
         path = tmp_path / "certificate.pdf"
-        path.write_bytes(certificate_pdf(certificate))
+        path.write_bytes(certificate_pdf(certificate=certificate))
         subprocess.run([pdf_tool("pdftoppm"), "-r", "150", "-png", str(path), str(tmp_path / "page")], check=True)
         scanned = subprocess.run(
             ["zbarimg", "--quiet", "--raw", str(tmp_path / "page-1.png")], capture_output=True, text=True
         ).stdout
-        assert scanned.strip() == certificate_verification_url(certificate)
+        assert scanned.strip() == certificate_verification_url(certificate=certificate)
 
 
 # Public verification -------------------------------------------------------------------
@@ -316,7 +318,7 @@ class TestVerify:
         assert "Expired" in content and "expired on 02/03/2025" in content
 
     def test_revoked_shows_the_date_not_the_reason(self, client, certificate):
-        certificate_revoke(certificate, by=UserFactory(), reason="Lý do nội bộ")
+        certificate_revoke(certificate=certificate, by=UserFactory(), reason="Lý do nội bộ")
         Certificate.objects.filter(pk=certificate.pk).update(revoked_at=vn(2025, 6, 15, 8))
         content = client.get(verify_url(certificate.code)).content.decode()
         assert "Revoked" in content and "revoked on 15/06/2025" in content
@@ -329,7 +331,7 @@ class TestVerify:
             assert reverse("certificates:pdf", args=[certificate.code]) in content
 
     def test_typed_code_redirects_to_the_canonical_address(self, client, certificate):
-        response = client.get(verify_url(code_display(certificate.code).lower()))
+        response = client.get(verify_url(code_display(code=certificate.code).lower()))
         assert response.status_code == 301
         assert response["Location"] == verify_url(certificate.code)
 
@@ -354,7 +356,7 @@ class TestLookup:
         assert "errorlist" not in content
 
     def test_a_typed_code_redirects_to_its_page(self, client, certificate):
-        typed = " " + code_display(certificate.code).lower().replace("-", " - ") + " "
+        typed = " " + code_display(code=certificate.code).lower().replace("-", " - ") + " "
         response = client.get(lookup_url(), {"code": typed})
         assert response.status_code == 302
         assert response["Location"] == verify_url(certificate.code)
@@ -425,7 +427,7 @@ class TestPdfDownload:
         assert self.download(client, certificate, user).status_code == expected
 
     def test_revoked_is_for_staff_only(self, client, certificate, learner):
-        certificate_revoke(certificate, by=None, reason="Cấp nhầm")
+        certificate_revoke(certificate=certificate, by=None, reason="Cấp nhầm")
         assert self.download(client, certificate, learner).status_code == 404
         staff = user_with_perms("courses.view_certificate")
         assert certificate_may_download(staff, certificate)
@@ -457,7 +459,7 @@ class TestAdmin:
 
     def test_search_and_filter(self, client, home_page, certificate):
         other_course = course_create(home_page, title="Khóa khác", slug="khoa-khac")
-        other = certificate_issue(enrolment_completed(UserFactory(full_name="Lê Văn Bình"), other_course))
+        other = certificate_issue(enrolment=enrolment_completed(UserFactory(full_name="Lê Văn Bình"), other_course))
         client.force_login(user_with_perms("courses.view_certificate"))
         url = reverse("certificates_admin:index")
         content = client.get(url, {"q": "Hằng"}).content.decode()
@@ -546,7 +548,9 @@ def test_issued_once_under_races(home_page):
     course = course_create(home_page, title=COURSE, slug="dua")
     enrolment = enrolment_completed(UserFactory(full_name=NAME), course)
     issued = []
-    errors = run_in_threads(8, lambda: issued.append(certificate_issue(Enrolment.objects.get(pk=enrolment.pk)).pk))
+    errors = run_in_threads(
+        8, lambda: issued.append(certificate_issue(enrolment=Enrolment.objects.get(pk=enrolment.pk)).pk)
+    )
     assert errors == []
     assert len(issued) == 8 and len(set(issued)) == 1
     assert Certificate.objects.filter(enrolment=enrolment).count() == 1

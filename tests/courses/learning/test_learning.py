@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
-from courses import services
+from courses.learning import services
+from courses.learning.quiz import answers_from_post, quiz_grade, quiz_questions
 from courses.models import Audience, Enrolment, LessonCompletion, LessonPage, QuizAttempt, TutorialCompletion
-from courses.quiz import answers_from_post, quiz_grade, quiz_questions
 from tests.accounts.factories import UserFactory
 from tests.courses.factories import (
     answers_for,
@@ -92,8 +92,8 @@ class TestProgress:
     def test_lesson_without_quiz_completes_once(self, quiz_course):
         user = UserFactory()
         reading = lessons_of(quiz_course)[0]
-        services.lesson_complete(user, reading)
-        services.lesson_complete(user, reading)
+        services.lesson_complete(user=user, lesson=reading)
+        services.lesson_complete(user=user, lesson=reading)
         assert LessonCompletion.objects.filter(user=user, lesson=reading).count() == 1
         enrolment = Enrolment.objects.get(user=user, course=quiz_course)
         assert enrolment.last_lesson_id == reading.pk
@@ -103,7 +103,7 @@ class TestProgress:
         user = UserFactory()
         quiz_lesson = lessons_of(quiz_course)[1]
         with pytest.raises(ValidationError):
-            services.lesson_complete(user, quiz_lesson)
+            services.lesson_complete(user=user, lesson=quiz_lesson)
         assert not LessonCompletion.objects.filter(user=user).exists()
 
     def test_failed_then_passed_attempts_are_all_kept(self, quiz_course):
@@ -111,12 +111,16 @@ class TestProgress:
         quiz_lesson = lessons_of(quiz_course)[1]
         questions = quiz_questions(quiz_lesson.body)
         failed, grade = services.quiz_submit(
-            user, course=quiz_course, lesson=quiz_lesson, token=uuid.uuid4(), data=answers_for(questions, correct=False)
+            user=user,
+            course=quiz_course,
+            lesson=quiz_lesson,
+            token=uuid.uuid4(),
+            data=answers_for(questions, correct=False),
         )
         assert not grade.passed and not failed.passed
         assert not LessonCompletion.objects.filter(user=user, lesson=quiz_lesson).exists()
         passed, grade = services.quiz_submit(
-            user, course=quiz_course, lesson=quiz_lesson, token=uuid.uuid4(), data=answers_for(questions)
+            user=user, course=quiz_course, lesson=quiz_lesson, token=uuid.uuid4(), data=answers_for(questions)
         )
         assert grade.passed and passed.score == 100
         assert QuizAttempt.objects.filter(user=user, lesson=quiz_lesson).count() == 2
@@ -130,10 +134,14 @@ class TestProgress:
         questions = quiz_questions(quiz_lesson.body)
         token = uuid.uuid4()
         first, _ = services.quiz_submit(
-            user, course=quiz_course, lesson=quiz_lesson, token=token, data=answers_for(questions)
+            user=user, course=quiz_course, lesson=quiz_lesson, token=token, data=answers_for(questions)
         )
         again, grade = services.quiz_submit(
-            user, course=quiz_course, lesson=quiz_lesson, token=str(token), data=answers_for(questions, correct=False)
+            user=user,
+            course=quiz_course,
+            lesson=quiz_lesson,
+            token=str(token),
+            data=answers_for(questions, correct=False),
         )
         assert again.pk == first.pk and grade.passed  # graded as recorded
         assert QuizAttempt.objects.filter(user=user).count() == 1
@@ -144,7 +152,7 @@ class TestProgress:
         questions = quiz_questions(quiz_lesson.body)
         with pytest.raises(ValidationError):
             services.quiz_submit(
-                user, course=quiz_course, lesson=quiz_lesson, token="nope", data=answers_for(questions)
+                user=user, course=quiz_course, lesson=quiz_lesson, token="nope", data=answers_for(questions)
             )
         assert not QuizAttempt.objects.exists() and not Enrolment.objects.exists()
 
@@ -153,10 +161,10 @@ class TestProgress:
         reading, quiz_lesson = lessons_of(quiz_course)
         final_questions = quiz_questions(quiz_course.final_quiz)
         with pytest.raises(ValidationError):  # lessons first
-            services.quiz_submit(user, course=quiz_course, token=uuid.uuid4(), data=answers_for(final_questions))
-        services.lesson_complete(user, reading)
+            services.quiz_submit(user=user, course=quiz_course, token=uuid.uuid4(), data=answers_for(final_questions))
+        services.lesson_complete(user=user, lesson=reading)
         services.quiz_submit(
-            user,
+            user=user,
             course=quiz_course,
             lesson=quiz_lesson,
             token=uuid.uuid4(),
@@ -165,17 +173,17 @@ class TestProgress:
         enrolment = Enrolment.objects.get(user=user, course=quiz_course)
         assert enrolment.completed_at is None
         services.quiz_submit(
-            user, course=quiz_course, token=uuid.uuid4(), data=answers_for(final_questions, correct=False)
+            user=user, course=quiz_course, token=uuid.uuid4(), data=answers_for(final_questions, correct=False)
         )
         enrolment.refresh_from_db()
         assert enrolment.completed_at is None  # a failed final test does not complete the course
-        services.quiz_submit(user, course=quiz_course, token=uuid.uuid4(), data=answers_for(final_questions))
+        services.quiz_submit(user=user, course=quiz_course, token=uuid.uuid4(), data=answers_for(final_questions))
         enrolment.refresh_from_db()
         completed_at = enrolment.completed_at
         assert completed_at is not None
         # Recorded once: doing more does not move the completion time.
-        services.quiz_submit(user, course=quiz_course, token=uuid.uuid4(), data=answers_for(final_questions))
-        services.lesson_complete(user, reading)
+        services.quiz_submit(user=user, course=quiz_course, token=uuid.uuid4(), data=answers_for(final_questions))
+        services.lesson_complete(user=user, lesson=reading)
         enrolment.refresh_from_db()
         assert enrolment.completed_at == completed_at
 
@@ -183,19 +191,19 @@ class TestProgress:
         course = course_create(home_page, lessons=[("Một", []), ("Hai", [])], issues_certificate=False)
         user = UserFactory()
         first, second = lessons_of(course)
-        services.lesson_complete(user, first)
+        services.lesson_complete(user=user, lesson=first)
         assert Enrolment.objects.get(user=user).completed_at is None
-        services.lesson_complete(user, second)
+        services.lesson_complete(user=user, lesson=second)
         assert Enrolment.objects.get(user=user).completed_at is not None
 
     def test_civil_servant_course_is_refused_to_citizens(self, home_page):
         course = course_create(home_page, audience=Audience.CIVIL_SERVANTS)
         citizen = UserFactory(kind=User.Kind.CITIZEN)
         with pytest.raises(ValidationError):
-            services.lesson_complete(citizen, lessons_of(course)[0])
+            services.lesson_complete(user=citizen, lesson=lessons_of(course)[0])
         assert not Enrolment.objects.exists()
         servant = UserFactory(kind=User.Kind.CIVIL_SERVANT)
-        services.lesson_complete(servant, lessons_of(course)[0])
+        services.lesson_complete(user=servant, lesson=lessons_of(course)[0])
         assert Enrolment.objects.filter(user=servant).exists()
 
     def test_prerequisites_must_be_completed_first(self, home_page):
@@ -205,10 +213,10 @@ class TestProgress:
         advanced.save_revision().publish()
         user = UserFactory()
         with pytest.raises(ValidationError) as error:
-            services.enrolment_create(user, advanced)
+            services.enrolment_create(user=user, course=advanced)
         assert "Cơ bản" in str(error.value)
-        services.lesson_complete(user, lessons_of(basics)[0])
-        services.enrolment_create(user, advanced)
+        services.lesson_complete(user=user, lesson=lessons_of(basics)[0])
+        services.enrolment_create(user=user, course=advanced)
 
 
 class TestViews:
@@ -296,11 +304,11 @@ class TestViews:
 
     def test_my_learning_shows_only_my_own_progress(self, client, quiz_course):
         me, other = UserFactory(), UserFactory()
-        services.lesson_complete(other, lessons_of(quiz_course)[0])
+        services.lesson_complete(user=other, lesson=lessons_of(quiz_course)[0])
         client.force_login(me)
         html = client.get("/learn/my-learning/").content.decode()
         assert quiz_course.title not in html
-        services.lesson_complete(me, lessons_of(quiz_course)[0])
+        services.lesson_complete(user=me, lesson=lessons_of(quiz_course)[0])
         html = client.get("/learn/my-learning/").content.decode()
         assert quiz_course.title in html
 
@@ -322,10 +330,10 @@ class TestQueryCounts:
         client.force_login(user)
         for number in range(4):
             course = course_create(home_page, title=f"Khóa {number}", lessons=[("Một", []), ("Hai", [])])
-            services.lesson_complete(user, lessons_of(course)[0])
+            services.lesson_complete(user=user, lesson=lessons_of(course)[0])
         index = tutorial_index_create(home_page)
         for number in range(3):
-            services.tutorial_mark_done(user, tutorial_create(index, f"HD {number}"))
+            services.tutorial_mark_done(user=user, tutorial=tutorial_create(index, f"HD {number}"))
         client.get("/learn/my-learning/")
         with django_assert_max_num_queries(8):
             response = client.get("/learn/my-learning/")

@@ -17,8 +17,8 @@ from accounts import roles
 from accounts.models import OrganisationUnit, User
 from core.exports import EXPORT_FORMATS
 from core.localtime import local_today
-from courses import compliance
 from courses.models import Assignment, AssignmentState, TrainingRequirement
+from courses.training import compliance
 from tests.accounts.factories import OrganisationUnitFactory, UserFactory
 from tests.courses.factories import course_create
 from tests.support.browser import axe_violations
@@ -122,7 +122,7 @@ def by_label(result):
 
 class TestRollup:
     def test_children_include_their_descendants(self, org):
-        result = compliance.rollup(org["province"], today=TODAY)
+        result = compliance.rollup(parent=org["province"], today=TODAY)
         #                       assigned, completed, in progress, not started, overdue, exempt
         assert by_label(result) == {"Xã A": (6, 1, 1, 1, 2, 1), "Xã B": (2, 1, 0, 1, 0, 0)}
         assert figures(result.direct) == (1, 1, 0, 0, 0, 0)
@@ -130,23 +130,23 @@ class TestRollup:
         assert result.extra == []
 
     def test_completion_rate_leaves_exempt_people_out(self, org):
-        result = compliance.rollup(org["province"], today=TODAY)
+        result = compliance.rollup(parent=org["province"], today=TODAY)
         rates = {row.label: row.rate for row in result.rows}
         assert rates == {"Xã A": 20.0, "Xã B": 50.0}  # A: 1 of (6 − 1 exempt); B: 1 of 2
-        drill = compliance.rollup(org["a"], today=TODAY)
+        drill = compliance.rollup(parent=org["a"], today=TODAY)
         assert {row.label: row.rate for row in drill.rows} == {"Phòng A1": 25.0, "Phòng A2": None}
 
     def test_drill_down_to_a_communes_divisions(self, org):
-        result = compliance.rollup(org["a"], today=TODAY)
+        result = compliance.rollup(parent=org["a"], today=TODAY)
         assert [row.unit for row in result.rows] == [org["a1"], org["a2"]]
         assert by_label(result) == {"Phòng A1": (4, 1, 1, 1, 1, 0), "Phòng A2": (1, 0, 0, 0, 0, 1)}
         assert figures(result.direct) == (1, 0, 0, 0, 1, 0)  # A's own person, overdue (current cycle only)
         assert figures(result.total) == (6, 1, 1, 1, 2, 1)
 
     def test_a_unit_without_assignments_shows_zeros(self, org):
-        result = compliance.rollup(org["b"], today=TODAY)
+        result = compliance.rollup(parent=org["b"], today=TODAY)
         assert by_label(result) == {"Phòng B1": (1, 0, 0, 1, 0, 0)}
-        leaf = compliance.rollup(org["b1"], today=TODAY)
+        leaf = compliance.rollup(parent=org["b1"], today=TODAY)
         assert leaf.rows == [] and figures(leaf.direct) == (1, 0, 0, 1, 0, 0)
 
     def test_first_page_is_the_whole_organisation(self, org):
@@ -154,7 +154,7 @@ class TestRollup:
         assign(nobody, org["r1"], due=TODAY + DAY)
         top = compliance.top_unit()
         assert top == org["province"]
-        result = compliance.rollup(top, today=TODAY, everything=True)
+        result = compliance.rollup(parent=top, today=TODAY, everything=True)
         assert by_label(result) == {"Xã A": (6, 1, 1, 1, 2, 1), "Xã B": (2, 1, 0, 1, 0, 0)}
         assert [(row.kind, figures(row)) for row in result.extra] == [("none", (1, 0, 0, 1, 0, 0))]
         assert result.total.assigned == 10
@@ -163,12 +163,12 @@ class TestRollup:
         other = OrganisationUnitFactory(name="Tỉnh Xa", code="Q", kind=OrganisationUnit.Kind.PROVINCE)
         assign(servant(other, "Người Tỉnh Xa"), org["r1"], due=TODAY - DAY)
         assert compliance.top_unit() is None
-        result = compliance.rollup(None, today=TODAY)
+        result = compliance.rollup(parent=None, today=TODAY)
         assert by_label(result) == {"Tỉnh Thử": (9, 3, 1, 2, 2, 1), "Tỉnh Xa": (1, 0, 0, 0, 1, 0)}
 
     def test_overdue_starts_the_day_after_the_due_date(self, org):
         def a1(today):
-            return {row.label: figures(row) for row in compliance.rollup(org["a"], today=today).rows}["Phòng A1"]
+            return {row.label: figures(row) for row in compliance.rollup(parent=org["a"], today=today).rows}["Phòng A1"]
 
         assert a1(TODAY) == (4, 1, 1, 1, 1, 0)  # a1y's R1 is due today: still in progress
         assert a1(TODAY + DAY) == (4, 1, 0, 1, 2, 0)  # the day after: overdue
@@ -178,7 +178,7 @@ class TestRollup:
     def test_counts_agree_with_the_assignment_states(self, org, today_offset):
         """The roll-up's conditions are those of AssignmentQuerySet.state_filter and with_state."""
         today = TODAY + today_offset * DAY
-        total = compliance.rollup(org["province"], today=today).total
+        total = compliance.rollup(parent=org["province"], today=today).total
         counted = Assignment.objects.current().exclude(status="cancelled")
         for state in compliance.STATE_COLUMNS:
             assert total.counts.get(state.value, 0) == counted.state_filter(state, today).count(), state
@@ -187,7 +187,9 @@ class TestRollup:
 
     def test_filters(self, org):
         def rollup(**filters):
-            return by_label(compliance.rollup(org["province"], filters=compliance.Filters(**filters), today=TODAY))
+            return by_label(
+                compliance.rollup(parent=org["province"], filters=compliance.Filters(**filters), today=TODAY)
+            )
 
         assert rollup(requirement_id=org["r2"].pk) == {"Xã A": (2, 0, 0, 1, 1, 0), "Xã B": (0, 0, 0, 0, 0, 0)}
         assert rollup(state=AssignmentState.OVERDUE) == {"Xã A": (2, 0, 0, 0, 2, 0), "Xã B": (0, 0, 0, 0, 0, 0)}
@@ -195,7 +197,7 @@ class TestRollup:
         assert rollup(due_from=TODAY, due_to=TODAY + DAY) == {"Xã A": (1, 0, 1, 0, 0, 0), "Xã B": (1, 0, 0, 1, 0, 0)}
 
     def test_units_of_a_manager(self, org):
-        result = compliance.rollup_of_units([org["a1"], org["b"]], today=TODAY)
+        result = compliance.rollup_of_units(units=[org["a1"], org["b"]], today=TODAY)
         assert by_label(result) == {"Phòng A1": (4, 1, 1, 1, 1, 0), "Xã B": (2, 1, 0, 1, 0, 0)}
         assert figures(result.total) == (6, 2, 1, 2, 1, 0)
 
@@ -203,12 +205,12 @@ class TestRollup:
         manager = UserFactory()
         for unit in (org["a1"], org["a"], org["b1"]):
             unit.managers.add(manager)
-        assert compliance.managed_scope(manager) == [org["a"], org["b1"]]
+        assert compliance.managed_scope(user=manager) == [org["a"], org["b1"]]
 
 
 class TestPeople:
     def test_people_under_a_unit_by_unit_then_name(self, org):
-        rows = list(compliance.people([org["a"].path], today=TODAY))
+        rows = list(compliance.people(paths=[org["a"].path], today=TODAY))
         assert [(row.user.full_name, row.requirement.name, row.state) for row in rows] == [
             ("Lê Xã A", "Yêu cầu 1", AssignmentState.OVERDUE),
             ("Nguyễn Ánh", "Yêu cầu 1", AssignmentState.COMPLETED),
@@ -219,12 +221,12 @@ class TestPeople:
         ]
 
     def test_direct_members_only(self, org):
-        rows = list(compliance.people([org["a"].path], direct_path=org["a"].path, today=TODAY))
+        rows = list(compliance.people(paths=[org["a"].path], direct_path=org["a"].path, today=TODAY))
         assert [row.user.full_name for row in rows] == ["Lê Xã A"]
 
     def test_filtered_by_state(self, org):
         filters = compliance.Filters(state=AssignmentState.OVERDUE)
-        rows = compliance.people(None, filters=filters, today=TODAY)
+        rows = compliance.people(paths=None, filters=filters, today=TODAY)
         assert sorted(row.user.full_name for row in rows) == ["Lê Xã A", "Nguyễn Ánh"]
 
 
@@ -599,7 +601,7 @@ class TestGenerator:
         assert Assignment.objects.filter(is_current=False).exists()
         assert OrganisationUnit.managers.through.objects.filter(organisationunit__code__startswith="GEN").exists()
         # The roll-up of the generated province adds up.
-        result = compliance.rollup(province)
+        result = compliance.rollup(parent=province)
         assert result.total.assigned == compliance.report_assignments().count()
         # Run again: nothing new.
         call_command("generate_training_data", people=400, units=40, requirements=3, seed=7, stdout=io.StringIO())

@@ -11,7 +11,8 @@ from django.utils import timezone
 from accounts import roles
 from accounts.models import User
 from core.localtime import months_add
-from courses import services, training_services
+from courses.learning import services
+from courses.learning.quiz import quiz_questions
 from courses.models import (
     Assignment,
     AssignmentEvent,
@@ -21,8 +22,8 @@ from courses.models import (
     LessonCompletion,
     TrainingRequirement,
 )
-from courses.quiz import quiz_questions
-from courses.training_services import Correction, assignments_sync, due_date_for
+from courses.training import services as training_services
+from courses.training.services import Correction, assignments_sync, due_date_for
 from tests.accounts.factories import OrganisationUnitFactory, UserFactory
 from tests.courses.factories import answers_for, course_create, question
 
@@ -66,7 +67,7 @@ def requirement_for(course, units, **kwargs):
 
 def complete_course(user, course):
     for lesson in course.lessons():
-        services.lesson_complete(user, lesson, course=course)
+        services.lesson_complete(user=user, lesson=lesson, course=course)
     return Enrolment.objects.get(user=user, course=course, archived_at__isnull=True)
 
 
@@ -75,22 +76,22 @@ def complete_course(user, course):
 
 def test_fixed_due_date_is_the_requirements_date(course):
     requirement = TrainingRequirement(course=course, due_rule="fixed", due_on=D(2026, 12, 31))
-    assert due_date_for(requirement, assigned_on=D(2026, 3, 1)) == D(2026, 12, 31)
+    assert due_date_for(requirement=requirement, assigned_on=D(2026, 3, 1)) == D(2026, 12, 31)
 
 
 def test_relative_due_date_counts_from_the_assignment(course):
     requirement = TrainingRequirement(course=course, due_rule="after_assigned", due_days=30)
-    assert due_date_for(requirement, assigned_on=D(2026, 3, 1), started_on=D(2020, 1, 1)) == D(2026, 3, 31)
+    assert due_date_for(requirement=requirement, assigned_on=D(2026, 3, 1), started_on=D(2020, 1, 1)) == D(2026, 3, 31)
 
 
 def test_due_date_after_start_counts_from_the_later_of_start_and_assignment(course):
     requirement = TrainingRequirement(course=course, due_rule="after_start", due_days=60)
     # A newcomer who starts after being assigned: 60 days after the start.
-    assert due_date_for(requirement, assigned_on=D(2026, 3, 1), started_on=D(2026, 4, 1)) == D(2026, 5, 31)
+    assert due_date_for(requirement=requirement, assigned_on=D(2026, 3, 1), started_on=D(2026, 4, 1)) == D(2026, 5, 31)
     # Someone who started years ago is not overdue on the day the requirement reaches them.
-    assert due_date_for(requirement, assigned_on=D(2026, 3, 1), started_on=D(2019, 1, 1)) == D(2026, 4, 30)
+    assert due_date_for(requirement=requirement, assigned_on=D(2026, 3, 1), started_on=D(2019, 1, 1)) == D(2026, 4, 30)
     # No start date known: from the assignment.
-    assert due_date_for(requirement, assigned_on=D(2026, 3, 1)) == D(2026, 4, 30)
+    assert due_date_for(requirement=requirement, assigned_on=D(2026, 3, 1)) == D(2026, 4, 30)
 
 
 def test_months_add_keeps_the_day_or_takes_the_last_of_the_month():
@@ -204,7 +205,7 @@ def test_enrolling_starts_and_completing_the_course_completes_the_assignment(tre
     assignment = Assignment.objects.get(user=person)
     assert assignment.state_on() == AssignmentState.NOT_STARTED
 
-    services.enrolment_create(person, course)
+    services.enrolment_create(user=person, course=course)
     assignment.refresh_from_db()
     assert assignment.started_at is not None and assignment.state_on() == AssignmentState.IN_PROGRESS
 
@@ -214,7 +215,7 @@ def test_enrolling_starts_and_completing_the_course_completes_the_assignment(tre
     assert assignment.completed_at == enrolment.completed_at
     assert assignment.events.get().kind == AssignmentEvent.Kind.COMPLETED
     # Completing again (a second tab) changes nothing.
-    services.course_completion_check(enrolment)
+    services.course_completion_check(enrolment=enrolment)
     assert assignment.events.count() == 1
 
 
@@ -244,9 +245,9 @@ def test_recertification_opens_the_next_cycle_and_keeps_the_history(tree, home_p
     requirement = requirement_for(course, [tree["commune"]], recertify_months=12, renewal_window_days=30)
     assignments_sync()
 
-    services.lesson_complete(person, course.lessons().first(), course=course)
+    services.lesson_complete(user=person, lesson=course.lessons().first(), course=course)
     questions = quiz_questions(course.final_quiz)
-    services.quiz_submit(person, course=course, token="0" * 32, data=answers_for(questions))
+    services.quiz_submit(user=person, course=course, token="0" * 32, data=answers_for(questions))
     first = Assignment.objects.get(user=person, cycle=1)
     completed_on = timezone.localdate(first.completed_at)
     assert first.status == "completed"
@@ -264,10 +265,10 @@ def test_recertification_opens_the_next_cycle_and_keeps_the_history(tree, home_p
     assert second.events.get().kind == AssignmentEvent.Kind.RENEWED
 
     # The course is taken again: the old final-test pass does not count for the new run.
-    services.lesson_complete(person, course.lessons().first(), course=course)
+    services.lesson_complete(user=person, lesson=course.lessons().first(), course=course)
     second.refresh_from_db()
     assert second.status == "open" and second.started_at is not None
-    services.quiz_submit(person, course=course, token="1" * 32, data=answers_for(questions))
+    services.quiz_submit(user=person, course=course, token="1" * 32, data=answers_for(questions))
     second.refresh_from_db()
     assert second.status == "completed"
     assert Enrolment.objects.filter(user=person, course=course).count() == 2
@@ -308,10 +309,12 @@ def assigned(tree, course):
 def test_extension_moves_the_due_date_only_when_a_manager_approves(assigned, tree):
     person, manager, assignment = assigned["person"], assigned["manager"], assigned["assignment"]
     request = training_services.extension_request_create(
-        person, assignment, requested_due_on=D(2026, 5, 15), reason="Đi công tác"
+        user=person, assignment=assignment, requested_due_on=D(2026, 5, 15), reason="Đi công tác"
     )
     with pytest.raises(ValidationError) as pending:
-        training_services.extension_request_create(person, assignment, requested_due_on=D(2026, 6, 1), reason="Lần 2")
+        training_services.extension_request_create(
+            user=person, assignment=assignment, requested_due_on=D(2026, 6, 1), reason="Lần 2"
+        )
     assert pending.value.code == "pending"
     assignment.refresh_from_db()
     assert assignment.due_on == D(2026, 3, 31)
@@ -320,11 +323,11 @@ def test_extension_moves_the_due_date_only_when_a_manager_approves(assigned, tre
     stranger = servant(tree["other"])
     tree["other"].managers.add(stranger)
     with pytest.raises(PermissionDenied):
-        training_services.extension_decide(stranger, request, approve=True)
+        training_services.extension_decide(manager=stranger, extension=request, approve=True)
     with pytest.raises(PermissionDenied):
-        training_services.extension_decide(person, request, approve=True)
+        training_services.extension_decide(manager=person, extension=request, approve=True)
 
-    training_services.extension_decide(manager, request, approve=True, note="Đồng ý")
+    training_services.extension_decide(manager=manager, extension=request, approve=True, note="Đồng ý")
     assignment.refresh_from_db()
     assert assignment.due_on == D(2026, 5, 15)
     request.refresh_from_db()
@@ -332,21 +335,23 @@ def test_extension_moves_the_due_date_only_when_a_manager_approves(assigned, tre
     event = assignment.events.get(kind=AssignmentEvent.Kind.EXTENDED)
     assert (event.actor, event.old_due_on, event.new_due_on) == (manager, D(2026, 3, 31), D(2026, 5, 15))
     with pytest.raises(ValidationError):
-        training_services.extension_decide(manager, request, approve=False)
+        training_services.extension_decide(manager=manager, extension=request, approve=False)
 
 
 def test_refused_extension_leaves_the_due_date(assigned):
     person, manager, assignment = assigned["person"], assigned["manager"], assigned["assignment"]
     request = training_services.extension_request_create(
-        person, assignment, requested_due_on=D(2026, 4, 30), reason="Bận"
+        user=person, assignment=assignment, requested_due_on=D(2026, 4, 30), reason="Bận"
     )
-    training_services.extension_decide(manager, request, approve=False, note="Không đủ lý do")
+    training_services.extension_decide(manager=manager, extension=request, approve=False, note="Không đủ lý do")
     assignment.refresh_from_db()
     assert assignment.due_on == D(2026, 3, 31)
     assert ExtensionRequest.objects.get().status == "refused"
     assert not assignment.events.exists()
     # Refused: a new request may be made.
-    training_services.extension_request_create(person, assignment, requested_due_on=D(2026, 4, 15), reason="Lần 2")
+    training_services.extension_request_create(
+        user=person, assignment=assignment, requested_due_on=D(2026, 4, 15), reason="Lần 2"
+    )
 
 
 @pytest.mark.parametrize(
@@ -356,7 +361,7 @@ def test_refused_extension_leaves_the_due_date(assigned):
 def test_extension_request_refuses_bad_dates(assigned, requested, code):
     with pytest.raises(ValidationError) as error:
         training_services.extension_request_create(
-            assigned["person"], assigned["assignment"], requested_due_on=requested, reason="Lý do"
+            user=assigned["person"], assignment=assigned["assignment"], requested_due_on=requested, reason="Lý do"
         )
     assert error.value.code == code
     assert not ExtensionRequest.objects.exists()
@@ -366,7 +371,7 @@ def test_nobody_asks_for_someone_elses_extension(assigned, tree):
     other = servant(tree["division"])
     with pytest.raises(PermissionDenied):
         training_services.extension_request_create(
-            other, assigned["assignment"], requested_due_on=D(2026, 5, 1), reason="x"
+            user=other, assignment=assigned["assignment"], requested_due_on=D(2026, 5, 1), reason="x"
         )
 
 
@@ -377,14 +382,16 @@ def test_corrections_need_a_reason_and_are_kept_with_who_and_why(assigned):
     admin = UserFactory(training_admin=True)
     assignment = assigned["assignment"]
     with pytest.raises(ValidationError):
-        training_services.assignment_correct(admin, assignment, action=Correction.EXEMPT, reason="  ")
+        training_services.assignment_correct(actor=admin, assignment=assignment, action=Correction.EXEMPT, reason="  ")
     with pytest.raises(ValidationError) as no_evidence:
-        training_services.assignment_correct(admin, assignment, action=Correction.MARK_COMPLETE, reason="Học ngoài")
+        training_services.assignment_correct(
+            actor=admin, assignment=assignment, action=Correction.MARK_COMPLETE, reason="Học ngoài"
+        )
     assert no_evidence.value.code == "no_evidence"
 
     training_services.assignment_correct(
-        admin,
-        assignment,
+        actor=admin,
+        assignment=assignment,
         action=Correction.MARK_COMPLETE,
         reason="Học tại trường chính trị",
         evidence="Chứng chỉ số 123/2026",
@@ -394,9 +401,15 @@ def test_corrections_need_a_reason_and_are_kept_with_who_and_why(assigned):
     assert assignment.status == "completed" and timezone.localdate(assignment.completed_at) == D(2026, 3, 10)
 
     training_services.assignment_correct(
-        admin, assignment, action=Correction.REOPEN, reason="Chứng chỉ không hợp lệ", due_on=D(2026, 9, 30)
+        actor=admin,
+        assignment=assignment,
+        action=Correction.REOPEN,
+        reason="Chứng chỉ không hợp lệ",
+        due_on=D(2026, 9, 30),
     )
-    training_services.assignment_correct(admin, assignment, action=Correction.EXEMPT, reason="Nghỉ thai sản")
+    training_services.assignment_correct(
+        actor=admin, assignment=assignment, action=Correction.EXEMPT, reason="Nghỉ thai sản"
+    )
     assignment.refresh_from_db()
     assert assignment.status == "exempt" and assignment.exempt_reason == "Nghỉ thai sản"
     history = list(assignment.events.values_list("kind", "actor", "old_status", "new_status", "reason"))
@@ -463,7 +476,7 @@ def test_extension_request_page_for_ones_own_assignment_only(client, assigned, t
 
 def test_extension_decisions_only_by_managers_of_the_persons_units(client, assigned, tree):
     request = training_services.extension_request_create(
-        assigned["person"], assigned["assignment"], requested_due_on=D(2026, 4, 30), reason="Ốm"
+        user=assigned["person"], assignment=assigned["assignment"], requested_due_on=D(2026, 4, 30), reason="Ốm"
     )
     decide = reverse("courses:extension_decide", args=[request.pk])
     listing = reverse("courses:extension_decisions")
@@ -597,3 +610,27 @@ recorded_changes = []
 
 def record_people_changed(user_ids):
     recorded_changes.append(list(user_ids))
+
+
+def test_renamed_training_tasks_keep_their_old_names_routable():
+    """The tasks had implicit names (courses.tasks.<function>): a message still queued under one runs the new task."""
+    from celery import current_app
+
+    from core.tasks import RENAMED_TASKS
+    from courses.training import tasks
+
+    renamed = {
+        "courses.tasks.training_assign_people": tasks.assign_people,
+        "courses.tasks.training_assign_requirement": tasks.assign_requirement,
+        "courses.tasks.training_sync_all": tasks.sync_all,
+        "courses.tasks.training_unit_paths_refresh": tasks.unit_paths_refresh,
+    }
+    for old_name, task in renamed.items():
+        assert RENAMED_TASKS[old_name] == task.name
+        assert old_name in current_app.tasks and task.name in current_app.tasks
+    assert {task.name for task in renamed.values()} == {
+        "courses.training.assign_people",
+        "courses.training.assign_requirement",
+        "courses.training.sync_all",
+        "courses.training.unit_paths_refresh",
+    }

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from accounts.models import User
 from core.localtime import local_today
 from courses.models import Assignment, Audience, TrainingRequirement
-from courses.training_services import assignments_sync
+from courses.training.services import assignments_sync
 from tests.accounts.factories import PASSWORD, OrganisationUnitFactory, UserFactory
 from tests.courses.factories import course_create
 from tests.support.browser import admin_sign_in, site_sign_in

@@ -5,8 +5,7 @@ import pytest
 from accounts.hooks import people_changed_hooks_run
 from accounts.models import User
 from courses.models import Assignment, TrainingRequirement
-from courses.tasks import training_assign_requirement, training_sync_all
-from courses.training_services import requirement_saved
+from courses.training.tasks import assign_requirement, requirement_saved, sync_all
 from tests.accounts.factories import OrganisationUnitFactory, UserFactory
 from tests.courses.factories import course_create
 from tests.support.waiting import wait_until
@@ -26,7 +25,7 @@ def test_saved_requirement_and_moved_person_are_assigned_by_the_worker(celery_wo
     )
     requirement.units.set([commune])
 
-    requirement_saved(requirement)  # outside a transaction: enqueued at once
+    requirement_saved(requirement=requirement)  # outside a transaction: enqueued at once
     assert wait_until(lambda: Assignment.objects.filter(requirement=requirement).count() == 3)
     assert {a.user_id for a in Assignment.objects.all()} == {p.pk for p in people}
 
@@ -36,7 +35,7 @@ def test_saved_requirement_and_moved_person_are_assigned_by_the_worker(celery_wo
     assert wait_until(lambda: Assignment.objects.filter(user=newcomer, is_current=True).exists())
 
     # Twice, concurrently queued: nothing new.
-    first, second = training_sync_all.delay(), training_assign_requirement.delay(requirement.pk)
+    first, second = sync_all.delay(), assign_requirement.delay(requirement.pk)
     first.get(timeout=60)
     second.get(timeout=60)
     assert Assignment.objects.filter(requirement=requirement).count() == 4

@@ -13,7 +13,7 @@ from collections import Counter
 import pytest
 
 from accounts.models import ContactPreference, User
-from courses import services
+from courses.learning import services
 from outreach.campaign_selectors import campaign_results
 from outreach.campaigns import CampaignSendError, campaign_message_send
 from outreach.models import CAMPAIGN_KIND, CampaignMessage, Delivery, ReminderSetting
@@ -106,7 +106,10 @@ def test_a_message_reaches_consenting_people_once_and_never_after_unsubscribing(
 
 
 def test_click_sign_up_and_completion_are_attributed_in_the_results(outbox, home_page, client, settings):
-    settings.ACCOUNTS_SIGN_IN_HOOKS = ["courses.services.session_progress_claim", "outreach.campaigns.touches_claim"]
+    settings.ACCOUNTS_SIGN_IN_HOOKS = [
+        "courses.learning.services.session_progress_claim",
+        "outreach.campaigns.touches_claim",
+    ]
     course = training_course(home_page, title="Nộp hồ sơ trực tuyến", slug="nop-ho-so")
     campaign = campaign_create(home_page, course=course)
     recipient = person(full_name="Vũ Nhận Tin")
@@ -132,7 +135,7 @@ def test_click_sign_up_and_completion_are_attributed_in_the_results(outbox, home
     assert response.status_code == 302
     learner = User.objects.get(email="nguoinha@example.vn")
     for lesson in course.lessons():
-        services.lesson_complete(learner, lesson, course=course)
+        services.lesson_complete(user=learner, lesson=lesson, course=course)
 
     results = campaign_results(campaign)
     assert results["recipients"] == 1 and results["sent"] == 1

@@ -18,8 +18,8 @@ from django.utils import timezone
 from accounts.models import Consent, ContactPreference, User
 from accounts.personal_data import personal_data_erase, personal_data_export
 from accounts.preferences import preferences_save
-from courses import services
-from courses.certificates import certificate_issue
+from courses.certificates.services import certificate_issue
+from courses.learning import services
 from courses.models import Assignment, Certificate, Enrolment
 from outreach import rate_limit
 from outreach.channels import (
@@ -224,7 +224,7 @@ def test_completion_between_planning_and_sending_cancels_the_message(units, cour
     due(person, today + 7 * DAY)
     plan(now)
     for lesson in course.lessons():
-        services.lesson_complete(person, lesson, course=course)
+        services.lesson_complete(user=person, lesson=lesson, course=course)
     assert Assignment.objects.get(user=person).status == "completed"
     result = send_due(now)
     assert result.counts["cancelled"] == 1
@@ -333,9 +333,9 @@ def test_quiet_until():
 
 def _complete(person, course):
     for lesson in course.lessons():
-        services.lesson_complete(person, lesson, course=course)
+        services.lesson_complete(user=person, lesson=lesson, course=course)
     enrolment = Enrolment.objects.get(user=person, course=course, archived_at__isnull=True)
-    return certificate_issue(enrolment)
+    return certificate_issue(enrolment=enrolment)
 
 
 def test_certificate_issued_and_about_to_expire(home_page, now):
@@ -372,8 +372,8 @@ def test_course_nudges_every_n_days_at_most_k_times_and_stop_on_completion(home_
     course = training_course(home_page, title="Dịch vụ công", slug="dich-vu-cong")
     course_two = training_course(home_page, title="Chữ ký số", slug="chu-ky-so")
     citizen = UserFactory()
-    services.enrolment_create(citizen, course)
-    finished_soon = services.enrolment_create(citizen, course_two)
+    services.enrolment_create(user=citizen, course=course)
+    finished_soon = services.enrolment_create(user=citizen, course=course_two)
     Enrolment.objects.update(last_activity_at=now - 8 * DAY)
     config = ReminderSetting.load()
     config.inactivity_days, config.max_nudges = 7, 2
@@ -400,7 +400,7 @@ def test_nudges_respect_the_opt_out_and_stop_when_the_learner_comes_back(home_pa
     refuses, returns = UserFactory(), UserFactory()
     preferences_save(refuses, channels=["email"], purposes={Consent.Purpose.COURSE_NUDGES: False})
     for person in (refuses, returns):
-        services.enrolment_create(person, course)
+        services.enrolment_create(user=person, course=course)
     Enrolment.objects.update(last_activity_at=now - 10 * DAY)
     plan(now)
     assert [d.recipient_id for d in rows(kind=MessageKind.COURSE_NUDGE)] == [returns.pk]
@@ -412,7 +412,7 @@ def test_nudges_respect_the_opt_out_and_stop_when_the_learner_comes_back(home_pa
 def test_opting_out_after_planning_cancels_the_message(home_page, now):
     course = training_course(home_page, title="Dịch vụ công", slug="dich-vu-cong")
     citizen = UserFactory()
-    services.enrolment_create(citizen, course)
+    services.enrolment_create(user=citizen, course=course)
     Enrolment.objects.update(last_activity_at=now - 10 * DAY)
     plan(now)
     preferences_save(citizen, channels=["email"], purposes={Consent.Purpose.COURSE_NUDGES: False})

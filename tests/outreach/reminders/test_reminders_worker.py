@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.models import Consent, ContactPreference
 from accounts.preferences import preferences_save
 from core.localtime import local_now
-from courses import services
+from courses.learning import services
 from courses.models import Assignment, Enrolment
 from lms.celery import app
 from outreach.models import Delivery, MessageKind, ReminderSetting
@@ -135,7 +135,7 @@ def test_beat_plans_and_the_worker_sends_every_kind_on_the_right_channel(outbox,
     quiet, refuses = UserFactory(full_name="Mai Vắng Mặt"), UserFactory(full_name="Hà Từ Chối")
     preferences_save(refuses, channels=["email"], purposes={Consent.Purpose.COURSE_NUDGES: False})
     for person in (quiet, refuses):
-        services.enrolment_create(person, other_course)
+        services.enrolment_create(user=person, course=other_course)
     Enrolment.objects.filter(course=other_course).update(last_activity_at=timezone.now() - 10 * DAY)
 
     result = reminders_plan_task.delay().get(timeout=120)
@@ -180,7 +180,7 @@ def test_completion_between_planning_and_sending_cancels_the_message(outbox, hom
     reminders_plan(enqueue=False)
     assert Delivery.objects.filter(status="planned").count() == 2
     for lesson in course.lessons():
-        services.lesson_complete(finishes, lesson, course=course)
+        services.lesson_complete(user=finishes, lesson=lesson, course=course)
     assert deliveries_enqueue() == 2
     assert settled()
     assert Delivery.objects.get(recipient=finishes).status == "cancelled"

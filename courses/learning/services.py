@@ -3,68 +3,40 @@
 Every "once" fact (enrolment, lesson completion, course completion, quiz
 attempt per submission token, tutorial done) is guarded by a unique
 constraint, and the functions here are safe to call twice or concurrently.
+A new enrolment and a completed course are announced (``events``) inside the
+transaction that writes them: training and certificates listen there.
 """
 
+import datetime
 import logging
 import uuid
+from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
+from wagtail.models import Page
 
 from accounts.models import User
 
-from .certificates import certificate_issue
-from .models import (
-    Audience,
-    CoursePage,
-    Enrolment,
-    Feedback,
-    LessonCompletion,
-    LessonPage,
-    QuizAttempt,
-    TutorialCompletion,
-    TutorialPage,
-)
-from .quiz import answers_from_post, quiz_grade, quiz_questions
-from .training_services import assignments_complete, assignments_start
+from . import events
+from .models import Enrolment, Feedback, LessonCompletion, QuizAttempt, TutorialCompletion
+from .pages import CoursePage, LessonPage, TutorialPage
+from .progress import SESSION_KEY, course_access_error, session_progress
+from .quiz import Grade, answers_from_post, quiz_grade, quiz_questions
 
-SESSION_KEY = "kns_progress"
 logger = logging.getLogger(__name__)
-
-
-# Access ---------------------------------------------------------------------
-
-
-def course_access_error(user, course):
-    """Why ``user`` may not take ``course`` (a translated sentence), or None."""
-    if course.audience == Audience.CIVIL_SERVANTS:
-        if not user.is_authenticated:
-            return _("This course is for civil servants: please sign in.")
-        if user.kind != User.Kind.CIVIL_SERVANT:
-            return _("This course is for civil servants.")
-    # From the database (not the page's in-memory cluster): published prerequisites only.
-    prerequisites = list(CoursePage.objects.live().filter(required_by=course).only("pk", "title"))
-    if prerequisites:
-        if not user.is_authenticated:
-            return _("Sign in to take this course: it has prerequisites.")
-        done = set(
-            Enrolment.objects.filter(user=user, course__in=prerequisites, completed_at__isnull=False).values_list(
-                "course_id", flat=True
-            )
-        )
-        missing = [course.title for course in prerequisites if course.pk not in done]
-        if missing:
-            return _("Complete these courses first: %(courses)s.") % {"courses": ", ".join(missing)}
-    return None
 
 
 # Enrolment and completion ---------------------------------------------------------
 
 
-def enrolment_create(user, course):
+def enrolment_create(*, user: User, course: CoursePage) -> Enrolment:
     """Enrol ``user`` in ``course`` (or return the existing enrolment).
 
     Access (audience, prerequisites) is checked when the enrolment is made;
@@ -73,17 +45,17 @@ def enrolment_create(user, course):
     existing = Enrolment.objects.filter(user=user, course=course, archived_at__isnull=True).first()
     if existing is not None:
         return existing
-    error = course_access_error(user, course)
+    error = course_access_error(user=user, course=course)
     if error:
         raise ValidationError(error, code="no_access")
     with transaction.atomic():
         enrolment, created = Enrolment.objects.get_or_create(user=user, course=course, archived_at=None)
         if created:
-            assignments_start(user, course, at=enrolment.enrolled_at)
+            events.enrolment_created.announce(enrolment=enrolment)
     return enrolment
 
 
-def lesson_complete(user, lesson, *, course=None):
+def lesson_complete(*, user: User, lesson: LessonPage, course: CoursePage | None = None) -> Enrolment:
     """Record that ``user`` completed ``lesson``; complete the course if it was the last step.
 
     A lesson with a quiz completes only once its quiz was passed. Returns the enrolment.
@@ -95,7 +67,7 @@ def lesson_complete(user, lesson, *, course=None):
     ):
         raise ValidationError(_("Pass this lesson's quiz to complete it."), code="quiz_not_passed")
     with transaction.atomic():
-        enrolment = enrolment_create(user, course)
+        enrolment = enrolment_create(user=user, course=course)
         enrolment.course = course  # already loaded: no query when checking completion
         # INSERT ... ON CONFLICT DO NOTHING: two tabs completing the same lesson record one completion.
         LessonCompletion.objects.bulk_create(
@@ -104,15 +76,16 @@ def lesson_complete(user, lesson, *, course=None):
         now = timezone.now()
         Enrolment.objects.filter(pk=enrolment.pk).update(last_lesson=lesson, last_activity_at=now)
         enrolment.last_lesson, enrolment.last_activity_at = lesson, now
-    course_completion_check(enrolment)
+    course_completion_check(enrolment=enrolment)
     return enrolment
 
 
-def course_completion_check(enrolment):
+def course_completion_check(*, enrolment: Enrolment) -> bool:
     """Complete the enrolment if every lesson is done and the final test (if any) passed.
 
     The completion time is written once (``UPDATE ... WHERE completed_at IS NULL``);
-    a certificate is issued when the course grants one. Returns True if complete.
+    the completion is announced (``events.course_completed``) in the same transaction.
+    Returns True if complete.
     """
     if enrolment.completed_at is not None:
         return True
@@ -138,15 +111,14 @@ def course_completion_check(enrolment):
         updated = Enrolment.objects.filter(pk=enrolment.pk, completed_at__isnull=True).update(completed_at=now)
         enrolment.refresh_from_db(fields=["completed_at"])
         if updated:
-            certificate_issue(enrolment)
-            assignments_complete(enrolment)
+            events.course_completed.announce(enrolment=enrolment)
     return True
 
 
 # Quizzes -------------------------------------------------------------------------
 
 
-def submission_token_parse(raw):
+def submission_token_parse(*, raw: object) -> uuid.UUID:
     try:
         return uuid.UUID(str(raw))
     except (TypeError, ValueError, AttributeError):
@@ -155,14 +127,16 @@ def submission_token_parse(raw):
         ) from None
 
 
-def quiz_submit(user, *, course, lesson=None, token, data):
+def quiz_submit(
+    *, user: User, course: CoursePage, lesson: LessonPage | None = None, token: object, data: MultiValueDict
+) -> tuple[QuizAttempt, Grade]:
     """Grade a submitted quiz (a lesson's, or the course's final test when ``lesson`` is None).
 
     Records one attempt per submission token (a double-submitted form records
     one attempt), completes the lesson when passed, and checks course completion.
     Returns ``(attempt, grade)``. Raises ValidationError for bad input; nothing is written then.
     """
-    token = submission_token_parse(token)
+    token = submission_token_parse(raw=token)
     questions = quiz_questions(lesson.body if lesson is not None else course.final_quiz)
     if not questions:
         raise ValidationError(_("This page has no quiz."), code="no_quiz")
@@ -177,7 +151,7 @@ def quiz_submit(user, *, course, lesson=None, token, data):
     grade = quiz_grade(questions, answers, course.pass_mark)
     stored_answers = {question_id: sorted(choice_ids) for question_id, choice_ids in answers.items()}
     with transaction.atomic():
-        enrolment = enrolment_create(user, course)
+        enrolment = enrolment_create(user=user, course=course)
         enrolment.course = course
         try:
             with transaction.atomic():
@@ -198,20 +172,20 @@ def quiz_submit(user, *, course, lesson=None, token, data):
         Enrolment.objects.filter(pk=enrolment.pk).update(last_activity_at=timezone.now())
     if attempt.passed:
         if lesson is not None:
-            lesson_complete(user, lesson, course=course)
+            lesson_complete(user=user, lesson=lesson, course=course)
         else:
-            course_completion_check(enrolment)
+            course_completion_check(enrolment=enrolment)
     return attempt, grade
 
 
 # Tutorials and feedback -----------------------------------------------------------
 
 
-def tutorial_mark_done(user, tutorial):
+def tutorial_mark_done(*, user: User, tutorial: TutorialPage) -> None:
     TutorialCompletion.objects.bulk_create([TutorialCompletion(user=user, tutorial=tutorial)], ignore_conflicts=True)
 
 
-def feedback_record(page, *, user, helpful, comment=""):
+def feedback_record(*, page: Page, user: User | AnonymousUser | None, helpful: bool, comment: str = "") -> Feedback:
     return Feedback.objects.create(
         page=page,
         user=user if user is not None and user.is_authenticated else None,
@@ -223,31 +197,18 @@ def feedback_record(page, *, user, helpful, comment=""):
 # Anonymous progress, kept in the session until sign-up -------------------------------
 
 
-def _session_progress(session):
-    progress = session.get(SESSION_KEY) or {}
-    return {
-        "lessons": list(progress.get("lessons", [])),
-        "quizzes": dict(progress.get("quizzes", {})),
-        "tutorials": list(progress.get("tutorials", [])),
-    }
-
-
-def session_progress(session):
-    return _session_progress(session)
-
-
-def _session_save(session, progress):
+def _session_save(session: SessionBase, progress: dict[str, Any]) -> None:
     session[SESSION_KEY] = progress
     session.modified = True
 
 
-def anonymous_lesson_complete(session, lesson):
+def anonymous_lesson_complete(*, session: SessionBase, lesson: LessonPage) -> None:
     """Remember in the session that a visitor completed ``lesson`` (kept when they sign up)."""
     course = lesson.course
-    error = course_access_error(_Anonymous(), course)
+    error = course_access_error(user=AnonymousUser(), course=course)
     if error:
         raise ValidationError(error, code="no_access")
-    progress = _session_progress(session)
+    progress = session_progress(session=session)
     if lesson.has_quiz and str(lesson.pk) not in progress["quizzes"]:
         raise ValidationError(_("Pass this lesson's quiz to complete it."), code="quiz_not_passed")
     if lesson.pk not in progress["lessons"]:
@@ -255,10 +216,10 @@ def anonymous_lesson_complete(session, lesson):
     _session_save(session, progress)
 
 
-def anonymous_quiz_submit(session, lesson, data):
+def anonymous_quiz_submit(*, session: SessionBase, lesson: LessonPage, data: MultiValueDict) -> Grade:
     """Grade a visitor's lesson quiz; a pass is remembered in the session. Returns the grade."""
     course = lesson.course
-    error = course_access_error(_Anonymous(), course)
+    error = course_access_error(user=AnonymousUser(), course=course)
     if error:
         raise ValidationError(error, code="no_access")
     questions = quiz_questions(lesson.body)
@@ -267,7 +228,7 @@ def anonymous_quiz_submit(session, lesson, data):
     answers = answers_from_post(questions, data)
     grade = quiz_grade(questions, answers, course.pass_mark)
     if grade.passed:
-        progress = _session_progress(session)
+        progress = session_progress(session=session)
         progress["quizzes"][str(lesson.pk)] = {key: sorted(value) for key, value in answers.items()}
         if lesson.pk not in progress["lessons"]:
             progress["lessons"].append(lesson.pk)
@@ -275,24 +236,25 @@ def anonymous_quiz_submit(session, lesson, data):
     return grade
 
 
-def anonymous_tutorial_done(session, tutorial):
-    progress = _session_progress(session)
+def anonymous_tutorial_done(*, session: SessionBase, tutorial: TutorialPage) -> None:
+    progress = session_progress(session=session)
     if tutorial.pk not in progress["tutorials"]:
         progress["tutorials"].append(tutorial.pk)
     _session_save(session, progress)
 
 
-def session_progress_claim(request, user):
-    """Sign-in hook: record what this browser did before signing in, then forget it.
+def session_progress_claim(request: HttpRequest, user: User) -> None:
+    """Sign-in hook (ACCOUNTS_SIGN_IN_HOOKS, called as ``hook(request, user)``): record what this
+    browser did before signing in, then forget it.
 
     Quiz answers are graded again on the server; lessons of courses the person
     may not take are skipped.
     """
-    progress = _session_progress(request.session)
+    progress = session_progress(session=request.session)
     if not any(progress.values()):
         return
     for tutorial in TutorialPage.objects.live().filter(pk__in=progress["tutorials"]):
-        tutorial_mark_done(user, tutorial)
+        tutorial_mark_done(user=user, tutorial=tutorial)
     lessons = {lesson.pk: lesson for lesson in LessonPage.objects.live().filter(pk__in=progress["lessons"])}
     for lesson_id in progress["lessons"]:
         lesson = lessons.get(lesson_id)
@@ -304,14 +266,28 @@ def session_progress_claim(request, user):
                 if not answers:
                     continue
                 data = MultiValueDict({f"q-{key}": list(value) for key, value in answers.items()})
-                quiz_submit(user, course=lesson.course, lesson=lesson, token=uuid.uuid4(), data=data)
+                quiz_submit(user=user, course=lesson.course, lesson=lesson, token=uuid.uuid4(), data=data)
             else:
-                lesson_complete(user, lesson)
+                lesson_complete(user=user, lesson=lesson)
         except ValidationError as error:
             logger.info("Progress of lesson %s not kept for user %s: %s", lesson_id, user.pk, error.messages)
             continue
     request.session.pop(SESSION_KEY, None)
 
 
-class _Anonymous:
-    is_authenticated = False
+# Renewed training: a new run of a course ----------------------------------------------
+
+
+def enrolment_archive(*, user_id: int, course_id: int, now: datetime.datetime | None = None) -> bool:
+    """Archive a completed enrolment so the course can be taken again (renewed training).
+
+    The archived enrolment keeps its completion date and certificate; the
+    lesson ticks of that run are cleared (the quiz attempts stay, and only
+    attempts made after the new enrolment count). Returns whether one was archived.
+    """
+    archived = Enrolment.objects.filter(
+        user_id=user_id, course_id=course_id, archived_at__isnull=True, completed_at__isnull=False
+    ).update(archived_at=now or timezone.now())
+    if archived:
+        LessonCompletion.objects.filter(user_id=user_id, course_id=course_id).delete()
+    return bool(archived)

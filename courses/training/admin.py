@@ -1,6 +1,7 @@
 """Wagtail admin for mandatory training: requirements, assignments and their corrections.
 
-Registered from ``wagtail_hooks`` (this module's hooks run when it is imported there).
+Also the compliance report's admin URLs and menu item. Registered from ``courses.wagtail_hooks``
+(this module's hooks run when it is imported there).
 Training administrators hold the permissions (courses/migrations/0005_training_permissions.py).
 """
 
@@ -11,7 +12,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 from wagtail import hooks
@@ -24,11 +25,13 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
 
 from accounts.models import OrganisationUnit
-from core.admin import RecordViewSet
+from core.admin import PermissionMenuItem, RecordViewSet
 from core.localtime import local_today
 
+from . import compliance_views
 from .models import Assignment, AssignmentEvent, TrainingRequirement
-from .training_services import Correction, assignment_correct, requirement_saved
+from .services import Correction, assignment_correct
+from .tasks import requirement_saved
 
 # Requirements --------------------------------------------------------------------------
 
@@ -68,7 +71,7 @@ class TrainingRequirementForm(forms.ModelForm):
 class RequirementSaveMixin:
     def save_instance(self):
         instance = super().save_instance()
-        requirement_saved(instance)
+        requirement_saved(requirement=instance)
         return instance
 
     def get_success_message(self, instance=None):
@@ -138,7 +141,7 @@ class AssignmentIndexView(IndexView):
 
 class AssignmentInspectView(InspectView):
     correct_url_name = None
-    template_name = "courses/admin/assignment_inspect.html"
+    template_name = "courses/training/admin/assignment_inspect.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -199,7 +202,7 @@ class AssignmentCorrectView(PermissionCheckedMixin, WagtailAdminTemplateMixin, F
     model = Assignment
     permission_required = "change"
     form_class = AssignmentCorrectionForm
-    template_name = "courses/admin/assignment_correct.html"
+    template_name = "courses/training/admin/assignment_correct.html"
     page_title = _("Correct a training record")
     header_icon = "edit"
     index_url_name = None
@@ -236,8 +239,8 @@ class AssignmentCorrectView(PermissionCheckedMixin, WagtailAdminTemplateMixin, F
         data = form.cleaned_data
         try:
             assignment_correct(
-                self.request.user,
-                self.object,
+                actor=self.request.user,
+                assignment=self.object,
                 action=data["action"],
                 reason=data["reason"],
                 evidence=data["evidence"],
@@ -304,3 +307,33 @@ class MandatoryTrainingGroup(ViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_mandatory_training():
     return MandatoryTrainingGroup()
+
+
+# Compliance report ---------------------------------------------------------------------
+# Per-unit roll-up of mandatory training, the people behind it, CSV/XLSX exports
+# (courses/training/compliance_views.py). For holders of courses.view_assignment.
+
+
+@hooks.register("register_admin_urls")
+def register_compliance_urls():
+    return [
+        path("compliance/", compliance_views.compliance_report, name="courses_compliance_report"),
+        path("compliance/people/", compliance_views.compliance_people, name="courses_compliance_people"),
+        path("compliance/export/<str:fmt>/", compliance_views.compliance_export, name="courses_compliance_export"),
+        path(
+            "compliance/people/export/<str:fmt>/",
+            compliance_views.compliance_people_export,
+            name="courses_compliance_people_export",
+        ),
+    ]
+
+
+@hooks.register("register_admin_menu_item")
+def register_compliance_menu_item():
+    return PermissionMenuItem(
+        _("Training compliance"),
+        reverse("courses_compliance_report"),
+        permission="courses.view_assignment",
+        icon_name="tasks",
+        order=230,
+    )

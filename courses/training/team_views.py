@@ -31,7 +31,7 @@ PER_PAGE = 50
 
 
 def _scope_or_403(request):
-    scope = compliance.managed_scope(request.user)
+    scope = compliance.managed_scope(user=request.user)
     if not scope:
         raise PermissionDenied
     return scope
@@ -43,7 +43,7 @@ def _unit_in_scope(form, scope):
     if not unit_id:
         return None
     unit = OrganisationUnit.objects.filter(pk=unit_id).first()
-    if unit is None or not compliance.in_scope(unit, scope):
+    if unit is None or not compliance.in_scope(unit=unit, scope=scope):
         raise Http404
     return unit
 
@@ -76,23 +76,23 @@ def team(request):
     }
     if not form.is_valid():
         form.set_unit_choices(unit_choices(_("All my units"), scope))
-        return render(request, "courses/team.html", context)
+        return render(request, "courses/training/team.html", context)
 
     unit, paths, direct_path = _selection(request, form, scope)
     filters, today = form.filters(), context["today"]
     # The roll-up: the chosen unit's children, the only managed unit's children, or one row per managed unit.
     summary_unit = unit or (scope[0] if len(scope) == 1 else None)
     if summary_unit is not None:
-        result = compliance.rollup(summary_unit, filters=filters, today=today)
+        result = compliance.rollup(parent=summary_unit, filters=filters, today=today)
     else:
-        result = compliance.rollup_of_units(scope, filters=filters, today=today)
+        result = compliance.rollup_of_units(units=scope, filters=filters, today=today)
     table_rows(result)
     ancestors = []
     if unit is not None:
-        ancestors = [item for item in unit.get_ancestors() if compliance.in_scope(item, scope)]
+        ancestors = [item for item in unit.get_ancestors() if compliance.in_scope(unit=item, scope=scope)]
     children = [row.unit for row in result.rows if row.unit is not None and row.unit not in scope]
     form.set_unit_choices(unit_choices(_("All my units"), [*scope, *ancestors, *([unit] if unit else []), *children]))
-    assignments = compliance.people(paths, direct_path=direct_path, filters=filters, today=today)
+    assignments = compliance.people(paths=paths, direct_path=direct_path, filters=filters, today=today)
     page_obj = Paginator(assignments, PER_PAGE).get_page(request.GET.get("p"))
     page_obj.object_list = with_state_labels(page_obj.object_list)
     query = form.query()
@@ -108,7 +108,7 @@ def team(request):
         unit_query=unit_query,
         people_query=unit_query + ("&direct=1" if direct_path else ""),
     )
-    return render(request, "courses/team.html", context)
+    return render(request, "courses/training/team.html", context)
 
 
 @login_required
@@ -120,14 +120,14 @@ def team_export(request, fmt):
     if not form.is_valid():
         return HttpResponseBadRequest(form_errors_text(form), content_type="text/plain; charset=utf-8")
     unit, paths, direct_path = _selection(request, form, scope)
-    assignments = compliance.people(paths, direct_path=direct_path, filters=form.filters())
+    assignments = compliance.people(paths=paths, direct_path=direct_path, filters=form.filters())
     count = assignments.count()
     limit = compliance.EXPORT_MAX_ROWS[fmt]
     if count > limit:
         messages.error(request, compliance.too_many_rows_message % {"count": count, "limit": limit})
         return redirect(f"{reverse('courses:team')}?{request.GET.urlencode()}")
     name = f"team-{unit.code}" if unit else "team"
-    return export_response(compliance.people_dataset(assignments), fmt, name)
+    return export_response(compliance.people_dataset(assignments=assignments), fmt, name)
 
 
 @login_required
@@ -141,8 +141,8 @@ def team_summary_export(request, fmt):
     unit, _paths, _direct = _selection(request, form, scope)
     summary_unit = unit or (scope[0] if len(scope) == 1 else None)
     if summary_unit is not None:
-        result = compliance.rollup(summary_unit, filters=form.filters())
+        result = compliance.rollup(parent=summary_unit, filters=form.filters())
     else:
-        result = compliance.rollup_of_units(scope, filters=form.filters())
+        result = compliance.rollup_of_units(units=scope, filters=form.filters())
     name = f"team-summary-{unit.code}" if unit else "team-summary"
-    return export_response(compliance.rollup_dataset(result), fmt, name)
+    return export_response(compliance.rollup_dataset(result=result), fmt, name)

@@ -1,36 +1,37 @@
 """Mandatory training: assignments from requirements, due dates, renewal, extensions, corrections.
 
-Writes only; reads for pages and reports are in ``training_selectors`` and ``compliance``.
+Writes only; reads for pages and reports are in ``selectors`` and ``compliance``. Training hears
+of learning through ``courses.learning.events`` (``subscribe_to_learning``) and reads and writes
+learning's tables only through learning's selectors and services.
 
 Assignment generation (``assignments_sync``) is idempotent and set-based: it
 compares who matches each requirement with who holds a current assignment and
 writes only the difference, in bulk. Unique constraints (one assignment per
 person, requirement and cycle; one current one) make two concurrent runs safe.
 It runs when a requirement is saved, when people are imported or move unit
-(the accounts layer's people-changed hook) and nightly (Celery beat).
+(the accounts layer's people-changed hook, ``tasks.people_changed``) and nightly (Celery beat).
 """
 
 import datetime
 import logging
+from collections.abc import Iterable, Iterator
+from typing import cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import OrganisationUnit, User
-from core.localtime import months_add
+from accounts.models import User
+from core.localtime import local_date, local_today, months_add
 
-from .models import (
-    Assignment,
-    AssignmentEvent,
-    Enrolment,
-    ExtensionRequest,
-    LessonCompletion,
-    TrainingRequirement,
-    local_today,
-)
+from ..learning import events
+from ..learning.models import Enrolment
+from ..learning.selectors import completions_latest, enrolled_user_ids
+from ..learning.services import enrolment_archive
+from .models import Assignment, AssignmentEvent, ExtensionRequest, TrainingRequirement
+from .selectors import can_decide
 
 log = logging.getLogger(__name__)
 
@@ -38,25 +39,12 @@ log = logging.getLogger(__name__)
 EXTENSION_MAX_DAYS = 365
 
 
-def people_changed(user_ids):
-    """Hook (ACCOUNTS_PEOPLE_CHANGED_HOOKS): assign these people once the transaction commits."""
-    from .tasks import training_assign_people
-
-    user_ids = sorted(set(user_ids))
-    transaction.on_commit(lambda: training_assign_people.delay(user_ids))
-
-
-def requirement_saved(requirement):
-    """Assign everyone the requirement matches, in the background, once it is committed."""
-    from .tasks import training_assign_requirement
-
-    transaction.on_commit(lambda: training_assign_requirement.delay(requirement.pk))
-
-
 # Dates -----------------------------------------------------------------------------
 
 
-def due_date_for(requirement, *, assigned_on, started_on=None):
+def due_date_for(
+    *, requirement: TrainingRequirement, assigned_on: datetime.date, started_on: datetime.date | None = None
+) -> datetime.date:
     """When a first-cycle assignment made on ``assigned_on`` is due.
 
     Fixed: the requirement's date. After being assigned: N days after
@@ -64,15 +52,18 @@ def due_date_for(requirement, *, assigned_on, started_on=None):
     counted from the assignment when the person started before it (so nobody
     is overdue on the day a new requirement reaches them).
     """
+    # The check constraint courses_trainingrequirement_due_complete: a fixed rule has its date, the others their days.
     if requirement.due_rule == TrainingRequirement.DueRule.FIXED:
-        return requirement.due_on
-    days = datetime.timedelta(days=requirement.due_days)
+        return cast(datetime.date, requirement.due_on)
+    days = datetime.timedelta(days=cast(int, requirement.due_days))
     if requirement.due_rule == TrainingRequirement.DueRule.AFTER_START and started_on:
         return max(started_on, assigned_on) + days
     return assigned_on + days
 
 
-def renewal_dates(requirement, completed_on):
+def renewal_dates(
+    *, requirement: TrainingRequirement, completed_on: datetime.date
+) -> tuple[datetime.date | None, datetime.date | None]:
     """(renews_on, expires_on) of a cycle completed on ``completed_on``; (None, None) without renewal."""
     if not requirement.recertify_months:
         return None, None
@@ -83,7 +74,7 @@ def renewal_dates(requirement, completed_on):
 # Who must take it ------------------------------------------------------------------
 
 
-def requirement_people(requirement):
+def requirement_people(*, requirement: TrainingRequirement) -> QuerySet[User]:
     """Active people the requirement applies to (a queryset; the tree is selected by path prefix)."""
     units = list(requirement.units.only("pk", "path"))
     if not units:
@@ -106,7 +97,12 @@ def requirement_people(requirement):
 # Generation ------------------------------------------------------------------------
 
 
-def assignments_sync(*, requirement_ids=None, user_ids=None, today=None):
+def assignments_sync(
+    *,
+    requirement_ids: Iterable[int] | None = None,
+    user_ids: Iterable[int] | None = None,
+    today: datetime.date | None = None,
+) -> dict[str, int]:
     """Bring assignments in line with requirements; returns counts of what changed.
 
     Restrict to some requirements or some people with the arguments. Running
@@ -118,18 +114,20 @@ def assignments_sync(*, requirement_ids=None, user_ids=None, today=None):
         requirements = requirements.filter(pk__in=requirement_ids)
     totals = {"created": 0, "completed_already": 0, "moved": 0, "cancelled": 0, "renewed": 0}
     for requirement in requirements:
-        counts = _requirement_sync(requirement, user_ids=user_ids, today=today)
+        counts = _requirement_sync(requirement=requirement, user_ids=user_ids, today=today)
         for key, value in counts.items():
             totals[key] += value
     return totals
 
 
-def _requirement_sync(requirement, *, user_ids, today):
+def _requirement_sync(
+    *, requirement: TrainingRequirement, user_ids: Iterable[int] | None, today: datetime.date
+) -> dict[str, int]:
     counts = dict.fromkeys(("created", "completed_already", "moved", "cancelled", "renewed"), 0)
     now = timezone.now()
     with transaction.atomic():
         current = Assignment.objects.filter(requirement=requirement, is_current=True)
-        people = requirement_people(requirement) if requirement.is_active else User.objects.none()
+        people = requirement_people(requirement=requirement) if requirement.is_active else User.objects.none()
         if user_ids is not None:
             current = current.filter(user_id__in=user_ids)
             people = people.filter(pk__in=user_ids)
@@ -142,7 +140,7 @@ def _requirement_sync(requirement, *, user_ids, today):
         # No longer required: open ones are cancelled, the others leave the current set as history.
         gone = [a for user_id, a in held.items() if user_id not in wanted]
         if gone:
-            counts["cancelled"] = _assignments_retire(gone, now=now)
+            counts["cancelled"] = _assignments_retire(assignments=gone, now=now)
 
         # Moved unit: the report follows the person.
         moved = [
@@ -162,16 +160,18 @@ def _requirement_sync(requirement, *, user_ids, today):
         # Newly matched: a new cycle (after any past ones), completed already if a valid completion exists.
         new_ids = [user_id for user_id in wanted if user_id not in held]
         if new_ids:
-            created, already = _assignments_create(requirement, new_ids, wanted, today=today, now=now)
+            created, already = _assignments_create(
+                requirement=requirement, user_ids=new_ids, wanted=wanted, today=today, now=now
+            )
             counts["created"], counts["completed_already"] = created, already
 
-        counts["renewed"] = _cycles_renew(requirement, user_ids=user_ids, today=today, now=now)
+        counts["renewed"] = _cycles_renew(requirement=requirement, user_ids=user_ids, today=today, now=now)
     if any(counts.values()):
         log.info("Training requirement %s synchronised: %s", requirement.pk, counts)
     return counts
 
 
-def _assignments_retire(assignments, *, now):
+def _assignments_retire(*, assignments: list[Assignment], now: datetime.datetime) -> int:
     open_ids = [a.pk for a in assignments if a.status == Assignment.Status.OPEN]
     other_ids = [a.pk for a in assignments if a.status != Assignment.Status.OPEN]
     cancelled = 0
@@ -198,7 +198,14 @@ def _assignments_retire(assignments, *, now):
     return cancelled
 
 
-def _assignments_create(requirement, user_ids, wanted, *, today, now):
+def _assignments_create(
+    *,
+    requirement: TrainingRequirement,
+    user_ids: list[int],
+    wanted: dict[int, tuple],
+    today: datetime.date,
+    now: datetime.datetime,
+) -> tuple[int, int]:
     next_cycle = dict(
         Assignment.objects.filter(requirement=requirement, user_id__in=user_ids)
         .values("user_id")
@@ -206,17 +213,8 @@ def _assignments_create(requirement, user_ids, wanted, *, today, now):
         .values_list("user_id", "last")
     )
     # A completion of the course that is still valid counts (it was done before the requirement existed).
-    completions = dict(
-        Enrolment.objects.filter(course_id=requirement.course_id, user_id__in=user_ids, completed_at__isnull=False)
-        .values("user_id")
-        .annotate(last=Max("completed_at"))
-        .values_list("user_id", "last")
-    )
-    started = set(
-        Enrolment.objects.filter(
-            course_id=requirement.course_id, user_id__in=user_ids, archived_at__isnull=True
-        ).values_list("user_id", flat=True)
-    )
+    completions = completions_latest(course_id=requirement.course_id, user_ids=user_ids)
+    started = enrolled_user_ids(course_id=requirement.course_id, user_ids=user_ids)
     rows, already, expired = [], 0, []
     for user_id in user_ids:
         unit_id, unit_path, started_on = wanted[user_id]
@@ -227,12 +225,12 @@ def _assignments_create(requirement, user_ids, wanted, *, today, now):
             unit_id=unit_id,
             unit_path=unit_path or "",
             assigned_at=now,
-            due_on=due_date_for(requirement, assigned_on=today, started_on=started_on),
+            due_on=due_date_for(requirement=requirement, assigned_on=today, started_on=started_on),
             started_at=now if user_id in started else None,
         )
         completed_at = completions.get(user_id)
         if completed_at is not None:
-            renews_on, expires_on = renewal_dates(requirement, timezone.localdate(completed_at))
+            renews_on, expires_on = renewal_dates(requirement=requirement, completed_on=local_date(completed_at))
             if expires_on is None or expires_on > today:
                 assignment.status = Assignment.Status.COMPLETED
                 assignment.completed_at = completed_at
@@ -245,7 +243,7 @@ def _assignments_create(requirement, user_ids, wanted, *, today, now):
                 assignment.started_at = None
         rows.append(assignment)
     for user_id in expired:
-        enrolment_archive(user_id, requirement.course_id, now=now)
+        enrolment_archive(user_id=user_id, course_id=requirement.course_id, now=now)
     # ON CONFLICT DO NOTHING: a concurrent run that created some of them first wins, harmlessly.
     before = Assignment.objects.filter(requirement=requirement, is_current=True).count()
     Assignment.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
@@ -253,7 +251,13 @@ def _assignments_create(requirement, user_ids, wanted, *, today, now):
     return created, min(already, created)
 
 
-def _cycles_renew(requirement, *, user_ids, today, now):
+def _cycles_renew(
+    *,
+    requirement: TrainingRequirement,
+    user_ids: Iterable[int] | None,
+    today: datetime.date,
+    now: datetime.datetime,
+) -> int:
     """Open the next cycle of completed assignments whose renewal window has opened."""
     if not requirement.recertify_months:
         return 0
@@ -287,43 +291,36 @@ def _cycles_renew(requirement, *, user_ids, today, now):
             reason=_("Cycle %(cycle)s completed on %(date)s expires on %(expires)s.")
             % {
                 "cycle": old.cycle,
-                "date": timezone.localdate(old.completed_at).strftime("%d/%m/%Y"),
+                "date": local_date(cast(datetime.datetime, old.completed_at)).strftime("%d/%m/%Y"),
                 "expires": new.due_on.strftime("%d/%m/%Y"),
             },
         )
-        enrolment_archive(old.user_id, requirement.course_id, now=now)
+        enrolment_archive(user_id=old.user_id, course_id=requirement.course_id, now=now)
         renewed += 1
     return renewed
-
-
-def enrolment_archive(user_id, course_id, *, now=None):
-    """Archive a completed enrolment so the course can be taken again (renewed training).
-
-    The archived enrolment keeps its completion date and certificate; the
-    lesson ticks of that run are cleared (the quiz attempts stay, and only
-    attempts made after the new enrolment count).
-    """
-    archived = Enrolment.objects.filter(
-        user_id=user_id, course_id=course_id, archived_at__isnull=True, completed_at__isnull=False
-    ).update(archived_at=now or timezone.now())
-    if archived:
-        LessonCompletion.objects.filter(user_id=user_id, course_id=course_id).delete()
-    return bool(archived)
 
 
 # Progress from learning --------------------------------------------------------------
 
 
-def assignments_start(user, course, *, at=None):
-    """The person began the course: their open assignments for it are in progress."""
+def assignments_start(*, enrolment: Enrolment) -> int:
+    """The person began the course (``learning.events.enrolment_created``): their open assignments for
+    it are in progress from the enrolment's time."""
     return Assignment.objects.filter(
-        user=user, requirement__course=course, is_current=True, status=Assignment.Status.OPEN, started_at__isnull=True
-    ).update(started_at=at or timezone.now())
+        user_id=enrolment.user_id,
+        requirement__course_id=enrolment.course_id,
+        is_current=True,
+        status=Assignment.Status.OPEN,
+        started_at__isnull=True,
+    ).update(started_at=enrolment.enrolled_at or timezone.now())
 
 
-def assignments_complete(enrolment):
-    """Completing a course completes the person's open assignments for it (call in the completing transaction)."""
-    completed_at = enrolment.completed_at
+def assignments_complete(*, enrolment: Enrolment) -> int:
+    """Completing a course completes the person's open assignments for it.
+
+    Subscribed to ``learning.events.course_completed``: runs in the completing transaction.
+    """
+    completed_at = cast(datetime.datetime, enrolment.completed_at)  # announced once completed
     open_assignments = list(
         Assignment.objects.filter(
             user_id=enrolment.user_id,
@@ -334,7 +331,7 @@ def assignments_complete(enrolment):
     )
     events = []
     for assignment in open_assignments:
-        renews_on, expires_on = renewal_dates(assignment.requirement, timezone.localdate(completed_at))
+        renews_on, expires_on = renewal_dates(requirement=assignment.requirement, completed_on=local_date(completed_at))
         updated = Assignment.objects.filter(pk=assignment.pk, status=Assignment.Status.OPEN).update(
             status=Assignment.Status.COMPLETED,
             completed_at=completed_at,
@@ -359,7 +356,9 @@ def assignments_complete(enrolment):
 # Extensions ------------------------------------------------------------------------
 
 
-def extension_request_create(user, assignment, *, requested_due_on, reason):
+def extension_request_create(
+    *, user: User, assignment: Assignment, requested_due_on: datetime.date, reason: str
+) -> ExtensionRequest:
     """A civil servant asks to move the due date of their own open assignment."""
     if assignment.user_id != user.pk or not assignment.is_current:
         raise PermissionDenied
@@ -385,24 +384,9 @@ def extension_request_create(user, assignment, *, requested_due_on, reason):
         ) from None
 
 
-def managed_unit_paths(user):
-    """Tree paths of the units ``user`` manages (their sub-units are included by prefix)."""
-    if not user.is_authenticated:
-        return []
-    return list(OrganisationUnit.objects.filter(managers=user).values_list("path", flat=True))
-
-
-def can_decide(user, extension):
-    """A manager of the person's unit or of a unit above it, who is not the person asking."""
-    if extension.requested_by_id == user.pk:
-        return False
-    unit_path = extension.assignment.unit_path
-    return bool(unit_path) and any(unit_path.startswith(path) for path in managed_unit_paths(user))
-
-
-def extension_decide(manager, extension, *, approve, note=""):
+def extension_decide(*, manager: User, extension: ExtensionRequest, approve: bool, note: str = "") -> ExtensionRequest:
     """Approve (the due date moves) or refuse an extension request; the decision is recorded once."""
-    if not can_decide(manager, extension):
+    if not can_decide(user=manager, extension=extension):
         raise PermissionDenied
     now = timezone.now()
     with transaction.atomic():
@@ -442,7 +426,16 @@ class Correction:
     REOPEN = "reopen"
 
 
-def assignment_correct(actor, assignment, *, action, reason, evidence="", completed_on=None, due_on=None):
+def assignment_correct(
+    *,
+    actor: User,
+    assignment: Assignment,
+    action: str,
+    reason: str,
+    evidence: str = "",
+    completed_on: datetime.date | None = None,
+    due_on: datetime.date | None = None,
+) -> Assignment:
     """Correct a record: mark complete (with evidence), exempt or reopen; always with a reason.
 
     Every correction is kept as an event with who, when, why and the status before and after.
@@ -465,7 +458,9 @@ def assignment_correct(actor, assignment, *, action, reason, evidence="", comple
             assignment.status = Assignment.Status.COMPLETED
             assignment.completed_at = timezone.make_aware(datetime.datetime.combine(completed_on, datetime.time(12)))
             assignment.started_at = assignment.started_at or assignment.completed_at
-            assignment.renews_on, assignment.expires_on = renewal_dates(assignment.requirement, completed_on)
+            assignment.renews_on, assignment.expires_on = renewal_dates(
+                requirement=assignment.requirement, completed_on=completed_on
+            )
             kind = AssignmentEvent.Kind.MARKED_COMPLETE
         elif action == Correction.EXEMPT:
             if assignment.status == Assignment.Status.EXEMPT:
@@ -503,25 +498,18 @@ def assignment_correct(actor, assignment, *, action, reason, evidence="", comple
     return assignment
 
 
-def units_changed():
-    """Hook (ACCOUNTS_UNITS_CHANGED_HOOKS): refresh the copied unit paths once the change is committed."""
-    from .tasks import training_unit_paths_refresh
-
-    transaction.on_commit(training_unit_paths_refresh.delay)
-
-
-def assignment_unit_paths_refresh():
+def assignment_unit_paths_refresh() -> int:
     """Copy each current assignment's unit path again where the tree renumbered it; returns the count."""
     stale = Assignment.objects.filter(is_current=True, unit__isnull=False).exclude(unit_path=F("unit__path"))
     changed = 0
-    for batch in _batched(stale.values_list("pk", "unit__path"), 1000):
+    for batch in _batched(rows=stale.values_list("pk", "unit__path"), size=1000):
         assignments = [Assignment(pk=pk, unit_path=path) for pk, path in batch]
         Assignment.objects.bulk_update(assignments, ["unit_path"])
         changed += len(assignments)
     return changed
 
 
-def _batched(rows, size):
+def _batched(*, rows: QuerySet, size: int) -> Iterator[list]:
     batch = []
     for row in rows.iterator(chunk_size=size):
         batch.append(row)
@@ -530,3 +518,9 @@ def _batched(rows, size):
             batch = []
     if batch:
         yield batch
+
+
+def subscribe_to_learning() -> None:
+    """Called from ``CoursesConfig.ready``: enrolling starts, completing completes, the person's assignments."""
+    events.enrolment_created.subscribe(assignments_start)
+    events.course_completed.subscribe(assignments_complete)

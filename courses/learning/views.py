@@ -16,14 +16,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from wagtail.models import Page
 
 from accounts.decorators import csrf_protect_signed_in
 from core.published import live_page, published_memo
 
 from . import services
-from .models import CoursePage, LessonPage, TutorialPage
-from .selectors import course_progress_for, my_learning_for
+from .pages import CoursePage, LessonPage, TutorialPage
+from .progress import course_progress_for
+from .selectors import my_learning_for
 
 
 def _live_page(request, model, pk):
@@ -68,7 +68,7 @@ def course_enrol(request, course_id):
     if not request.user.is_authenticated:
         return redirect_to_login(course.url)
     try:
-        services.enrolment_create(request.user, course)
+        services.enrolment_create(user=request.user, course=course)
     except ValidationError as error:
         messages.error(request, _error_message(error))
         return redirect(course.url)
@@ -83,10 +83,10 @@ def lesson_complete(request, lesson_id):
     lesson, course = _live_lesson(request, lesson_id)
     try:
         if request.user.is_authenticated:
-            enrolment = services.lesson_complete(request.user, lesson, course=course)
+            enrolment = services.lesson_complete(user=request.user, lesson=lesson, course=course)
         else:
             enrolment = None
-            services.anonymous_lesson_complete(request.session, lesson)
+            services.anonymous_lesson_complete(session=request.session, lesson=lesson)
     except ValidationError as error:
         messages.error(request, _error_message(error))
         return redirect(lesson.url)
@@ -101,11 +101,11 @@ def lesson_complete(request, lesson_id):
 
 
 def _quiz_result(request, *, course, lesson, grade, attempt=None):
-    progress = course_progress_for(request, course)
+    progress = course_progress_for(request=request, course=course)
     following = progress.neighbours(lesson)[1] if lesson is not None else None
     return render(
         request,
-        "courses/quiz_result.html",
+        "courses/learning/quiz_result.html",
         {
             "course": course,
             "lesson": lesson,
@@ -125,10 +125,11 @@ def lesson_quiz_submit(request, lesson_id):
     try:
         if request.user.is_authenticated:
             attempt, grade = services.quiz_submit(
-                request.user, course=course, lesson=lesson, token=request.POST.get("token"), data=request.POST
+                user=request.user, course=course, lesson=lesson, token=request.POST.get("token"), data=request.POST
             )
         else:
-            attempt, grade = None, services.anonymous_quiz_submit(request.session, lesson, request.POST)
+            grade = services.anonymous_quiz_submit(session=request.session, lesson=lesson, data=request.POST)
+            attempt = None
     except ValidationError as error:
         messages.error(request, _error_message(error))
         return redirect(lesson.url)
@@ -143,7 +144,7 @@ def course_test_submit(request, course_id):
         return redirect_to_login(course.url)
     try:
         attempt, grade = services.quiz_submit(
-            request.user, course=course, lesson=None, token=request.POST.get("token"), data=request.POST
+            user=request.user, course=course, lesson=None, token=request.POST.get("token"), data=request.POST
         )
     except ValidationError as error:
         messages.error(request, _error_message(error))
@@ -156,36 +157,13 @@ def course_test_submit(request, course_id):
 def tutorial_done(request, tutorial_id):
     tutorial = _live_page(request, TutorialPage, tutorial_id)
     if request.user.is_authenticated:
-        services.tutorial_mark_done(request.user, tutorial)
+        services.tutorial_mark_done(user=request.user, tutorial=tutorial)
     else:
-        services.anonymous_tutorial_done(request.session, tutorial)
+        services.anonymous_tutorial_done(session=request.session, tutorial=tutorial)
     messages.success(request, _("Marked as done. Well done!"))
     return redirect(tutorial.url)
 
 
-FEEDBACK_SESSION_KEY = "kns_feedback"
-
-
-@require_POST
-@csrf_protect_signed_in
-def feedback(request, page_id):
-    page = Page.objects.live().public().filter(pk=page_id).specific().first()
-    if not isinstance(page, TutorialPage | LessonPage):
-        raise Http404
-    helpful = request.POST.get("helpful")
-    if helpful not in {"yes", "no"}:
-        messages.error(request, _("Choose “Yes” or “No”."))
-        return redirect(page.url)
-    given = set(request.session.get(FEEDBACK_SESSION_KEY, []))
-    if page.pk not in given:
-        services.feedback_record(
-            page, user=request.user, helpful=helpful == "yes", comment=request.POST.get("comment", "")
-        )
-        request.session[FEEDBACK_SESSION_KEY] = sorted(given | {page.pk})
-    messages.success(request, _("Thank you for your feedback."))
-    return redirect(page.url)
-
-
 @login_required
 def my_learning(request):
-    return render(request, "courses/my_learning.html", my_learning_for(request.user))
+    return render(request, "courses/learning/my_learning.html", my_learning_for(user=request.user))

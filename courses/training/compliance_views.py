@@ -152,8 +152,8 @@ def _rollup_for(form, unit, today):
     """The roll-up the page shows: the chosen unit's children, or the first page (the whole organisation)."""
     filters = form.filters()
     if unit is not None:
-        return compliance.rollup(unit, filters=filters, today=today)
-    return compliance.rollup(compliance.top_unit(), filters=filters, today=today, everything=True)
+        return compliance.rollup(parent=unit, filters=filters, today=today)
+    return compliance.rollup(parent=compliance.top_unit(), filters=filters, today=today, everything=True)
 
 
 def compliance_report(request):
@@ -176,7 +176,7 @@ def compliance_report(request):
         )
     else:
         form.set_unit_choices(unit_choices(_("Whole organisation"), []))
-    return TemplateResponse(request, "courses/admin/compliance_report.html", context)
+    return TemplateResponse(request, "courses/training/admin/compliance_report.html", context)
 
 
 def compliance_people(request):
@@ -194,7 +194,7 @@ def compliance_people(request):
     if form.is_valid():
         ancestors = list(unit.get_ancestors()) if unit is not None else []
         assignments = compliance.people(
-            [unit.path] if unit else None,
+            paths=[unit.path] if unit else None,
             direct_path=unit.path if direct else None,
             filters=form.filters(),
             today=context["today"],
@@ -213,7 +213,7 @@ def compliance_people(request):
         )
     else:
         form.set_unit_choices(unit_choices(_("Whole organisation"), []))
-    return TemplateResponse(request, "courses/admin/compliance_people.html", context)
+    return TemplateResponse(request, "courses/training/admin/compliance_people.html", context)
 
 
 def compliance_export(request, fmt):
@@ -225,7 +225,7 @@ def compliance_export(request, fmt):
         return HttpResponseBadRequest(form_errors_text(form), content_type="text/plain; charset=utf-8")
     result = _rollup_for(form, unit, local_today())
     name = f"compliance-{unit.code}" if unit else "compliance"
-    return export_response(compliance.rollup_dataset(result), fmt, name)
+    return export_response(compliance.rollup_dataset(result=result), fmt, name)
 
 
 def compliance_people_export(request, fmt):
@@ -237,7 +237,7 @@ def compliance_people_export(request, fmt):
         return HttpResponseBadRequest(form_errors_text(form), content_type="text/plain; charset=utf-8")
     direct = request.GET.get("direct") == "1" and unit is not None
     assignments = compliance.people(
-        [unit.path] if unit else None, direct_path=unit.path if direct else None, filters=form.filters()
+        paths=[unit.path] if unit else None, direct_path=unit.path if direct else None, filters=form.filters()
     )
     count = assignments.count()
     limit = compliance.EXPORT_MAX_ROWS[fmt]
@@ -245,4 +245,4 @@ def compliance_people_export(request, fmt):
         messages.error(request, compliance.too_many_rows_message % {"count": count, "limit": limit})
         return redirect(f"{reverse('courses_compliance_people')}?{request.GET.urlencode()}")
     name = f"compliance-people-{unit.code}" if unit else "compliance-people"
-    return export_response(compliance.people_dataset(assignments), fmt, name)
+    return export_response(compliance.people_dataset(assignments=assignments), fmt, name)

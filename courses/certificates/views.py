@@ -1,6 +1,7 @@
 """Public certificate verification (anyone with the code) and PDF download (owner and staff)."""
 
 from django import forms
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -9,9 +10,11 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
+from accounts.models import User
 from core.localtime import date_display
 
-from .certificates import (
+from .models import Certificate
+from .services import (
     CODE_ALPHABET,
     CODE_LENGTH,
     certificate_pdf,
@@ -19,7 +22,6 @@ from .certificates import (
     code_is_well_formed,
     code_normalise,
 )
-from .models import Certificate
 
 CODE_INPUT_MAX = 40  # what the lookup form echoes back at most
 
@@ -35,7 +37,7 @@ class CertificateLookupForm(forms.Form):
     )
 
     def clean_code(self):
-        code = code_normalise(self.cleaned_data["code"])
+        code = code_normalise(raw=self.cleaned_data["code"])
         if not code:
             raise ValidationError(_("Enter the certificate code."), code="required")
         if any(character not in CODE_ALPHABET for character in code):
@@ -58,7 +60,7 @@ def _noindex(response):
     return response
 
 
-def certificate_may_download(user, certificate):
+def certificate_may_download(user: User | AnonymousUser, certificate: Certificate) -> bool:
     """The owner (while not revoked), or staff who may view certificates; nobody else."""
     if not user.is_authenticated:
         return False
@@ -68,7 +70,7 @@ def certificate_may_download(user, certificate):
 
 
 def _certificate_or_none(code):
-    if not code_is_well_formed(code):
+    if not code_is_well_formed(code=code):
         return None
     return Certificate.objects.filter(code=code).first()
 
@@ -81,30 +83,32 @@ def certificate_lookup(request):
             return redirect("certificates:verify", form.cleaned_data["code"])
     else:
         form = CertificateLookupForm()
-    return _noindex(render(request, "courses/certificate_lookup.html", {"form": form}))
+    return _noindex(render(request, "courses/certificates/certificate_lookup.html", {"form": form}))
 
 
 @require_safe
 def certificate_verify(request, code):
-    normalised = code_normalise(code)
-    if normalised != code and code_is_well_formed(normalised):
+    normalised = code_normalise(raw=code)
+    if normalised != code and code_is_well_formed(code=normalised):
         # abcd-efgh-jkmn → ABCDEFGHJKMN: one address per certificate.
         return redirect("certificates:verify", normalised, permanent=True)
     certificate = _certificate_or_none(code)
     if certificate is None:
         form = CertificateLookupForm(initial={"code": code[:CODE_INPUT_MAX]})
-        response = render(request, "courses/certificate_lookup.html", {"form": form, "not_found": True}, status=404)
+        response = render(
+            request, "courses/certificates/certificate_lookup.html", {"form": form, "not_found": True}, status=404
+        )
         return _noindex(response)
     context = {
         "certificate": certificate,
-        "code": code_display(certificate.code),
+        "code": code_display(code=certificate.code),
         "status": certificate.status_at(timezone.now()),
         "issued": date_display(certificate.issued_at),
         "expires": date_display(certificate.expires_at),
         "revoked": date_display(certificate.revoked_at),
         "can_download": certificate_may_download(request.user, certificate),
     }
-    return _noindex(render(request, "courses/certificate_verify.html", context))
+    return _noindex(render(request, "courses/certificates/certificate_verify.html", context))
 
 
 @require_safe
@@ -113,7 +117,7 @@ def certificate_pdf_download(request, code):
     # 404, not 403: do not confirm to others that a code exists.
     if certificate is None or not certificate_may_download(request.user, certificate):
         raise Http404
-    response = HttpResponse(certificate_pdf(certificate), content_type="application/pdf")
+    response = HttpResponse(certificate_pdf(certificate=certificate), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="chung-chi-{certificate.code}.pdf"'
     patch_cache_control(response, private=True, no_store=True)
     return _noindex(response)

@@ -1,28 +1,79 @@
-"""Reads for the learning views: a fixed number of queries however much there is."""
+"""Reads of a visitor's progress that the learning pages show (their ``get_context``), and access.
+
+A selectors module: keyword-only arguments, no writes. It reads ``models`` only (never ``pages``),
+so the page types can import it. A signed-in learner's progress is in the database; a visitor's
+is kept in the session (``SESSION_KEY``) until they sign up or sign in.
+"""
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Q
-from django.utils.translation import gettext_lazy as _
+from django.contrib.sessions.backends.base import SessionBase
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, QueryDict
+from django.utils.translation import gettext as _
 from taggit.models import Tag
+from wagtail.models import Page
 
+from accounts.models import User
 from core.published import published_memo
 
 from .models import (
     Audience,
-    Certificate,
     Enrolment,
     LessonCompletion,
-    LessonPage,
     PublicService,
     QuizAttempt,
     TutorialCompletion,
     TutorialPageTag,
 )
-from .services import course_access_error, session_progress
+
+SESSION_KEY = "kns_progress"
 
 
-def tutorials_filter(tutorials, params):
+# Access ---------------------------------------------------------------------
+
+
+def course_access_error(*, user: Any, course: Page) -> str | None:
+    """Why ``user`` (signed in or not) may not take ``course`` (a translated sentence), or None."""
+    if course.audience == Audience.CIVIL_SERVANTS:
+        if not user.is_authenticated:
+            return _("This course is for civil servants: please sign in.")
+        if user.kind != User.Kind.CIVIL_SERVANT:
+            return _("This course is for civil servants.")
+    # From the database (not the page's in-memory cluster): published prerequisites only.
+    prerequisites = list(type(course).objects.live().filter(required_by=course).only("pk", "title"))
+    if prerequisites:
+        if not user.is_authenticated:
+            return _("Sign in to take this course: it has prerequisites.")
+        done = set(
+            Enrolment.objects.filter(user=user, course__in=prerequisites, completed_at__isnull=False).values_list(
+                "course_id", flat=True
+            )
+        )
+        missing = [course.title for course in prerequisites if course.pk not in done]
+        if missing:
+            return _("Complete these courses first: %(courses)s.") % {"courses": ", ".join(missing)}
+    return None
+
+
+# A visitor's progress, kept in the session -------------------------------------------
+
+
+def session_progress(*, session: SessionBase) -> dict[str, Any]:
+    """What this browser did before signing in: lesson ids, passed quizzes' answers, tutorial ids (a copy)."""
+    progress = session.get(SESSION_KEY) or {}
+    return {
+        "lessons": list(progress.get("lessons", [])),
+        "quizzes": dict(progress.get("quizzes", {})),
+        "tutorials": list(progress.get("tutorials", [])),
+    }
+
+
+# Tutorials ---------------------------------------------------------------------------
+
+
+def tutorials_filter(*, tutorials: QuerySet, params: QueryDict) -> tuple[QuerySet, dict[str, Any]]:
     """Filter tutorials by tag, audience and public service; unknown values are ignored.
 
     Returns the queryset and a description of the filters for the template.
@@ -54,9 +105,18 @@ def tutorials_filter(tutorials, params):
     return tutorials.distinct() if tag else tutorials, filters
 
 
+def tutorial_is_done(*, request: HttpRequest, tutorial: Page) -> bool:
+    if request.user.is_authenticated:
+        return TutorialCompletion.objects.filter(user=request.user, tutorial=tutorial).exists()
+    return tutorial.pk in session_progress(session=request.session)["tutorials"]
+
+
+# Courses and lessons -------------------------------------------------------------------
+
+
 @dataclass
 class LessonState:
-    lesson: LessonPage
+    lesson: Page
     done: bool
 
 
@@ -64,36 +124,36 @@ class LessonState:
 class CourseProgress:
     lessons: list[LessonState] = field(default_factory=list)
     enrolment: Enrolment | None = None
-    certificate: Certificate | None = None
+    certificate: Model | None = None  # the enrolment's certificate (``courses.certificates``), if any
     final_quiz_passed: bool = False
     access_error: str | None = None
     anonymous: bool = True
 
     @property
-    def total(self):
+    def total(self) -> int:
         return len(self.lessons)
 
     @property
-    def done_count(self):
+    def done_count(self) -> int:
         return sum(1 for state in self.lessons if state.done)
 
     @property
-    def percent(self):
+    def percent(self) -> int:
         return round(100 * self.done_count / self.total) if self.total else 0
 
     @property
-    def next_lesson(self):
+    def next_lesson(self) -> Page | None:
         return next((state.lesson for state in self.lessons if not state.done), None)
 
     @property
-    def all_lessons_done(self):
+    def all_lessons_done(self) -> bool:
         return self.done_count == self.total
 
     @property
-    def completed(self):
+    def completed(self) -> bool:
         return bool(self.enrolment and self.enrolment.completed_at)
 
-    def neighbours(self, lesson):
+    def neighbours(self, lesson: Page) -> tuple[Page | None, Page | None]:
         """The lessons before and after ``lesson``."""
         ids = [state.lesson.pk for state in self.lessons]
         if lesson.pk not in ids:
@@ -103,11 +163,11 @@ class CourseProgress:
         following = self.lessons[index + 1].lesson if index + 1 < len(ids) else None
         return previous, following
 
-    def is_done(self, lesson):
+    def is_done(self, lesson: Page) -> bool:
         return any(state.done for state in self.lessons if state.lesson.pk == lesson.pk)
 
 
-def course_progress_for(request, course, current_lesson=None):
+def course_progress_for(*, request: HttpRequest, course: Page, current_lesson: Page | None = None) -> CourseProgress:
     """The visitor's progress in ``course``: from the database, or the session if anonymous."""
     lessons = published_memo(
         request,
@@ -115,7 +175,9 @@ def course_progress_for(request, course, current_lesson=None):
         lambda: list(course.lessons().only("pk", "title", "url_path", "path", "depth", "locale_id")),
     )
     user = request.user
-    progress = CourseProgress(access_error=course_access_error(user, course), anonymous=not user.is_authenticated)
+    progress = CourseProgress(
+        access_error=course_access_error(user=user, course=course), anonymous=not user.is_authenticated
+    )
     if user.is_authenticated:
         progress.enrolment = (
             Enrolment.objects.filter(user=user, course=course, archived_at__isnull=True)
@@ -132,82 +194,12 @@ def course_progress_for(request, course, current_lesson=None):
                 .exists()
             )
     else:
-        done = set(session_progress(request.session)["lessons"])
+        done = set(session_progress(session=request.session)["lessons"])
     progress.lessons = [LessonState(lesson=lesson, done=lesson.pk in done) for lesson in lessons]
     return progress
 
 
-def lesson_quiz_passed(request, lesson):
+def lesson_quiz_passed(*, request: HttpRequest, lesson: Page) -> bool:
     if request.user.is_authenticated:
         return QuizAttempt.objects.filter(user=request.user, lesson=lesson, passed=True).of_current_run().exists()
-    return str(lesson.pk) in session_progress(request.session)["quizzes"]
-
-
-def tutorial_is_done(request, tutorial):
-    if request.user.is_authenticated:
-        return TutorialCompletion.objects.filter(user=request.user, tutorial=tutorial).exists()
-    return tutorial.pk in session_progress(request.session)["tutorials"]
-
-
-@dataclass
-class CourseSummary:
-    enrolment: Enrolment
-    total: int
-    done: int
-    next_lesson: LessonPage | None
-
-    @property
-    def percent(self):
-        return round(100 * self.done / self.total) if self.total else 0
-
-
-def my_learning_for(user):
-    """Courses in progress (with the next lesson), completed courses, certificates, tutorials done.
-
-    Four queries whatever the number of courses.
-    """
-    every_run = list(
-        Enrolment.objects.filter(user=user, course__live=True)
-        .select_related("course", "certificate")
-        .order_by("-last_activity_at")
-    )
-    # Runs archived by renewed training keep their certificates but are not "in progress".
-    enrolments = [enrolment for enrolment in every_run if enrolment.archived_at is None]
-    lessons_by_path = {enrolment.course.path: [] for enrolment in enrolments}
-    if enrolments:
-        condition = Q()
-        for enrolment in enrolments:
-            condition |= Q(path__startswith=enrolment.course.path, depth=enrolment.course.depth + 1)
-        for lesson in (
-            LessonPage.objects.live()
-            .filter(condition)
-            .order_by("path")
-            .only("pk", "title", "path", "url_path", "depth", "locale_id")
-        ):
-            lessons_by_path[lesson.path[: -LessonPage.steplen]].append(lesson)
-    done = set(LessonCompletion.objects.filter(user=user).values_list("lesson_id", flat=True))
-    in_progress, completed = [], []
-    for enrolment in enrolments:
-        lessons = lessons_by_path[enrolment.course.path]
-        summary = CourseSummary(
-            enrolment=enrolment,
-            total=len(lessons),
-            done=sum(1 for lesson in lessons if lesson.pk in done),
-            next_lesson=next((lesson for lesson in lessons if lesson.pk not in done), None),
-        )
-        (completed if enrolment.completed_at else in_progress).append(summary)
-    certificates = [e.certificate for e in every_run if getattr(e, "certificate", None) is not None]
-    tutorials = list(
-        TutorialCompletion.objects.filter(user=user, tutorial__live=True)
-        .select_related("tutorial")
-        .order_by("-completed_at")
-    )
-    return {
-        "in_progress": in_progress,
-        "completed": completed,
-        "certificates": certificates,
-        "tutorials": tutorials,
-    }
-
-
-NO_ACCESS = _("You cannot take this course.")
+    return str(lesson.pk) in session_progress(session=request.session)["quizzes"]

@@ -16,10 +16,13 @@ from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from core.codes import readable_code_is_well_formed, readable_code_normalise
 from core.localtime import date_display, months_add
 from core.pdf import font_urls, pdf_from_html, qr_svg
 
+from ..learning import events
+from ..learning.models import Enrolment
 from .models import CERTIFICATE_CODE_ALPHABET, CERTIFICATE_CODE_LENGTH, Certificate
 
 logger = logging.getLogger(__name__)
@@ -30,29 +33,31 @@ CODE_LENGTH = CERTIFICATE_CODE_LENGTH
 # Codes ------------------------------------------------------------------------------
 
 
-code_normalise = readable_code_normalise
+def code_normalise(*, raw: str) -> str:
+    """The code as stored: capitals, without the separators people type (see core.codes)."""
+    return readable_code_normalise(raw)
 
 
-def code_is_well_formed(code):
+def code_is_well_formed(*, code: str) -> bool:
     return readable_code_is_well_formed(code, CODE_LENGTH)
 
 
-def code_display(code):
+def code_display(*, code: str) -> str:
     """ABCD-EFGH-JKMN: easier to read out and type. Lookups accept it as typed."""
     return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
-def certificate_by_code(raw):
+def certificate_by_code(*, raw: str) -> Certificate | None:
     """The certificate with this code (normalised first), or None."""
-    code = code_normalise(raw)
-    if not code_is_well_formed(code):
+    code = code_normalise(raw=raw)
+    if not code_is_well_formed(code=code):
         return None
     return Certificate.objects.filter(code=code).first()
 
 
-def certificate_verification_url(certificate_or_code):
+def certificate_verification_url(*, certificate: Certificate | str) -> str:
     """The absolute public verification URL (Vietnamese), printed on the PDF as a QR code."""
-    code = getattr(certificate_or_code, "code", certificate_or_code)
+    code = getattr(certificate, "code", certificate)
     with translation.override("vi"):
         path = reverse("certificates:verify", args=[code])
     return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
@@ -61,8 +66,10 @@ def certificate_verification_url(certificate_or_code):
 # Issue and revoke -------------------------------------------------------------------
 
 
-def certificate_issue(enrolment):
+def certificate_issue(*, enrolment: Enrolment) -> Certificate | None:
     """The certificate of a completed enrolment: created once, returned again after that.
+
+    Subscribed to ``learning.events.course_completed`` (``subscribe_to_learning``).
 
     None when the enrolment is not completed or the course grants no certificate. Safe
     to call twice or concurrently (the one-to-one enrolment decides who wins).
@@ -96,7 +103,7 @@ def certificate_issue(enrolment):
     raise IntegrityError(f"Could not issue a certificate for enrolment {enrolment.pk}")
 
 
-def certificate_revoke(certificate, *, by, reason):
+def certificate_revoke(*, certificate: Certificate, by: User | None, reason: str) -> Certificate:
     """Revoke ``certificate`` (a reason is required). Revoking again keeps the first revocation."""
     reason = (reason or "").strip()
     if not reason:
@@ -115,27 +122,32 @@ def certificate_revoke(certificate, *, by, reason):
 # PDF --------------------------------------------------------------------------------
 
 
-def certificate_qr_svg(url):
+def certificate_qr_svg(*, url: str) -> str:
     """An inline SVG QR code of ``url`` (see core.pdf)."""
     return qr_svg(url)
 
 
-def certificate_pdf_html(certificate):
-    url = certificate_verification_url(certificate)
+def certificate_pdf_html(*, certificate: Certificate) -> str:
+    url = certificate_verification_url(certificate=certificate)
     context = {
         "certificate": certificate,
-        "code": code_display(certificate.code),
+        "code": code_display(code=certificate.code),
         "issued": date_display(certificate.issued_at),
         "expires": date_display(certificate.expires_at),
         "verification_url": url,
         # Built by qrcode from the URL alone: nothing a learner typed reaches the markup unescaped.
-        "qr_svg": mark_safe(certificate_qr_svg(url)),  # noqa: S308
+        "qr_svg": mark_safe(certificate_qr_svg(url=url)),  # noqa: S308
         "fonts": font_urls(),
     }
     with translation.override("vi"):
-        return render_to_string("courses/certificate_pdf.html", context)
+        return render_to_string("courses/certificates/certificate_pdf.html", context)
 
 
-def certificate_pdf(certificate):
+def certificate_pdf(*, certificate: Certificate) -> bytes:
     """The certificate as a one-page A4 landscape PDF (bytes)."""
-    return pdf_from_html(certificate_pdf_html(certificate))
+    return pdf_from_html(certificate_pdf_html(certificate=certificate))
+
+
+def subscribe_to_learning() -> None:
+    """Called from ``CoursesConfig.ready``: a completed course issues its certificate (same transaction)."""
+    events.course_completed.subscribe(certificate_issue)

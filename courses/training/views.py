@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from . import training_services
+from . import services
 from .models import ExtensionRequest
-from .training_selectors import extension_requests_to_decide, my_training_for, own_assignment
+from .selectors import can_decide, extension_requests_to_decide, managed_unit_paths, my_training_for, own_assignment
 
 
 class ExtensionRequestForm(forms.Form):
@@ -46,21 +46,21 @@ class ExtensionDecisionForm(forms.Form):
 
 @login_required
 def my_training(request):
-    return render(request, "courses/my_training.html", my_training_for(request.user))
+    return render(request, "courses/training/my_training.html", my_training_for(user=request.user))
 
 
 @login_required
 def extension_request(request, assignment_id):
-    assignment = own_assignment(request.user, assignment_id)
+    assignment = own_assignment(user=request.user, assignment_id=assignment_id)
     if assignment is None:
         raise Http404
     default_date = assignment.due_on + datetime.timedelta(days=30)
     form = ExtensionRequestForm(request.POST or None, initial={"requested_due_on": default_date})
     if request.method == "POST" and form.is_valid():
         try:
-            training_services.extension_request_create(
-                request.user,
-                assignment,
+            services.extension_request_create(
+                user=request.user,
+                assignment=assignment,
                 requested_due_on=form.cleaned_data["requested_due_on"],
                 reason=form.cleaned_data["reason"],
             )
@@ -69,21 +69,25 @@ def extension_request(request, assignment_id):
         else:
             messages.success(request, _("Your request was sent to your unit's manager."))
             return redirect("courses:my_training")
-    return render(request, "courses/extension_request.html", {"form": form, "assignment": assignment})
+    return render(request, "courses/training/extension_request.html", {"form": form, "assignment": assignment})
 
 
 @login_required
 def extension_decisions(request):
-    if not training_services.managed_unit_paths(request.user):
+    if not managed_unit_paths(user=request.user):
         raise PermissionDenied
-    return render(request, "courses/extension_decisions.html", {"requests": extension_requests_to_decide(request.user)})
+    return render(
+        request,
+        "courses/training/extension_decisions.html",
+        {"requests": extension_requests_to_decide(user=request.user)},
+    )
 
 
 @require_POST
 @login_required
 def extension_decide(request, request_id):
     extension = get_object_or_404(ExtensionRequest.objects.select_related("assignment"), pk=request_id)
-    if not training_services.can_decide(request.user, extension):
+    if not can_decide(user=request.user, extension=extension):
         raise Http404  # Not "forbidden": do not confirm that another unit's request exists.
     form = ExtensionDecisionForm(request.POST)
     if not form.is_valid():
@@ -91,7 +95,9 @@ def extension_decide(request, request_id):
         return redirect("courses:extension_decisions")
     approve = form.cleaned_data["decision"] == "approve"
     try:
-        training_services.extension_decide(request.user, extension, approve=approve, note=form.cleaned_data["note"])
+        services.extension_decide(
+            manager=request.user, extension=extension, approve=approve, note=form.cleaned_data["note"]
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -15,19 +15,21 @@ number of queries per page, whatever the number of units or people.
 """
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import tablib
+from django.contrib.auth.models import AnonymousUser
 from django.db import connections
 from django.db.models import Count, Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import OrganisationUnit
-from core.localtime import local_today
+from accounts.models import OrganisationUnit, User
+from core.localtime import local_date, local_today
 
-from .models import Assignment, AssignmentState, assignment_state_q
+from .models import Assignment, AssignmentQuerySet, AssignmentState, assignment_state_q
+from .selectors import managed_units
 
 STEPLEN = OrganisationUnit.steplen
 
@@ -57,7 +59,7 @@ class Filters:
     due_from: datetime.date | None = None
     due_to: datetime.date | None = None
 
-    def apply(self, assignments, today):
+    def apply(self, assignments: AssignmentQuerySet, today: datetime.date) -> AssignmentQuerySet:
         if self.requirement_id:
             assignments = assignments.filter(requirement_id=self.requirement_id)
         if self.due_from:
@@ -72,14 +74,14 @@ class Filters:
 NO_FILTERS = Filters()
 
 
-def report_assignments(filters=NO_FILTERS, *, today=None):
+def report_assignments(*, filters: Filters = NO_FILTERS, today: datetime.date | None = None) -> AssignmentQuerySet:
     """Current, not cancelled assignments matching ``filters``: what every report counts."""
     today = today or local_today()
     assignments = Assignment.objects.current().exclude(status=Assignment.Status.CANCELLED)
     return filters.apply(assignments, today)
 
 
-def under_paths(assignments, paths):
+def under_paths(*, assignments: AssignmentQuerySet, paths: Iterable[str]) -> AssignmentQuerySet:
     """Only assignments in the sub-trees whose paths are ``paths`` (any of them)."""
     condition = Q()
     for path in paths:
@@ -90,21 +92,19 @@ def under_paths(assignments, paths):
 # A unit manager's scope -------------------------------------------------------------------------
 
 
-def managed_scope(user):
+def managed_scope(*, user: User | AnonymousUser) -> list[OrganisationUnit]:
     """The units ``user`` manages, without those inside another of them, in tree order (one query).
 
     A manager sees these units and their sub-units; nothing else.
     """
-    if not user.is_authenticated:
-        return []
-    scope = []
-    for unit in OrganisationUnit.objects.filter(managers=user).order_by("path"):
+    scope: list[OrganisationUnit] = []
+    for unit in managed_units(user=user).order_by("path"):
         if not any(unit.path.startswith(root.path) for root in scope):
             scope.append(unit)
     return scope
 
 
-def in_scope(unit, scope):
+def in_scope(*, unit: OrganisationUnit, scope: Iterable[OrganisationUnit]) -> bool:
     """Whether ``unit`` is one of the ``scope`` units or under one of them."""
     return any(unit.path.startswith(root.path) for root in scope)
 
@@ -173,7 +173,7 @@ class Rollup:
         return [*self.rows, *([self.direct] if self.direct else []), *self.extra]
 
 
-def state_conditions(today):
+def state_conditions(*, today: datetime.date) -> dict[AssignmentState, Q]:
     """{state: Q} for the states a report counts (``assignment_state_q``, the models' one definition).
 
     Plain conditions, not ``Q(state=…)`` on ``with_state``'s annotation: PostgreSQL would
@@ -192,18 +192,20 @@ def state_conditions(today):
     }
 
 
-def _state_counts(today):
+def _state_counts(*, today: datetime.date) -> dict[str, Count]:
     """The aggregates of a roll-up row. "Not started" is what remains of the assigned once the other
     four states are counted (the five states split every assignment that is not cancelled): one
     ``FILTER`` fewer per row, and ``COUNT(*)`` for the total."""
     counts = {"assigned": Count("*")}
-    for state, condition in state_conditions(today).items():
+    for state, condition in state_conditions(today=today).items():
         if state != AssignmentState.NOT_STARTED:
             counts[state.value] = Count("pk", filter=condition)
     return counts
 
 
-def _grouped(assignments, groups, today):
+def _grouped(
+    *, assignments: AssignmentQuerySet, groups: int | list[str], today: datetime.date
+) -> dict[str, dict[str, int]]:
     """{group: {"assigned": n, state: n, …}} in one query.
 
     ``groups`` is either a prefix length (group by the first that many characters of the unit
@@ -213,12 +215,13 @@ def _grouped(assignments, groups, today):
     assignment) up by prefix. On PostgreSQL that is cheaper than taking the prefix of every
     assignment's path (docs/performance.md).
     """
-    counts = _state_counts(today)
+    counts = _state_counts(today=today)
     per_path = assignments.values("unit_path").annotate(**counts).order_by()
     sql, params = per_path.query.sql_with_params()
     connection = connections[per_path.db]
     quote = connection.ops.quote_name
     path = f"per_path.{quote('unit_path')}"
+    key_params: list[int | str]
     if isinstance(groups, int):
         key, key_params = f"SUBSTR({path}, 1, %s)", [groups]
     else:
@@ -229,23 +232,29 @@ def _grouped(assignments, groups, today):
     outer = f"SELECT {key} AS grp, {sums} FROM ({sql}) per_path GROUP BY 1"  # noqa: S608 (no user input)
     with connection.cursor() as cursor:
         cursor.execute(outer, [*key_params, *params])
-        groups = {
+        grouped = {
             row[0]: {name: int(value or 0) for name, value in zip(counts, row[1:], strict=True)} for row in cursor
         }
-    for figures in groups.values():
+    for figures in grouped.values():
         figures[AssignmentState.NOT_STARTED.value] = figures["assigned"] - sum(
             figures[state.value] for state in STATE_COLUMNS if state != AssignmentState.NOT_STARTED
         )
-    return groups
+    return grouped
 
 
-def top_unit():
+def top_unit() -> OrganisationUnit | None:
     """The unit the report opens on: the only root (the province), or None if there are several roots."""
     roots = list(OrganisationUnit.get_root_nodes()[:2])
     return roots[0] if len(roots) == 1 else None
 
 
-def rollup(parent=None, *, filters=NO_FILTERS, today=None, everything=False):
+def rollup(
+    *,
+    parent: OrganisationUnit | None = None,
+    filters: Filters = NO_FILTERS,
+    today: datetime.date | None = None,
+    everything: bool = False,
+) -> Rollup:
     """Per child unit of ``parent`` (the roots if None): assigned, completed, … overdue, and rate.
 
     Counts of a child include its whole sub-tree. Two queries: the children, and one aggregate
@@ -255,7 +264,7 @@ def rollup(parent=None, *, filters=NO_FILTERS, today=None, everything=False):
     and the total is the whole organisation's.
     """
     today = today or local_today()
-    assignments = report_assignments(filters, today=today)
+    assignments = report_assignments(filters=filters, today=today)
     if parent is None:
         children = list(OrganisationUnit.get_root_nodes())
         length = STEPLEN
@@ -264,7 +273,7 @@ def rollup(parent=None, *, filters=NO_FILTERS, today=None, everything=False):
         length = (parent.depth + 1) * STEPLEN
         if not everything:
             assignments = assignments.filter(unit_path__startswith=parent.path)
-    groups = _grouped(assignments, length, today)
+    groups = _grouped(assignments=assignments, groups=length, today=today)
 
     rows = []
     for child in children:
@@ -292,15 +301,18 @@ def rollup(parent=None, *, filters=NO_FILTERS, today=None, everything=False):
     return Rollup(parent=parent, rows=rows, direct=direct, extra=extra, total=total)
 
 
-def rollup_of_units(units, *, filters=NO_FILTERS, today=None):
+def rollup_of_units(
+    *, units: Iterable[OrganisationUnit], filters: Filters = NO_FILTERS, today: datetime.date | None = None
+) -> Rollup:
     """One row per unit of ``units`` (disjoint sub-trees, e.g. the units a manager manages) and a total.
 
     One aggregate query: each assignment is put in the group of the unit whose path prefixes its own.
     """
     today = today or local_today()
     units = list(units)
-    assignments = under_paths(report_assignments(filters, today=today), [unit.path for unit in units])
-    groups = _grouped(assignments, [unit.path for unit in units], today)
+    paths = [unit.path for unit in units]
+    assignments = under_paths(assignments=report_assignments(filters=filters, today=today), paths=paths)
+    groups = _grouped(assignments=assignments, groups=paths, today=today)
     rows = [Row(label=unit.name, unit=unit, counts=groups.get(unit.path, {})) for unit in units]
     total = Row(label=_("Total"), kind="total")
     for row in rows:
@@ -311,16 +323,22 @@ def rollup_of_units(units, *, filters=NO_FILTERS, today=None):
 # People ----------------------------------------------------------------------------------------
 
 
-def people(paths=None, *, direct_path=None, filters=NO_FILTERS, today=None):
+def people(
+    *,
+    paths: Iterable[str] | None = None,
+    direct_path: str | None = None,
+    filters: Filters = NO_FILTERS,
+    today: datetime.date | None = None,
+) -> AssignmentQuerySet:
     """Current assignments with their person, requirement and unit, by unit then name.
 
     ``paths``: only under these sub-trees (None: everyone); ``direct_path``: only people whose
     unit is exactly that one (not its sub-units). One query per page (plus the paginator's count).
     """
     today = today or local_today()
-    assignments = report_assignments(filters, today=today)
+    assignments = report_assignments(filters=filters, today=today)
     if paths is not None:
-        assignments = under_paths(assignments, paths)
+        assignments = under_paths(assignments=assignments, paths=paths)
     if direct_path is not None:
         assignments = assignments.filter(unit_path=direct_path)
     return (
@@ -348,11 +366,11 @@ def people(paths=None, *, direct_path=None, filters=NO_FILTERS, today=None):
 # Exports ---------------------------------------------------------------------------------------
 
 
-def _state_label(state):
+def _state_label(state: str) -> str:
     return str(AssignmentState(state).label)
 
 
-def rollup_dataset(result):
+def rollup_dataset(*, result: Rollup) -> tablib.Dataset:
     """The roll-up as a table: a row per child unit, the parent's own people, others, the total."""
     headers = [
         _("Unit"),
@@ -376,7 +394,7 @@ def rollup_dataset(result):
     return dataset
 
 
-def people_dataset(assignments):
+def people_dataset(*, assignments: AssignmentQuerySet) -> tablib.Dataset:
     """The people list as a table (every row, not one page): ``assignments`` from ``people()``."""
     headers = [
         _("Full name"),
@@ -402,7 +420,7 @@ def people_dataset(assignments):
         "due_on",
         "completed_at",
     )
-    localdate = timezone.localdate
+    localdate = local_date
     for name, code, position, unit, unit_code, requirement, state, due_on, completed_at in rows.iterator(
         chunk_size=2000
     ):

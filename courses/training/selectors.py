@@ -1,11 +1,15 @@
-"""Reads of mandatory training for a person's own pages (the compliance report is in ``compliance``)."""
+"""Reads of mandatory training for a person's own pages and a manager's decisions (the report is ``compliance``)."""
 
-from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
+import datetime
+from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+
+from accounts.models import OrganisationUnit, User
 from core.localtime import local_today
 
 from .models import Assignment, AssignmentState, ExtensionRequest
-from .training_services import managed_unit_paths
 
 # Overdue first, then what is still to do, then what is settled.
 _STATE_ORDER = Case(
@@ -18,7 +22,30 @@ _STATE_ORDER = Case(
 )
 
 
-def my_training_for(user, *, today=None):
+def managed_units(*, user: User | AnonymousUser) -> QuerySet[OrganisationUnit]:
+    """The units ``user`` manages (``OrganisationUnit.managers``): training's one definition of it.
+
+    A manager also oversees these units' sub-units (by path prefix); nobody signed out manages any.
+    """
+    if not user.is_authenticated:
+        return OrganisationUnit.objects.none()
+    return OrganisationUnit.objects.filter(managers=user)
+
+
+def managed_unit_paths(*, user: User | AnonymousUser) -> list[str]:
+    """Tree paths of the units ``user`` manages (their sub-units are included by prefix)."""
+    return list(managed_units(user=user).values_list("path", flat=True))
+
+
+def can_decide(*, user: User | AnonymousUser, extension: ExtensionRequest) -> bool:
+    """A manager of the person's unit or of a unit above it, who is not the person asking."""
+    if extension.requested_by_id == user.pk:
+        return False
+    unit_path = extension.assignment.unit_path
+    return bool(unit_path) and any(unit_path.startswith(path) for path in managed_unit_paths(user=user))
+
+
+def my_training_for(*, user: User, today: datetime.date | None = None) -> dict[str, Any]:
     """A person's current assignments (overdue first, then by due date) and past cycles.
 
     Four queries: assignments with their requirement and course, pending
@@ -48,11 +75,11 @@ def my_training_for(user, *, today=None):
         "assignments": current,
         "history": history,
         "today": today,
-        "manages_units": bool(managed_unit_paths(user)),
+        "manages_units": bool(managed_unit_paths(user=user)),
     }
 
 
-def own_assignment(user, assignment_id):
+def own_assignment(*, user: User, assignment_id: int) -> Assignment | None:
     """The person's own current assignment with this id, or None (another person's is None too)."""
     return (
         Assignment.objects.filter(pk=assignment_id, user=user, is_current=True)
@@ -61,9 +88,9 @@ def own_assignment(user, assignment_id):
     )
 
 
-def extension_requests_to_decide(user):
+def extension_requests_to_decide(*, user: User) -> list[ExtensionRequest]:
     """Pending requests from people under the units ``user`` manages (not their own)."""
-    paths = managed_unit_paths(user)
+    paths = managed_unit_paths(user=user)
     if not paths:
         return []
     under = Q()

@@ -7,9 +7,12 @@ what the learner saw. The correct answers never leave the server before the
 learner submits.
 """
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 
 
@@ -29,14 +32,14 @@ class Question:
     explanation: str
 
     @property
-    def correct_ids(self):
+    def correct_ids(self) -> frozenset[str]:
         return frozenset(choice.id for choice in self.choices if choice.correct)
 
 
 @dataclass
 class QuestionResult:
     question: Question
-    chosen: frozenset
+    chosen: frozenset[str]
     correct: bool
 
 
@@ -47,11 +50,11 @@ class Grade:
     results: list[QuestionResult] = field(default_factory=list)
 
     @property
-    def correct_count(self):
+    def correct_count(self) -> int:
         return sum(1 for result in self.results if result.correct)
 
 
-def quiz_questions(stream_value):
+def quiz_questions(stream_value: Iterable[Any]) -> list[Question]:
     """The questions of a StreamField value (lesson body or final test), in order."""
     questions = []
     for block in stream_value:
@@ -74,7 +77,7 @@ def quiz_questions(stream_value):
     return questions
 
 
-def answers_from_post(questions, data):
+def answers_from_post(questions: list[Question], data: MultiValueDict) -> dict[str, frozenset[str]]:
     """Read and check the submitted answers: ``{question_id: frozenset(choice_ids)}``.
 
     Raises ValidationError (translated) for tampered input: a question that is
@@ -85,7 +88,7 @@ def answers_from_post(questions, data):
     for key in data:
         if key.startswith("q-") and key[2:] not in known:
             raise ValidationError(_("The answers do not match this quiz. Please reload the page and try again."))
-    answers = {}
+    answers: dict[str, frozenset[str]] = {}
     for question in questions:
         chosen = frozenset(data.getlist(f"q-{question.id}"))
         if not chosen:
@@ -99,7 +102,7 @@ def answers_from_post(questions, data):
     return answers
 
 
-def quiz_grade(questions, answers, pass_mark):
+def quiz_grade(questions: list[Question], answers: Mapping[str, frozenset[str]], pass_mark: int) -> Grade:
     """Score in whole per cent (a question counts only if exactly the right choices are chosen)."""
     results = [
         QuestionResult(question=question, chosen=answers.get(question.id, frozenset()), correct=False)

@@ -1,0 +1,201 @@
+"""Wagtail admin for certificates: read-only records that staff may revoke (with a reason).
+
+Registered from ``courses.wagtail_hooks`` (this module's hooks run when it is imported there).
+"""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.admin.utils import quote, unquote
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import FormView
+from wagtail import hooks
+from wagtail.admin.ui.menus import MenuItem
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.generic import IndexView, InspectView, WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
+from wagtail.admin.widgets.button import Button
+
+from core.admin import RecordViewSet
+from core.localtime import date_display, datetime_display
+
+from .models import Certificate
+from .services import certificate_revoke
+
+# Certificates ----------------------------------------------------------------------
+# Read-only: certificates are issued only by completing a course. Staff may revoke one.
+
+
+class CertificateRevokeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for revoking"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Kept with your name for the record. The public verification page says only that "
+            "the certificate was revoked, and when."
+        ),
+        error_messages={"required": _("Give the reason for revoking this certificate.")},
+    )
+
+
+class CertificateIndexView(IndexView):
+    any_permission_required = ["view"]
+    revoke_url_name = None
+
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        if self.revoke_url_name and instance.revoked_at is None and self.user_has_permission("change"):
+            buttons.append(
+                MenuItem(
+                    _("Revoke"),
+                    url=reverse(self.revoke_url_name, args=[quote(instance.pk)]),
+                    icon_name="cross",
+                    priority=40,
+                )
+            )
+        return buttons
+
+
+class CertificateInspectView(InspectView):
+    revoke_url_name = None
+
+    # Vietnam time, as on the certificate and its verification page.
+    def get_issued_at_display_value(self):
+        return datetime_display(self.object.issued_at)
+
+    def get_expires_at_display_value(self):
+        return datetime_display(self.object.expires_at)
+
+    def get_revoked_at_display_value(self):
+        return datetime_display(self.object.revoked_at)
+
+    def get_header_more_buttons(self):
+        buttons = super().get_header_more_buttons()
+        if self.revoke_url_name and self.object.revoked_at is None and self.user_has_permission("change"):
+            buttons.append(
+                Button(
+                    _("Revoke"),
+                    url=reverse(self.revoke_url_name, args=[quote(self.object.pk)]),
+                    icon_name="cross",
+                    priority=40,
+                )
+            )
+        return buttons
+
+
+class CertificateRevokeView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
+    """Revoke one certificate, with a required reason; records who did it."""
+
+    model = Certificate
+    permission_required = "change"
+    form_class = CertificateRevokeForm
+    template_name = "courses/certificates/certificate_revoke.html"
+    page_title = _("Revoke certificate")
+    header_icon = "cross"
+    index_url_name = None
+    inspect_url_name = None
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.object = get_object_or_404(Certificate, pk=unquote(str(kwargs["pk"])))
+
+    def get(self, request, *args, **kwargs):
+        if self.object.revoked_at is not None:
+            messages.warning(request, _("Certificate %(code)s is already revoked.") % {"code": self.object.code})
+            return redirect(self.get_success_url())
+        return super().get(request, *args, **kwargs)
+
+    def get_page_subtitle(self):
+        return _("Revoke certificate %(code)s") % {"code": self.object.code}
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse(self.index_url_name), "label": Certificate._meta.verbose_name_plural.capitalize()},
+            {"url": "", "label": _("Revoke"), "sublabel": self.object.code},
+        ]
+
+    def get_success_url(self):
+        return reverse(self.index_url_name)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            object=self.object,
+            issued=date_display(self.object.issued_at),
+            expires=date_display(self.object.expires_at),
+            action_url=self.request.path,
+            submit_button_label=_("Revoke certificate"),
+            submit_button_active_label=_("Revoking…"),
+        )
+        return context
+
+    def form_valid(self, form):
+        already = self.object.revoked_at is not None
+        certificate_revoke(certificate=self.object, by=self.request.user, reason=form.cleaned_data["reason"])
+        if already:
+            messages.warning(self.request, _("Certificate %(code)s was already revoked.") % {"code": self.object.code})
+        else:
+            messages.success(self.request, _("Certificate %(code)s revoked.") % {"code": self.object.code})
+        return redirect(self.get_success_url())
+
+
+def _certificate_status(certificate):
+    status = certificate.status_at()
+    if status == Certificate.Status.REVOKED:
+        return _("%(status)s on %(date)s") % {"status": status.label, "date": date_display(certificate.revoked_at)}
+    return status.label
+
+
+class CertificateViewSet(RecordViewSet):
+    model = Certificate
+    icon = "tick-inverse"
+    menu_label = _("Certificates")
+    menu_order = 220
+    add_to_admin_menu = True
+    index_view_class = CertificateIndexView
+    inspect_view_class = CertificateInspectView
+    inspect_view_fields = [
+        "code",
+        "learner_name",
+        "course_title",
+        "user",
+        "course",
+        "issued_at",
+        "expires_at",
+        "revoked_at",
+        "revoked_by",
+        "revoked_reason",
+    ]
+    list_display = [
+        "code",
+        "learner_name",
+        "course_title",
+        Column("issued_at", label=_("Issued"), accessor=lambda c: date_display(c.issued_at), sort_key="issued_at"),
+        Column(
+            "expires_at",
+            label=_("Expires"),
+            accessor=lambda c: date_display(c.expires_at) or "—",
+            sort_key="expires_at",
+        ),
+        Column("status", label=_("Status"), accessor=_certificate_status),
+    ]
+    list_filter = ["course"]
+    search_fields = ["code", "learner_name"]
+    search_backend_name = None  # the database: Certificate is not in the search index
+    ordering = ["-issued_at", "-pk"]
+    list_per_page = 50
+    # Nothing else links to a certificate, and saving one should not write reference-index rows.
+
+    # "change" is the permission to revoke; nobody adds or deletes certificates here.
+    action_name = "revoke"
+    action_view_class = CertificateRevokeView
+    action_view_kwargs = {"header_icon": "tick-inverse"}
+    registered_codenames = ("view_certificate", "change_certificate")
+
+
+@hooks.register("register_admin_viewset")
+def register_certificate_viewset():
+    return CertificateViewSet("certificates_admin", url_prefix="certificates")

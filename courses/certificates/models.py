@@ -1,0 +1,68 @@
+"""Certificates: one per completed enrolment of a course that grants one, verifiable by its code."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.codes import READABLE_ALPHABET, readable_code_new
+
+from ..learning.models import Enrolment
+
+# Certificate codes: no look-alikes (no 0/O, 1/I/L), easy to read out and type.
+CERTIFICATE_CODE_ALPHABET = READABLE_ALPHABET
+CERTIFICATE_CODE_LENGTH = 12
+
+
+def certificate_code_new():
+    return readable_code_new(CERTIFICATE_CODE_LENGTH)
+
+
+class Certificate(models.Model):
+    """Issued once per completed enrolment of a course that grants one; verifiable by code."""
+
+    class Status(models.TextChoices):
+        VALID = "valid", _("Valid")
+        EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Revoked")
+
+    enrolment = models.OneToOneField(Enrolment, on_delete=models.PROTECT, related_name="certificate")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="certificates")
+    course = models.ForeignKey("courses.CoursePage", on_delete=models.PROTECT, related_name="certificates")
+    code = models.CharField(_("code"), max_length=20, unique=True, default=certificate_code_new, editable=False)
+    # Snapshots: the certificate shows what was true when it was issued.
+    learner_name = models.CharField(_("learner name"), max_length=255)
+    course_title = models.CharField(_("course title"), max_length=255)
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_reason = models.TextField(_("reason for revoking"), blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__isnull=True) | Q(expires_at__gt=models.F("issued_at")),
+                name="courses_certificate_expires_after_issue",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.code} – {self.learner_name}"
+
+    def status_at(self, moment=None):
+        moment = moment or timezone.now()
+        if self.revoked_at is not None:
+            return self.Status.REVOKED
+        if self.expires_at is not None and self.expires_at <= moment:
+            return self.Status.EXPIRED
+        return self.Status.VALID
+
+    @property
+    def status(self):
+        return self.status_at()

@@ -1,0 +1,299 @@
+"""The learning pages: tutorials and their index, courses, lessons (Wagtail page types).
+
+Their other models (progress, public services, feedback) are in ``models``; what a page shows of a
+visitor's progress is read through ``progress``.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from core.search import FoldedSearchMixin, folded_index_fields
+
+from .blocks import ContentStreamBlock, LessonStreamBlock, QuizStreamBlock
+from .models import Audience, PublicService, TutorialPageTag
+from .progress import course_progress_for, lesson_quiz_passed, tutorial_is_done, tutorials_filter
+from .quiz import quiz_questions
+
+
+class TutorialIndexPage(FoldedSearchMixin, Page):
+    """Lists the tutorials below it, newest first, filtered and paginated."""
+
+    intro = models.TextField(_("introduction"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    search_fields = [*Page.search_fields, index.SearchField("intro"), *folded_index_fields()]
+    folded_search_fields = ("title", "intro")
+
+    # The home page lives in the higher "home" layer: referenced by name only.
+    parent_page_types = settings.SITE_SECTION_PARENT_PAGE_TYPES  # the site's home page (lms wires it)
+    subpage_types = ["courses.TutorialPage"]
+    max_count_per_parent = 1
+    page_size = 12
+
+    class Meta:
+        verbose_name = _("tutorial index")
+
+    def tutorials(self):
+        return (
+            TutorialPage.objects.child_of(self)
+            .live()
+            .public()
+            .select_related("public_service")
+            .order_by("-first_published_at", "-pk")
+        )
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        tutorials, filters = tutorials_filter(tutorials=self.tutorials(), params=request.GET)
+        paginator = Paginator(tutorials, self.page_size)
+        try:
+            page_obj = paginator.page(request.GET.get("page", 1))
+        except (PageNotAnInteger, EmptyPage):
+            page_obj = paginator.page(1)
+        context.update(page_obj=page_obj, filters=filters)
+        return context
+
+
+# The response header naming the tutorial a response shows: read (and removed) by the site's one
+# page-view counter (``core.page_views``, registered in ``CoursesConfig.ready``); the name is here
+# because this page sets it.
+TUTORIAL_PAGE_HEADER = "X-Tutorial-Page"
+
+
+class TutorialPage(FoldedSearchMixin, Page):
+    """A step-by-step guide to one online public service or one digital skill."""
+
+    class Difficulty(models.TextChoices):
+        BASIC = "basic", _("Basic")
+        INTERMEDIATE = "intermediate", _("Intermediate")
+        ADVANCED = "advanced", _("Advanced")
+
+    summary = models.TextField(_("summary"), help_text=_("One or two sentences shown in lists and search results."))
+    audience = models.CharField(_("audience"), max_length=20, choices=Audience.choices, default=Audience.EVERYONE)
+    estimated_minutes = models.PositiveSmallIntegerField(
+        _("estimated minutes"), default=5, validators=[MinValueValidator(1), MaxValueValidator(600)]
+    )
+    difficulty = models.CharField(_("difficulty"), max_length=20, choices=Difficulty.choices, default=Difficulty.BASIC)
+    public_service = models.ForeignKey(
+        PublicService,
+        verbose_name=_("public service"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tutorials",
+    )
+    tags = ClusterTaggableManager(through=TutorialPageTag, blank=True, verbose_name=_("tags"))
+    body = StreamField(ContentStreamBlock(), verbose_name=_("body"), blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        MultiFieldPanel(
+            [
+                FieldPanel("audience"),
+                FieldPanel("estimated_minutes"),
+                FieldPanel("difficulty"),
+                FieldPanel("public_service"),
+                FieldPanel("tags"),
+            ],
+            heading=_("About this tutorial"),
+        ),
+        FieldPanel("body"),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("body"),
+        index.FilterField("audience"),
+        index.FilterField("public_service"),
+        *folded_index_fields(),
+    ]
+    folded_search_fields = ("title", "summary", "body")
+
+    parent_page_types = ["courses.TutorialIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("tutorial")
+
+    def serve(self, request, *args, **kwargs):
+        response = super().serve(request, *args, **kwargs)
+        # Names the tutorial for the page-view counter (``core.page_views``, outside the
+        # page cache), also on responses served later from the cache (the header is stored with the page).
+        response[TUTORIAL_PAGE_HEADER] = str(self.pk)
+        return response
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["tutorial_done"] = tutorial_is_done(request=request, tutorial=self)
+        return context
+
+
+class CourseIndexPage(FoldedSearchMixin, Page):
+    intro = models.TextField(_("introduction"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    search_fields = [*Page.search_fields, index.SearchField("intro"), *folded_index_fields()]
+    folded_search_fields = ("title", "intro")
+
+    parent_page_types = settings.SITE_SECTION_PARENT_PAGE_TYPES  # the site's home page (lms wires it)
+    subpage_types = ["courses.CoursePage"]
+    max_count_per_parent = 1
+
+    class Meta:
+        verbose_name = _("course index")
+
+    def courses(self):
+        return CoursePage.objects.child_of(self).live().public().order_by("path")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["courses"] = self.courses()
+        return context
+
+
+class CoursePage(FoldedSearchMixin, Page):
+    """A course: ordered lessons (its child pages) and an optional final test."""
+
+    summary = models.TextField(_("summary"))
+    audience = models.CharField(_("audience"), max_length=20, choices=Audience.choices, default=Audience.EVERYONE)
+    estimated_minutes = models.PositiveSmallIntegerField(
+        _("estimated minutes"), default=30, validators=[MinValueValidator(1), MaxValueValidator(6000)]
+    )
+    pass_mark = models.PositiveSmallIntegerField(
+        _("pass mark (%)"),
+        default=80,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("The score, in per cent, needed to pass a quiz of this course."),
+    )
+    issues_certificate = models.BooleanField(_("issues a certificate"), default=True)
+    certificate_validity_months = models.PositiveSmallIntegerField(
+        _("certificate valid for (months)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text=_("Empty: the certificate does not expire. Set it for training that must be renewed."),
+    )
+    prerequisites = ParentalManyToManyField(
+        "self", symmetrical=False, blank=True, verbose_name=_("prerequisites"), related_name="required_by"
+    )
+    final_quiz = StreamField(
+        QuizStreamBlock(),
+        verbose_name=_("final test"),
+        blank=True,
+        help_text=_("Optional. Taken after all lessons; passing it at the pass mark completes the course."),
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        MultiFieldPanel(
+            [
+                FieldPanel("audience"),
+                FieldPanel("estimated_minutes"),
+                FieldPanel("pass_mark"),
+                FieldPanel("issues_certificate"),
+                FieldPanel("certificate_validity_months"),
+                FieldPanel("prerequisites"),
+            ],
+            heading=_("About this course"),
+        ),
+        FieldPanel("final_quiz"),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("summary"), *folded_index_fields()]
+    folded_search_fields = ("title", "summary")
+
+    parent_page_types = ["courses.CourseIndexPage"]
+    subpage_types = ["courses.LessonPage"]
+
+    class Meta:
+        verbose_name = _("course")
+
+    def lessons(self):
+        """Live lessons in the order editors arranged them."""
+        return LessonPage.objects.child_of(self).live().order_by("path")
+
+    @cached_property
+    def live_lesson_ids(self):
+        """Ids of the live lessons, in order (one query, then kept on this instance)."""
+        return list(self.lessons().values_list("pk", flat=True))
+
+    @cached_property
+    def has_final_quiz(self):
+        # The raw blocks' types: no block is converted (nor an image or snippet loaded) to know.
+        return any(block["type"] == "question" for block in self.final_quiz.raw_data)
+
+    def clean(self):
+        super().clean()
+        if self.pk and self.pk in {p.pk for p in self.prerequisites.all()}:
+            raise ValidationError({"prerequisites": _("A course cannot be its own prerequisite.")})
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        progress = course_progress_for(request=request, course=self)
+        context["progress"] = progress
+        if self.has_final_quiz and progress.all_lessons_done and not progress.anonymous:
+            context["questions"] = quiz_questions(self.final_quiz)
+            context["token"] = uuid.uuid4()
+        return context
+
+
+class LessonPage(FoldedSearchMixin, Page):
+    """One lesson of a course. Questions in its body form the lesson's quiz."""
+
+    estimated_minutes = models.PositiveSmallIntegerField(
+        _("estimated minutes"), default=5, validators=[MinValueValidator(1), MaxValueValidator(600)]
+    )
+    body = StreamField(LessonStreamBlock(), verbose_name=_("body"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("estimated_minutes"), FieldPanel("body")]
+    search_fields = [*Page.search_fields, index.SearchField("body"), *folded_index_fields()]
+    folded_search_fields = ("title", "body")
+
+    parent_page_types = ["courses.CoursePage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("lesson")
+
+    @cached_property
+    def has_quiz(self):
+        # The raw blocks' types: no block is converted (nor an image or snippet loaded) to know.
+        return any(block["type"] == "question" for block in self.body.raw_data)
+
+    @cached_property
+    def course(self):
+        # Wagtail's routing leaves the specific parent on the page (treebeard's parent cache).
+        parent = self.__dict__.get("_cached_parent_obj")
+        if isinstance(parent, CoursePage):
+            return parent
+        return CoursePage.objects.parent_of(self).get()
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        progress = course_progress_for(request=request, course=self.course, current_lesson=self)
+        previous, following = progress.neighbours(self)
+        context.update(
+            course=self.course,
+            progress=progress,
+            previous_lesson=previous,
+            next_lesson=following,
+            lesson_done=progress.is_done(self),
+            questions=quiz_questions(self.body),
+            quiz_passed=self.has_quiz and lesson_quiz_passed(request=request, lesson=self),
+            token=uuid.uuid4(),
+        )
+        return context
