@@ -8,6 +8,7 @@ from core.admin import PermissionMenuItem
 
 from .forms import OrganisationUnitForm
 from .models import OrganisationUnit
+from .roster import views as roster_views
 
 
 class OrganisationUnitViewSet(ModelViewSet):
@@ -41,8 +42,6 @@ def register_organisation_unit_viewset():
 
 @hooks.register("register_admin_urls")
 def register_roster_urls():
-    from . import roster_views
-
     return [
         path("roster/", roster_views.roster_index, name="accounts_roster_index"),
         path("roster/upload/", roster_views.roster_upload, name="accounts_roster_upload"),
