@@ -27,6 +27,7 @@ from django.utils import timezone, translation
 from .. import roles
 from ..hooks import people_changed_hooks_run
 from ..models import RosterImport, User
+from ..services import TRAINING_FIELDS
 from .messages import RosterFileError, roster_message
 from .planning import RosterPlan, chunks, roster_plan
 from .reading import roster_read, roster_row_estimate
@@ -34,8 +35,6 @@ from .reading import roster_read, roster_row_estimate
 logger = logging.getLogger(__name__)
 
 WRITE_BATCH = 1000
-# A change to one of these can change which mandatory training applies (accounts.hooks).
-TRAINING_FIELDS = {"organisation_unit", "position", "started_on", "kind", "is_active"}
 
 # The tasks of accounts/roster/tasks.py, by their registered names.
 CHECK_TASK = "accounts.roster.import_check"
