@@ -87,28 +87,6 @@ def under_paths(assignments, paths):
     return assignments.filter(condition)
 
 
-# A unit manager's scope -------------------------------------------------------------------------
-
-
-def managed_scope(user):
-    """The units ``user`` manages, without those inside another of them, in tree order (one query).
-
-    A manager sees these units and their sub-units; nothing else.
-    """
-    if not user.is_authenticated:
-        return []
-    scope = []
-    for unit in OrganisationUnit.objects.filter(managers=user).order_by("path"):
-        if not any(unit.path.startswith(root.path) for root in scope):
-            scope.append(unit)
-    return scope
-
-
-def in_scope(unit, scope):
-    """Whether ``unit`` is one of the ``scope`` units or under one of them."""
-    return any(unit.path.startswith(root.path) for root in scope)
-
-
 # Roll-up ---------------------------------------------------------------------------------------
 
 

@@ -2,10 +2,10 @@
 
 from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
 
+from accounts.selectors import managed_unit_paths
 from core.localtime import local_today
 
 from .models import Assignment, AssignmentState, ExtensionRequest
-from .training_services import managed_unit_paths
 
 # Overdue first, then what is still to do, then what is settled.
 _STATE_ORDER = Case(
@@ -48,7 +48,7 @@ def my_training_for(user, *, today=None):
         "assignments": current,
         "history": history,
         "today": today,
-        "manages_units": bool(managed_unit_paths(user)),
+        "manages_units": bool(managed_unit_paths(user=user)),
     }
 
 
@@ -63,7 +63,7 @@ def own_assignment(user, assignment_id):
 
 def extension_requests_to_decide(user):
     """Pending requests from people under the units ``user`` manages (not their own)."""
-    paths = managed_unit_paths(user)
+    paths = managed_unit_paths(user=user)
     if not paths:
         return []
     under = Q()

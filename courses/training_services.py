@@ -19,7 +19,8 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import OrganisationUnit, User
+from accounts.models import User
+from accounts.selectors import path_is_managed
 from core.localtime import months_add
 
 from .models import (
@@ -385,19 +386,11 @@ def extension_request_create(user, assignment, *, requested_due_on, reason):
         ) from None
 
 
-def managed_unit_paths(user):
-    """Tree paths of the units ``user`` manages (their sub-units are included by prefix)."""
-    if not user.is_authenticated:
-        return []
-    return list(OrganisationUnit.objects.filter(managers=user).values_list("path", flat=True))
-
-
 def can_decide(user, extension):
     """A manager of the person's unit or of a unit above it, who is not the person asking."""
     if extension.requested_by_id == user.pk:
         return False
-    unit_path = extension.assignment.unit_path
-    return bool(unit_path) and any(unit_path.startswith(path) for path in managed_unit_paths(user))
+    return path_is_managed(user=user, path=extension.assignment.unit_path)
 
 
 def extension_decide(manager, extension, *, approve, note=""):

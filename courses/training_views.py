@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts.selectors import managed_unit_paths
+
 from . import training_services
 from .models import ExtensionRequest
 from .training_selectors import extension_requests_to_decide, my_training_for, own_assignment
@@ -74,7 +76,7 @@ def extension_request(request, assignment_id):
 
 @login_required
 def extension_decisions(request):
-    if not training_services.managed_unit_paths(request.user):
+    if not managed_unit_paths(user=request.user):
         raise PermissionDenied
     return render(request, "courses/extension_decisions.html", {"requests": extension_requests_to_decide(request.user)})
 

@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import OrganisationUnit, User
+from accounts.selectors import managed_units, unit_in_units
 from courses import compliance
 from courses.models import (
     CoursePage,
@@ -109,7 +110,7 @@ class Scope:
         return not self.roots
 
     def contains(self, unit):
-        return self.everything or compliance.in_scope(unit, self.roots)
+        return self.everything or unit_in_units(unit=unit, units=self.roots)
 
 
 EVERYTHING = Scope()
@@ -119,7 +120,7 @@ def scope_for(user):
     """Everything for ``insights.view_province`` (leaders, the training office); else the units ``user`` manages."""
     if user.has_perm("insights.view_province"):
         return EVERYTHING
-    roots = compliance.managed_scope(user)
+    roots = managed_units(user=user)
     return Scope(tuple(roots)) if roots else None
 
 

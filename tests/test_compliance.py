@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.models import OrganisationUnit, User
+from accounts.selectors import managed_units
 from core.exports import EXPORT_FORMATS
 from core.localtime import local_today
 from courses import compliance
@@ -202,7 +203,7 @@ class TestRollup:
         manager = UserFactory()
         for unit in (org["a1"], org["a"], org["b1"]):
             unit.managers.add(manager)
-        assert compliance.managed_scope(manager) == [org["a"], org["b1"]]
+        assert managed_units(user=manager) == [org["a"], org["b1"]]
 
 
 class TestPeople:
