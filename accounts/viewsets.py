@@ -18,21 +18,24 @@ from .services import unit_create, unit_update, user_saved
 # People ------------------------------------------------------------------------------
 
 
-class UserCreateView(WagtailUserCreateView):
-    def save_instance(self) -> User:
-        # Wagtail's action saves the form (fields, password, groups) and logs; the service tells higher layers.
-        with transaction.atomic():
-            user = super().save_instance()
-            user_saved(user=user, created=True, changed_fields=self.form.changed_data)
-        return user
+class UserSavedMixin:
+    """Wagtail's action saves the form (fields, password, groups) and logs; then the service tells higher layers."""
 
+    creates_user = False
 
-class UserEditView(WagtailUserEditView):
     def save_instance(self) -> User:
         with transaction.atomic():
             user = super().save_instance()
-            user_saved(user=user, created=False, changed_fields=self.form.changed_data)
+            user_saved(user=user, created=self.creates_user, changed_fields=self.form.changed_data)
         return user
+
+
+class UserCreateView(UserSavedMixin, WagtailUserCreateView):
+    creates_user = True
+
+
+class UserEditView(UserSavedMixin, WagtailUserEditView):
+    pass
 
 
 class UserDeleteView(WagtailUserDeleteView):

@@ -24,8 +24,10 @@ CHUNK = 5000  # ids or values per query (SQLite and PostgreSQL both cap bound pa
 LIST_CAP = 100  # people kept per list (create, update...) in the summary
 
 # A person as the plan reads them: these columns of User (organisation_unit as its id).
-PERSON_FIELDS = ("pk", "employee_code", "full_name", "email", "phone", "organisation_unit_id", "position")
-PERSON_FIELDS += ("started_on", "kind", "is_active", "is_superuser")
+PERSON_FIELDS = (
+    *("pk", "employee_code", "full_name", "email", "phone", "organisation_unit_id", "position"),
+    *("started_on", "kind", "is_active", "is_superuser"),
+)
 
 Changes = dict[str, tuple[Any, Any]]  # field → (old, new)
 Person = dict[str, Any]  # PERSON_FIELDS → values
@@ -95,7 +97,7 @@ class RosterPlan:
         }
 
 
-def chunks(values: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+def chunks(*, values: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
     """``values`` in lists of at most ``size`` (one query each)."""
     values = list(values)
     for start in range(0, len(values), size):
@@ -106,11 +108,11 @@ def civil_servant_group_id() -> int | None:
     return Group.objects.filter(name=roles.CIVIL_SERVANT).values_list("pk", flat=True).first()
 
 
-def _flag(bad: Flags, row: RosterRow, column: str, value: Any, reason: str, **params: Any) -> None:
+def _flag(*, bad: Flags, row: RosterRow, column: str, value: Any, reason: str, **params: Any) -> None:
     bad.setdefault(row.number, []).append([row.number, column, value, reason, params])
 
 
-def _duplicates_flag(rows: list[RosterRow], bad: Flags) -> None:
+def _duplicates_flag(*, rows: list[RosterRow], bad: Flags) -> None:
     """Duplicates inside the file: every row sharing a code, an email or a phone is wrong."""
     duplicate_codes = (("employee_code", "code_duplicate"), ("email", "email_duplicate"), ("phone", "phone_duplicate"))
     for attribute, code in duplicate_codes:
@@ -123,16 +125,16 @@ def _duplicates_flag(rows: list[RosterRow], bad: Flags) -> None:
             found = numbers.get(getattr(row, attribute))
             if found and len(found) > 1:
                 other = next(number for number in found if number != row.number)
-                _flag(bad, row, attribute, getattr(row, attribute), code, other=other)
+                _flag(bad=bad, row=row, column=attribute, value=getattr(row, attribute), reason=code, other=other)
 
 
-def _units_find(rows: list[RosterRow], plan: RosterPlan, bad: Flags) -> None:
+def _units_find(*, rows: list[RosterRow], plan: RosterPlan, bad: Flags) -> None:
     """The file's units by code, in one query per CHUNK codes; rows naming no unit are wrong."""
-    for chunk in chunks({row.unit_code for row in rows}):
+    for chunk in chunks(values={row.unit_code for row in rows}):
         plan.unit_ids.update(OrganisationUnit.objects.filter(code__in=chunk).values_list("code", "pk"))
     for row in rows:
         if row.unit_code not in plan.unit_ids:
-            _flag(bad, row, "unit_code", row.unit_code, "unit_unknown")
+            _flag(bad=bad, row=row, column="unit_code", value=row.unit_code, reason="unit_unknown")
 
 
 def _people() -> dict[str, Person]:
@@ -143,14 +145,14 @@ def _people() -> dict[str, Person]:
     }
 
 
-def _contact_owners(rows: list[RosterRow], people: dict[str, Person]) -> dict[str, dict[str, Person | None]]:
+def _contact_owners(*, rows: list[RosterRow], people: dict[str, Person]) -> dict[str, dict[str, Person | None]]:
     """{"email": {address: owner}, "phone": {number: owner}}; owner None: an account not on any roster."""
     owners: dict[str, dict[str, Person | None]] = {}
     for attribute in ("email", "phone"):
         owned: dict[str, Person | None] = {person[attribute]: person for person in people.values() if person[attribute]}
         # Emails and phones of the file held by accounts without an employee code.
         wanted = {getattr(row, attribute) for row in rows if getattr(row, attribute)} - owned.keys()
-        for chunk in chunks(wanted):
+        for chunk in chunks(values=wanted):
             for value in User.objects.filter(employee_code__isnull=True, **{f"{attribute}__in": chunk}).values_list(
                 attribute, flat=True
             ):
@@ -167,7 +169,7 @@ def _civil_servant_ids() -> set[int]:
 
 
 def _contacts_flag(
-    row: RosterRow, person: Person | None, owners: dict[str, dict[str, Person | None]], bad: Flags
+    *, row: RosterRow, person: Person | None, owners: dict[str, dict[str, Person | None]], bad: Flags
 ) -> None:
     """An email or phone of the row that belongs to someone else."""
     for attribute in ("email", "phone"):
@@ -176,12 +178,19 @@ def _contacts_flag(
             continue
         owner = owners[attribute][value]
         if owner is None:
-            _flag(bad, row, attribute, value, f"{attribute}_taken_account")
+            _flag(bad=bad, row=row, column=attribute, value=value, reason=f"{attribute}_taken_account")
         elif person is None or owner["pk"] != person["pk"]:
-            _flag(bad, row, attribute, value, f"{attribute}_taken", code=owner["employee_code"])
+            _flag(
+                bad=bad,
+                row=row,
+                column=attribute,
+                value=value,
+                reason=f"{attribute}_taken",
+                code=owner["employee_code"],
+            )
 
 
-def _row_changes(row: RosterRow, person: Person, unit_id: int, members: set[int]) -> Changes:
+def _row_changes(*, row: RosterRow, person: Person, unit_id: int, members: set[int]) -> Changes:
     """What the row would change in the stored person (an empty cell never erases)."""
     wanted = {
         "full_name": row.full_name,
@@ -205,7 +214,7 @@ def _row_changes(row: RosterRow, person: Person, unit_id: int, members: set[int]
     return changes
 
 
-def _left_units_code(plan: RosterPlan) -> None:
+def _left_units_code(*, plan: RosterPlan) -> None:
     """The codes of the file's units and of the units people would leave, for the dry run."""
     plan.unit_codes = {unit_id: code for code, unit_id in plan.unit_ids.items()}
     left = {
@@ -214,11 +223,11 @@ def _left_units_code(plan: RosterPlan) -> None:
         if "organisation_unit" in changes
     }
     left -= plan.unit_codes.keys() | {None}
-    for chunk in chunks(left):
+    for chunk in chunks(values=left):
         plan.unit_codes.update(OrganisationUnit.objects.filter(pk__in=chunk).values_list("pk", "code"))
 
 
-def _deactivations(listed: set[str], people: dict[str, Person]) -> list[tuple[int, str, str]]:
+def _deactivations(*, listed: set[str], people: dict[str, Person]) -> list[tuple[int, str, str]]:
     """The active civil servants of a full roster who are not in the file, by employee code."""
     return sorted(
         (
@@ -243,21 +252,21 @@ def roster_plan(*, roster: RosterFile, full_roster: bool = False) -> RosterPlan:
     )
     rows = roster.rows
     bad: Flags = {}
-    _duplicates_flag(rows, bad)
-    _units_find(rows, plan, bad)
+    _duplicates_flag(rows=rows, bad=bad)
+    _units_find(rows=rows, plan=plan, bad=bad)
     people = _people()
-    owners = _contact_owners(rows, people)
+    owners = _contact_owners(rows=rows, people=people)
     members = _civil_servant_ids()
 
     for row in rows:
         person = people.get(row.employee_code)
-        _contacts_flag(row, person, owners, bad)
+        _contacts_flag(row=row, person=person, owners=owners, bad=bad)
         if row.number in bad:
             continue
         if person is None:
             plan.creates.append(row)
             continue
-        changes = _row_changes(row, person, plan.unit_ids[row.unit_code], members)
+        changes = _row_changes(row=row, person=person, unit_id=plan.unit_ids[row.unit_code], members=members)
         if "is_active" in changes:
             plan.reactivations.append((person["pk"], row, changes))
         elif changes:
@@ -267,8 +276,8 @@ def roster_plan(*, roster: RosterFile, full_roster: bool = False) -> RosterPlan:
 
     for found in bad.values():
         plan.errors.extend(found)
-    _left_units_code(plan)
+    _left_units_code(plan=plan)
     if full_roster:
         # Rows with errors count as listed: a typo in a phone number must not deactivate its person.
-        plan.deactivations = _deactivations(roster.codes, people)
+        plan.deactivations = _deactivations(listed=roster.codes, people=people)
     return plan

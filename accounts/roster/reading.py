@@ -149,7 +149,7 @@ def roster_row_estimate(content: bytes) -> int | None:
 def _csv_delimiter(text: str) -> str:
     head = text[:20_000]
     counts = {delimiter: head.count(delimiter) for delimiter in (",", ";", "\t")}
-    return max(counts, key=counts.get) if any(counts.values()) else ","
+    return max(counts, key=lambda delimiter: counts[delimiter]) if any(counts.values()) else ","
 
 
 def _header_index(records: list[list[Any]]) -> int:
@@ -364,7 +364,9 @@ def roster_read(content: bytes, progress: Callable[[int, int], None] | None = No
     total = len(records)
     if progress:
         progress(0, total)
-    rows, errors, codes = [], [], set()
+    rows: list[RosterRow] = []
+    errors: list[list[Any]] = []
+    codes: set[str] = set()
     code_at = columns["employee_code"]
     for done, (number, cells) in enumerate(records, start=1):
         code = _text(cells[code_at]) if code_at < len(cells) else ""

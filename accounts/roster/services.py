@@ -46,7 +46,7 @@ def async_rows() -> int:
     return getattr(settings, "ROSTER_ASYNC_ROWS", 2000)
 
 
-def _enqueue_on_commit(task_name: str, import_id: int) -> None:
+def _enqueue_on_commit(*, task_name: str, import_id: int) -> None:
     """Send the task once the transaction commits (the worker must see the import's row)."""
     transaction.on_commit(lambda: current_app.send_task(task_name, args=[import_id]))
 
@@ -82,8 +82,8 @@ def _users_create(*, plan: RosterPlan) -> list[int]:
     User.objects.bulk_create(new_users, batch_size=WRITE_BATCH)
     created_ids = [user.pk for user in new_users]
     if None in created_ids:  # a database that cannot return ids from a bulk insert
-        by_code = {}
-        for chunk in chunks([user.employee_code for user in new_users]):
+        by_code: dict[str | None, int] = {}
+        for chunk in chunks(values=[user.employee_code for user in new_users]):
             by_code.update(User.objects.filter(employee_code__in=chunk).values_list("employee_code", "pk"))
         created_ids = [by_code[user.employee_code] for user in new_users]
     return created_ids
@@ -103,8 +103,8 @@ def _users_update(*, plan: RosterPlan) -> None:
             columns.append(column)
         if columns:
             by_fields.setdefault(tuple(sorted(columns)), []).append(user)
-    for columns, users in by_fields.items():
-        User.objects.bulk_update(users, list(columns), batch_size=WRITE_BATCH)
+    for changed_columns, users in by_fields.items():
+        User.objects.bulk_update(users, list(changed_columns), batch_size=WRITE_BATCH)
 
 
 def roster_plan_write(*, plan: RosterPlan) -> list[int]:
@@ -119,7 +119,7 @@ def roster_plan_write(*, plan: RosterPlan) -> list[int]:
     _users_update(plan=plan)
 
     deactivated_ids = [user_id for user_id, _code, _name in plan.deactivations]
-    for chunk in chunks(deactivated_ids):
+    for chunk in chunks(values=deactivated_ids):
         User.objects.filter(pk__in=chunk, is_active=True).update(is_active=False)
 
     member_ids = created_ids + [
@@ -143,7 +143,7 @@ def roster_plan_write(*, plan: RosterPlan) -> list[int]:
 # The import's life: upload → check → apply -----------------------------------------
 
 
-def _progress_saver(import_id: int) -> Callable[[int, int], None]:
+def _progress_saver(*, import_id: int) -> Callable[[int, int], None]:
     def save(done: int, total: int) -> None:
         RosterImport.objects.filter(pk=import_id).update(
             processed_rows=done, total_rows=total, updated_at=timezone.now()
@@ -153,6 +153,7 @@ def _progress_saver(import_id: int) -> Callable[[int, int], None]:
 
 
 def _fail(
+    *,
     import_id: int,
     code: str,
     params: dict[str, Any] | None = None,
@@ -183,7 +184,7 @@ def roster_imports_expire() -> None:
         status=RosterImport.Status.CHECKED, uploaded_at__lt=cutoff, content__isnull=False
     )
     for import_id in stale.values_list("pk", flat=True):
-        _fail(import_id, "expired")
+        _fail(import_id=import_id, code="expired")
 
 
 def roster_imports_resume(*, now: datetime.datetime | None = None) -> tuple[list[int], list[int]]:
@@ -207,10 +208,11 @@ def roster_imports_resume(*, now: datetime.datetime | None = None) -> tuple[list
         if updated_at < now - give_up:
             # Only if it is still stuck: a task that finished meanwhile wins.
             if RosterImport.objects.filter(pk=import_id, status=status, updated_at=updated_at).exists():
-                _fail(import_id, "interrupted")
+                _fail(import_id=import_id, code="interrupted")
                 given_up.append(import_id)
             continue
-        _enqueue_on_commit(CHECK_TASK if status == RosterImport.Status.CHECKING else APPLY_TASK, import_id)
+        task_name = CHECK_TASK if status == RosterImport.Status.CHECKING else APPLY_TASK
+        _enqueue_on_commit(task_name=task_name, import_id=import_id)
         resumed.append(import_id)
     if resumed or given_up:
         logger.warning("Roster imports resumed: %s; given up: %s", resumed, given_up)
@@ -230,7 +232,7 @@ def roster_import_create(*, user: User | None, file_name: str, content: bytes, f
         total_rows=estimate or 0,
     )
     if estimate is not None and estimate > async_rows():
-        _enqueue_on_commit(CHECK_TASK, roster_import.pk)
+        _enqueue_on_commit(task_name=CHECK_TASK, import_id=roster_import.pk)
     else:
         roster_import_check(import_id=roster_import.pk)
     roster_import.refresh_from_db()
@@ -244,14 +246,14 @@ def roster_import_check(*, import_id: int) -> RosterImport | None:
         return roster_import
     content = RosterImport.objects.filter(pk=import_id).values_list("content", flat=True).first()
     try:
-        roster = roster_read(bytes(content or b""), progress=_progress_saver(import_id))
+        roster = roster_read(bytes(content or b""), progress=_progress_saver(import_id=import_id))
         plan = roster_plan(roster=roster, full_roster=roster_import.full_roster)
     except RosterFileError as error:
-        _fail(import_id, error.code, error.params, total_rows=0, processed_rows=0)
+        _fail(import_id=import_id, code=error.code, params=error.params, total_rows=0, processed_rows=0)
         return RosterImport.objects.get(pk=import_id)
     except Exception:
         logger.exception("Roster import %s: check failed", import_id)
-        _fail(import_id, "internal", total_rows=0, processed_rows=0)
+        _fail(import_id=import_id, code="internal", total_rows=0, processed_rows=0)
         return RosterImport.objects.get(pk=import_id)
     changes = {
         "status": RosterImport.Status.CHECKED,
@@ -291,7 +293,7 @@ def roster_import_apply_start(*, import_id: int) -> tuple[RosterImport, bool]:
     if not claimed:
         return RosterImport.objects.defer("content").get(pk=import_id), False
     if roster_import.total_rows > async_rows():
-        _enqueue_on_commit(APPLY_TASK, import_id)
+        _enqueue_on_commit(task_name=APPLY_TASK, import_id=import_id)
     else:
         roster_import_apply(import_id=import_id)
     return RosterImport.objects.defer("content").get(pk=import_id), True
@@ -328,10 +330,10 @@ def roster_import_apply(*, import_id: int) -> None:
         return
     content = RosterImport.objects.filter(pk=import_id).values_list("content", flat=True).first()
     if content is None:
-        _fail(import_id, "expired")
+        _fail(import_id=import_id, code="expired")
         return
     try:
-        roster = roster_read(bytes(content), progress=_progress_saver(import_id))
+        roster = roster_read(bytes(content), progress=_progress_saver(import_id=import_id))
         with transaction.atomic():
             roster_import = RosterImport.objects.select_for_update().defer("content").get(pk=import_id)
             if roster_import.status != RosterImport.Status.APPLYING:
@@ -340,13 +342,13 @@ def roster_import_apply(*, import_id: int) -> None:
             changed_ids = roster_plan_write(plan=plan)
             _applied_save(roster_import=roster_import, plan=plan, changed_ids=changed_ids)
     except RosterFileError as error:
-        _fail(import_id, error.code, error.params)
+        _fail(import_id=import_id, code=error.code, params=error.params)
     except RosterPlanHasErrors as error:
-        _fail(import_id, "changed", summary=error.plan.summary())
+        _fail(import_id=import_id, code="changed", summary=error.plan.summary())
     except DatabaseError:
         # A unique email, phone or employee code taken meanwhile (IntegrityError), a lock timeout...
         logger.warning("Roster import %s: the database refused the import", import_id, exc_info=True)
-        _fail(import_id, "conflict")
+        _fail(import_id=import_id, code="conflict")
     except Exception:
         logger.exception("Roster import %s: import failed", import_id)
-        _fail(import_id, "internal")
+        _fail(import_id=import_id, code="internal")
