@@ -1,20 +1,19 @@
-"""Forms for people and organisation units (Wagtail admin, public sign-up, sign-in, password reset)."""
+"""Forms for people and organisation units (Wagtail admin, public sign-up, sign-in, password reset).
+
+They only validate: the writes are in ``accounts.services``.
+"""
 
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.models import Group
 from django.core.validators import validate_email
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.forms.auth import LoginForm as WagtailLoginForm
 from wagtail.users.forms import UserCreationForm as WagtailUserCreationForm
 from wagtail.users.forms import UserEditForm as WagtailUserEditForm
 
-from . import roles
 from .backends import login_is_blocked
-from .hooks import people_changed_hooks_run, units_changed_hooks_run
 from .models import OrganisationUnit, User
 from .phone import phone_normalise
 
@@ -29,8 +28,6 @@ USER_FIELDS = [
     "started_on",
     "preferred_language",
 ]
-# A change to one of these can change which mandatory training applies to the person.
-TRAINING_FIELDS = {"kind", "organisation_unit", "position", "started_on", "is_active"}
 
 
 class IdentifierLoginMixin:
@@ -81,13 +78,6 @@ class UserFormMixin:
             raise forms.ValidationError(_("Enter an email address or a phone number."), code="no_contact")
         return cleaned
 
-    def save(self, commit=True):
-        adding = self.instance._state.adding
-        user = super().save(commit=commit)
-        if commit and (adding or TRAINING_FIELDS & set(self.changed_data)):
-            people_changed_hooks_run([user.pk])
-        return user
-
 
 def _optional_email():
     # Wagtail's form requires an email; many citizens have only a phone number.
@@ -111,7 +101,7 @@ class UserEditForm(UserFormMixin, WagtailUserEditForm):
 
 
 class OrganisationUnitForm(WagtailAdminModelForm):
-    """Creates a unit under its parent and moves it when the parent changes."""
+    """A unit and its parent (the viewset places it in the tree with ``accounts.services``)."""
 
     parent = forms.ModelChoiceField(
         queryset=OrganisationUnit.objects.all(),
@@ -130,25 +120,6 @@ class OrganisationUnitForm(WagtailAdminModelForm):
             self.fields["parent"].initial = self.instance.get_parent()
             # A unit cannot move under itself or one of its own sub-units.
             self.fields["parent"].queryset = OrganisationUnit.objects.exclude(path__startswith=self.instance.path)
-
-    def save(self, commit=True):
-        unit = super().save(commit=False)
-        if not commit:
-            return unit
-        parent = self.cleaned_data.get("parent")
-        if unit.pk is None:
-            unit = OrganisationUnit.add_root(instance=unit) if parent is None else parent.add_child(instance=unit)
-            units_changed_hooks_run()
-            return unit
-        unit.save()
-        if parent != unit.get_parent():
-            if parent is None:
-                unit.move(OrganisationUnit.get_first_root_node(), "sorted-sibling")
-            else:
-                unit.move(parent, "sorted-child")
-            unit.refresh_from_db()
-            units_changed_hooks_run()
-        return unit
 
 
 # Public site: sign-up, sign-in and password reset for learners.
@@ -254,23 +225,6 @@ class SignUpForm(forms.Form):
         """The error to show when the database refuses a duplicate (two sign-ups at once)."""
         code = "duplicate_email" if self.cleaned_data.get("email") else "duplicate_phone"
         return forms.ValidationError(self.error_messages[code], code=code)
-
-    def save(self, *, language):
-        """Create the citizen account; call inside ``transaction.atomic()``."""
-        data = self.cleaned_data
-        user = User.objects.create_user(
-            email=data["email"],
-            phone=data["phone"],
-            password=data["password1"],
-            full_name=data["full_name"],
-            kind=User.Kind.CITIZEN,
-            preferred_language=language,
-            privacy_consent_at=timezone.now(),
-        )
-        group, _created = Group.objects.get_or_create(name=roles.CITIZEN)
-        user.groups.add(group)
-        password_validation.password_changed(data["password1"], user)
-        return user
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):

@@ -5,17 +5,21 @@
 is signed in (for example to keep what they did in this browser before signing in).
 """
 
+from collections.abc import Iterable
+
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
 
-def sign_in_hooks_run(request, user):
+def sign_in_hooks_run(request: HttpRequest, user: AbstractBaseUser) -> None:
     """Call every configured sign-in hook with ``(request, user)``, in order."""
     for dotted_path in getattr(settings, "ACCOUNTS_SIGN_IN_HOOKS", ()):
         import_string(dotted_path)(request, user)
 
 
-def people_changed_hooks_run(user_ids):
+def people_changed_hooks_run(user_ids: Iterable[int]) -> None:
     """Tell higher layers that these people were created, moved unit or changed position.
 
     ``settings.ACCOUNTS_PEOPLE_CHANGED_HOOKS`` lists dotted paths of functions
@@ -29,7 +33,7 @@ def people_changed_hooks_run(user_ids):
         import_string(dotted_path)(user_ids)
 
 
-def units_changed_hooks_run():
+def units_changed_hooks_run() -> None:
     """Tell higher layers that the unit tree changed shape (a unit was added or moved).
 
     Adding a unit in name order can renumber its siblings' tree paths, so

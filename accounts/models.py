@@ -234,7 +234,7 @@ class RosterImport(models.Model):
     error = models.TextField(_("error"), blank=True)
     applied_at = models.DateTimeField(_("imported at"), null=True, blank=True)
     # Set by every write of the status or the progress: a check or an import in progress whose
-    # row has not changed for a while lost its task (accounts.roster.roster_imports_resume).
+    # row has not changed for a while lost its task (accounts.roster.services.roster_imports_resume).
     updated_at = models.DateTimeField(_("last change"), default=timezone.now)
 
     class Meta:

@@ -24,6 +24,7 @@ from .forms import AccountDeleteForm, PasswordResetForm, SignInForm, SignUpForm
 from .hooks import sign_in_hooks_run
 from .personal_data import personal_data_erase, personal_data_export
 from .preferences import NotificationSettingsForm
+from .services import user_sign_up
 
 BACKEND = "accounts.backends.EmailOrPhoneBackend"
 REDIRECT_FIELD_NAME = "next"
@@ -60,7 +61,14 @@ def sign_up(request):
     if form.is_valid():
         try:
             with transaction.atomic():
-                user = form.save(language=_active_language())
+                data = form.cleaned_data
+                user = user_sign_up(
+                    full_name=data["full_name"],
+                    email=data["email"],
+                    phone=data["phone"],
+                    password=data["password1"],
+                    language=_active_language(),
+                )
         except IntegrityError:
             # Someone signed up with the same email or phone between validation and saving.
             form.add_error("identifier", form.duplicate_error())

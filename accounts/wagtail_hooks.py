@@ -2,33 +2,11 @@ from django.contrib.auth.models import Permission
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.viewsets.model import ModelViewSet
 
 from core.admin import PermissionMenuItem
 
-from .forms import OrganisationUnitForm
-from .models import OrganisationUnit
-
-
-class OrganisationUnitViewSet(ModelViewSet):
-    model = OrganisationUnit
-    icon = "folder-open-inverse"
-    menu_label = _("Organisation units")
-    menu_order = 250
-    add_to_settings_menu = True
-    list_display = ["indented_name", "code", "kind"]
-    list_filter = ["kind"]
-    search_fields = ["name", "code"]
-    search_backend_name = None
-    ordering = ["path"]
-    list_per_page = 100
-    inspect_view_enabled = True
-
-    def get_form_class(self, for_update=False):
-        return OrganisationUnitForm
-
-
-organisation_unit_viewset = OrganisationUnitViewSet("organisation_units")
+from .roster import views as roster_views
+from .viewsets import organisation_unit_viewset
 
 
 @hooks.register("register_admin_viewset")
@@ -41,8 +19,6 @@ def register_organisation_unit_viewset():
 
 @hooks.register("register_admin_urls")
 def register_roster_urls():
-    from . import roster_views
-
     return [
         path("roster/", roster_views.roster_index, name="accounts_roster_index"),
         path("roster/upload/", roster_views.roster_upload, name="accounts_roster_upload"),

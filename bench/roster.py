@@ -123,14 +123,14 @@ def units_create(count):
 def timed_import(label, content, file_name, full_roster=False):
     """Check then import ``content``; the timings and the counts."""
     from accounts.models import RosterImport
-    from accounts.roster import roster_import_apply_start, roster_import_create
+    from accounts.roster.services import roster_import_apply_start, roster_import_create
 
     started = time.perf_counter()
     roster_import = roster_import_create(user=None, file_name=file_name, content=content, full_roster=full_roster)
     checked = time.perf_counter()
     if roster_import.status != RosterImport.Status.CHECKED or roster_import.summary["counts"]["errors"]:
         raise BenchError(f"{label}: the check did not pass: {roster_import.error} {roster_import.summary}")
-    roster_import, _started = roster_import_apply_start(roster_import.pk)
+    roster_import, _started = roster_import_apply_start(import_id=roster_import.pk)
     applied = time.perf_counter()
     if roster_import.status != RosterImport.Status.APPLIED:
         raise BenchError(f"{label}: the import did not complete: {roster_import.error}")

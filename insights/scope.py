@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from accounts.models import OrganisationUnit, User
-from courses.training import compliance
+from accounts.selectors import managed_units, unit_in_units
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class Scope:
         return not self.roots
 
     def contains(self, unit: OrganisationUnit) -> bool:
-        return self.everything or compliance.in_scope(unit=unit, scope=self.roots)
+        return self.everything or unit_in_units(unit=unit, units=self.roots)
 
 
 EVERYTHING = Scope()
@@ -34,7 +34,7 @@ def scope_for(*, user: User) -> Scope | None:
     """Everything for ``insights.view_province`` (leaders, the training office); else the units ``user`` manages."""
     if user.has_perm("insights.view_province"):
         return EVERYTHING
-    roots = compliance.managed_scope(user=user)  # units managed: accounts.selectors
+    roots = managed_units(user=user)
     return Scope(tuple(roots)) if roots else None
 
 

@@ -19,17 +19,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import tablib
-from django.contrib.auth.models import AnonymousUser
 from django.db import connections
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import OrganisationUnit, User
+from accounts.models import OrganisationUnit
 from core.localtime import local_date, local_today
 
 from .models import Assignment, AssignmentQuerySet, AssignmentState, assignment_state_q
-from .selectors import managed_units
 
 STEPLEN = OrganisationUnit.steplen
 
@@ -87,26 +85,6 @@ def under_paths(*, assignments: AssignmentQuerySet, paths: Iterable[str]) -> Ass
     for path in paths:
         condition |= Q(unit_path__startswith=path)
     return assignments.filter(condition)
-
-
-# A unit manager's scope -------------------------------------------------------------------------
-
-
-def managed_scope(*, user: User | AnonymousUser) -> list[OrganisationUnit]:
-    """The units ``user`` manages, without those inside another of them, in tree order (one query).
-
-    A manager sees these units and their sub-units; nothing else.
-    """
-    scope: list[OrganisationUnit] = []
-    for unit in managed_units(user=user).order_by("path"):
-        if not any(unit.path.startswith(root.path) for root in scope):
-            scope.append(unit)
-    return scope
-
-
-def in_scope(*, unit: OrganisationUnit, scope: Iterable[OrganisationUnit]) -> bool:
-    """Whether ``unit`` is one of the ``scope`` units or under one of them."""
-    return any(unit.path.startswith(root.path) for root in scope)
 
 
 # Roll-up ---------------------------------------------------------------------------------------

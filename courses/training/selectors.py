@@ -4,9 +4,10 @@ import datetime
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
 
-from accounts.models import OrganisationUnit, User
+from accounts.models import User
+from accounts.selectors import managed_unit_paths, path_is_managed
 from core.localtime import local_today
 
 from .models import Assignment, AssignmentState, ExtensionRequest
@@ -22,27 +23,11 @@ _STATE_ORDER = Case(
 )
 
 
-def managed_units(*, user: User | AnonymousUser) -> QuerySet[OrganisationUnit]:
-    """The units ``user`` manages (``OrganisationUnit.managers``): training's one definition of it.
-
-    A manager also oversees these units' sub-units (by path prefix); nobody signed out manages any.
-    """
-    if not user.is_authenticated:
-        return OrganisationUnit.objects.none()
-    return OrganisationUnit.objects.filter(managers=user)
-
-
-def managed_unit_paths(*, user: User | AnonymousUser) -> list[str]:
-    """Tree paths of the units ``user`` manages (their sub-units are included by prefix)."""
-    return list(managed_units(user=user).values_list("path", flat=True))
-
-
 def can_decide(*, user: User | AnonymousUser, extension: ExtensionRequest) -> bool:
     """A manager of the person's unit or of a unit above it, who is not the person asking."""
     if extension.requested_by_id == user.pk:
         return False
-    unit_path = extension.assignment.unit_path
-    return bool(unit_path) and any(unit_path.startswith(path) for path in managed_unit_paths(user=user))
+    return path_is_managed(user=user, path=extension.assignment.unit_path)
 
 
 def my_training_for(*, user: User, today: datetime.date | None = None) -> dict[str, Any]:

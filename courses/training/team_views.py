@@ -16,6 +16,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import OrganisationUnit
+from accounts.selectors import managed_units, unit_in_units
 from accounts.units import unit_choices
 from core.exports import export_format, export_response, form_errors_text
 from core.localtime import local_today
@@ -31,7 +32,7 @@ PER_PAGE = 50
 
 
 def _scope_or_403(request):
-    scope = compliance.managed_scope(user=request.user)
+    scope = managed_units(user=request.user)
     if not scope:
         raise PermissionDenied
     return scope
@@ -43,7 +44,7 @@ def _unit_in_scope(form, scope):
     if not unit_id:
         return None
     unit = OrganisationUnit.objects.filter(pk=unit_id).first()
-    if unit is None or not compliance.in_scope(unit=unit, scope=scope):
+    if unit is None or not unit_in_units(unit=unit, units=scope):
         raise Http404
     return unit
 
@@ -89,7 +90,7 @@ def team(request):
     table_rows(result)
     ancestors = []
     if unit is not None:
-        ancestors = [item for item in unit.get_ancestors() if compliance.in_scope(unit=item, scope=scope)]
+        ancestors = [item for item in unit.get_ancestors() if unit_in_units(unit=item, units=scope)]
     children = [row.unit for row in result.rows if row.unit is not None and row.unit not in scope]
     form.set_unit_choices(unit_choices(_("All my units"), [*scope, *ancestors, *([unit] if unit else []), *children]))
     assignments = compliance.people(paths=paths, direct_path=direct_path, filters=filters, today=today)

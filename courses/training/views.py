@@ -12,9 +12,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts.selectors import managed_unit_paths
+
 from . import services
 from .models import ExtensionRequest
-from .selectors import can_decide, extension_requests_to_decide, managed_unit_paths, my_training_for, own_assignment
+from .selectors import can_decide, extension_requests_to_decide, my_training_for, own_assignment
 
 
 class ExtensionRequestForm(forms.Form):

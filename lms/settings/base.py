@@ -315,11 +315,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 3600.0,
     },
     "forget-unimported-rosters": {
-        "task": "accounts.tasks.roster_imports_forget",
+        "task": "accounts.roster.imports_forget",
         "schedule": 24 * 3600.0,
     },
     "resume-stalled-rosters": {
-        "task": "accounts.tasks.roster_imports_resume",
+        "task": "accounts.roster.imports_resume",
         "schedule": 300.0,
     },
     # Nightly (01:30 Asia/Ho_Chi_Minh): assignments for every requirement, renewal cycles opened.

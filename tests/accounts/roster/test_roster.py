@@ -16,18 +16,18 @@ from django.utils.translation import gettext
 
 from accounts import roles
 from accounts.models import RosterImport, User
-from accounts.roster import (
+from accounts.roster.messages import roster_message
+from accounts.roster.planning import roster_plan
+from accounts.roster.reading import roster_read
+from accounts.roster.services import (
     roster_import_apply,
     roster_import_apply_start,
     roster_import_check,
     roster_import_create,
     roster_imports_resume,
-    roster_message,
-    roster_plan,
-    roster_read,
 )
-from accounts.tasks import roster_apply, roster_check
-from accounts.tasks import roster_imports_resume as roster_imports_resume_task
+from accounts.roster.tasks import roster_apply, roster_check
+from accounts.roster.tasks import roster_imports_resume as roster_imports_resume_task
 from tests.accounts.factories import OrganisationUnitFactory, UserFactory
 from tests.support.waiting import wait_until
 
@@ -113,7 +113,7 @@ def check(content, full_roster=False, user=None, name="roster.csv"):
 
 
 def apply(roster_import):
-    roster_import, started = roster_import_apply_start(roster_import.pk)
+    roster_import, started = roster_import_apply_start(import_id=roster_import.pk)
     assert started
     return roster_import
 
@@ -195,7 +195,7 @@ def test_dry_run_reports_every_wrong_row_and_writes_nothing(units, trainer):
     assert snapshot() == before
     assert CALLS == []
     assert roster_import.content is None
-    same, started = roster_import_apply_start(roster_import.pk)
+    same, started = roster_import_apply_start(import_id=roster_import.pk)
     assert not started
     assert same.status == RosterImport.Status.CHECKED
     assert snapshot() == before
@@ -235,7 +235,7 @@ def test_plan_uses_a_fixed_number_of_queries(units):
     def queries(count):
         roster = roster_read(csv_bytes([person(n) for n in range(1, count + 1)]))
         with CaptureQueriesContext(connection) as captured:
-            roster_plan(roster, full_roster=True)
+            roster_plan(roster=roster, full_roster=True)
         return len(captured)
 
     UserFactory.create_batch(5, kind=User.Kind.CIVIL_SERVANT, employee_code=None)
@@ -403,14 +403,14 @@ def test_importing_twice_imports_once(units):
     roster_import = check(csv_bytes([person(1), person(2)]))
     apply(roster_import)
     before = snapshot()
-    again, started = roster_import_apply_start(roster_import.pk)
+    again, started = roster_import_apply_start(import_id=roster_import.pk)
     assert not started
     assert again.status == RosterImport.Status.APPLIED
     # The tasks too: a duplicate delivery finds the work done.
-    roster_import_apply(roster_import.pk)
+    roster_import_apply(import_id=roster_import.pk)
     roster_apply(roster_import.pk)
     roster_check(roster_import.pk)
-    roster_import_check(roster_import.pk)
+    roster_import_check(import_id=roster_import.pk)
     assert snapshot() == before
     assert RosterImport.objects.get(pk=roster_import.pk).status == RosterImport.Status.APPLIED
 
@@ -444,7 +444,7 @@ def test_a_lost_import_is_resumed_and_one_lost_for_an_hour_is_given_up(units, dj
     lost(abandoned, RosterImport.Status.APPLYING, 61)
 
     with django_capture_on_commit_callbacks() as callbacks:
-        resumed, given_up = roster_imports_resume(now)
+        resumed, given_up = roster_imports_resume(now=now)
     assert resumed == [resumed_import.pk, resumed_check.pk]
     assert given_up == [abandoned.pk]
     assert len(callbacks) == 2  # one task each, sent after the commit
@@ -465,7 +465,7 @@ def test_a_lost_import_is_resumed_and_one_lost_for_an_hour_is_given_up(units, dj
     resumed_check.refresh_from_db()
     assert resumed_check.status == RosterImport.Status.CHECKED
     # Finished imports are not touched by later passes.
-    assert roster_imports_resume(now + datetime.timedelta(days=1)) == ([], [running.pk])
+    assert roster_imports_resume(now=now + datetime.timedelta(days=1)) == ([], [running.pk])
 
 
 def test_the_check_saves_its_progress_in_chunks(units):
@@ -473,7 +473,7 @@ def test_the_check_saves_its_progress_in_chunks(units):
         file_name="r.csv", content=csv_bytes([person(n) for n in range(1, 2501)]), status=RosterImport.Status.CHECKING
     )
     with CaptureQueriesContext(connection) as captured:
-        roster_import_check(roster_import.pk)
+        roster_import_check(import_id=roster_import.pk)
     progress = [
         query["sql"]
         for query in captured

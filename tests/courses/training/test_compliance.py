@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.models import OrganisationUnit, User
+from accounts.selectors import managed_units
 from core.exports import EXPORT_FORMATS
 from core.localtime import local_today
 from courses.models import Assignment, AssignmentState, TrainingRequirement
@@ -201,11 +202,11 @@ class TestRollup:
         assert by_label(result) == {"Phòng A1": (4, 1, 1, 1, 1, 0), "Xã B": (2, 1, 0, 1, 0, 0)}
         assert figures(result.total) == (6, 2, 1, 2, 1, 0)
 
-    def test_managed_scope_drops_units_inside_others(self, org):
+    def test_managed_units_drop_units_inside_others(self, org):
         manager = UserFactory()
         for unit in (org["a1"], org["a"], org["b1"]):
             unit.managers.add(manager)
-        assert compliance.managed_scope(user=manager) == [org["a"], org["b1"]]
+        assert managed_units(user=manager) == [org["a"], org["b1"]]
 
 
 class TestPeople:

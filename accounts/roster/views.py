@@ -18,18 +18,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.admin import messages
 
-from .models import RosterImport
-from .roster import (
-    LIST_CAP,
-    max_upload_bytes,
-    roster_file_error,
-    roster_import_apply_start,
-    roster_import_can_apply,
-    roster_import_create,
-    roster_sample_csv,
-    roster_summary_changes,
-    roster_summary_errors,
-)
+from ..models import RosterImport
+from .messages import roster_file_error, roster_summary_changes, roster_summary_errors
+from .planning import LIST_CAP
+from .reading import max_upload_bytes, roster_sample_csv
+from .services import roster_import_apply_start, roster_import_can_apply, roster_import_create
 
 PERMISSION = "accounts.add_rosterimport"
 ERRORS_PER_PAGE = 100
@@ -156,7 +149,7 @@ def roster_detail(request, pk):
         lists=lists,
         list_cap=LIST_CAP,
         file_error=roster_file_error(summary),
-        can_apply=roster_import_can_apply(roster_import),
+        can_apply=roster_import_can_apply(roster_import=roster_import),
         applied=roster_import.status == RosterImport.Status.APPLIED,
     )
     return TemplateResponse(request, "accounts/admin/roster_result.html", context)
@@ -166,7 +159,7 @@ def roster_detail(request, pk):
 def roster_apply(request, pk):
     _check(request)
     roster_import = get_object_or_404(RosterImport.objects.defer("content"), pk=pk)
-    roster_import, started = roster_import_apply_start(roster_import.pk)
+    roster_import, started = roster_import_apply_start(import_id=roster_import.pk)
     if not started:
         messages.warning(request, _("This file is being imported or was already imported, or it cannot be imported."))
     elif roster_import.status == RosterImport.Status.APPLIED:
