@@ -14,7 +14,7 @@ def search(request):
     query = request.GET.get("q", "").strip()[:SEARCH_MAX_QUERY_LENGTH]
     page_obj = None
     if query:
-        results = pages_search(query, site=site_for_request(request))
+        results = pages_search(query=query, site=site_for_request(request))
         paginator = Paginator(results, SEARCH_PAGE_SIZE)
         try:
             page_obj = paginator.page(request.GET.get("page", 1))

@@ -66,8 +66,8 @@ TUTORIAL_VIEWS_HEADLINE = Column("views", gettext_lazy("Tutorial page views"))
 def headline_figures(*, tables: dict[str, Table]) -> list[tuple[Column, Cell]]:
     """[(column, cell)]: the total row of the unit table, and tutorial page views when shown (province-wide)."""
     units, tutorials = tables["units"], tables["tutorials"]
-    figures = [(column, units.total.cells[column.key]) for column in units.columns]
-    if any(column.key == "views" for column in tutorials.columns):
+    figures = [(column, units.total.cells[column.key]) for column in units.columns] if units.total else []
+    if tutorials.total and any(column.key == "views" for column in tutorials.columns):
         figures.append((TUTORIAL_VIEWS_HEADLINE, tutorials.total.cells["views"]))
     return figures
 
@@ -155,7 +155,7 @@ def transparency(*, today: datetime.date | None = None) -> dict:
             for row in units.rows
             if row.kind in ("unit", "direct")
         ],
-        "total": _public_cells(row=units.total, keys=PUBLIC_COLUMNS),
+        "total": _public_cells(row=units.total, keys=PUBLIC_COLUMNS) if units.total else {},
         "weeks": [(row.key, _public_cells(row=row, keys=["completed", "certificates"])) for row in trend.rows],
     }
 

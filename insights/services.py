@@ -63,7 +63,7 @@ def figures_rebuild(*, start: datetime.date | None = None, end: datetime.date | 
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('insights_figures_rebuild'))")
     period = Period(start, end)
     zone = local_zone()
-    rows = {}
+    rows: dict[tuple, dict[str, int]] = {}
     sources, within = _sources(period=period)
     for figure, queryset, moment, unit_field in sources:
         counts = (

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import tablib
 from django.conf import settings
 from django.utils.formats import number_format
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from accounts.models import OrganisationUnit
@@ -27,7 +28,7 @@ def min_group() -> int:
 @dataclass(frozen=True)
 class Column:
     key: str
-    label: str
+    label: str | Promise  # a lazy translation in module-level column lists
     kind: str = "count"  # "count" (people or events), "rate" (numerator ÷ denominator, in %)
     numerator: str = ""
     denominator: str = ""

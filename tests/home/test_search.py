@@ -51,16 +51,16 @@ def tutorials(home_page):
     ],
 )
 def test_search_without_diacritics_finds_pages(tutorials, query, expected_title):
-    titles = [page.title for page in pages_search(query)]
+    titles = [page.title for page in pages_search(query=query)]
     assert expected_title in titles
 
 
 @pytest.mark.django_db
 def test_search_matches_all_words(tutorials):
-    titles = [page.title for page in pages_search("thanh toan")]
+    titles = [page.title for page in pages_search(query="thanh toan")]
     assert titles == [TITLES[3]]
-    assert list(pages_search("xyzzy")) == []
-    assert list(pages_search("   ")) == []
+    assert list(pages_search(query="xyzzy")) == []
+    assert list(pages_search(query="   ")) == []
 
 
 @pytest.mark.django_db
@@ -68,7 +68,7 @@ def test_search_finds_body_text_and_hides_drafts(home_page):
     page_add(home_page, StandardPage(title="Giới thiệu", slug="gioi-thieu", body="<p>Chương trình chuyển đổi số</p>"))
     draft = StandardPage(title="Chuyển đổi số nội bộ", slug="noi-bo", live=False)
     home_page.add_child(instance=draft)
-    titles = [page.title for page in pages_search("chuyen doi so")]
+    titles = [page.title for page in pages_search(query="chuyen doi so")]
     assert titles == ["Giới thiệu"]
 
 

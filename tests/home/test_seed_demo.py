@@ -58,7 +58,7 @@ def test_seed_demo_is_idempotent_and_realistic(capsys):
     assert "lanhdao@kynangso.local" in output and LEADER in output
     assert UnitDayFigure.objects.exists()
     # Demo content is searchable without diacritics.
-    assert any("Cổng Dịch vụ công" in page.title for page in pages_search("cong dich vu cong quoc gia"))
+    assert any("Cổng Dịch vụ công" in page.title for page in pages_search(query="cong dich vu cong quoc gia"))
 
 
 def test_demo_accounts_sign_in(client):

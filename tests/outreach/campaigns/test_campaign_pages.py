@@ -205,8 +205,8 @@ def test_publishing_a_campaign_empties_the_cache(client, home_page, index):
 
 
 def test_campaigns_are_found_without_diacritics(campaign):
-    assert TITLE in [page.title for page in pages_search("lam thu tuc tren mang khong phai xep hang")]
-    assert TITLE in [page.title for page in pages_search("ho so truc tuyen toan trinh")]  # the goal
+    assert TITLE in [page.title for page in pages_search(query="lam thu tuc tren mang khong phai xep hang")]
+    assert TITLE in [page.title for page in pages_search(query="ho so truc tuyen toan trinh")]  # the goal
 
 
 def test_end_before_start_is_refused(index):

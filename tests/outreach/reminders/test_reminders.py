@@ -765,7 +765,8 @@ def test_header_unread_count_costs_no_query_once_cached(client, django_assert_nu
     request.user = person
     # The header's links (core.nav): each app's, the notifications link with its unread count.
     template = Template(
-        "{% load site_tags %}{% account_links as links %}{% for link in links %}{{ link.url }}={{ link.badge }};{% endfor %}"
+        "{% load site_tags %}{% account_links as links %}"
+        "{% for link in links %}{{ link.url }}={{ link.badge }};{% endfor %}"
     )
     expected = f"{reverse('courses:my_learning')}=0;{reverse('outreach:inbox')}=0;"
     assert template.render(Context({"request": request})) == expected
