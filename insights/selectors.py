@@ -44,7 +44,7 @@ from courses.models import (
     TutorialPageView,
     local_today,
 )
-from outreach.campaign_selectors import attributed_per_campaign, campaign_deliveries
+from outreach.campaigns.selectors import attributed_per_campaign, campaign_deliveries
 from outreach.models import CampaignClick, CampaignMessage, CampaignPage, Delivery
 
 STEPLEN = OrganisationUnit.steplen
@@ -687,7 +687,9 @@ def by_campaign(scope, unit, period):
         counts.setdefault(row["campaign"], {})["clicked"] = row["clicked"]
     enrolments = Enrolment.objects.filter(_people_q("user__", paths))
     for name, moment in (("enrolled", "enrolled_at"), ("completed", "completed_at")):
-        for campaign_id, number in attributed_per_campaign(enrolments.filter(within(moment)), moment).items():
+        for campaign_id, number in attributed_per_campaign(
+            enrolments=enrolments.filter(within(moment)), moment=moment
+        ).items():
             counts.setdefault(campaign_id, {})[name] = number
     rows = [
         TableRow(label=title, values=counts.get(pk, {}), kind="item", key=pk)

@@ -21,9 +21,9 @@ from accounts.models import User
 from core.localtime import local_now, local_zone
 from courses.models import Assignment, TrainingRequirement
 from courses.training_services import assignments_sync
-from outreach.channels import FileSmsBackend, PermanentDeliveryError, TemporaryDeliveryError
+from outreach.delivery.channels import FileSmsBackend, PermanentDeliveryError, TemporaryDeliveryError
+from outreach.delivery.sending import deliveries_send
 from outreach.models import Delivery
-from outreach.reminders import deliveries_send
 from tests.factories import OrganisationUnitFactory, UserFactory, course_create
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -75,7 +75,7 @@ def due(user, due_on):
 def send_due(now):
     """Send every planned row due at ``now`` (as the queued tasks would), in one batch."""
     ids = list(Delivery.objects.filter(status=Delivery.Status.PLANNED).values_list("pk", flat=True))
-    return deliveries_send(ids, now=now)
+    return deliveries_send(ids=ids, now=now)
 
 
 # Test-only providers ------------------------------------------------------------------------

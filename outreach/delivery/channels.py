@@ -273,6 +273,13 @@ class HttpGatewaySmsBackend(SmsBackend):
 
 _sms_backend = None
 _sms_backend_lock = threading.Lock()
+# The backends' module before the outreach app was split into sub-packages: a configured
+# SMS_BACKEND that still names it keeps working.
+_OLD_MODULE = "outreach.channels."
+
+
+def _backend_path(path):
+    return __name__ + "." + path.removeprefix(_OLD_MODULE) if path.startswith(_OLD_MODULE) else path
 
 
 def sms_backend():
@@ -281,7 +288,7 @@ def sms_backend():
     config = (settings.SMS_BACKEND, getattr(settings, "SMS_FILE_PATH", ""))
     with _sms_backend_lock:
         if _sms_backend is None or _sms_backend[0] != config:
-            _sms_backend = (config, import_string(config[0])())
+            _sms_backend = (config, import_string(_backend_path(config[0]))())
         return _sms_backend[1]
 
 
