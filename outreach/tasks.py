@@ -21,6 +21,6 @@ __all__ = [
 
 
 @shared_task(name="outreach.tasks.scheduled_pages_publish")
-def scheduled_pages_publish():
+def scheduled_pages_publish() -> str:
     """Publish pages whose go-live time has come and unpublish expired ones (run by beat every minute)."""
     return scheduled_pages_publish_service()

@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import translation
 from django.utils.encoding import force_bytes, force_str
+from wagtail.models import Page
 
 UNSUBSCRIBE_SALT = "outreach.campaign.unsubscribe"
 LINK_SALT = "outreach.campaign.link"
@@ -145,7 +146,7 @@ def unsubscribe_url(*, message_id: int, user_id: int, base: str | None = None) -
     return before + unsubscribe_token(message_id=message_id, user_id=user_id) + after
 
 
-def campaign_targets(*, campaign, request: HttpRequest | None = None) -> dict[str, str]:
+def campaign_targets(*, campaign: Page, request: HttpRequest | None = None) -> dict[str, str]:
     """{link code: URL}: where the tracked links of ``campaign`` may lead, and nowhere else.
 
     Our own pages as Wagtail gives them (a path on this site), public services as their official URL.
@@ -168,13 +169,13 @@ def campaign_targets(*, campaign, request: HttpRequest | None = None) -> dict[st
 # Short links ---------------------------------------------------------------------------------
 
 
-def short_link(*, campaign) -> str:
+def short_link(*, campaign: Page) -> str:
     """The absolute short link printed on the poster (Vietnamese: no language prefix)."""
     with translation.override("vi"):
         path = reverse("campaigns:short_link", args=[campaign.short_code])
     return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
 
 
-def short_link_display(*, campaign) -> str:
+def short_link_display(*, campaign: Page) -> str:
     """The short link without its scheme, as people type it."""
     return re.sub(r"^https?://", "", short_link(campaign=campaign))

@@ -291,7 +291,8 @@ def campaign_message_cancel(*, message: CampaignMessage, user: User | None = Non
 
 
 def _plan_enqueue(message_id: int) -> None:
-    from .tasks import campaign_message_plan as task  # cycle: the tasks module calls this one
+    # Celery: the tasks module imports this one (its tasks call it).
+    from .tasks import campaign_message_plan as task
 
     transaction.on_commit(partial(task.delay, message_id))
 

@@ -28,7 +28,7 @@ LEAD_PAGE_PERMISSIONS = ("add_page", "change_page", "publish_page", "lock_page",
 class CampaignPermissionTester(PagePermissionTester):
     """Wagtail's tester, with "publish" only when granted on the campaign section itself."""
 
-    def __init__(self, user, page, *, section_path):
+    def __init__(self, user: Any, page: Page, *, section_path: str) -> None:
         """``section_path``: the tree path of the campaign index ``page`` belongs to (its own for the index)."""
         super().__init__(user, page)
         if not self.user.is_active or self.user.is_superuser or "publish" not in self.permissions:

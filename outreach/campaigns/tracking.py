@@ -20,6 +20,7 @@
 import contextlib
 import datetime
 import logging
+from collections.abc import Callable
 
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import IntegrityError, transaction
@@ -46,10 +47,10 @@ TOUCH_COOKIE = "kns_campaign"
 class CampaignTouchCookieMiddleware:
     """Forgets the QR-arrival cookie once a sign-in has claimed it (``touches_claim``)."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if getattr(request, "_campaign_cookie_claimed", False):
             response.delete_cookie(TOUCH_COOKIE)
@@ -173,7 +174,7 @@ def _invalid(request: HttpRequest, expired: bool = False, status: int = 400) -> 
 
 
 @never_cache
-def campaign_link(request, token):
+def campaign_link(request: HttpRequest, token: str) -> HttpResponse:
     """A tracked link: record the click and the touch, then go to the campaign's own target."""
     try:
         message_id, user_id, link, test = link_token_read(token=token)
@@ -198,7 +199,7 @@ def campaign_link(request, token):
 
 @never_cache
 @csrf_exempt  # the signed token is what authorises; mail clients POST without a form (RFC 8058)
-def campaign_unsubscribe(request, token):
+def campaign_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET: confirm (safe for link scanners); POST: no more campaign messages for this person."""
     try:
         message_id, user_id = unsubscribe_token_read(token=token)

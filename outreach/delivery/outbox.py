@@ -308,7 +308,8 @@ def outbox_open(*, now: datetime.datetime | None = None, queue: bool = False) ->
 
 def enqueue_ids(*, ids: list[int], batch_size: int | None = None) -> int:
     """``deliveries_send`` tasks for ``ids``, in batches, once the transaction commits."""
-    from .tasks import deliveries_send as deliveries_send_task  # cycle: the tasks module calls this one
+    # Celery: the tasks module imports this one (its tasks call it).
+    from .tasks import deliveries_send as deliveries_send_task
 
     batch_size = batch_size or settings.DELIVERY_BATCH_SIZE
     for start in range(0, len(ids), batch_size):

@@ -362,7 +362,8 @@ def _failures_record(
 
 def delivery_resend_prepare(*, delivery: Delivery, user: User) -> bool:
     """Plan a failed delivery again (a fresh series of attempts) and queue it; False if it is not failed."""
-    from .tasks import delivery_resend  # cycle: the tasks module calls this one
+    # Celery: the tasks module imports this one (its tasks call it).
+    from .tasks import delivery_resend
 
     with transaction.atomic():
         updated = Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.FAILED).update(

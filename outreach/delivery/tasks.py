@@ -1,6 +1,6 @@
 """Celery tasks of delivery: thin, take ids, safe to run twice (names kept from ``outreach.tasks``)."""
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 
 from .outbox import deliveries_plan
@@ -13,7 +13,7 @@ SEND_TIME_LIMIT = 300
 
 
 @shared_task(name="outreach.tasks.reminders_plan", acks_late=True)
-def reminders_plan():
+def reminders_plan() -> dict:
     """Beat, every 5 minutes: plan due reminders, recover dead workers' rows, queue batches to send."""
     return deliveries_plan()
 
@@ -24,7 +24,7 @@ def max_countdown() -> float:
     return settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600) / 2
 
 
-def _send(task, delivery_ids):
+def _send(task: Task, delivery_ids: list[int]) -> dict:
     result = deliveries_send_service(ids=delivery_ids)
     if result.retry_ids:
         # Only the rows that failed for a temporary reason, after an exponential back-off (ten
@@ -42,7 +42,7 @@ def _send(task, delivery_ids):
     soft_time_limit=SEND_SOFT_TIME_LIMIT,
     time_limit=SEND_TIME_LIMIT,
 )
-def deliveries_send(self, delivery_ids):
+def deliveries_send(self: Task, delivery_ids: list[int]) -> dict:
     """Send a batch of planned deliveries (ids); each is sent at most once (claim, idempotency key)."""
     return _send(self, delivery_ids)
 
@@ -55,6 +55,6 @@ def deliveries_send(self, delivery_ids):
     soft_time_limit=SEND_SOFT_TIME_LIMIT,
     time_limit=SEND_TIME_LIMIT,
 )
-def delivery_resend(self, delivery_id):
+def delivery_resend(self: Task, delivery_id: int) -> dict:
     """An administrator asked to resend a failed message (already planned again by the admin view)."""
     return _send(self, [delivery_id])

@@ -33,7 +33,7 @@ def placeholders_check(text: str, allowed: Collection[str]) -> list[str]:
 
 
 class _Values(dict):
-    def __missing__(self, key):
+    def __missing__(self, key: str) -> str:
         return "{" + key + "}"
 
 

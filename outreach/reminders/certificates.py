@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Consent
@@ -18,7 +18,7 @@ CERTIFICATE_ISSUED_LOOKBACK = datetime.timedelta(days=2)
 _CERTIFICATE_FIELDS = ("pk", "code", "course_id", "course_title", "expires_at")
 
 
-def _newer():
+def _newer() -> QuerySet:
     """A newer, valid certificate of the same person and course (the certificate was renewed)."""
     return Certificate.objects.filter(
         user_id=OuterRef("user_id"),

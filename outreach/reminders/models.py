@@ -86,14 +86,14 @@ class MessageTemplate(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def texts(self, language):
+    def texts(self, language: str) -> tuple[str, str, str]:
         """(subject, body, sms) in ``language``, Vietnamese when there is no English."""
         if language == "en" and self.body_en:
             return self.subject_en, self.body_en, self.sms_en
         return self.subject_vi, self.body_vi, self.sms_vi
 
 
-def days_list_validate(value):
+def days_list_validate(value: str) -> None:
     try:
         days = [int(part) for part in str(value).replace(";", ",").split(",") if part.strip()]
     except ValueError:
@@ -149,7 +149,7 @@ class ReminderSetting(BaseGenericSetting):
         verbose_name = _("reminder settings")
         verbose_name_plural = _("reminder settings")
 
-    def days_before_list(self):
+    def days_before_list(self) -> list[int]:
         """The days before the due date, largest first, without repeats."""
         days = {int(part) for part in str(self.days_before_due).replace(";", ",").split(",") if part.strip()}
         return sorted(days, reverse=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import translation
 
@@ -120,7 +120,7 @@ def reminder_plan(*, outbox: Outbox) -> ReminderPlan:
     )
 
 
-def open_training():
+def open_training() -> QuerySet:
     """Current, open assignments of active people (what training reminders and the digest are about)."""
     return Assignment.objects.filter(is_current=True, status=Assignment.Status.OPEN, user__is_active=True)
 

@@ -1,7 +1,9 @@
 """Mandatory training reminders: due in 14/7/1 days, due today, overdue (the day after, then weekly)."""
 
 import datetime
+from collections.abc import Iterator
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy
 
 from courses.models import Assignment
@@ -25,7 +27,7 @@ def _training_values(plan: ReminderPlan, person: Person, row: tuple) -> dict:
     }
 
 
-def _rows(assignments):
+def _rows(assignments: QuerySet) -> Iterator[tuple[Person, tuple]]:
     for row in assignments.values_list(*person_fields("user__"), *_TRAINING_FIELDS).iterator(chunk_size=5000):
         yield Person.of(row), row[len(PERSON) :]
 
