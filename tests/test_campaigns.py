@@ -615,7 +615,7 @@ def test_communications_staff_run_campaigns_and_training_administrators_do_not(h
     menu = client.get("/admin/").content.decode()
     assert "/admin/campaigns/messages/campaign-results/" in menu and "/admin/campaigns/segments/" in menu
     index = client.get("/admin/campaigns/messages/campaign-results/")
-    assert "outreach/admin/campaign_results_index.html" in [t.name for t in index.templates]
+    assert "outreach/campaigns/admin/campaign_results_index.html" in [t.name for t in index.templates]
     assert f'href="/admin/campaigns/messages/results/{campaign.pk}/"' in index.content.decode()
     assert client.post(f"/admin/campaigns/messages/send/{message.pk}/", {"send": "1"}).status_code == 302
     assert CampaignMessage.objects.get().status == CampaignMessage.Status.SENDING

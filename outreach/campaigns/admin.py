@@ -101,7 +101,7 @@ class AudienceSegmentForm(WagtailAdminModelForm):
 class _CountMixin:
     """A "Count" submit button: validates the form and shows the live count instead of saving."""
 
-    template_name = "outreach/admin/segment_form.html"
+    template_name = "outreach/campaigns/admin/segment_form.html"
     live_count = None
 
     def form_valid(self, form):
@@ -283,7 +283,7 @@ class CampaignMessagePreviewView(_MessageActionView):
     """Preview for a chosen recipient (GET), test send to oneself (POST)."""
 
     permission_required = "change"
-    template_name = "outreach/admin/campaign_message_preview.html"
+    template_name = "outreach/campaigns/admin/campaign_message_preview.html"
     page_title = _("Preview and test")
 
     def get_context_data(self, **kwargs):
@@ -315,7 +315,7 @@ class CampaignMessageSendView(_MessageActionView):
     """Confirm (with the number of people it will reach), then send now or schedule."""
 
     permission_required = "send"
-    template_name = "outreach/admin/campaign_message_send.html"
+    template_name = "outreach/campaigns/admin/campaign_message_send.html"
     page_title = _("Send a campaign message")
 
     def get_context_data(self, **kwargs):
@@ -389,7 +389,7 @@ def funnel_svg_bars(results, width=560, bar_height=26, gap=8, label_width=190):
 class CampaignResultsView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView):
     model = CampaignMessage
     permission_required = "view"
-    template_name = "outreach/admin/campaign_results.html"
+    template_name = "outreach/campaigns/admin/campaign_results.html"
     page_title = _("Campaign results")
     header_icon = "table"
     csv_url_name = index_url_name = None
@@ -432,7 +432,7 @@ class CampaignResultsView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Tem
 class CampaignResultsIndexView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView):
     model = CampaignMessage
     permission_required = "view"
-    template_name = "outreach/admin/campaign_results_index.html"
+    template_name = "outreach/campaigns/admin/campaign_results_index.html"
     page_title = _("Campaign results")
     header_icon = "table"
     results_url_name = None

@@ -53,6 +53,7 @@ class CampaignIndexPage(FoldedSearchMixin, Page):
     search_fields = [*Page.search_fields, index.SearchField("introduction"), *folded_index_fields()]
     folded_search_fields = ("title", "introduction")
 
+    template = "outreach/campaigns/campaign_index_page.html"
     parent_page_types = settings.SITE_SECTION_PARENT_PAGE_TYPES  # the site's home page (lms wires it)
     subpage_types = ["outreach.CampaignPage"]
     max_count = 1
@@ -131,6 +132,7 @@ class CampaignPage(FoldedSearchMixin, Page):
     ]
     folded_search_fields = ("title", "goal", "body")
 
+    template = "outreach/campaigns/campaign_page.html"
     parent_page_types = ["outreach.CampaignIndexPage"]
     subpage_types = []
     # A copy is another campaign: it gets a short code (and poster) of its own.

@@ -54,7 +54,7 @@ def poster_html(*, campaign: CampaignPage) -> str:
         "services": list(campaign.services.all()),
     }
     with translation.override("vi"):
-        return render_to_string("outreach/campaign_poster.html", context)
+        return render_to_string("outreach/campaigns/campaign_poster.html", context)
 
 
 def poster_pdf(*, campaign: CampaignPage) -> bytes:

@@ -170,7 +170,7 @@ def touches_claim(request: HttpRequest, user: User) -> None:
 
 
 def _invalid(request: HttpRequest, expired: bool = False, status: int = 400) -> HttpResponse:
-    return render(request, "outreach/campaign_link_invalid.html", {"expired": expired}, status=status)
+    return render(request, "outreach/campaigns/campaign_link_invalid.html", {"expired": expired}, status=status)
 
 
 @never_cache
@@ -210,5 +210,5 @@ def campaign_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return _invalid(request, status=404)
     if request.method == "POST":
         campaigns_unsubscribe(user_id=person.pk, message_id=message_id)
-        return render(request, "outreach/campaign_unsubscribe.html", {"done": True, "person": person})
-    return render(request, "outreach/campaign_unsubscribe.html", {"done": False, "person": person})
+        return render(request, "outreach/campaigns/campaign_unsubscribe.html", {"done": True, "person": person})
+    return render(request, "outreach/campaigns/campaign_unsubscribe.html", {"done": False, "person": person})

@@ -17,7 +17,7 @@ POSTER_MAX_AGE = 3600
 
 
 def _not_found(request):
-    response = render(request, "outreach/campaign_not_found.html", status=404)
+    response = render(request, "outreach/campaigns/campaign_not_found.html", status=404)
     add_never_cache_headers(response)
     return response
 

@@ -43,7 +43,7 @@ class DeliveryFilterSet(WagtailFilterSet):
 
 class DeliveryIndexView(IndexView):
     any_permission_required = ["view"]
-    results_template_name = "outreach/admin/delivery_results.html"
+    results_template_name = "outreach/delivery/admin/delivery_results.html"
     resend_url_name = None
 
     def get_base_queryset(self):
@@ -106,7 +106,7 @@ class DeliveryResendView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Form
     model = Delivery
     permission_required = "resend"
     form_class = forms.Form
-    template_name = "outreach/admin/delivery_resend.html"
+    template_name = "outreach/delivery/admin/delivery_resend.html"
     page_title = _("Resend a message")
     header_icon = "redirect"
     index_url_name = None

@@ -17,7 +17,8 @@ PAGE_SIZE = 20
 @never_cache
 def inbox(request):
     page_obj = Paginator(inbox_for(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "outreach/inbox.html", {"page_obj": page_obj, "unread": unread_count(user=request.user)})
+    context = {"page_obj": page_obj, "unread": unread_count(user=request.user)}
+    return render(request, "outreach/delivery/inbox.html", context)
 
 
 @require_POST

@@ -93,10 +93,10 @@ def planners() -> list[Planner]:
     return [planner for family in families() for planner in family.planners]
 
 
-def rechecks() -> list[tuple[frozenset[str], Recheck]]:
+def rechecks() -> list[tuple[tuple[str, ...], Recheck]]:
     """(kind values, re-check) of every family that has one."""
     return [
-        (frozenset(kind.value for kind in family.kinds), family.recheck)
+        (tuple(kind.value for kind in family.kinds), family.recheck)
         for family in families()
         if family.recheck is not None
     ]
