@@ -124,8 +124,8 @@ def child_measure(people):
     from core.page_views import page_view_count, page_views_flush, page_views_push
     from courses.models import CoursePage
     from home.models import HomePage
-    from outreach.campaign_selectors import segment_counts
-    from outreach.campaigns import campaign_message_plan, campaign_message_send
+    from outreach.campaigns.audiences import segment_counts
+    from outreach.campaigns.messages import campaign_message_plan, campaign_message_send
     from outreach.models import (
         CAMPAIGN_KIND,
         AudienceSegment,
@@ -171,14 +171,14 @@ def child_measure(people):
     client.delete(QUEUE)
 
     started = time.monotonic()
-    total, consenting = segment_counts(segment)
+    total, consenting = segment_counts(rules=segment)
     count_seconds = time.monotonic() - started
 
     started = time.monotonic()
-    campaign_message_send(message)
+    campaign_message_send(message=message)
     send_seconds = time.monotonic() - started
     started = time.monotonic()
-    planned_people = campaign_message_plan(message.pk)
+    planned_people = campaign_message_plan(message_id=message.pk)
     plan_seconds = time.monotonic() - started
     tasks = client.llen(QUEUE)
 

@@ -11,7 +11,7 @@ from core.localtime import local_today
 from core.published import published_memo
 from core.search import FoldedSearchMixin, folded_index_fields
 from courses.models import TutorialIndexPage, TutorialPage
-from outreach.selectors import campaigns_running
+from outreach.campaigns.selectors import campaigns_running
 
 RICH_TEXT_FEATURES = ["h2", "h3", "bold", "italic", "link", "ol", "ul", "document-link"]
 
@@ -60,7 +60,7 @@ class HomePage(FoldedSearchMixin, Page):
         # Remembered until something is published, and per day: a campaign starts or ends at midnight.
         today = local_today()
         context["running_campaigns"] = published_memo(
-            request, ("running-campaigns", self.pk, today), lambda: campaigns_running(today, under=self)
+            request, ("running-campaigns", self.pk, today), lambda: campaigns_running(day=today, under=self)
         )
         context["tutorial_index"] = TutorialIndexPage.objects.child_of(self).live().first()
         context["latest_tutorials"] = (

@@ -1,14 +1,14 @@
 """Reads for the site's own pages: site search."""
 
 from wagtail.models import Page, PageQuerySet, Site
-from wagtail.search.backends.base import SearchResults
+from wagtail.search.backends.base import BaseSearchResults
 
 from core.search import fold
 
 SEARCH_MAX_QUERY_LENGTH = 200
 
 
-def pages_search(*, query: str, site: Site | None = None) -> PageQuerySet | SearchResults:
+def pages_search(*, query: str, site: Site | None = None) -> PageQuerySet | BaseSearchResults:
     """Live, public pages matching ``query`` with or without diacritics, best first.
 
     The query is folded like the index's folded copy of each page's text

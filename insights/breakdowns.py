@@ -10,7 +10,7 @@ of units, courses or weeks shown. Each function returns a ``tables.Table``, not 
   ``courses.training.compliance.rollup`` does).
 - **When**: a ``period.Period`` of local dates.
 - **Mandatory training** is not re-derived here: the compliance rate and the overdue count come
-  from ``courses.compliance`` (current, not cancelled assignments on today's local date, with the
+  from ``courses.training.compliance`` (current, not cancelled assignments on today's local date, with the
   state conditions of ``courses.models.assignment_state_q``). They are a state *today*, not a
   count over the period.
 """
@@ -37,7 +37,7 @@ from courses.models import (
     TutorialPageView,
 )
 from courses.training import compliance
-from outreach.campaign_selectors import attributed_per_campaign, campaign_deliveries
+from outreach.campaigns.selectors import attributed_per_campaign, campaign_deliveries
 from outreach.models import CampaignClick, CampaignMessage, CampaignPage, Delivery
 
 from .models import SUMMARY_FIGURES, UnitDayFigure
@@ -476,7 +476,7 @@ def by_campaign(*, scope: Scope, unit: OrganisationUnit | None, period: Period) 
     """Per campaign page, its funnel for people in the units shown and the period. Six queries.
 
     A campaign's deliveries name a ``CampaignMessage`` (``subject_id``), whose ``campaign`` is the
-    page; test sends are left out (``campaign_selectors.campaign_deliveries``). Messages sent and
+    page; test sends are left out (``outreach.campaigns.selectors.campaign_deliveries``). Messages sent and
     people reached: deliveries sent in the period; failed: failed deliveries planned in the
     period; followed a link: people whose first click on a tracked link of the campaign's
     messages is in the period; enrolments (completions) attributed: those begun (completed) in the
@@ -496,7 +496,9 @@ def by_campaign(*, scope: Scope, unit: OrganisationUnit | None, period: Period) 
         counts.setdefault(row["campaign"], {})["clicked"] = row["clicked"]
     enrolments = Enrolment.objects.filter(people_q(prefix="user__", paths=paths))
     for name, moment in (("enrolled", "enrolled_at"), ("completed", "completed_at")):
-        for campaign_id, number in attributed_per_campaign(enrolments.filter(within(moment)), moment).items():
+        for campaign_id, number in attributed_per_campaign(
+            enrolments=enrolments.filter(within(moment)), moment=moment
+        ).items():
             counts.setdefault(campaign_id, {})[name] = number
     rows = [
         TableRow(label=title, values=counts.get(pk, {}), kind="item", key=pk)

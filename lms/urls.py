@@ -7,7 +7,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from core import views as core_views
 from home import views as home_views
-from outreach import campaign_tracking
+from outreach.campaigns import tracking as campaign_tracking
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
@@ -33,7 +33,7 @@ urlpatterns += i18n_patterns(
     path("learn/", include("courses.urls")),
     path("certificates/", include("courses.certificates.urls")),
     path("inbox/", include("outreach.urls")),
-    path("c/", include("outreach.campaign_urls")),
+    path("c/", include("outreach.campaigns.urls")),
     # Public transparency page (insights): "minh bạch" is "transparency".
     path("minh-bach/", include("insights.urls")),
     path("", include(wagtail_urls)),

@@ -1,28 +1,27 @@
 """Demo outreach: notification choices, reminders due, and campaigns. Idempotent."""
 
-from django.db import transaction
+import datetime
 
+from django.db import transaction
+from django.utils import timezone
+from wagtail.models import Page
+
+from accounts.models import User
+from accounts.preferences import preferences_save
 from courses.demo_images import demo_image_ensure
+from courses.learning.services import enrolment_create
+from courses.models import Assignment, CoursePage, Enrolment, PublicService, TutorialPage
 
 from .models import CampaignIndexPage, CampaignPage
 
 
 @transaction.atomic
-def demo_reminders_seed():
+def demo_reminders_seed() -> None:
     """Demo people's notification choices, training due in a week, and a citizen who went quiet.
 
     With the demo's overdue commune training, the planner then has something of every
     common kind to send: due soon, overdue, the unit manager's digest and a course nudge.
     """
-    import datetime
-
-    from django.utils import timezone
-
-    from accounts.models import User
-    from accounts.preferences import preferences_save
-    from courses.learning.services import enrolment_create
-    from courses.models import Assignment, CoursePage, Enrolment
-
     today = timezone.localdate()
     people = {user.email or user.phone: user for user in User.objects.filter(is_active=True)}
     choices = {
@@ -88,14 +87,8 @@ DEMO_CAMPAIGNS = [
 
 
 @transaction.atomic
-def demo_campaigns_seed(home):
+def demo_campaigns_seed(home: Page) -> CampaignIndexPage:
     """The campaign index and two running campaigns pointing at the demo tutorials and course."""
-    import datetime
-
-    from django.utils import timezone
-
-    from courses.models import CoursePage, PublicService, TutorialPage
-
     index = CampaignIndexPage.objects.child_of(home).first()
     if index is None:
         index = CampaignIndexPage(

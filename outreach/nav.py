@@ -7,11 +7,11 @@ from django.utils.translation import ngettext
 
 from core.nav import AccountLink
 
-from .inbox import unread_count
+from .delivery.inbox import unread_count
 
 
 def account_links(request: HttpRequest) -> list[AccountLink]:
-    unread = unread_count(request.user)
+    unread = unread_count(user=request.user)
     text = (
         ngettext("%(counter)s unread notification", "%(counter)s unread notifications", unread) % {"counter": unread}
         if unread

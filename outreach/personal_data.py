@@ -2,13 +2,13 @@
 preferences and consents (stored by accounts, exported here with the messages sent), and the
 campaign links a person followed and the campaigns they arrived from."""
 
-from accounts.models import Consent, ContactPreference
+from accounts.models import Consent, ContactPreference, User
 from core.localtime import moment_iso
 
 from .models import CampaignClick, CampaignTouch, Delivery, MessageKind
 
 
-def export(user):
+def export(user: User) -> dict:
     preference = ContactPreference.objects.filter(user=user).first()
     return {
         "notification_settings": (
@@ -61,7 +61,7 @@ def export(user):
     }
 
 
-def erase(user):
+def erase(user: User) -> None:
     """Messages to the person go (their preferences and consents go with the account).
 
     Managers' digests that listed the person keep their count but not the name.

@@ -5,7 +5,7 @@ from io import StringIO
 from django.core.management import call_command
 
 
-def scheduled_pages_publish():
+def scheduled_pages_publish() -> str:
     """Run Wagtail's scheduled publishing once; return its report.
 
     Wagtail's ``publish_scheduled`` command publishes revisions whose go-live

@@ -1,85 +1,26 @@
-"""Celery tasks of the outreach layer: thin, take ids, safe to run twice."""
+"""Celery tasks of the outreach layer: thin, take ids, safe to run twice.
+
+Celery autodiscovers this module only: it imports the sub-packages' tasks (their names stay
+``outreach.tasks.*``, as routed and scheduled in ``lms/settings/base.py``).
+"""
 
 from celery import shared_task
-from django.conf import settings
 
+from .campaigns.tasks import campaign_message_plan, campaign_messages_due
+from .delivery.tasks import deliveries_send, delivery_resend, reminders_plan
 from .services import scheduled_pages_publish as scheduled_pages_publish_service
 
-# A sending task must end well within the delivery lease (DELIVERY_LEASE_SECONDS, 600 s): a
-# worker still holding claimed rows after the lease would race the one that recovers them.
-SEND_SOFT_TIME_LIMIT = 240
-SEND_TIME_LIMIT = 300
+__all__ = [
+    "campaign_message_plan",
+    "campaign_messages_due",
+    "deliveries_send",
+    "delivery_resend",
+    "reminders_plan",
+    "scheduled_pages_publish",
+]
 
 
 @shared_task(name="outreach.tasks.scheduled_pages_publish")
-def scheduled_pages_publish():
+def scheduled_pages_publish() -> str:
     """Publish pages whose go-live time has come and unpublish expired ones (run by beat every minute)."""
     return scheduled_pages_publish_service()
-
-
-@shared_task(name="outreach.tasks.reminders_plan", acks_late=True)
-def reminders_plan():
-    """Beat, every 5 minutes: plan due reminders, recover dead workers' rows, queue batches to send."""
-    from .reminders import reminders_plan as plan
-
-    return plan()
-
-
-def max_countdown():
-    """The longest countdown a task may use: half the broker's visibility timeout (Redis would
-    otherwise deliver the waiting task again and again)."""
-    return settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600) / 2
-
-
-def _send(task, delivery_ids):
-    from .reminders import deliveries_send as send
-
-    result = send(delivery_ids)
-    if result.retry_ids:
-        # Only the rows that failed for a temporary reason, after an exponential back-off (ten
-        # minutes at most, DELIVERY_RETRY_MAX_SECONDS: far below the visibility timeout).
-        raise task.retry(args=[result.retry_ids], countdown=min(result.retry_countdown, max_countdown()))
-    return result.as_dict()
-
-
-@shared_task(
-    name="outreach.tasks.deliveries_send",
-    bind=True,
-    acks_late=True,
-    ignore_result=True,  # the deliveries are the record; no result row per batch
-    max_retries=None,  # the number of attempts is counted per message, in the database
-    soft_time_limit=SEND_SOFT_TIME_LIMIT,
-    time_limit=SEND_TIME_LIMIT,
-)
-def deliveries_send(self, delivery_ids):
-    """Send a batch of planned deliveries (ids); each is sent at most once (claim, idempotency key)."""
-    return _send(self, delivery_ids)
-
-
-@shared_task(
-    name="outreach.tasks.delivery_resend",
-    bind=True,
-    acks_late=True,
-    max_retries=None,
-    soft_time_limit=SEND_SOFT_TIME_LIMIT,
-    time_limit=SEND_TIME_LIMIT,
-)
-def delivery_resend(self, delivery_id):
-    """An administrator asked to resend a failed message (already planned again by the admin view)."""
-    return _send(self, [delivery_id])
-
-
-@shared_task(name="outreach.tasks.campaign_message_plan", acks_late=True, soft_time_limit=1200, time_limit=1500)
-def campaign_message_plan(message_id):
-    """Plan and queue a campaign message's deliveries (the message is already marked as sending)."""
-    from .campaigns import campaign_message_plan as plan
-
-    return plan(message_id)
-
-
-@shared_task(name="outreach.tasks.campaign_messages_due", acks_late=True)
-def campaign_messages_due():
-    """Beat, every minute: start scheduled campaign messages whose time has come."""
-    from .campaigns import campaign_messages_due as due
-
-    return due()

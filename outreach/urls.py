@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import inbox_views
+from .delivery import inbox_views
 
 app_name = "outreach"
 

@@ -93,7 +93,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside the page cache: counts page views (tutorials, campaigns) and QR arrivals, cache hits included.
     "core.page_views.PageViewMiddleware",
-    "outreach.campaign_tracking.CampaignTouchCookieMiddleware",
+    "outreach.campaigns.tracking.CampaignTouchCookieMiddleware",
     # Before sessions, auth and CSRF: a hit for an anonymous visitor skips all of them.
     "core.page_cache.AnonymousPageCacheMiddleware",
     # Wagtail's serve routed with what this process remembers per page-cache generation.
@@ -170,7 +170,7 @@ DEMO_SEEDERS = ["insights.demo.demo_insights_seed"]
 # Called with (request, user) after every sign-in and sign-up, so a higher layer
 # (courses) can keep what an anonymous visitor did in this browser without
 # accounts importing it.
-ACCOUNTS_SIGN_IN_HOOKS = ["courses.learning.services.session_progress_claim", "outreach.campaigns.touches_claim"]
+ACCOUNTS_SIGN_IN_HOOKS = ["courses.learning.services.session_progress_claim", "outreach.campaigns.tracking.touches_claim"]
 # Roster imports and unit moves: mandatory training assigns the people concerned.
 ACCOUNTS_PEOPLE_CHANGED_HOOKS = ["courses.training.tasks.people_changed"]
 ACCOUNTS_UNITS_CHANGED_HOOKS = ["courses.training.tasks.units_changed"]
@@ -367,10 +367,10 @@ INSIGHTS_MIN_GROUP = int(env("INSIGHTS_MIN_GROUP", "5"))
 # How long the public page's computed figures are kept (the beat task refreshes them sooner).
 INSIGHTS_PUBLIC_CACHE_SECONDS = int(env("INSIGHTS_PUBLIC_CACHE_SECONDS", "3600"))
 
-# Reminders and delivery (outreach/reminders.py, outreach/channels.py; docs/architecture.md).
-# SMS: outreach.channels.ConsoleSmsBackend (prints), FileSmsBackend (JSON lines in SMS_FILE_PATH),
+# Reminders and delivery (outreach/delivery/, outreach/reminders/; docs/architecture.md).
+# SMS: outreach.delivery.channels.ConsoleSmsBackend (prints), FileSmsBackend (JSON lines in SMS_FILE_PATH),
 # HttpGatewaySmsBackend (SMS_GATEWAY_*); empty: no SMS (people who chose only SMS are skipped).
-SMS_BACKEND = env("SMS_BACKEND", "outreach.channels.ConsoleSmsBackend")
+SMS_BACKEND = env("SMS_BACKEND", "outreach.delivery.channels.ConsoleSmsBackend")
 SMS_FILE_PATH = env("SMS_FILE_PATH", str(VAR_DIR / "sms.jsonl"))
 SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", "")
 SMS_GATEWAY_TOKEN = env("SMS_GATEWAY_TOKEN", "")

@@ -8,7 +8,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-import outreach.models
+import outreach.reminders.models
 
 
 class Migration(migrations.Migration):
@@ -75,7 +75,7 @@ class Migration(migrations.Migration):
                         default="14, 7, 1",
                         help_text="Days before the due date, separated by commas. A reminder is also sent on the day.",
                         max_length=100,
-                        validators=[outreach.models.days_list_validate],
+                        validators=[outreach.reminders.models.days_list_validate],
                         verbose_name="remind before the due date (days)",
                     ),
                 ),

@@ -3,7 +3,7 @@ and the reminder settings' one row (so two workers never create it at once)."""
 
 from django.db import migrations
 
-from outreach.message_defaults import DEFAULT_TEMPLATES
+from outreach.reminders.defaults import DEFAULT_TEMPLATES
 
 
 def create(apps, schema_editor):

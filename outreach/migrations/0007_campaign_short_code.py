@@ -4,7 +4,7 @@ import secrets
 
 from django.db import migrations, models
 
-import outreach.models
+import outreach.campaigns.models
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 LENGTH = 6
@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
             model_name="campaignpage",
             name="short_code",
             field=models.CharField(
-                default=outreach.models.campaign_code_new,
+                default=outreach.campaigns.models.campaign_code_new,
                 editable=False,
                 help_text="Printed on the poster: the short link /c/<code>/ leads to this campaign.",
                 max_length=6,

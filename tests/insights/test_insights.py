@@ -214,15 +214,20 @@ def test_campaign_funnel_takes_a_fixed_number_of_queries(data, django_assert_num
 
 
 def test_attribution_per_campaign_agrees_with_the_campaign_results(data):
-    from outreach.campaign_selectors import attributed_completions, attributed_enrolments, attributed_per_campaign
+    from outreach.campaigns.selectors import attributed_completions, attributed_enrolments, attributed_per_campaign
 
     enrolments = Enrolment.objects.all()
     for campaign in (data["campaign"], data["campaign_y"]):
-        per_campaign_enrolled = attributed_per_campaign(enrolments, "enrolled_at").get(campaign.pk, 0)
-        per_campaign_completed = attributed_per_campaign(enrolments, "completed_at").get(campaign.pk, 0)
-        assert per_campaign_enrolled == attributed_enrolments(campaign.pk).count()
-        assert per_campaign_completed == attributed_completions(campaign.pk).count()
-    assert attributed_per_campaign(enrolments, "completed_at") == {data["campaign"].pk: 3, data["campaign_y"].pk: 1}
+        per_campaign_enrolled = attributed_per_campaign(enrolments=enrolments, moment="enrolled_at").get(campaign.pk, 0)
+        per_campaign_completed = attributed_per_campaign(enrolments=enrolments, moment="completed_at").get(
+            campaign.pk, 0
+        )
+        assert per_campaign_enrolled == attributed_enrolments(campaign_id=campaign.pk).count()
+        assert per_campaign_completed == attributed_completions(campaign_id=campaign.pk).count()
+    assert attributed_per_campaign(enrolments=enrolments, moment="completed_at") == {
+        data["campaign"].pk: 3,
+        data["campaign_y"].pk: 1,
+    }
 
 
 def test_a_unit_and_its_sub_units(data):

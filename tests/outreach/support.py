@@ -22,9 +22,9 @@ from core.localtime import local_now, local_zone
 from courses.models import Assignment, TrainingRequirement
 from courses.training.services import assignments_sync
 from lms.celery import app
-from outreach.channels import FileSmsBackend, PermanentDeliveryError, TemporaryDeliveryError
+from outreach.delivery.channels import FileSmsBackend, PermanentDeliveryError, TemporaryDeliveryError
+from outreach.delivery.sending import deliveries_send
 from outreach.models import Delivery
-from outreach.reminders import deliveries_send
 from tests.accounts.factories import OrganisationUnitFactory, UserFactory
 from tests.courses.factories import course_create
 from tests.support import worker as support_worker
@@ -77,7 +77,7 @@ def due(user, due_on):
 def send_due(now):
     """Send every planned row due at ``now`` (as the queued tasks would), in one batch."""
     ids = list(Delivery.objects.filter(status=Delivery.Status.PLANNED).values_list("pk", flat=True))
-    return deliveries_send(ids, now=now)
+    return deliveries_send(ids=ids, now=now)
 
 
 # Test-only providers ------------------------------------------------------------------------

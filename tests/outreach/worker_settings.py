@@ -7,7 +7,7 @@ from lms.settings.test import *  # noqa: F403
 
 EMAIL_BACKEND = "tests.outreach.support.JsonLinesEmailBackend"
 TEST_EMAIL_FILE = os.environ.get("TEST_EMAIL_FILE", "")
-SMS_BACKEND = os.environ.get("SMS_BACKEND", "outreach.channels.FileSmsBackend")
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "outreach.delivery.channels.FileSmsBackend")
 SMS_FILE_PATH = os.environ.get("SMS_FILE_PATH", "")
 DELIVERY_RETRY_BASE_SECONDS = float(os.environ.get("DELIVERY_RETRY_BASE_SECONDS", "1"))
 DELIVERY_RETRY_MAX_SECONDS = float(os.environ.get("DELIVERY_RETRY_MAX_SECONDS", "5"))

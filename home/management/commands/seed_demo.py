@@ -5,8 +5,8 @@ from django.utils.module_loading import import_string
 from accounts.demo import DEMO_PASSWORD, demo_people_seed
 from courses.demo import demo_courses_seed, demo_training_seed, demo_tutorials_seed
 from home.demo import demo_site_seed
+from outreach.delivery.outbox import deliveries_plan
 from outreach.demo import demo_campaigns_seed, demo_reminders_seed
-from outreach.reminders import reminders_plan
 
 
 class Command(BaseCommand):
@@ -27,7 +27,7 @@ class Command(BaseCommand):
             people += import_string(path)()
         # In development, queue them now: the worker sends them as soon as it starts (beat plans
         # every 5 minutes after that). Elsewhere (tests) they are only planned.
-        reminders = reminders_plan(enqueue=settings.DEBUG)
+        reminders = deliveries_plan(enqueue=settings.DEBUG)
         self.stdout.write(self.style.SUCCESS("Demo content is ready."))
         planned = sum(sum(counts.values()) for counts in reminders["planned"].values())
         self.stdout.write(

@@ -9,7 +9,7 @@ import re
 from django.utils.translation import gettext, ngettext
 from playwright.sync_api import expect
 
-from outreach.campaign_admin import FUNNEL
+from outreach.campaigns.admin import FUNNEL
 
 
 def footer_menu(tab):

@@ -11,8 +11,8 @@ from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfiel
 
 from accounts import roles
 from home.models import StandardPage
+from outreach.campaigns.moderation import CAMPAIGN_TASK, CAMPAIGN_WORKFLOW
 from outreach.models import CampaignIndexPage, CampaignPage
-from outreach.moderation import CAMPAIGN_TASK, CAMPAIGN_WORKFLOW
 from tests.accounts.factories import UserFactory
 from tests.courses.factories import tutorial_create, tutorial_index_create
 from tests.support.pages import page_add

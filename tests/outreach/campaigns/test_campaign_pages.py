@@ -12,8 +12,10 @@ from django.utils import timezone, translation
 
 from courses.models import PublicService
 from home.selectors import pages_search
-from outreach.models import CAMPAIGN_CODE_LENGTH, CampaignIndexPage, CampaignPage
-from outreach.posters import campaign_by_code, poster_html, poster_pdf, short_link
+from outreach.campaigns.links import short_link
+from outreach.campaigns.models import CAMPAIGN_CODE_LENGTH
+from outreach.campaigns.posters import campaign_by_code, poster_html, poster_pdf
+from outreach.models import CampaignIndexPage, CampaignPage
 from tests.accounts.factories import UserFactory
 from tests.courses.factories import course_create, tutorial_create, tutorial_index_create
 from tests.support.pages import page_add
@@ -227,7 +229,7 @@ def test_short_code_is_generated_and_unique(index):
 
 
 def test_a_code_collision_gets_another_code(index, monkeypatch):
-    import outreach.models as models
+    import outreach.campaigns.models as models
 
     taken = campaign_create(index, "Một").short_code
     codes = iter([taken, taken, "ABCDEF"])
@@ -285,13 +287,13 @@ def test_short_link_of_an_unpublished_campaign_is_not_found(client, campaign):
     code = campaign.short_code
     campaign.unpublish()
     assert client.get(f"/c/{code}/").status_code == 404
-    assert campaign_by_code(code) is None
-    assert campaign_by_code(code, live_only=False) == campaign
+    assert campaign_by_code(code=code) is None
+    assert campaign_by_code(code=code, live_only=False) == campaign
 
 
 def test_short_link_is_absolute_and_vietnamese(campaign, settings):
     settings.WAGTAILADMIN_BASE_URL = "https://kynangso.example.vn"
-    assert short_link(campaign) == f"https://kynangso.example.vn/c/{campaign.short_code}/"
+    assert short_link(campaign=campaign) == f"https://kynangso.example.vn/c/{campaign.short_code}/"
 
 
 # Posters ---------------------------------------------------------------------------------------
@@ -299,7 +301,7 @@ def test_short_link_is_absolute_and_vietnamese(campaign, settings):
 
 def test_poster_is_one_a4_page_with_the_title_and_short_link(campaign, tmp_path, settings):
     settings.WAGTAILADMIN_BASE_URL = "https://kynangso.example.vn"
-    pdf = poster_pdf(campaign)
+    pdf = poster_pdf(campaign=campaign)
     assert pdf.startswith(b"%PDF")
     assert pdf_pages(pdf, tmp_path) == 1
     path = tmp_path / "poster.pdf"
@@ -316,7 +318,7 @@ def test_poster_is_one_a4_page_with_the_title_and_short_link(campaign, tmp_path,
 def test_poster_qr_code_encodes_the_short_link(campaign):
     from core.pdf import qr_svg
 
-    assert qr_svg(short_link(campaign)) in poster_html(campaign)
+    assert qr_svg(short_link(campaign=campaign)) in poster_html(campaign=campaign)
 
 
 def test_poster_qr_code_scans(campaign, tmp_path):
@@ -324,12 +326,12 @@ def test_poster_qr_code_scans(campaign, tmp_path):
     if not shutil.which("zbarimg"):
         pytest.skip("zbarimg (zbar-tools) is not installed")
     path = tmp_path / "poster.pdf"
-    path.write_bytes(poster_pdf(campaign))
+    path.write_bytes(poster_pdf(campaign=campaign))
     subprocess.run([pdf_tool("pdftoppm"), "-r", "100", "-png", str(path), str(tmp_path / "page")], check=True)
     scanned = subprocess.run(
         ["zbarimg", "--quiet", "--raw", str(tmp_path / "page-1.png")], capture_output=True, text=True
     ).stdout
-    assert scanned.strip() == short_link(campaign)
+    assert scanned.strip() == short_link(campaign=campaign)
 
 
 def test_poster_download_from_the_campaign_page(client, campaign):

@@ -16,16 +16,17 @@ from accounts.models import Consent, ContactPreference, User
 from core.localtime import local_now
 from core.page_views import page_views_flush
 from courses.models import Enrolment, TutorialCompletion
-from outreach import campaigns
-from outreach.campaign_selectors import SegmentRules, campaign_results, segment_counts, segment_people
-from outreach.campaigns import (
+from outreach.campaigns import links, messages, tracking
+from outreach.campaigns.audiences import SegmentRules, segment_counts, segment_people
+from outreach.campaigns.links import link_token, unsubscribe_token
+from outreach.campaigns.messages import (
     CampaignSendError,
     campaign_message_plan,
     campaign_message_send,
     campaign_messages_due,
-    link_token,
-    unsubscribe_token,
 )
+from outreach.campaigns.selectors import campaign_results
+from outreach.delivery.sending import deliveries_send
 from outreach.models import (
     CAMPAIGN_KIND,
     AudienceSegment,
@@ -36,7 +37,6 @@ from outreach.models import (
     CampaignTouch,
     Delivery,
 )
-from outreach.reminders import deliveries_send
 from tests.accounts.factories import OrganisationUnitFactory, UserFactory
 from tests.courses.factories import course_create, tutorial_create, tutorial_index_create
 from tests.outreach.factories import campaign_create, consenting, message_create, person, segment_create
@@ -47,7 +47,7 @@ DAY = datetime.timedelta(days=1)
 
 
 def ids(rules):
-    return set(segment_people(rules).values_list("pk", flat=True))
+    return set(segment_people(rules=rules).values_list("pk", flat=True))
 
 
 def deliveries(message, **filters):
@@ -56,7 +56,7 @@ def deliveries(message, **filters):
 
 def send_planned():
     pks = list(Delivery.objects.filter(status=Delivery.Status.PLANNED).values_list("pk", flat=True))
-    return deliveries_send(pks)
+    return deliveries_send(ids=pks)
 
 
 @pytest.fixture
@@ -160,11 +160,11 @@ def test_rules_combine_and_resolve_in_one_query(home_page):
     )
     rules = SegmentRules.of(segment)
     with CaptureQueriesContext(connection) as queries:
-        found = list(segment_people(rules).values_list("pk", flat=True))
+        found = list(segment_people(rules=rules).values_list("pk", flat=True))
     assert found == [wanted.pk]
     assert len(queries) == 1
     with CaptureQueriesContext(connection) as queries:
-        assert segment_counts(rules) == (1, 1)
+        assert segment_counts(rules=rules) == (1, 1)
     assert len(queries) == 1
 
 
@@ -271,8 +271,8 @@ def test_only_people_who_consented_get_the_message_on_their_channels(home_page, 
     in_app = person()
     ContactPreference.objects.create(user=in_app, use_email=False, use_sms=False, use_in_app=True)
     message = message_create(campaign, segment_create())
-    assert campaign_message_send(message) == CampaignMessage.Status.SENDING
-    assert campaign_message_plan(message.pk) == 2
+    assert campaign_message_send(message=message) == CampaignMessage.Status.SENDING
+    assert campaign_message_plan(message_id=message.pk) == 2
     rows = {(d.recipient_id, d.channel) for d in deliveries(message)}
     assert rows == {(yes.pk, "email"), (in_app.pk, "in_app")}
     message.refresh_from_db()
@@ -291,7 +291,7 @@ def test_empty_segment_cannot_be_sent(home_page, client):
     message = message_create(campaign, segment_create(learner_kind=User.Kind.CIVIL_SERVANT))
     person(kind=User.Kind.CITIZEN)
     with pytest.raises(CampaignSendError) as error:
-        campaign_message_send(message)
+        campaign_message_send(message=message)
     expected = _("The audience segment “%(name)s” is empty: nobody would receive this message.") % {
         "name": message.segment.name
     }
@@ -309,7 +309,7 @@ def test_segment_without_consent_cannot_be_sent(home_page):
     person(consent=None)
     message = message_create(campaign, segment_create())
     with pytest.raises(CampaignSendError):
-        campaign_message_send(message)
+        campaign_message_send(message=message)
     assert CampaignMessage.objects.get().status == CampaignMessage.Status.DRAFT
 
 
@@ -325,8 +325,8 @@ def test_a_second_click_on_send_sends_nothing_more(home_page, client, django_cap
     assert first.status_code == 302
     assert escape(_("This message has already been sent or scheduled.")) in second.content.decode()
     assert len(callbacks) == 1  # one planning task enqueued
-    campaign_message_plan(message.pk)
-    campaign_message_plan(message.pk)  # a task run twice
+    campaign_message_plan(message_id=message.pk)
+    campaign_message_plan(message_id=message.pk)  # a task run twice
     assert deliveries(message).count() == 3
     assert {d.recipient_id for d in deliveries(message)} == {p.pk for p in people}
 
@@ -335,11 +335,11 @@ def test_a_task_run_again_while_sending_plans_nothing_twice(home_page):
     campaign = campaign_create(home_page)
     person()
     message = message_create(campaign, segment_create())
-    campaign_message_send(message)
+    campaign_message_send(message=message)
     CampaignMessage.objects.filter(pk=message.pk).update(status="sending")
-    campaign_message_plan(message.pk)
+    campaign_message_plan(message_id=message.pk)
     CampaignMessage.objects.filter(pk=message.pk).update(status="sending")
-    campaign_message_plan(message.pk)
+    campaign_message_plan(message_id=message.pk)
     assert deliveries(message).count() == 1
 
 
@@ -348,7 +348,7 @@ def test_scheduled_message_is_started_by_beat(home_page):
     person()
     later = timezone.now() + datetime.timedelta(hours=2)
     message = message_create(campaign, segment_create(), scheduled_at=later)
-    assert campaign_message_send(message) == CampaignMessage.Status.SCHEDULED
+    assert campaign_message_send(message=message) == CampaignMessage.Status.SCHEDULED
     assert campaign_messages_due()["started"] == []
     assert campaign_messages_due(now=later + datetime.timedelta(minutes=1))["started"] == [message.pk]
     assert CampaignMessage.objects.get().status == CampaignMessage.Status.SENDING
@@ -358,8 +358,8 @@ def test_consent_withdrawn_after_planning_cancels_at_sending(home_page, no_quiet
     campaign = campaign_create(home_page)
     someone = person()
     message = message_create(campaign, segment_create())
-    campaign_message_send(message)
-    campaign_message_plan(message.pk)
+    campaign_message_send(message=message)
+    campaign_message_plan(message_id=message.pk)
     consenting(someone, granted=False)
     send_planned()
     row = deliveries(message).get()
@@ -383,10 +383,10 @@ def test_preview_and_test_send(home_page, client, no_quiet_hours):
     send_planned()
     assert test_rows.get().status == "sent"
     # A test send does not count; its links record nothing.
-    token = link_token(message.pk, admin.pk, "p", test=True)
+    token = link_token(message_id=message.pk, user_id=admin.pk, link="p", test=True)
     assert client.get(f"/r/{token}/").status_code == 302
     assert not CampaignClick.objects.exists()
-    results = campaign_results(campaign)
+    results = campaign_results(campaign=campaign)
     assert (results["recipients"], results["sent"], results["clicked"]) == (0, 0, 0)
     assert CampaignMessage.objects.get().status == CampaignMessage.Status.DRAFT
 
@@ -399,17 +399,17 @@ def test_tracked_link_records_the_click_and_redirects_only_to_the_campaign(home_
     campaign = campaign_create(home_page, course=course)
     someone = person()
     message = message_create(campaign, segment_create(), email_body="{link} {action}")
-    page_link = f"/r/{link_token(message.pk, someone.pk, 'p')}/"
+    page_link = f"/r/{link_token(message_id=message.pk, user_id=someone.pk, link='p')}/"
     response = client.get(page_link)
     assert response.status_code == 302
     assert response["Location"].endswith(campaign.url)
     client.get(page_link)
-    action = client.get(f"/r/{link_token(message.pk, someone.pk, 'a')}/")
+    action = client.get(f"/r/{link_token(message_id=message.pk, user_id=someone.pk, link='a')}/")
     assert action["Location"].endswith(course.url)
     clicks = {c.link: c.count for c in CampaignClick.objects.all()}
     assert clicks == {"p": 2, "a": 1}
     assert CampaignTouch.objects.get().user_id == someone.pk
-    assert str(campaign.pk) in client.session[campaigns.TOUCH_SESSION_KEY]
+    assert str(campaign.pk) in client.session[tracking.TOUCH_SESSION_KEY]
 
 
 @pytest.mark.parametrize("mangle", ["tamper", "expired", "garbage"])
@@ -417,13 +417,16 @@ def test_tampered_or_expired_links_record_nothing(home_page, client, monkeypatch
     campaign = campaign_create(home_page)
     someone = person()
     message = message_create(campaign, segment_create())
-    link, unsubscribe = link_token(message.pk, someone.pk, "p"), unsubscribe_token(message.pk, someone.pk)
+    link, unsubscribe = (
+        link_token(message_id=message.pk, user_id=someone.pk, link="p"),
+        unsubscribe_token(message_id=message.pk, user_id=someone.pk),
+    )
     if mangle == "tamper":
         other = person()
-        link = link.replace(f".{campaigns._b36(someone.pk)}.", f".{campaigns._b36(other.pk)}.")
-        unsubscribe = unsubscribe.replace(f".{campaigns._b36(someone.pk)}:", f".{campaigns._b36(other.pk)}:")
+        link = link.replace(f".{links._b36(someone.pk)}.", f".{links._b36(other.pk)}.")
+        unsubscribe = unsubscribe.replace(f".{links._b36(someone.pk)}:", f".{links._b36(other.pk)}:")
     elif mangle == "expired":
-        monkeypatch.setattr(campaigns, "LINK_MAX_AGE", datetime.timedelta(seconds=-1))
+        monkeypatch.setattr(links, "LINK_MAX_AGE", datetime.timedelta(seconds=-1))
     else:
         link = unsubscribe = "not-a-token"
     response = client.get(f"/r/{link}/")
@@ -441,9 +444,9 @@ def test_unsubscribe_confirms_then_records_and_no_more_messages(home_page, clien
     someone = person()
     other = person()
     first = message_create(campaign, segment_create())
-    campaign_message_send(first)
-    campaign_message_plan(first.pk)
-    url = f"/unsubscribe/{unsubscribe_token(first.pk, someone.pk)}/"
+    campaign_message_send(message=first)
+    campaign_message_plan(message_id=first.pk)
+    url = f"/unsubscribe/{unsubscribe_token(message_id=first.pk, user_id=someone.pk)}/"
     response = client.get(url)  # a mail scanner prefetching the link changes nothing
     assert response.status_code == 200
     assert Consent.objects.get(user=someone, purpose="campaigns").granted is True
@@ -455,8 +458,8 @@ def test_unsubscribe_confirms_then_records_and_no_more_messages(home_page, clien
     # Its unsent message is cancelled; the next message goes to the others only.
     assert deliveries(first, recipient=someone).get().status == "cancelled"
     second = message_create(campaign, segment_create(), name="Đợt 2")
-    campaign_message_send(second)
-    campaign_message_plan(second.pk)
+    campaign_message_send(message=second)
+    campaign_message_plan(message_id=second.pk)
     assert {d.recipient_id for d in deliveries(second)} == {other.pk}
 
 
@@ -466,7 +469,8 @@ def test_one_click_unsubscribe_post_from_a_mail_client(home_page, client):
     message = message_create(campaign, segment_create())
     client.handler.enforce_csrf_checks = True
     response = client.post(
-        f"/unsubscribe/{unsubscribe_token(message.pk, someone.pk)}/", {"List-Unsubscribe": "One-Click"}
+        f"/unsubscribe/{unsubscribe_token(message_id=message.pk, user_id=someone.pk)}/",
+        {"List-Unsubscribe": "One-Click"},
     )
     assert response.status_code == 200
     assert Consent.objects.get(user=someone, purpose="campaigns").granted is False
@@ -477,7 +481,7 @@ def test_one_click_unsubscribe_post_from_a_mail_client(home_page, client):
 
 def test_page_views_are_counted_for_cache_hits_and_qr_arrivals_kept_through_sign_up(home_page, client, settings):
     settings.PAGE_CACHE_SECONDS = 600
-    settings.ACCOUNTS_SIGN_IN_HOOKS = ["outreach.campaigns.touches_claim"]
+    settings.ACCOUNTS_SIGN_IN_HOOKS = ["outreach.campaigns.tracking.touches_claim"]
     course = course_create(home_page)
     campaign = campaign_create(home_page, course=course)
     url = campaign.url
@@ -487,12 +491,12 @@ def test_page_views_are_counted_for_cache_hits_and_qr_arrivals_kept_through_sign
     assert "X-Campaign-Page" not in second
     qr = client.get(url + "?from=qr")
     assert qr.status_code == 200
-    assert campaigns.TOUCH_COOKIE in qr.cookies
+    assert tracking.TOUCH_COOKIE in qr.cookies
     assert page_views_flush() == 3
     assert CampaignPageView.objects.get(campaign=campaign).views == 3
     assert page_views_flush() == 0
     client.get(url)
-    assert campaign_results(campaign)["page_views"] == 4  # the counter not yet flushed included
+    assert campaign_results(campaign=campaign)["page_views"] == 4  # the counter not yet flushed included
     # The visitor signs up: the QR touch becomes theirs; then enrols and completes.
     response = client.post(
         "/account/sign-up/",
@@ -508,9 +512,9 @@ def test_page_views_are_counted_for_cache_hits_and_qr_arrivals_kept_through_sign
     user = User.objects.get(email="quet@example.vn")
     touch = CampaignTouch.objects.get(user=user)
     assert (touch.campaign_id, touch.source) == (campaign.pk, "qr")
-    assert response.cookies[campaigns.TOUCH_COOKIE].value == ""  # claimed: forgotten
+    assert response.cookies[tracking.TOUCH_COOKIE].value == ""  # claimed: forgotten
     Enrolment.objects.create(user=user, course=course, completed_at=timezone.now() + datetime.timedelta(seconds=1))
-    results = campaign_results(campaign)
+    results = campaign_results(campaign=campaign)
     assert (results["enrolments"], results["completions"]) == (1, 1)
 
 
@@ -527,7 +531,7 @@ def test_attribution_window(home_page, settings):
     Enrolment.objects.create(user=inside, course=course, enrolled_at=now - 20 * DAY, completed_at=now - 5 * DAY)
     Enrolment.objects.create(user=before, course=course, enrolled_at=now - 50 * DAY)
     Enrolment.objects.create(user=late, course=course, enrolled_at=now - 5 * DAY)
-    results = campaign_results(campaign)
+    results = campaign_results(campaign=campaign)
     # Enrolled 20 days after the touch: attributed; completed 35 days after: outside the window.
     assert (results["enrolments"], results["completions"]) == (1, 0)
 
@@ -547,25 +551,25 @@ def test_results_page_funnel_svg_table_csv_and_bounded_queries(home_page, client
 
     people = [person() for _ in range(2)]
     message = message_create(campaign, segment_create())
-    campaign_message_send(message)
-    campaign_message_plan(message.pk)
+    campaign_message_send(message=message)
+    campaign_message_plan(message_id=message.pk)
     send_planned()
-    client.get(f"/r/{link_token(message.pk, people[0].pk, 'p')}/")
+    client.get(f"/r/{link_token(message_id=message.pk, user_id=people[0].pk, link='p')}/")
     few, _html = measure()
     more = [person() for _ in range(6)]
     second = message_create(campaign, segment_create(), name="Đợt 2")
-    campaign_message_send(second)
-    campaign_message_plan(second.pk)
+    campaign_message_send(message=second)
+    campaign_message_plan(message_id=second.pk)
     send_planned()
     for someone in more:
-        client.get(f"/r/{link_token(second.pk, someone.pk, 'p')}/")
+        client.get(f"/r/{link_token(message_id=second.pk, user_id=someone.pk, link='p')}/")
         Enrolment.objects.create(user=someone, course=course)
     client.force_login(admin)
     many, html = measure()
     assert many == few
     assert "<svg" in html and "<title" in html and "<desc" in html
     assert 'id="campaign-results"' in html
-    results = campaign_results(campaign)
+    results = campaign_results(campaign=campaign)
     assert results["recipients"] == 8 and results["sent"] == 8 + 2
     assert results["clicked"] == 7 and results["enrolments"] == 6
     response = client.get(url, {"format": "csv"})
@@ -578,8 +582,8 @@ def test_campaign_deliveries_are_identifiable_in_the_log(home_page, client):
     campaign = campaign_create(home_page)
     person()
     message = message_create(campaign, segment_create())
-    campaign_message_send(message)
-    campaign_message_plan(message.pk)
+    campaign_message_send(message=message)
+    campaign_message_plan(message_id=message.pk)
     client.force_login(UserFactory(superuser=True))
     response = client.get("/admin/reminders/deliveries/", {"kind": CAMPAIGN_KIND})
     assert response.status_code == 200
@@ -587,8 +591,8 @@ def test_campaign_deliveries_are_identifiable_in_the_log(home_page, client):
 
 
 def test_signing_uses_django_signing():
-    token = link_token(5, 7, "p")
-    assert signing.TimestampSigner(salt=campaigns.LINK_SALT).unsign(token) == "5.7.p"
+    token = link_token(message_id=5, user_id=7, link="p")
+    assert signing.TimestampSigner(salt=links.LINK_SALT).unsign(token) == "5.7.p"
 
 
 def test_communications_staff_run_campaigns_and_training_administrators_do_not(home_page, client):
@@ -610,7 +614,7 @@ def test_communications_staff_run_campaigns_and_training_administrators_do_not(h
     menu = client.get("/admin/").content.decode()
     assert "/admin/campaigns/messages/campaign-results/" in menu and "/admin/campaigns/segments/" in menu
     index = client.get("/admin/campaigns/messages/campaign-results/")
-    assert "outreach/admin/campaign_results_index.html" in [t.name for t in index.templates]
+    assert "outreach/campaigns/admin/campaign_results_index.html" in [t.name for t in index.templates]
     assert f'href="/admin/campaigns/messages/results/{campaign.pk}/"' in index.content.decode()
     assert client.post(f"/admin/campaigns/messages/send/{message.pk}/", {"send": "1"}).status_code == 302
     assert CampaignMessage.objects.get().status == CampaignMessage.Status.SENDING
@@ -635,11 +639,11 @@ def test_a_segment_in_use_cannot_be_deleted_and_bad_input_gets_no_500(home_page,
     assert escape(_("Nobody has this e-mail address or phone number.")) in response.content.decode()
     assert client.get(f"/admin/campaigns/messages/results/{campaign.pk + 999}/").status_code == 404
     # A link to a message deleted since: a translated page, not an error.
-    token = link_token(message.pk + 999, 1, "p")
+    token = link_token(message_id=message.pk + 999, user_id=1, link="p")
     assert client.get(f"/r/{token}/").status_code == 404
     # A sent message cannot be changed.
     person()
-    campaign_message_send(message)
+    campaign_message_send(message=message)
     data = {"campaign": campaign.pk, "name": "X", "segment": segment.pk}
     response = client.post(f"/admin/campaigns/messages/edit/{message.pk}/", data)
     assert response.status_code == 200
@@ -652,7 +656,7 @@ def test_campaign_clicks_and_visits_are_exported_and_erased(home_page, client):
     campaign = campaign_create(home_page)
     someone = person()
     message = message_create(campaign, segment_create())
-    client.get(f"/r/{link_token(message.pk, someone.pk, 'p')}/")
+    client.get(f"/r/{link_token(message_id=message.pk, user_id=someone.pk, link='p')}/")
     exported = personal_data_export(someone)
     text = str(exported)
     assert "campaign_links_followed" in text and campaign.title in text
@@ -664,7 +668,7 @@ def test_campaign_clicks_and_visits_are_exported_and_erased(home_page, client):
 def test_an_sms_too_long_with_its_links_is_refused(home_page):
     from django.core.exceptions import ValidationError
 
-    from outreach.models import SMS_MAX_LENGTH
+    from outreach.delivery.texts import SMS_MAX_LENGTH
 
     campaign = campaign_create(home_page)
     message = CampaignMessage(
@@ -682,7 +686,9 @@ def test_an_sms_too_long_with_its_links_is_refused(home_page):
     message.sms_body = "{campaign}: {link}"
     message.full_clean()
     message.save()
-    texts, _unsubscribe = campaigns.message_texts(message, 123456, "Nguyễn Văn Một Tên Rất Dài Để Thử", "vi")
+    texts, _unsubscribe = messages.message_texts(
+        message=message, person_id=123456, full_name="Nguyễn Văn Một Tên Rất Dài Để Thử", language="vi"
+    )
     assert len(texts["sms"][1]) <= SMS_MAX_LENGTH
 
 
@@ -691,7 +697,7 @@ def test_email_carries_one_click_unsubscribe_headers_and_sms_waits_for_quiet_hou
 
     from outreach.models import ReminderSetting
 
-    settings.SMS_BACKEND = "outreach.channels.ConsoleSmsBackend"
+    settings.SMS_BACKEND = "outreach.delivery.channels.ConsoleSmsBackend"
     now_here = local_now()
     config = ReminderSetting.load()
     config.quiet_hours_start = (now_here - datetime.timedelta(hours=1)).time().replace(second=0, microsecond=0)
@@ -701,8 +707,8 @@ def test_email_carries_one_click_unsubscribe_headers_and_sms_waits_for_quiet_hou
     someone = person(phone="0912000444")
     ContactPreference.objects.create(user=someone, use_email=True, use_sms=True, use_in_app=False)
     message = message_create(campaign, segment_create())
-    campaign_message_send(message)
-    campaign_message_plan(message.pk)
+    campaign_message_send(message=message)
+    campaign_message_plan(message_id=message.pk)
     sms = deliveries(message, channel="sms").get()
     assert sms.not_before is not None and sms.not_before > timezone.now()
     send_planned()

@@ -14,8 +14,8 @@ import pytest
 
 from accounts.models import ContactPreference, User
 from courses.learning import services
-from outreach.campaign_selectors import campaign_results
-from outreach.campaigns import CampaignSendError, campaign_message_send
+from outreach.campaigns.messages import CampaignSendError, campaign_message_send
+from outreach.campaigns.selectors import campaign_results
 from outreach.models import CAMPAIGN_KIND, CampaignMessage, Delivery, ReminderSetting
 from outreach.tasks import campaign_message_plan as campaign_message_plan_task
 from tests.accounts.factories import UserFactory
@@ -38,7 +38,7 @@ def campaign_worker(django_db_setup, django_db_blocker, outbox_dir):
     files = {"email": outbox_dir / "email.jsonl", "sms": outbox_dir / "sms.jsonl"}
     env = {
         "TEST_EMAIL_FILE": str(files["email"]),
-        "SMS_BACKEND": "outreach.channels.FileSmsBackend",
+        "SMS_BACKEND": "outreach.delivery.channels.FileSmsBackend",
         "SMS_FILE_PATH": str(files["sms"]),
     }
     with worker_running(django_db_blocker, "camp", env, files) as worker:
@@ -49,7 +49,7 @@ def campaign_worker(django_db_setup, django_db_blocker, outbox_dir):
 def outbox(campaign_worker, settings):
     for name in ("email", "sms"):
         campaign_worker[name].write_text("")
-    settings.SMS_BACKEND = "outreach.channels.FileSmsBackend"
+    settings.SMS_BACKEND = "outreach.delivery.channels.FileSmsBackend"
     settings.SMS_FILE_PATH = str(campaign_worker["sms"])
     config = ReminderSetting.load()
     config.quiet_hours_start = config.quiet_hours_end = config.quiet_hours_start.replace(hour=0, minute=0)
@@ -77,9 +77,9 @@ def test_a_message_reaches_consenting_people_once_and_never_after_unsubscribing(
     refused = person(consent=False, full_name="Phạm Từ Chối")
     message = message_create(campaign, segment_create())
 
-    assert campaign_message_send(message) == CampaignMessage.Status.SENDING
+    assert campaign_message_send(message=message) == CampaignMessage.Status.SENDING
     with pytest.raises(CampaignSendError):  # the second click
-        campaign_message_send(CampaignMessage.objects.get(pk=message.pk))
+        campaign_message_send(message=CampaignMessage.objects.get(pk=message.pk))
     campaign_message_plan_task.delay(message.pk)  # and a duplicate task: nothing more
     assert settled(message)
 
@@ -99,7 +99,7 @@ def test_a_message_reaches_consenting_people_once_and_never_after_unsubscribing(
     assert client.get(path).status_code == 200
     assert client.post(path).status_code == 200
     second = message_create(campaign, segment_create(), name="Đợt 2")
-    campaign_message_send(second)
+    campaign_message_send(message=second)
     assert settled(second)
     assert Counter(line["to"][0] for line in jsonl(outbox["email"])) == {by_email.email: 1}
     assert [line["to"] for line in jsonl(outbox["sms"])] == ["0912000333", "0912000333"]
@@ -108,13 +108,13 @@ def test_a_message_reaches_consenting_people_once_and_never_after_unsubscribing(
 def test_click_sign_up_and_completion_are_attributed_in_the_results(outbox, home_page, client, settings):
     settings.ACCOUNTS_SIGN_IN_HOOKS = [
         "courses.learning.services.session_progress_claim",
-        "outreach.campaigns.touches_claim",
+        "outreach.campaigns.tracking.touches_claim",
     ]
     course = training_course(home_page, title="Nộp hồ sơ trực tuyến", slug="nop-ho-so")
     campaign = campaign_create(home_page, course=course)
     recipient = person(full_name="Vũ Nhận Tin")
     message = message_create(campaign, segment_create(), email_body="Chào {name}, học ngay: {action}")
-    campaign_message_send(message)
+    campaign_message_send(message=message)
     assert settled(message)
     body = jsonl(outbox["email"])[0]["body"]
     link = re.search(r"https?://[^\s]+/r/[^\s/]+/", body).group(0).split("testserver", 1)[1]
@@ -137,7 +137,7 @@ def test_click_sign_up_and_completion_are_attributed_in_the_results(outbox, home
     for lesson in course.lessons():
         services.lesson_complete(user=learner, lesson=lesson, course=course)
 
-    results = campaign_results(campaign)
+    results = campaign_results(campaign=campaign)
     assert results["recipients"] == 1 and results["sent"] == 1
     assert results["clicked"] == 1
     assert (results["enrolments"], results["completions"]) == (1, 1)

@@ -21,8 +21,8 @@ from accounts.preferences import preferences_save
 from courses.certificates.services import certificate_issue
 from courses.learning import services
 from courses.models import Assignment, Certificate, Enrolment
-from outreach import rate_limit
-from outreach.channels import (
+from outreach.delivery import rate_limit
+from outreach.delivery.channels import (
     Channel,
     FileSmsBackend,
     HttpGatewaySmsBackend,
@@ -30,16 +30,12 @@ from outreach.channels import (
     TemporaryDeliveryError,
     message_id_for,
 )
-from outreach.message_defaults import DEFAULT_TEMPLATES
-from outreach.models import PLACEHOLDERS, Delivery, MessageKind, MessageTemplate, ReminderSetting, placeholders_check
-from outreach.reminders import (
-    deliveries_enqueue,
-    deliveries_recover,
-    deliveries_send,
-    delivery_resend_prepare,
-    quiet_until,
-    reminders_plan,
-)
+from outreach.delivery.outbox import deliveries_enqueue, deliveries_plan, deliveries_recover, quiet_until
+from outreach.delivery.sending import deliveries_send, delivery_resend_prepare
+from outreach.delivery.texts import placeholders_check
+from outreach.models import Delivery, MessageKind, MessageTemplate, ReminderSetting
+from outreach.reminders.defaults import DEFAULT_TEMPLATES
+from outreach.reminders.models import PLACEHOLDERS
 from tests.accounts.factories import UserFactory
 from tests.outreach.support import (
     assign,
@@ -79,7 +75,7 @@ def now(today):
 
 
 def plan(now):
-    return reminders_plan(now, enqueue=False)
+    return deliveries_plan(now=now, enqueue=False)
 
 
 def rows(**filters):
@@ -249,14 +245,14 @@ def test_email_carries_a_message_id_derived_from_the_key(units, course, now, tod
     assert mail.outbox[0].extra_headers["Message-ID"] == message_id_for(delivery.idempotency_key)
     # Sending the same batch again sends nothing.
     send_due(now)
-    deliveries_send([delivery.pk], now=now)
+    deliveries_send(ids=[delivery.pk], now=now)
     assert len(mail.outbox) == 1
 
 
 def test_mandatory_reminders_ignore_opt_outs_but_follow_the_chosen_channels(
     units, course, now, today, settings, tmp_path
 ):
-    settings.SMS_BACKEND = "outreach.channels.FileSmsBackend"
+    settings.SMS_BACKEND = "outreach.delivery.channels.FileSmsBackend"
     settings.SMS_FILE_PATH = str(tmp_path / "sms.jsonl")
     person = servant(units["commune"], phone="0912000111")
     preferences_save(
@@ -294,7 +290,7 @@ def test_people_without_a_usable_address_are_skipped_with_the_reason(units, cour
 
 
 def test_quiet_hours_hold_sms_until_seven_in_the_morning(units, course, today, settings, tmp_path):
-    settings.SMS_BACKEND = "outreach.channels.FileSmsBackend"
+    settings.SMS_BACKEND = "outreach.delivery.channels.FileSmsBackend"
     settings.SMS_FILE_PATH = str(tmp_path / "sms.jsonl")
     by_sms = servant(units["commune"], phone="0912000333")
     preferences_save(by_sms, channels=["sms", "email"], purposes={})
@@ -304,28 +300,28 @@ def test_quiet_hours_hold_sms_until_seven_in_the_morning(units, course, today, s
     plan(evening)
     sms = rows(channel="sms")[0]
     assert sms.not_before == local(today + DAY, 7)
-    assert deliveries_send([d.pk for d in rows()], now=evening).counts["sent"] == 1  # the e-mail goes
+    assert deliveries_send(ids=[d.pk for d in rows()], now=evening).counts["sent"] == 1  # the e-mail goes
     assert Delivery.objects.get(pk=sms.pk).status == "planned"
     # Planned before 21:00, sent during quiet hours: held back as well.
     Delivery.objects.filter(pk=sms.pk).update(not_before=None)
-    result = deliveries_send([sms.pk], now=local(today + DAY, 3))
+    result = deliveries_send(ids=[sms.pk], now=local(today + DAY, 3))
     assert result.counts["held"] == 1
     held = Delivery.objects.get(pk=sms.pk)
     assert (held.status, held.not_before, held.attempts) == ("planned", local(today + DAY, 7), 0)
     assert jsonl(settings.SMS_FILE_PATH) == []
     # Morning.
-    assert deliveries_send([sms.pk], now=local(today + DAY, 7, 1)).counts["sent"] == 1
+    assert deliveries_send(ids=[sms.pk], now=local(today + DAY, 7, 1)).counts["sent"] == 1
     assert len(jsonl(settings.SMS_FILE_PATH)) == 1
 
 
 def test_quiet_until():
     day = datetime.date(2026, 11, 24)
     start, end = datetime.time(21), datetime.time(7)
-    assert quiet_until(local(day, 20, 59), start, end) is None
-    assert quiet_until(local(day, 21), start, end) == local(day + DAY, 7)
-    assert quiet_until(local(day, 6, 59), start, end) == local(day, 7)
-    assert quiet_until(local(day, 7), start, end) is None
-    assert quiet_until(local(day, 12, 30), datetime.time(12), datetime.time(13)) == local(day, 13)
+    assert quiet_until(now=local(day, 20, 59), start=start, end=end) is None
+    assert quiet_until(now=local(day, 21), start=start, end=end) == local(day + DAY, 7)
+    assert quiet_until(now=local(day, 6, 59), start=start, end=end) == local(day, 7)
+    assert quiet_until(now=local(day, 7), start=start, end=end) is None
+    assert quiet_until(now=local(day, 12, 30), start=datetime.time(12), end=datetime.time(13)) == local(day, 13)
 
 
 # Certificates and course nudges ---------------------------------------------------------------
@@ -446,31 +442,31 @@ def test_temporary_errors_are_retried_with_backoff_then_fail_visibly(units, cour
     settings.DELIVERY_RETRY_BASE_SECONDS = 30
     delivery = _one_reminder(units, course, today, now)
     monkeypatch.setattr(
-        "outreach.reminders.channel_for", lambda name: _Failing(TemporaryDeliveryError("SMTP 451 try later"))
+        "outreach.delivery.sending.channel_for", lambda name: _Failing(TemporaryDeliveryError("SMTP 451 try later"))
     )
-    result = deliveries_send([delivery.pk], now=now)
+    result = deliveries_send(ids=[delivery.pk], now=now)
     assert result.retry_ids == [delivery.pk] and 30 <= result.retry_countdown <= 31
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == ("planned", 1)
     assert delivery.not_before >= now + datetime.timedelta(seconds=30) and "451" in delivery.last_error
     # Too early: not claimed.
-    assert deliveries_send([delivery.pk], now=now).counts == {}
+    assert deliveries_send(ids=[delivery.pk], now=now).counts == {}
     later = delivery.not_before + datetime.timedelta(seconds=1)
-    result = deliveries_send([delivery.pk], now=later)
+    result = deliveries_send(ids=[delivery.pk], now=later)
     assert result.retry_countdown >= 60  # doubled
     delivery.refresh_from_db()
-    result = deliveries_send([delivery.pk], now=delivery.not_before + datetime.timedelta(seconds=1))
+    result = deliveries_send(ids=[delivery.pk], now=delivery.not_before + datetime.timedelta(seconds=1))
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, result.retry_ids) == ("failed", 3, [])
 
 
 def test_no_retry_waits_longer_than_the_brokers_visibility_timeout(settings):
-    from outreach.reminders import backoff_seconds
-    from outreach.tasks import max_countdown
+    from outreach.delivery.sending import backoff_seconds
+    from outreach.delivery.tasks import max_countdown
 
     visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
-    assert backoff_seconds(1) == settings.DELIVERY_RETRY_BASE_SECONDS
-    assert backoff_seconds(100) + 1 < visibility
+    assert backoff_seconds(attempts=1) == settings.DELIVERY_RETRY_BASE_SECONDS
+    assert backoff_seconds(attempts=100) + 1 < visibility
     assert max_countdown() < visibility
     # The lease outlives the sending task's hard time limit: a live worker never loses its rows.
     from outreach.tasks import deliveries_send as task
@@ -481,11 +477,11 @@ def test_no_retry_waits_longer_than_the_brokers_visibility_timeout(settings):
 
 def test_provider_failure_then_success(units, course, now, today, monkeypatch):
     delivery = _one_reminder(units, course, today, now)
-    monkeypatch.setattr("outreach.reminders.channel_for", lambda name: _Failing(TemporaryDeliveryError("503")))
-    deliveries_send([delivery.pk], now=now)
+    monkeypatch.setattr("outreach.delivery.sending.channel_for", lambda name: _Failing(TemporaryDeliveryError("503")))
+    deliveries_send(ids=[delivery.pk], now=now)
     monkeypatch.undo()
     delivery.refresh_from_db()
-    deliveries_send([delivery.pk], now=delivery.not_before)
+    deliveries_send(ids=[delivery.pk], now=delivery.not_before)
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == ("sent", 2)
     assert len(mail.outbox) == 1
@@ -496,9 +492,9 @@ def test_a_permanent_failure_is_recorded_and_an_administrator_resends_it(
 ):
     delivery = _one_reminder(units, course, today, now)
     monkeypatch.setattr(
-        "outreach.reminders.channel_for", lambda name: _Failing(PermanentDeliveryError("550 no such user"))
+        "outreach.delivery.sending.channel_for", lambda name: _Failing(PermanentDeliveryError("550 no such user"))
     )
-    assert deliveries_send([delivery.pk], now=now).retry_ids == []
+    assert deliveries_send(ids=[delivery.pk], now=now).retry_ids == []
     delivery.refresh_from_db()
     assert (delivery.status, delivery.last_error) == ("failed", "550 no such user")
     monkeypatch.undo()
@@ -506,10 +502,10 @@ def test_a_permanent_failure_is_recorded_and_an_administrator_resends_it(
     monkeypatch.setattr("outreach.tasks.delivery_resend.delay", queued.append)
     administrator = UserFactory(training_admin=True)
     with django_capture_on_commit_callbacks(execute=True):
-        assert delivery_resend_prepare(delivery, administrator)
+        assert delivery_resend_prepare(delivery=delivery, user=administrator)
     assert queued == [delivery.pk]
-    assert not delivery_resend_prepare(delivery, administrator)  # not failed any more
-    deliveries_send([delivery.pk], now=now)
+    assert not delivery_resend_prepare(delivery=delivery, user=administrator)  # not failed any more
+    deliveries_send(ids=[delivery.pk], now=now)
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == ("sent", 1)
 
@@ -519,13 +515,13 @@ def test_rows_left_sending_by_a_dead_worker_are_planned_again(units, course, now
     Delivery.objects.filter(pk=delivery.pk).update(
         status="sending", claim="dead", claimed_at=now - datetime.timedelta(minutes=11), attempts=1
     )
-    assert deliveries_recover(now) == 1
+    assert deliveries_recover(now=now) == 1
     delivery.refresh_from_db()
     assert (delivery.status, delivery.claim, delivery.queued_at) == ("planned", "", None)
     # After too many lost attempts: failed.
     settings.DELIVERY_MAX_ATTEMPTS = 2
     Delivery.objects.filter(pk=delivery.pk).update(status="sending", claimed_at=now - DAY, attempts=2)
-    deliveries_recover(now)
+    deliveries_recover(now=now)
     delivery.refresh_from_db()
     assert delivery.status == "failed"
 
@@ -542,11 +538,11 @@ def test_enqueue_batches_ids_and_does_not_queue_twice(
     queued = []
     monkeypatch.setattr("outreach.tasks.deliveries_send.delay", queued.append)
     with django_capture_on_commit_callbacks(execute=True):
-        assert deliveries_enqueue(now) == 5
+        assert deliveries_enqueue(now=now) == 5
     assert [len(batch) for batch in queued] == [2, 2, 1]
-    assert deliveries_enqueue(now + datetime.timedelta(minutes=5)) == 0
+    assert deliveries_enqueue(now=now + datetime.timedelta(minutes=5)) == 0
     # Queued half an hour ago and still planned (the broker lost it): queued again.
-    assert deliveries_enqueue(now + datetime.timedelta(minutes=31)) == 5
+    assert deliveries_enqueue(now=now + datetime.timedelta(minutes=31)) == 5
 
 
 def test_sending_a_batch_takes_a_bounded_number_of_queries(
@@ -560,7 +556,7 @@ def test_sending_a_batch_takes_a_bounded_number_of_queries(
     plan(now)
     ids = list(Delivery.objects.values_list("pk", flat=True))
     with django_assert_max_num_queries(12):
-        result = deliveries_send(ids, now=now)
+        result = deliveries_send(ids=ids, now=now)
     assert result.counts["sent"] == 60
 
 
@@ -596,7 +592,7 @@ def test_two_senders_racing_on_the_same_batch_send_each_message_once(home_page, 
     def sender():
         try:
             barrier.wait()
-            results.append(deliveries_send(ids, now=now).counts.get("sent", 0))
+            results.append(deliveries_send(ids=ids, now=now).counts.get("sent", 0))
         except Exception as error:  # pragma: no cover - reported below
             errors.append(error)
         finally:
@@ -683,7 +679,7 @@ def _hammer(store, channel, seconds, workers=2):
         total = 0
         try:
             while not stop.is_set():
-                total += rate_limit.acquire(channel, 5, max_wait=0.2, bucket_store=store)
+                total += rate_limit.acquire(channel=channel, wanted=5, max_wait=0.2, bucket_store=store)
         finally:
             granted.append(total)
             connection.close()
@@ -723,7 +719,7 @@ def test_rate_limit_is_shared_by_every_worker_redis_store(settings):
 
 def test_no_limit_configured_means_no_wait(settings):
     settings.DELIVERY_RATE_LIMITS = {}
-    assert rate_limit.acquire("email", 500) == 500
+    assert rate_limit.acquire(channel="email", wanted=500) == 500
 
 
 # Pages: inbox, header count, notification settings --------------------------------------------

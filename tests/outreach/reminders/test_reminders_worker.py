@@ -20,13 +20,9 @@ from core.localtime import local_now
 from courses.learning import services
 from courses.models import Assignment, Enrolment
 from lms.celery import app
+from outreach.delivery.outbox import deliveries_enqueue, deliveries_plan, deliveries_recover
+from outreach.delivery.sending import delivery_resend_prepare
 from outreach.models import Delivery, MessageKind, ReminderSetting
-from outreach.reminders import (
-    deliveries_enqueue,
-    deliveries_recover,
-    delivery_resend_prepare,
-    reminders_plan,
-)
 from outreach.tasks import reminders_plan as reminders_plan_task
 from tests.accounts.factories import UserFactory
 from tests.outreach.support import (
@@ -177,7 +173,7 @@ def test_completion_between_planning_and_sending_cancels_the_message(outbox, hom
     finishes, does_not = servant(units["commune"]), servant(units["commune"])
     assign(course, [units["commune"]])
     Assignment.objects.update(due_on=today + DAY)
-    reminders_plan(enqueue=False)
+    deliveries_plan(enqueue=False)
     assert Delivery.objects.filter(status="planned").count() == 2
     for lesson in course.lessons():
         services.lesson_complete(user=finishes, lesson=lesson, course=course)
@@ -236,7 +232,7 @@ def test_provider_failure_then_success_and_a_permanent_failure_resent_from_the_a
     # The number is fixed and an administrator resends it (same key).
     type(refused).objects.filter(pk=refused.pk).update(phone="0912000999")
     Delivery.objects.filter(pk=failed.pk).update(address="0912000999")
-    assert delivery_resend_prepare(failed, UserFactory(training_admin=True))
+    assert delivery_resend_prepare(delivery=failed, user=UserFactory(training_admin=True))
     assert settled()
     failed.refresh_from_db()
     assert failed.status == "sent"
@@ -256,7 +252,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(home_pa
     )
     assign(course, [units["commune"]])
     Assignment.objects.update(due_on=today + DAY)
-    reminders_plan(enqueue=False)
+    deliveries_plan(enqueue=False)
     planned = dict(Delivery.objects.filter(status="planned").values_list("idempotency_key", "pk"))
     assert len(planned) == 300
 
@@ -289,7 +285,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(home_pa
         try:
             # The next planner pass (beat): the dead worker's lease is over, its rows are planned and
             # queued again. (Here the lease ends when we killed it: the new worker's claims are younger.)
-            assert deliveries_recover(killed_at, lease_seconds=0) == left_sending
+            assert deliveries_recover(now=killed_at, lease_seconds=0) == left_sending
             assert deliveries_enqueue() == left_sending
             assert wait_until(lambda: not Delivery.objects.filter(status__in=UNFINISHED).exists(), timeout=120), list(
                 Delivery.objects.filter(status__in=UNFINISHED).values_list("pk", "status")

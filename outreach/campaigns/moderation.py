@@ -12,7 +12,10 @@ outreach 0008_campaign_workflow), whose one task is the lead group's approval; a
 publishes the campaign (or schedules it, when it has a go-live date).
 """
 
-from wagtail.models import PagePermissionTester
+from typing import Any
+
+from django.contrib.auth.models import Group, Permission
+from wagtail.models import GroupPagePermission, Page, PagePermissionTester, Workflow, WorkflowPage
 
 from accounts import roles
 
@@ -22,23 +25,15 @@ CAMPAIGN_TASK = "Trưởng nhóm truyền thông duyệt"
 LEAD_PAGE_PERMISSIONS = ("add_page", "change_page", "publish_page", "lock_page", "unlock_page")
 
 
-def _section_path(page):
-    """The tree path of the campaign index a campaign page belongs to (the index's own for the index)."""
-    from .models import CampaignIndexPage
-
-    if isinstance(page, CampaignIndexPage):
-        return page.path
-    return page.path[: -page.steplen]
-
-
 class CampaignPermissionTester(PagePermissionTester):
     """Wagtail's tester, with "publish" only when granted on the campaign section itself."""
 
-    def __init__(self, user, page):
+    def __init__(self, user: Any, page: Page, *, section_path: str) -> None:
+        """``section_path``: the tree path of the campaign index ``page`` belongs to (its own for the index)."""
         super().__init__(user, page)
         if not self.user.is_active or self.user.is_superuser or "publish" not in self.permissions:
             return
-        section = _section_path(page)
+        section = section_path
         granted_here = any(
             perm.permission.codename == "publish_page"
             and perm.page.path.startswith(section)
@@ -49,14 +44,11 @@ class CampaignPermissionTester(PagePermissionTester):
             self.permissions = self.permissions - {"publish"}
 
 
-def campaign_section_setup(index):
+def campaign_section_setup(*, index: Page) -> None:
     """Moderate the campaigns under ``index``: the campaign workflow, and the leads' permissions.
 
     Idempotent; runs when a campaign index is created (``outreach.apps``) and from the migration.
     """
-    from django.contrib.auth.models import Group, Permission
-    from wagtail.models import GroupPagePermission, Workflow, WorkflowPage
-
     workflow = Workflow.objects.filter(name=CAMPAIGN_WORKFLOW, active=True).first()
     if workflow is not None:
         WorkflowPage.objects.get_or_create(page_id=index.pk, defaults={"workflow": workflow})
@@ -68,7 +60,7 @@ def campaign_section_setup(index):
             GroupPagePermission.objects.get_or_create(group=lead, page_id=index.pk, permission=permission)
 
 
-def campaign_index_created(sender, instance, created, raw=False, **kwargs):
+def campaign_index_created(sender: type, instance: Page, created: bool, raw: bool = False, **kwargs: Any) -> None:
     """post_save of CampaignIndexPage: set up moderation of a new campaign section."""
     if created and not raw:
-        campaign_section_setup(instance)
+        campaign_section_setup(index=instance)

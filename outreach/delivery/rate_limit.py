@@ -11,7 +11,7 @@ minute's rate by more than a second's). Two stores, the same arithmetic:
   UPDATE`` on PostgreSQL; SQLite's immediate transactions serialise writers). Good for the
   embedded default and a few workers; each take is one short write transaction.
 
-``acquire(channel, wanted, max_wait)`` returns how many of ``wanted`` messages may go now,
+``acquire(channel=, wanted=, max_wait=)`` returns how many of ``wanted`` messages may go now,
 waiting (sleeping in small steps) up to ``max_wait`` seconds for at least part of them.
 """
 
@@ -19,9 +19,12 @@ import logging
 import math
 import threading
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+
+from .models import RateLimitBucket
 
 log = logging.getLogger(__name__)
 
@@ -55,18 +58,16 @@ return {granted, tostring(wait)}
 """
 
 
-def per_minute(channel):
+def per_minute(channel: str) -> int:
     return int((getattr(settings, "DELIVERY_RATE_LIMITS", {}) or {}).get(channel) or 0)
 
 
-def _refill(tokens, updated, now, rate, capacity):
+def _refill(tokens: float, updated: float, now: float, rate: float, capacity: float) -> float:
     return min(capacity, tokens + max(0.0, now - updated) * rate)
 
 
 class DatabaseBucketStore:
-    def take(self, name, rate, capacity, want):
-        from .models import RateLimitBucket
-
+    def take(self, name: str, rate: float, capacity: float, want: int) -> tuple[int, float]:
         for _attempt in range(3):
             try:
                 with transaction.atomic():
@@ -86,13 +87,13 @@ class DatabaseBucketStore:
 
 
 class RedisBucketStore:
-    def __init__(self, url):
-        import redis
+    def __init__(self, url: str) -> None:
+        import redis  # optional: installed and imported only where Redis is configured
 
         self.client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
         self.script = self.client.register_script(_TAKE_SCRIPT)
 
-    def take(self, name, rate, capacity, want):
+    def take(self, name: str, rate: float, capacity: float, want: int) -> tuple[int, float]:
         granted, wait = self.script(keys=[KEY_PREFIX + name], args=[rate, capacity, want])
         return int(granted), float(wait)
 
@@ -101,7 +102,7 @@ _stores = {}
 _stores_lock = threading.Lock()
 
 
-def store():
+def store() -> "DatabaseBucketStore | RedisBucketStore":
     url = getattr(settings, "DELIVERY_RATE_LIMIT_REDIS_URL", "") or ""
     with _stores_lock:
         if url not in _stores:
@@ -109,7 +110,14 @@ def store():
         return _stores[url]
 
 
-def acquire(channel, wanted, *, max_wait=30.0, bucket_store=None, sleep=time.sleep):
+def acquire(
+    *,
+    channel: str,
+    wanted: int,
+    max_wait: float = 30.0,
+    bucket_store: "DatabaseBucketStore | RedisBucketStore | None" = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
     """How many of ``wanted`` messages on ``channel`` may be sent now (waiting up to ``max_wait`` s)."""
     limit = per_minute(channel)
     if wanted <= 0 or limit <= 0:

@@ -1,21 +1,20 @@
-"""Admin for campaigns' audiences, messages and results (registered in wagtail_hooks.py).
+"""Admin for campaigns' audiences, messages and results (registered in ``outreach.wagtail_hooks``).
 
 - Audience segments: rules, and a "Count" button that shows how many people match (and how
   many of them agreed to campaign messages) before saving, without JavaScript.
 - Campaign messages: the variants, then preview for a chosen person, a test send to oneself,
-  send now or schedule, cancel. Sending is ``campaigns.campaign_message_send``.
-- Results per campaign: the funnel as a table and a server-drawn SVG chart, and a CSV export.
+  send now or schedule, cancel. Sending is ``messages.campaign_message_send``.
+- Results per campaign: the funnel as a table and a server-drawn SVG chart, and a CSV export
+  (``core.exports``, like the other exports).
 """
 
-import csv
-
+import tablib
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -34,18 +33,20 @@ from wagtail.admin.widgets.button import Button
 
 from accounts.models import OrganisationUnit, User
 from core.admin import PermissionMenuItem
+from core.exports import export_response
 from courses.models import CoursePage, TutorialPage
+from outreach.delivery.models import Channel
 
-from .campaign_models import CAMPAIGN_PLACEHOLDERS
-from .campaign_selectors import SegmentRules, campaign_results, segment_counts
-from .campaigns import (
+from .audiences import SegmentRules, segment_counts
+from .messages import (
     CampaignSendError,
     campaign_message_cancel,
     campaign_message_send,
     campaign_message_test_send,
     message_preview,
 )
-from .models import AudienceSegment, CampaignMessage, CampaignPage, Channel
+from .models import CAMPAIGN_PLACEHOLDERS, AudienceSegment, CampaignMessage, CampaignPage
+from .selectors import campaign_results
 
 # Audience segments ---------------------------------------------------------------------------
 
@@ -100,13 +101,13 @@ class AudienceSegmentForm(WagtailAdminModelForm):
 class _CountMixin:
     """A "Count" submit button: validates the form and shows the live count instead of saving."""
 
-    template_name = "outreach/admin/segment_form.html"
+    template_name = "outreach/campaigns/admin/segment_form.html"
     live_count = None
 
     def form_valid(self, form):
         if "count" in self.request.POST:
             self.form = form
-            self.live_count = segment_counts(form.rules())
+            self.live_count = segment_counts(rules=form.rules())
             return self.render_to_response(self.get_context_data(form=form))
         return super().form_valid(form)
 
@@ -115,7 +116,7 @@ class _CountMixin:
         if self.live_count is not None:
             context["live_total"], context["live_consenting"] = self.live_count
         elif getattr(self, "object", None) is not None and self.object.pk and self.request.method == "GET":
-            context["live_total"], context["live_consenting"] = segment_counts(self.object)
+            context["live_total"], context["live_consenting"] = segment_counts(rules=self.object)
         return context
 
 
@@ -282,7 +283,7 @@ class CampaignMessagePreviewView(_MessageActionView):
     """Preview for a chosen recipient (GET), test send to oneself (POST)."""
 
     permission_required = "change"
-    template_name = "outreach/admin/campaign_message_preview.html"
+    template_name = "outreach/campaigns/admin/campaign_message_preview.html"
     page_title = _("Preview and test")
 
     def get_context_data(self, **kwargs):
@@ -291,7 +292,7 @@ class CampaignMessagePreviewView(_MessageActionView):
         person = self.request.user
         if form.is_bound and form.is_valid() and form.cleaned_data["recipient"] is not None:
             person = form.cleaned_data["recipient"]
-        texts, channels = message_preview(self.object, person)
+        texts, channels = message_preview(message=self.object, user=person)
         context.update(
             object=self.object,
             form=form,
@@ -303,7 +304,7 @@ class CampaignMessagePreviewView(_MessageActionView):
         return context
 
     def post(self, request, *args, **kwargs):
-        count = campaign_message_test_send(self.object, request.user)
+        count = campaign_message_test_send(message=self.object, user=request.user)
         messages.success(
             request, _("Test sent to you on %(count)s channel(s); it does not count in the results.") % {"count": count}
         )
@@ -314,24 +315,24 @@ class CampaignMessageSendView(_MessageActionView):
     """Confirm (with the number of people it will reach), then send now or schedule."""
 
     permission_required = "send"
-    template_name = "outreach/admin/campaign_message_send.html"
+    template_name = "outreach/campaigns/admin/campaign_message_send.html"
     page_title = _("Send a campaign message")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        total, consenting = segment_counts(self.object.segment)
+        total, consenting = segment_counts(rules=self.object.segment)
         context.update(object=self.object, total=total, consenting=consenting, now=timezone.now())
         return context
 
     def post(self, request, *args, **kwargs):
         if "cancel" in request.POST:
-            if campaign_message_cancel(self.object, request.user):
+            if campaign_message_cancel(message=self.object, user=request.user):
                 messages.success(request, _("The message was cancelled."))
             else:
                 messages.warning(request, _("This message can no longer be cancelled."))
             return redirect(reverse(self.edit_url_name, args=[quote(self.object.pk)]))
         try:
-            status = campaign_message_send(self.object, request.user)
+            status = campaign_message_send(message=self.object, user=request.user)
         except CampaignSendError as error:
             messages.error(request, str(error))
             return self.back()
@@ -388,7 +389,7 @@ def funnel_svg_bars(results, width=560, bar_height=26, gap=8, label_width=190):
 class CampaignResultsView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView):
     model = CampaignMessage
     permission_required = "view"
-    template_name = "outreach/admin/campaign_results.html"
+    template_name = "outreach/campaigns/admin/campaign_results.html"
     page_title = _("Campaign results")
     header_icon = "table"
     csv_url_name = index_url_name = None
@@ -406,21 +407,17 @@ class CampaignResultsView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Tem
         return super().get(request, *args, **kwargs)
 
     def csv(self):
-        results = campaign_results(self.campaign)
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="campaign-{self.campaign.pk}-results.csv"'
-        response.write("\ufeff")  # Excel opens UTF-8 with a byte-order mark
-        writer = csv.writer(response)
-        writer.writerow([_gettext("Campaign"), _gettext("Measure"), _gettext("Value")])
+        results = campaign_results(campaign=self.campaign)
+        dataset = tablib.Dataset(headers=[_gettext("Campaign"), _gettext("Measure"), _gettext("Value")])
         for key, label in FUNNEL:
-            writer.writerow([self.campaign.title, str(label), results[key]])
+            dataset.append([self.campaign.title, str(label), results[key]])
         for key, label in (("clicks", _("Clicks (all)")), ("touched", _("People who arrived from the campaign"))):
-            writer.writerow([self.campaign.title, str(label), results[key]])
-        return response
+            dataset.append([self.campaign.title, str(label), results[key]])
+        return export_response(dataset, "csv", f"campaign-{self.campaign.pk}-results")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        results = campaign_results(self.campaign)
+        results = campaign_results(campaign=self.campaign)
         context.update(
             campaign=self.campaign,
             results=results,
@@ -435,7 +432,7 @@ class CampaignResultsView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Tem
 class CampaignResultsIndexView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView):
     model = CampaignMessage
     permission_required = "view"
-    template_name = "outreach/admin/campaign_results_index.html"
+    template_name = "outreach/campaigns/admin/campaign_results_index.html"
     page_title = _("Campaign results")
     header_icon = "table"
     results_url_name = None

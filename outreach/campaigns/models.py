@@ -1,7 +1,7 @@
-"""Audiences, campaign messages and what they led to: clicks, touches, page views.
+"""Campaigns: their pages (the index and each campaign), audiences, messages and what they led to.
 
-Imported by ``outreach.models`` (Django finds the models there). Services are in
-``outreach/campaigns.py``, reads in ``outreach/campaign_selectors.py``.
+Imported by ``outreach.models`` (Django finds the models there). Services are in ``messages.py``
+and ``tracking.py``, reads in ``audiences.py`` and ``selectors.py``.
 """
 
 from django.conf import settings
@@ -10,10 +10,200 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import StreamField
+from wagtail.models import Page
+from wagtail.search import index
 
 from accounts.models import OrganisationUnit, User
+from core.codes import readable_code_new
+from core.published import public_q
+from core.search import FoldedSearchMixin, folded_index_fields
+from courses.learning.blocks import ContentStreamBlock
+from courses.models import Audience, PublicService
+from outreach.blocks import CallToActionStreamBlock
+from outreach.delivery.texts import SMS_MAX_LENGTH, placeholders_check
 
-from .models import SMS_MAX_LENGTH, CampaignPage, placeholders_check
+from .links import short_link_display
+from .moderation import CampaignPermissionTester
+
+# Deliveries of campaign messages (``messages.py``): the kind registered with delivery; not a
+# template kind (each campaign message has its own words); ``subject_id`` is the CampaignMessage,
+# ``sequence`` 1 a test send.
+CAMPAIGN_KIND = "campaign"
+
+# Short codes of campaign posters (/c/<code>/), in the certificates' readable alphabet.
+CAMPAIGN_CODE_LENGTH = 6
+
+
+def campaign_code_new():
+    return readable_code_new(CAMPAIGN_CODE_LENGTH)
+
+
+CAMPAIGN_PAGE_HEADER = "X-Campaign-Page"
+
+
+class CampaignIndexPage(FoldedSearchMixin, Page):
+    """The list of awareness campaigns."""
+
+    introduction = models.TextField(_("introduction"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("introduction")]
+    search_fields = [*Page.search_fields, index.SearchField("introduction"), *folded_index_fields()]
+    folded_search_fields = ("title", "introduction")
+
+    template = "outreach/campaigns/campaign_index_page.html"
+    parent_page_types = settings.SITE_SECTION_PARENT_PAGE_TYPES  # the site's home page (lms wires it)
+    subpage_types = ["outreach.CampaignPage"]
+    max_count = 1
+    # Ended campaigns listed at most.
+    past_count = 12
+
+    class Meta:
+        verbose_name = _("campaign index")
+
+    def permissions_for_user(self, user):
+        return CampaignPermissionTester(user, self, section_path=self.path)
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context.update(self.campaigns_listed(day=timezone.localdate()))
+        return context
+
+    def campaigns_listed(self, *, day):
+        """The index's lists on ``day``: running (ending soonest first), upcoming (soonest first),
+        and the latest ``past_count`` ended ones (one query)."""
+        running, upcoming, ended = [], [], []
+        for campaign in CampaignPage.objects.live().filter(public_q()).child_of(self).order_by("starts_on", "title"):
+            state = campaign.state_on(day)
+            {"running": running, "upcoming": upcoming, "ended": ended}[state].append(campaign)
+        running.sort(key=lambda campaign: (campaign.ends_on, campaign.title))
+        ended.sort(key=lambda campaign: campaign.ends_on, reverse=True)
+        return {"running": running, "upcoming": upcoming, "ended": ended[: self.past_count]}
+
+
+class CampaignPage(FoldedSearchMixin, Page):
+    """An awareness campaign: why, for whom, when, and where it sends people."""
+
+    goal = models.TextField(_("goal"), help_text=_("What the campaign wants people to do, in one or two sentences."))
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    audience = models.CharField(_("audience"), max_length=20, choices=Audience.choices, default=Audience.EVERYONE)
+    hero_image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("hero image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    body = StreamField(ContentStreamBlock(), verbose_name=_("body"), blank=True)
+    calls_to_action = StreamField(CallToActionStreamBlock(), verbose_name=_("calls to action"))
+    services = ParentalManyToManyField(
+        PublicService, verbose_name=_("public services promoted"), blank=True, related_name="campaigns"
+    )
+    short_code = models.CharField(
+        _("short code"),
+        max_length=CAMPAIGN_CODE_LENGTH,
+        default=campaign_code_new,
+        editable=False,
+        help_text=_("Printed on the poster: the short link /c/<code>/ leads to this campaign."),
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("goal"),
+        MultiFieldPanel(
+            [FieldPanel("starts_on"), FieldPanel("ends_on"), FieldPanel("audience"), FieldPanel("services")],
+            heading=_("About this campaign"),
+        ),
+        FieldPanel("hero_image"),
+        FieldPanel("body"),
+        FieldPanel("calls_to_action"),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("goal"),
+        index.SearchField("body"),
+        index.FilterField("starts_on"),
+        index.FilterField("ends_on"),
+        *folded_index_fields(),
+    ]
+    folded_search_fields = ("title", "goal", "body")
+
+    template = "outreach/campaigns/campaign_page.html"
+    parent_page_types = ["outreach.CampaignIndexPage"]
+    subpage_types = []
+    # A copy is another campaign: it gets a short code (and poster) of its own.
+    exclude_fields_in_copy = ["short_code"]
+
+    class Meta:
+        verbose_name = _("campaign")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="outreach_campaign_ends_after_start"
+            ),
+            models.UniqueConstraint(fields=["short_code"], name="outreach_campaign_short_code_unique"),
+        ]
+
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            # 31⁶ codes: a collision is rare, but a new page must not fail on one.
+            while CampaignPage.objects.filter(short_code=self.short_code).exists():
+                self.short_code = campaign_code_new()
+        return super().save(*args, **kwargs)
+
+    def permissions_for_user(self, user):
+        # The campaign's section: its parent, the campaign index.
+        return CampaignPermissionTester(user, self, section_path=self.path[: -self.steplen])
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["short_link_display"] = short_link_display(campaign=self)
+        return context
+
+    def clean(self):
+        super().clean()
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("The campaign cannot end before it starts.")})
+
+    def is_running(self, day=None):
+        day = day or timezone.localdate()
+        return self.starts_on <= day <= self.ends_on
+
+    def state_on(self, day=None):
+        """ "upcoming", "running" or "ended" on ``day`` (today in Vietnam by default)."""
+        day = day or timezone.localdate()
+        if day < self.starts_on:
+            return "upcoming"
+        return "running" if day <= self.ends_on else "ended"
+
+    def call_to_action_targets(self):
+        """[(label, page or None, service or None)]: the calls to action that lead somewhere now.
+
+        A chosen tutorial or course that is no longer live is left out.
+        """
+        targets = []
+        for block in self.calls_to_action:
+            value = block.value
+            if block.block_type == "service":
+                service = value.get("service")
+                if service is not None and service.official_url:
+                    targets.append((value.get("label") or service.name, None, service))
+            else:
+                page = value.get("page")
+                if page is not None and page.live:
+                    targets.append((value.get("label") or page.title, page, None))
+        return targets
+
+    def serve(self, request, *args, **kwargs):
+        response = super().serve(request, *args, **kwargs)
+        # Names the campaign for outreach.campaigns.tracking (page views, QR arrivals), also on
+        # responses served later from the page cache (the header is stored with the page).
+        response[CAMPAIGN_PAGE_HEADER] = str(self.pk)
+        return response
+
 
 # What a campaign message may use: {name}, {site}, {campaign}, {link} (the campaign page),
 # {action} (its first call to action), {unsubscribe}. Both links are tracked (signed /r/ links).
@@ -28,7 +218,7 @@ LINK_LENGTH = 110
 class AudienceSegment(models.Model):
     """Who a campaign message goes to: rules, all of which must hold (empty rules select everyone).
 
-    Resolved to people in one query by ``campaign_selectors.segment_people``.
+    Resolved to people in one query by ``audiences.segment_people``.
     """
 
     name = models.CharField(_("name"), max_length=200)
@@ -262,7 +452,7 @@ class CampaignTouch(models.Model):
 
 
 class CampaignPageView(models.Model):
-    """Views of a campaign page per day, counted on our server (``campaign_tracking``)."""
+    """Views of a campaign page per day, counted on our server (``tracking.py``)."""
 
     campaign = models.ForeignKey(
         CampaignPage, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="page_views"

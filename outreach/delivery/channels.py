@@ -30,6 +30,7 @@ import urllib.request
 from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
+from typing import TextIO
 
 from anyascii import anyascii
 from django.conf import settings
@@ -62,13 +63,13 @@ class OutgoingMessage:
     headers: dict | None = None  # extra e-mail headers (List-Unsubscribe for campaign messages)
 
 
-def message_id_for(key):
+def message_id_for(key: str) -> str:
     """A stable Message-ID for an idempotency key: the same message always has the same id."""
     return f"<{hashlib.sha256(key.encode()).hexdigest()[:40]}@{_message_id_domain(settings.DEFAULT_FROM_EMAIL)}>"
 
 
 @functools.lru_cache(maxsize=4)
-def _message_id_domain(from_email):
+def _message_id_domain(from_email: str) -> str:
     return parseaddr(from_email)[1].rpartition("@")[2] or "kynangso.local"
 
 
@@ -77,13 +78,13 @@ class Channel:
 
     name = ""
 
-    def open(self):
+    def open(self) -> None:
         pass
 
-    def close(self):
+    def close(self) -> None:
         pass
 
-    def send_many(self, messages):
+    def send_many(self, messages: list[OutgoingMessage]) -> list[DeliveryError | None]:
         """One outcome per message, in order: None (accepted) or a DeliveryError."""
         raise NotImplementedError
 
@@ -91,7 +92,7 @@ class Channel:
 # E-mail ------------------------------------------------------------------------------------
 
 
-def _email_error(error):
+def _email_error(error: Exception) -> DeliveryError:
     """Classify what Django's (or anymail's) backend raised."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _message in error.recipients.values()]
@@ -116,18 +117,18 @@ class EmailChannel(Channel):
 
     name = "email"
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.connection = None
         self.open_error = None
 
-    def open(self):
+    def open(self) -> None:
         try:
             self.connection = get_connection(fail_silently=False)
             self.connection.open()
         except (OSError, smtplib.SMTPException) as error:
             self.connection, self.open_error = None, TemporaryDeliveryError(f"cannot connect: {error}")
 
-    def close(self):
+    def close(self) -> None:
         if self.connection is not None:
             try:
                 self.connection.close()
@@ -135,7 +136,7 @@ class EmailChannel(Channel):
                 log.warning("Closing the e-mail connection failed", exc_info=True)
             self.connection = None
 
-    def send_many(self, messages):
+    def send_many(self, messages: list[OutgoingMessage]) -> list[DeliveryError | None]:
         if self.connection is None and self.open_error is None:
             self.open()
         if self.open_error is not None:
@@ -168,18 +169,18 @@ class EmailChannel(Channel):
 class SmsBackend:
     """Sends one SMS; raises TemporaryDeliveryError or PermanentDeliveryError."""
 
-    def send(self, *, to, text, reference):
+    def send(self, *, to: str, text: str, reference: str) -> None:
         raise NotImplementedError
 
 
 class ConsoleSmsBackend(SmsBackend):
     """Development: prints the SMS to the worker's console."""
 
-    def __init__(self, stream=None):
+    def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stdout
         self.lock = threading.Lock()
 
-    def send(self, *, to, text, reference):
+    def send(self, *, to: str, text: str, reference: str) -> None:
         with self.lock:
             self.stream.write(f"--- SMS to {to} (ref {reference}) ---\n{text}\n")
             self.stream.flush()
@@ -194,20 +195,20 @@ class FileSmsBackend(SmsBackend):
     has seen and reads only what others appended since.
     """
 
-    def __init__(self, path=None):
+    def __init__(self, path: str | None = None) -> None:
         self.path = Path(path or settings.SMS_FILE_PATH)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.seen = set()
         self.offset = 0
 
-    def _catch_up(self, handle):
+    def _catch_up(self, handle: TextIO) -> None:
         handle.seek(self.offset)
         for line in handle:
             if line.endswith("\n"):
                 self.seen.add(json.loads(line)["reference"])
                 self.offset += len(line.encode())
 
-    def send(self, *, to, text, reference):
+    def send(self, *, to: str, text: str, reference: str) -> None:
         with open(self.path, "a+", encoding="utf-8") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
@@ -239,7 +240,13 @@ class HttpGatewaySmsBackend(SmsBackend):
     Timeouts: ``SMS_GATEWAY_TIMEOUT`` seconds for connecting and for the answer.
     """
 
-    def __init__(self, url=None, token=None, sender=None, timeout=None):
+    def __init__(
+        self,
+        url: str | None = None,
+        token: str | None = None,
+        sender: str | None = None,
+        timeout: float | None = None,
+    ) -> None:
         self.url = url or settings.SMS_GATEWAY_URL
         self.token = token if token is not None else settings.SMS_GATEWAY_TOKEN
         self.sender = sender or settings.SMS_GATEWAY_SENDER
@@ -247,7 +254,7 @@ class HttpGatewaySmsBackend(SmsBackend):
         if not self.url:
             raise PermanentDeliveryError("SMS_GATEWAY_URL is not set")
 
-    def send(self, *, to, text, reference):
+    def send(self, *, to: str, text: str, reference: str) -> None:
         payload = json.dumps({"to": to, "text": text, "sender": self.sender, "client_reference": reference})
         request = urllib.request.Request(  # noqa: S310 (the URL is the operator's setting)
             self.url,
@@ -273,19 +280,26 @@ class HttpGatewaySmsBackend(SmsBackend):
 
 _sms_backend = None
 _sms_backend_lock = threading.Lock()
+# The backends' module before the outreach app was split into sub-packages: a configured
+# SMS_BACKEND that still names it keeps working.
+_OLD_MODULE = "outreach.channels."
 
 
-def sms_backend():
+def _backend_path(path: str) -> str:
+    return __name__ + "." + path.removeprefix(_OLD_MODULE) if path.startswith(_OLD_MODULE) else path
+
+
+def sms_backend() -> SmsBackend:
     """The configured SMS backend (one per process: the file backend keeps what it has seen)."""
     global _sms_backend
     config = (settings.SMS_BACKEND, getattr(settings, "SMS_FILE_PATH", ""))
     with _sms_backend_lock:
         if _sms_backend is None or _sms_backend[0] != config:
-            _sms_backend = (config, import_string(config[0])())
+            _sms_backend = (config, import_string(_backend_path(config[0]))())
         return _sms_backend[1]
 
 
-def sms_text(text):
+def sms_text(text: str) -> str:
     """Fold to ASCII when ``SMS_ASCII`` is on: carriers bill Vietnamese with marks at 70 characters a part."""
     return anyascii(text) if settings.SMS_ASCII else text
 
@@ -293,7 +307,7 @@ def sms_text(text):
 class SmsChannel(Channel):
     name = "sms"
 
-    def send_many(self, messages):
+    def send_many(self, messages: list[OutgoingMessage]) -> list[DeliveryError | None]:
         try:
             backend = sms_backend()
         except DeliveryError as error:
@@ -317,16 +331,16 @@ class InAppChannel(Channel):
 
     name = "in_app"
 
-    def send_many(self, messages):
+    def send_many(self, messages: list[OutgoingMessage]) -> list[DeliveryError | None]:
         return [None for _message in messages]
 
 
 CHANNELS = {"email": EmailChannel, "sms": SmsChannel, "in_app": InAppChannel}
 
 
-def channel_for(name):
+def channel_for(name: str) -> Channel:
     return CHANNELS[name]()
 
 
-def sms_available():
+def sms_available() -> bool:
     return bool(getattr(settings, "SMS_BACKEND", ""))

@@ -16,15 +16,19 @@ PAGE_SIZE = 20
 @login_required
 @never_cache
 def inbox(request):
-    page_obj = Paginator(inbox_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "outreach/inbox.html", {"page_obj": page_obj, "unread": unread_count(request.user)})
+    page_obj = Paginator(inbox_for(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page_obj": page_obj, "unread": unread_count(user=request.user)}
+    return render(request, "outreach/delivery/inbox.html", context)
 
 
 @require_POST
 @login_required
 @csrf_protect
 def inbox_read(request, delivery_id):
-    if not inbox_mark_read(request.user, [delivery_id]) and not inbox_for(request.user).filter(pk=delivery_id).exists():
+    if (
+        not inbox_mark_read(user=request.user, ids=[delivery_id])
+        and not inbox_for(user=request.user).filter(pk=delivery_id).exists()
+    ):
         raise Http404
     return redirect("outreach:inbox")
 
@@ -33,5 +37,5 @@ def inbox_read(request, delivery_id):
 @login_required
 @csrf_protect
 def inbox_read_all(request):
-    inbox_mark_read(request.user)
+    inbox_mark_read(user=request.user)
     return redirect("outreach:inbox")

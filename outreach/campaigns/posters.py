@@ -1,4 +1,4 @@
-"""Campaign posters and short links: /c/<code>/ leads to the campaign, marked as a visit from the poster.
+"""Campaign posters: an A4 PDF with a QR code of the short link /c/<code>/ (``links.short_link``).
 
 A commune office prints the poster (A4 PDF, WeasyPrint like the certificates: core.pdf) with
 the campaign's title, goal, calls to action, a large QR code and the short link typed by hand.
@@ -6,15 +6,15 @@ the campaign's title, goal, calls to action, a large QR code and the short link 
 
 import re
 
-from django.conf import settings
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
 from core.codes import readable_code_is_well_formed, readable_code_normalise
 from core.pdf import font_urls, pdf_from_html, qr_svg
+from core.published import public_q
 
+from .links import short_link
 from .models import CAMPAIGN_CODE_LENGTH, CampaignPage
 
 # The query marker on the campaign page's address after the short link (part of the URL, so that
@@ -23,11 +23,9 @@ FROM_PARAMETER = "from"
 FROM_POSTER = "qr"
 
 
-def campaign_by_code(raw, *, live_only=True):
+def campaign_by_code(*, code: str, live_only: bool = True) -> CampaignPage | None:
     """The campaign with this short code (live and public unless ``live_only`` is False), or None."""
-    from core.published import public_q
-
-    code = readable_code_normalise(raw)
+    code = readable_code_normalise(code)
     if not readable_code_is_well_formed(code, CAMPAIGN_CODE_LENGTH):
         return None
     campaigns = CampaignPage.objects.filter(short_code=code)
@@ -36,21 +34,9 @@ def campaign_by_code(raw, *, live_only=True):
     return campaigns.first()
 
 
-def short_link(campaign):
-    """The absolute short link printed on the poster (Vietnamese: no language prefix)."""
-    with translation.override("vi"):
-        path = reverse("campaigns:short_link", args=[campaign.short_code])
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
-
-
-def short_link_display(campaign):
-    """The short link without its scheme, as people type it."""
-    return re.sub(r"^https?://", "", short_link(campaign))
-
-
-def poster_html(campaign, *, base_url=None):
+def poster_html(*, campaign: CampaignPage) -> str:
     """The poster as an HTML document for WeasyPrint (Vietnamese, whatever the reader's language)."""
-    url = short_link(campaign)
+    url = short_link(campaign=campaign)
     targets = []
     for label, page, service in campaign.call_to_action_targets():
         if service is not None:
@@ -68,13 +54,13 @@ def poster_html(campaign, *, base_url=None):
         "services": list(campaign.services.all()),
     }
     with translation.override("vi"):
-        return render_to_string("outreach/campaign_poster.html", context)
+        return render_to_string("outreach/campaigns/campaign_poster.html", context)
 
 
-def poster_pdf(campaign):
+def poster_pdf(*, campaign: CampaignPage) -> bytes:
     """The campaign's poster: one A4 portrait page (bytes)."""
-    return pdf_from_html(poster_html(campaign))
+    return pdf_from_html(poster_html(campaign=campaign))
 
 
-def poster_filename(campaign):
+def poster_filename(*, campaign: CampaignPage) -> str:
     return f"ap-phich-{campaign.slug[:60]}-{campaign.short_code}.pdf"

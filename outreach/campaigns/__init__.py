@@ -1,0 +1,1 @@
+"""Campaigns: pages, moderation, audiences, messages, links, tracking, posters, results."""
