@@ -170,7 +170,10 @@ DEMO_SEEDERS = ["insights.demo.demo_insights_seed"]
 # Called with (request, user) after every sign-in and sign-up, so a higher layer
 # (courses) can keep what an anonymous visitor did in this browser without
 # accounts importing it.
-ACCOUNTS_SIGN_IN_HOOKS = ["courses.learning.services.session_progress_claim", "outreach.campaigns.tracking.touches_claim"]
+ACCOUNTS_SIGN_IN_HOOKS = [
+    "courses.learning.services.session_progress_claim",
+    "outreach.campaigns.tracking.touches_claim",
+]
 # Roster imports and unit moves: mandatory training assigns the people concerned.
 ACCOUNTS_PEOPLE_CHANGED_HOOKS = ["courses.training.tasks.people_changed"]
 ACCOUNTS_UNITS_CHANGED_HOOKS = ["courses.training.tasks.units_changed"]

@@ -468,3 +468,41 @@ def test_the_task_name_check_reads_decorators_and_calls():
         "shared_task(acks_late=True)(a)\nshared_task(name=n)(a)\n"
     )
     assert unnamed_tasks(tree) == [(1, "task a"), (3, "task b"), (9, "shared_task(acks_late=True)")]
+
+
+# Services and selectors: keyword-only, annotated -----------------------------------------------
+
+# Entry points that accounts.hooks calls positionally (settings.ACCOUNTS_SIGN_IN_HOOKS): their
+# signature is the hook's contract, not the service style.
+HOOK_ENTRY_POINTS = {"courses.learning.services.session_progress_claim"}
+
+
+def signature_offences(module: str, tree: ast.Module) -> list[str]:
+    """Public functions of a services/selectors module that take positional or unannotated arguments."""
+    offences = []
+    for node in tree.body:
+        if not isinstance(node, ast.FunctionDef) or node.name.startswith("_"):
+            continue
+        if f"{module}.{node.name}" in HOOK_ENTRY_POINTS:
+            continue
+        positional = [arg.arg for arg in [*node.args.posonlyargs, *node.args.args]]
+        unannotated = [arg.arg for arg in node.args.kwonlyargs if arg.annotation is None]
+        if positional or unannotated or node.returns is None:
+            offences.append(
+                f"{module}.{node.name}: positional {positional or '-'}, unannotated {unannotated or '-'}, "
+                f"return {'missing' if node.returns is None else 'annotated'}"
+            )
+    return offences
+
+
+def test_services_and_selectors_take_keyword_only_annotated_arguments():
+    offences = []
+    for module, path in our_modules().items():
+        if module.rsplit(".", 1)[-1] in ("services", "selectors"):
+            offences += signature_offences(module, parsed(path))
+    assert not offences, "Make these keyword-only (def f(*, name: Type) -> Result):\n" + "\n".join(offences)
+
+
+def test_the_signature_check_finds_positional_and_unannotated_arguments():
+    tree = ast.parse("def good(*, a: int) -> int: ...\ndef bad(a, *, b) -> None: ...\ndef _private(a): ...\n")
+    assert [line.split(":")[0] for line in signature_offences("x.services", tree)] == ["x.services.bad"]
