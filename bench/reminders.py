@@ -70,7 +70,7 @@ RETURNING id` per 10,000, and those ids are queued as soon as that commits (send
 planning goes on). A sending task takes 500 ids: one statement claims them (`UPDATE … FROM
 accounts_user … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING …`), one query per kind
 re-checks them, one `UPDATE` records `sent` per 100 messages or half a second, with
-asynchronous commit (docs/architecture.md says why that is safe). Each row is written three
+asynchronous commit (docs/delivery.md says why that is safe). Each row is written three
 times (insert, claim, sent), and those writes, not Python, set the pace: see the no-op rate for
 what one task per message would cost.
 

@@ -8,6 +8,7 @@ from wagtail.models import Page
 
 from accounts.models import User
 from accounts.preferences import preferences_save
+from core.localtime import local_today
 from courses.demo_images import demo_image_ensure
 from courses.learning.services import enrolment_create
 from courses.models import Assignment, CoursePage, Enrolment, PublicService, TutorialPage
@@ -22,7 +23,7 @@ def demo_reminders_seed() -> None:
     With the demo's overdue commune training, the planner then has something of every
     common kind to send: due soon, overdue, the unit manager's digest and a course nudge.
     """
-    today = timezone.localdate()
+    today = local_today()
     people = {user.email or user.phone: user for user in User.objects.filter(is_active=True)}
     choices = {
         "canbo@kynangso.local": ["email", "in_app"],
@@ -99,7 +100,7 @@ def demo_campaigns_seed(home: Page) -> CampaignIndexPage:
         )
         home.add_child(instance=index)
         index.save_revision().publish()
-    today = timezone.localdate()
+    today = local_today()
     for slug, title, goal, start, end, accent, tutorials, courses, services, body in DEMO_CAMPAIGNS:
         if CampaignPage.objects.filter(slug=slug).exists():
             continue

@@ -293,7 +293,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     # A task not acknowledged within this time is delivered again: no task may
-    # use an eta/countdown longer than this (see docs/architecture.md).
+    # use an eta/countdown longer than this (see docs/tasks.md).
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
@@ -370,7 +370,7 @@ INSIGHTS_MIN_GROUP = int(env("INSIGHTS_MIN_GROUP", "5"))
 # How long the public page's computed figures are kept (the beat task refreshes them sooner).
 INSIGHTS_PUBLIC_CACHE_SECONDS = int(env("INSIGHTS_PUBLIC_CACHE_SECONDS", "3600"))
 
-# Reminders and delivery (outreach/delivery/, outreach/reminders/; docs/architecture.md).
+# Reminders and delivery (outreach/delivery/, outreach/reminders/; docs/delivery.md, docs/reminders.md).
 # SMS: outreach.delivery.channels.ConsoleSmsBackend (prints), FileSmsBackend (JSON lines in SMS_FILE_PATH),
 # HttpGatewaySmsBackend (SMS_GATEWAY_*); empty: no SMS (people who chose only SMS are skipped).
 SMS_BACKEND = env("SMS_BACKEND", "outreach.delivery.channels.ConsoleSmsBackend")

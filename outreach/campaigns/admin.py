@@ -34,6 +34,7 @@ from wagtail.admin.widgets.button import Button
 from accounts.models import OrganisationUnit, User
 from core.admin import PermissionMenuItem
 from core.exports import export_response
+from core.localtime import datetime_display
 from courses.models import CoursePage, TutorialPage
 from outreach.delivery.models import Channel
 
@@ -339,8 +340,7 @@ class CampaignMessageSendView(_MessageActionView):
         if status == CampaignMessage.Status.SCHEDULED:
             messages.success(
                 request,
-                _("The message will be sent on %(time)s.")
-                % {"time": timezone.localtime(self.object.scheduled_at).strftime("%d/%m/%Y %H:%M")},
+                _("The message will be sent on %(time)s.") % {"time": datetime_display(self.object.scheduled_at)},
             )
         else:
             messages.success(request, _("The message is being sent."))
@@ -462,7 +462,7 @@ class CampaignMessageViewSet(ModelViewSet):
         Column(
             "scheduled_at",
             label=_("Send at"),
-            accessor=lambda m: timezone.localtime(m.scheduled_at).strftime("%d/%m/%Y %H:%M") if m.scheduled_at else "—",
+            accessor=lambda m: datetime_display(m.scheduled_at),
         ),
     ]
     list_filter = ["status"]

@@ -18,6 +18,7 @@ from wagtail.search import index
 
 from accounts.models import OrganisationUnit, User
 from core.codes import readable_code_new
+from core.localtime import local_today
 from core.published import public_q
 from core.search import FoldedSearchMixin, folded_index_fields
 from courses.learning.blocks import ContentStreamBlock
@@ -68,7 +69,7 @@ class CampaignIndexPage(FoldedSearchMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context.update(self.campaigns_listed(day=timezone.localdate()))
+        context.update(self.campaigns_listed(day=local_today()))
         return context
 
     def campaigns_listed(self, *, day):
@@ -169,12 +170,12 @@ class CampaignPage(FoldedSearchMixin, Page):
             raise ValidationError({"ends_on": _("The campaign cannot end before it starts.")})
 
     def is_running(self, day=None):
-        day = day or timezone.localdate()
+        day = day or local_today()
         return self.starts_on <= day <= self.ends_on
 
     def state_on(self, day=None):
         """ "upcoming", "running" or "ended" on ``day`` (today in Vietnam by default)."""
-        day = day or timezone.localdate()
+        day = day or local_today()
         if day < self.starts_on:
             return "upcoming"
         return "running" if day <= self.ends_on else "ended"

@@ -5,7 +5,7 @@ message: ``None`` (accepted by the provider) or a ``TemporaryDeliveryError`` (tr
 later: timeouts, 5xx, 429) or ``PermanentDeliveryError`` (retrying cannot help: 4xx,
 refused recipient). Every message carries its idempotency key, which goes to the
 provider as a client reference (SMS) or as the Message-ID (e-mail), so that a message
-re-sent after a crash can be recognised as the same one. See docs/architecture.md
+re-sent after a crash can be recognised as the same one. See docs/delivery.md
 ("Reminders and delivery") for what that does and does not guarantee.
 
 - ``EmailChannel``: Django's e-mail backend (``EMAIL_BACKEND``; any provider through
