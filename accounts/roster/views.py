@@ -85,7 +85,7 @@ def roster_index(request):
     page_obj = Paginator(imports, 50).get_page(request.GET.get("p"))
     return TemplateResponse(
         request,
-        "accounts/admin/roster_index.html",
+        "accounts/roster/admin/index.html",
         {"title": _("Roster imports"), "page_obj": page_obj},
     )
 
@@ -106,7 +106,7 @@ def roster_upload(request):
             return redirect("accounts_roster_detail", pk=roster_import.pk)
     else:
         form = RosterUploadForm()
-    return TemplateResponse(request, "accounts/admin/roster_upload.html", {"title": _("Upload a roster"), "form": form})
+    return TemplateResponse(request, "accounts/roster/admin/upload.html", {"title": _("Upload a roster"), "form": form})
 
 
 def roster_detail(request, pk):
@@ -124,7 +124,7 @@ def roster_detail(request, pk):
             percent=round(100 * done / total) if total else 0,
             writing=roster_import.status == RosterImport.Status.APPLYING and total and done >= total,
         )
-        return TemplateResponse(request, "accounts/admin/roster_progress.html", context)
+        return TemplateResponse(request, "accounts/roster/admin/progress.html", context)
 
     summary = roster_import.summary or {}
     counts = summary.get("counts") or {}
@@ -152,7 +152,7 @@ def roster_detail(request, pk):
         can_apply=roster_import_can_apply(roster_import=roster_import),
         applied=roster_import.status == RosterImport.Status.APPLIED,
     )
-    return TemplateResponse(request, "accounts/admin/roster_result.html", context)
+    return TemplateResponse(request, "accounts/roster/admin/result.html", context)
 
 
 @require_POST
