@@ -14,11 +14,23 @@ from anyascii import anyascii
 from wagtail.search import index
 
 _SPACES = re.compile(r"\s+")
+# What a search backend would read as syntax (quotes, operators, NUL): words are letters and digits.
+_NOT_A_WORD = re.compile(r"[^a-z0-9]+")
 
 
 def fold(text):
     """Lower-case ASCII transliteration: "Đăng ký dịch vụ công" -> "dang ky dich vu cong"."""
     return _SPACES.sub(" ", anyascii(str(text or ""))).strip().lower()
+
+
+def fold_query(text: object) -> str:
+    """A visitor's query as the words the folded index holds: folded, with every other character a space.
+
+    Both databases' tokenisers split the indexed text at punctuation, so dropping it from the query
+    changes no match; it keeps quotes, NUL bytes and operator characters away from the backend's
+    query syntax (an unbalanced quote was an SQLite error). A quoted phrase finds pages with all its words.
+    """
+    return _SPACES.sub(" ", _NOT_A_WORD.sub(" ", fold(text))).strip()
 
 
 class FoldedSearchMixin:

@@ -3,6 +3,7 @@
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.shortcuts import render
 
+from core.params import text_param
 from core.published import site_for_request
 
 from .selectors import SEARCH_MAX_QUERY_LENGTH, pages_search
@@ -11,7 +12,7 @@ SEARCH_PAGE_SIZE = 10
 
 
 def search(request):
-    query = request.GET.get("q", "").strip()[:SEARCH_MAX_QUERY_LENGTH]
+    query = text_param(request.GET.get("q"), max_length=SEARCH_MAX_QUERY_LENGTH)
     page_obj = None
     if query:
         results = pages_search(query=query, site=site_for_request(request))

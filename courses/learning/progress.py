@@ -16,6 +16,7 @@ from taggit.models import Tag
 from wagtail.models import Page
 
 from accounts.models import User
+from core.params import id_param, text_param
 from core.published import published_memo
 
 from .models import (
@@ -78,19 +79,18 @@ def tutorials_filter(*, tutorials: QuerySet, params: QueryDict) -> tuple[QuerySe
 
     Returns the queryset and a description of the filters for the template.
     """
-    tag = (params.get("tag") or "").strip()[:100]
+    tag = text_param(params.get("tag"), max_length=100)
     audience = params.get("audience") or ""
-    service = params.get("service") or ""
+    service_id = id_param(params.get("service"))
     if tag:
         tutorials = tutorials.filter(tags__slug=tag)
     if audience in Audience.values and audience != Audience.EVERYONE:
         tutorials = tutorials.filter(audience__in=[audience, Audience.EVERYONE])
     else:
         audience = ""
-    if service.isdigit():
-        tutorials = tutorials.filter(public_service_id=int(service))
-    else:
-        service = ""
+    service = str(service_id) if service_id is not None else ""
+    if service_id is not None:
+        tutorials = tutorials.filter(public_service_id=service_id)
     filters = {
         "tag": tag,
         "audience": audience,

@@ -95,3 +95,32 @@ def test_search_view_query_count_is_bounded(client, tutorials, django_assert_max
     client.get("/search/", {"q": "huong dan"})
     with django_assert_max_num_queries(6):
         client.get("/search/", {"q": "huong dan"})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        'a"b',
+        "vneid\x00",
+        '"thanh toan',
+        "le phi\"'",
+        "a AND (b OR",
+        "NEAR(a b)",
+        "x*^-",
+        "😀 ‮abc",
+        "'; DROP TABLE x; --",
+    ],
+)
+def test_quotes_nul_and_query_syntax_are_not_errors(client, tutorials, query):
+    # Each of these was an SQLite "unterminated string" or syntax error (a 500) before.
+    response = client.get("/search/", {"q": query})
+    assert response.status_code == 200
+    assert list(pages_search(query=query)) is not None
+
+
+@pytest.mark.django_db
+def test_a_quoted_phrase_finds_the_page_with_its_words(tutorials):
+    assert [page.title for page in pages_search(query='"thanh toan le phi"')] == [TITLES[3]]
+    assert [page.title for page in pages_search(query='"le phi')] == [TITLES[3]]

@@ -371,6 +371,12 @@ class TestQueryCounts:
             ({"service": service.pk}, ["Có thẻ"]),
             ({"audience": "civil_servants"}, ["Không thẻ"]),
             ({"audience": "bogus", "service": "abc", "page": "x"}, ["Có thẻ", "Không thẻ"]),
+            # Unicode digits and a number past 64 bits were a ValueError and an OverflowError (500s).
+            ({"service": "99999999999999999999"}, ["Có thẻ", "Không thẻ"]),
+            ({"service": "\u00b2"}, ["Có thẻ", "Không thẻ"]),
+            ({"service": "\u2460"}, ["Có thẻ", "Không thẻ"]),
+            ({"service": "-1"}, ["Có thẻ", "Không thẻ"]),
+            ({"tag": "vneid\x00"}, ["Có thẻ"]),
         ]:
             response = client.get(index.url, params)
             titles = sorted(t.title for t in response.context["page_obj"])
