@@ -63,9 +63,12 @@ def _eligible(request):
 
 
 def _key(request):
+    # Scheme and host are part of the key: two Wagtail sites (or http and https) share no page.
+    # get_host() validates the Host header against ALLOWED_HOSTS (a bad one is a 400, never a key).
     # The day (in Vietnam) is part of the key: what is "running" (campaigns on the home page and
     # the campaign index) changes at midnight without anything being published.
-    digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    digest = hashlib.sha256(address.encode()).hexdigest()
     return f"page:{request.method}:{local_today().isoformat()}:{digest}"
 
 

@@ -2,10 +2,13 @@
 
 import pytest
 from django.test import Client
+from wagtail.models import Site
 
 from courses.models import LessonCompletion
+from home.models import StandardPage
 from tests.accounts.factories import UserFactory
 from tests.courses.factories import course_create, tutorial_create, tutorial_index_create
+from tests.support.pages import page_add
 
 pytestmark = pytest.mark.django_db
 
@@ -140,3 +143,16 @@ def test_private_pages_stay_private_once_a_restriction_is_added(client, home_pag
     assert client.post(f"/learn/lessons/{lesson.pk}/complete/").status_code == 404
     PageViewRestriction.objects.all().delete()
     assert client.get(tutorial.url).status_code == 200
+
+
+def test_each_site_and_scheme_has_its_own_cached_pages(client, home_page):
+    # With two Wagtail sites, host B was served host A's cached home page.
+    other_root = page_add(home_page, StandardPage(title="Trang của huyện", slug="huyen", introduction="Huyện B"))
+    Site.objects.create(hostname="b.example", port=80, root_page=other_root)
+    first = client.get("/", HTTP_HOST="localhost")
+    assert first["X-Page-Cache"] == "miss"
+    assert client.get("/", HTTP_HOST="localhost")["X-Page-Cache"] == "hit"
+    other = client.get("/", HTTP_HOST="b.example")
+    assert other["X-Page-Cache"] == "miss" and "Huyện B" in other.content.decode()
+    assert "Huyện B" in client.get("/", HTTP_HOST="b.example").content.decode()
+    assert client.get("/", HTTP_HOST="localhost", secure=True)["X-Page-Cache"] == "miss"
