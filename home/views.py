@@ -2,6 +2,7 @@
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from core.params import text_param
 from core.published import site_for_request
@@ -11,6 +12,7 @@ from .selectors import SEARCH_MAX_QUERY_LENGTH, pages_search
 SEARCH_PAGE_SIZE = 10
 
 
+@require_safe  # GET and HEAD only: OPTIONS and TRACE returned the whole page
 def search(request):
     query = text_param(request.GET.get("q"), max_length=SEARCH_MAX_QUERY_LENGTH)
     page_obj = None

@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponseBadRequest
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 
 from accounts.models import OrganisationUnit
 from accounts.units import unit_choices
@@ -245,6 +246,7 @@ def _public_cell(value_suppressed: tuple, kind: str, threshold: int) -> str:
     return format_cell(Cell(value, suppressed), kind, threshold)
 
 
+@require_safe  # GET and HEAD only: OPTIONS and TRACE returned the whole page
 def transparency(request):
     """Public, anonymous, aggregated: no names, no contact details; small groups suppressed. No script."""
     figures = selectors.transparency_figures()

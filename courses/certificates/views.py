@@ -113,6 +113,10 @@ def certificate_verify(request, code):
 
 @require_safe
 def certificate_pdf_download(request, code):
+    normalised = code_normalise(raw=code)
+    if normalised != code and code_is_well_formed(code=normalised):
+        # The code as people type it (lower case, dashes), as the verification page accepts it.
+        return redirect("certificates:pdf", normalised, permanent=True)
     certificate = _certificate_or_none(code)
     # 404, not 403: do not confirm to others that a code exists.
     if certificate is None or not certificate_may_download(request.user, certificate):

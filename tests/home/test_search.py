@@ -124,3 +124,14 @@ def test_quotes_nul_and_query_syntax_are_not_errors(client, tutorials, query):
 def test_a_quoted_phrase_finds_the_page_with_its_words(tutorials):
     assert [page.title for page in pages_search(query='"thanh toan le phi"')] == [TITLES[3]]
     assert [page.title for page in pages_search(query='"le phi')] == [TITLES[3]]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["OPTIONS", "TRACE", "POST", "PUT", "DELETE"])
+@pytest.mark.parametrize("path", ["/search/?q=vneid", "/minh-bach/"])
+def test_search_and_the_transparency_page_answer_get_and_head_only(client, path, method):
+    # OPTIONS and TRACE returned the whole page.
+    response = client.generic(method, path)
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"
+    assert client.head(path).status_code == 200

@@ -433,6 +433,15 @@ class TestPdfDownload:
         assert certificate_may_download(staff, certificate)
         assert self.download(client, certificate, staff).status_code == 200
 
+    def test_the_code_as_people_type_it_reaches_the_pdf(self, client, certificate, learner):
+        # The verification page accepted "abcd-efgh-jkmn"; the PDF address refused it (404).
+        client.force_login(learner)
+        typed = "-".join(certificate.code[i : i + 4] for i in range(0, len(certificate.code), 4)).lower()
+        response = client.get(reverse("certificates:pdf", args=[typed]))
+        assert response.status_code == 301
+        assert response["Location"] == reverse("certificates:pdf", args=[certificate.code])
+        assert client.get(response["Location"]).status_code == 200
+
     def test_unknown_code(self, client, learner):
         client.force_login(learner)
         assert client.get(reverse("certificates:pdf", args=[UNKNOWN_CODE])).status_code == 404

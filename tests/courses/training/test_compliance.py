@@ -358,7 +358,7 @@ class TestAdminReport:
         response = admin_client.get(export_url("courses_compliance_people_export", "xlsx"), params)
         assert b"<f>" not in _sheet_xml(response.content)
         cells = openpyxl.load_workbook(io.BytesIO(response.content)).active
-        first = [cell for cell in cells[2]]
+        first = list(cells[2])
         assert (first[0].value, first[0].data_type) == (name, "s")  # the name as it was typed, as text
         assert (first[3].value, first[3].data_type) == ("=1+1", "s")
 
