@@ -8,13 +8,9 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 
+from core.clients import client_address
+
 from .phone import phone_normalise
-
-
-def _client_address(request):
-    if request is None:
-        return "-"
-    return request.META.get("REMOTE_ADDR", "-")
 
 
 def _identifier_key(identifier):
@@ -26,7 +22,7 @@ def _identifier_key(identifier):
 def _keys(identifier, request):
     return (
         f"login-fail:id:{_identifier_key(identifier)}",
-        f"login-fail:ip:{hashlib.sha256(_client_address(request).encode()).hexdigest()[:32]}",
+        f"login-fail:ip:{hashlib.sha256(client_address(request).encode()).hexdigest()[:32]}",
     )
 
 
@@ -63,7 +59,7 @@ def password_reset_allowed(email, request):
     may share one address).
     """
     limit, window = settings.PASSWORD_RESET_RATE_LIMIT, settings.PASSWORD_RESET_RATE_WINDOW
-    address = hashlib.sha256(_client_address(request).encode()).hexdigest()[:32]
+    address = hashlib.sha256(client_address(request).encode()).hexdigest()[:32]
     by_email = counter_hit(f"reset:id:{_identifier_key(email)}", window)
     by_address = counter_hit(f"reset:ip:{address}", window)
     return by_email <= limit and by_address <= limit * 10

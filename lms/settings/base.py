@@ -188,6 +188,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # Sign-in attempts allowed per identifier (email/phone) and per client address
 # in LOGIN_RATE_WINDOW seconds before sign-in is refused for that window.
 LOGIN_RATE_LIMIT = int(env("LOGIN_RATE_LIMIT", "5"))
+# Reverse proxies whose X-Forwarded-For names the client (core.clients): addresses or networks,
+# e.g. "127.0.0.1" behind nginx on the same machine. Empty: REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
 LOGIN_RATE_WINDOW = int(env("LOGIN_RATE_WINDOW", "900"))
 # Password-reset links sent per email address in PASSWORD_RESET_RATE_WINDOW seconds
 # (ten times as many per client address).

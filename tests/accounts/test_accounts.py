@@ -6,8 +6,10 @@ from django.db import IntegrityError, transaction
 from django.test import RequestFactory
 
 from accounts import roles
+from accounts.backends import password_reset_allowed
 from accounts.models import OrganisationUnit, User
 from accounts.phone import phone_normalise
+from core.clients import client_address
 from tests.accounts.factories import PASSWORD, OrganisationUnitFactory, UserFactory
 
 
@@ -185,3 +187,59 @@ def test_roles_exist_with_least_privilege():
     for name in (roles.CIVIL_SERVANT, roles.CITIZEN):
         assert codenames(name) == set()
         assert not groups[name].page_permissions.exists()
+
+
+@pytest.mark.django_db
+class TestClientsBehindTheProxy:
+    """Rate limits see the real client behind the documented nginx → gunicorn, and only there."""
+
+    @staticmethod
+    def through_proxy(client_address, remote="127.0.0.1"):
+        return RequestFactory().post("/admin/login/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=client_address)
+
+    def test_fifty_people_failing_behind_the_proxy_do_not_lock_out_a_fifty_first(self, settings):
+        # Before: everyone was 127.0.0.1, and 50 failures by 50 people locked out the 51st person.
+        settings.LOGIN_RATE_LIMIT = 5
+        settings.TRUSTED_PROXIES = ["127.0.0.1"]
+        for number in range(50):
+            person = f"nguoi{number}@example.vn"
+            assert authenticate(self.through_proxy(f"203.0.113.{number}"), username=person, password="wrong") is None
+        someone = UserFactory(email="lan@example.vn")
+        assert authenticate(self.through_proxy("203.0.113.51"), username="lan@example.vn", password=PASSWORD) == someone
+
+    def test_one_client_behind_the_proxy_is_still_limited(self, settings):
+        settings.LOGIN_RATE_LIMIT = 1  # ten failures per client address
+        settings.TRUSTED_PROXIES = ["127.0.0.0/8"]
+        for number in range(10):
+            authenticate(self.through_proxy("198.51.100.7"), username=f"x{number}@example.vn", password="wrong")
+        someone = UserFactory(email="lan@example.vn")
+        assert authenticate(self.through_proxy("198.51.100.7"), username="lan@example.vn", password=PASSWORD) is None
+        assert authenticate(self.through_proxy("198.51.100.8"), username="lan@example.vn", password=PASSWORD) == someone
+
+    @pytest.mark.parametrize(
+        ("remote", "forwarded", "seen"),
+        [
+            ("203.0.113.9", "1.2.3.4", "203.0.113.9"),  # an untrusted peer's header is ignored
+            ("127.0.0.1", "1.2.3.4", "1.2.3.4"),
+            ("127.0.0.1", "6.6.6.6, 1.2.3.4", "1.2.3.4"),  # a client-written hop left of the real one
+            ("127.0.0.1", "1.2.3.4, 127.0.0.1", "1.2.3.4"),  # a second trusted proxy
+            ("127.0.0.1", "not-an-address", "127.0.0.1"),
+            ("127.0.0.1", "", "127.0.0.1"),
+            ("127.0.0.1", "2001:db8::1", "2001:db8::1"),
+        ],
+    )
+    def test_spoofed_headers_from_untrusted_peers_are_ignored(self, settings, remote, forwarded, seen):
+        settings.TRUSTED_PROXIES = ["127.0.0.1"]
+        assert client_address(self.through_proxy(forwarded, remote=remote)) == seen
+
+    def test_without_trusted_proxies_the_peer_is_the_client(self, settings):
+        settings.TRUSTED_PROXIES = []
+        assert client_address(self.through_proxy("1.2.3.4")) == "127.0.0.1"
+
+    def test_the_thirty_first_reset_by_another_person_behind_the_proxy_is_allowed(self, settings):
+        # Before: the 31st reset by a different person was refused (all of them were 127.0.0.1).
+        settings.PASSWORD_RESET_RATE_LIMIT = 3  # 30 per client address
+        settings.TRUSTED_PROXIES = ["127.0.0.1"]
+        for number in range(31):
+            request = self.through_proxy(f"192.0.2.{number}")
+            assert password_reset_allowed(f"nguoi{number}@example.vn", request), number
