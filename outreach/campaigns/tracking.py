@@ -32,6 +32,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.models import Consent, User
+from core.i18n import visitor_language
 from outreach.delivery.models import Delivery
 
 from .links import LINK_PAGE, BadToken, campaign_targets, link_token_read, unsubscribe_token_read
@@ -174,6 +175,7 @@ def _invalid(request: HttpRequest, expired: bool = False, status: int = 400) -> 
 
 
 @never_cache
+@visitor_language
 def campaign_link(request: HttpRequest, token: str) -> HttpResponse:
     """A tracked link: record the click and the touch, then go to the campaign's own target."""
     try:
@@ -198,6 +200,7 @@ def campaign_link(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @never_cache
+@visitor_language
 @csrf_exempt  # the signed token is what authorises; mail clients POST without a form (RFC 8058)
 def campaign_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET: confirm (safe for link scanners); POST: no more campaign messages for this person."""
