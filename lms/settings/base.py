@@ -109,6 +109,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "lms.urls"
+# A refused form gets the site's own translated page (templates/403_csrf.html).
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 
 # Where the sections (tutorial, course and campaign indexes) may be created: under the site's home page.
 # Wired here so that courses and outreach do not name the higher-layer home app.

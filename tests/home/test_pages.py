@@ -1,11 +1,13 @@
 import pytest
 from django.db import connection
 from django.template.loader import render_to_string
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from wagtail.models import Page
 
 from courses.models import TutorialIndexPage, TutorialPage
 from home.models import HomePage, StandardPage
+from tests.accounts.factories import UserFactory
 from tests.courses.factories import tutorial_create, tutorial_index_create
 from tests.support.pages import page_add
 
@@ -150,3 +152,25 @@ def test_healthz_answers_without_the_database(client, django_assert_num_queries)
         response = client.get("/healthz")
     assert response.status_code == 200
     assert response.content == b"ok"
+
+
+def test_a_refused_page_is_the_sites_own_and_translated(client, home_page):
+    # 403 was Django's bare English page.
+    client.force_login(UserFactory())
+    response = client.get("/learn/team/")
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "Bạn không mở được trang này" in html and 'class="skip-link"' in html
+    assert "Sorry" not in html and "Forbidden" not in html
+
+
+@pytest.mark.parametrize(
+    ("path", "heading"),
+    [("/account/sign-in/", "Biểu mẫu đã hết hạn"), ("/en/account/sign-in/", "The form has expired")],
+)
+def test_a_form_without_its_csrf_token_gets_a_translated_page_and_saves_nothing(home_page, path, heading):
+    browser = Client(enforce_csrf_checks=True)
+    response = browser.post(path, {"identifier": "lan@example.vn", "password": "x"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert heading in html and "CSRF verification failed" not in html
