@@ -25,10 +25,14 @@ PYTHON = sys.executable
 HOST = "127.0.0.1"
 BARE_PATH = "/healthz"
 
+BENCH_PUBLIC_URL = "https://kynangso.example.vn"
+
 # Over plain HTTP on 127.0.0.1 with the production settings (gunicorn behind no proxy).
 PRODUCTION_OVER_HTTP = {
     "DJANGO_SETTINGS_MODULE": "lms.settings.production",
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    # Production refuses a loopback public address (it is printed in links); no link leaves a bench.
+    "WAGTAILADMIN_BASE_URL": BENCH_PUBLIC_URL,
     "SECURE_SSL_REDIRECT": "false",
     "SECURE_HSTS_SECONDS": "0",
     "LOG_LEVEL": "WARNING",
@@ -79,6 +83,7 @@ def in_process_env(tmp, database_url):
         DJANGO_SETTINGS_MODULE="lms.settings.production",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="localhost",
+        WAGTAILADMIN_BASE_URL=BENCH_PUBLIC_URL,
         CACHE_URL="",
         LOG_LEVEL="WARNING",
     )

@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings.production")
+os.environ.setdefault("WAGTAILADMIN_BASE_URL", "https://kynangso.example.vn")  # production refuses a loopback one
 
 
 def main():

@@ -109,6 +109,7 @@ def reminders_env(database_url, redis_url, var_dir, concurrency):
         DJANGO_SETTINGS_MODULE="lms.settings.production",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="127.0.0.1",
+        WAGTAILADMIN_BASE_URL="https://kynangso.example.vn",  # production refuses a loopback one
         DATABASE_URL=database_url,
         DATABASE_CONN_MAX_AGE="600",
         CELERY_BROKER_URL=redis_url,

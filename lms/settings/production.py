@@ -4,10 +4,13 @@ Refuses to start without a real SECRET_KEY. ``python manage.py check --deploy``
 is clean with these settings.
 """
 
+import ipaddress
+from urllib.parse import urlsplit
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, env, env_bool, env_list
+from .base import SECRET_KEY, WAGTAILADMIN_BASE_URL, env, env_bool, env_list
 
 if not SECRET_KEY or len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure") or len(set(SECRET_KEY)) < 5:
     raise ImproperlyConfigured(
@@ -19,6 +22,24 @@ DEBUG = False
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must list the site's host names in production.")
+
+
+def _is_loopback(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").strip("[]").lower()
+    if host in ("", "localhost") or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback or ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return False
+
+
+# The public address ends up in QR codes, certificates, e-mails and every SMS link.
+if _is_loopback(WAGTAILADMIN_BASE_URL):
+    raise ImproperlyConfigured(
+        f"WAGTAILADMIN_BASE_URL is {WAGTAILADMIN_BASE_URL!r}: set it to the site's public address "
+        "(https://…) in production; it is printed in QR codes, certificates and message links."
+    )
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

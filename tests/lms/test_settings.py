@@ -50,8 +50,29 @@ def test_production_passes_check_deploy():
         DJANGO_SETTINGS_MODULE="lms.settings.production",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="kynangso.example.vn",
+        WAGTAILADMIN_BASE_URL="https://kynangso.example.vn",
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    "base_url", ["http://127.0.0.1:8000", "http://localhost", "https://[::1]/", "http://0.0.0.0:8000", ""]
+)
+def test_production_refuses_a_loopback_public_address(base_url):
+    # It would end up in QR codes, certificates and every SMS link.
+    result = run_manage(
+        "check",
+        DJANGO_SETTINGS_MODULE="lms.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="kynangso.example.vn",
+        WAGTAILADMIN_BASE_URL=base_url,
+    )
+    assert result.returncode != 0
+    assert "WAGTAILADMIN_BASE_URL" in result.stderr
+
+
+def test_database_connections_are_checked_before_reuse():
+    assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
 
 
 def test_embedded_default_needs_no_servers():
