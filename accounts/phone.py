@@ -1,33 +1,63 @@
-"""Vietnamese phone numbers: one canonical form so a number is found however it was typed."""
+"""Vietnamese phone numbers: one canonical form so a number is found however it was typed.
+
+Parsed and validated by ``phonenumbers`` (Google's libphonenumber data, region VN), stored in
+national form ("0912345678"). Every way of writing the same number ("+84 912 345 678",
+"0084912345678", "+84 0912345678", "091.234.5678") means the same account; numbers that no
+Vietnamese operator issues ("0000000000", the retired 11-digit mobile numbers) are refused.
+Landlines are valid identifiers, but only mobile numbers receive SMS (``phone_is_mobile``).
+"""
 
 import re
 
+import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-_SEPARATORS = re.compile(r"[\s.\-()]")
-_CANONICAL = re.compile(r"^0\d{9,10}$")
+# Digits, an optional leading "+", and the separators people type; no letters (no vanity numbers).
+_WRITTEN = re.compile(r"^\(?\+?[\d\s.\-()]{6,30}$")
+_NOT_A_DIGIT = re.compile(r"\D")
+_MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+_VIETNAM = 84
+# A stored (validated, national-form) mobile number: 10 digits, 03/05/07/08/09 since 2018. Landlines
+# are 11 digits from 02. The sender asks for every planned SMS, so it need not parse these.
+_STORED_MOBILE = re.compile(r"0[35789]\d{8}")
+_STORED_LANDLINE = re.compile(r"02\d{9}")
 
 
-def phone_normalise(raw):
-    """Return the number in national form ("0912345678"), or None if it is not one.
-
-    Accepts spaces, dots, dashes and brackets, and the +84 / 84 / 0084 prefixes.
-    """
+def _parsed(raw: object) -> phonenumbers.PhoneNumber | None:
     if raw is None:
         return None
-    number = _SEPARATORS.sub("", str(raw).strip())
-    for prefix in ("+84", "0084"):
-        if number.startswith(prefix):
-            number = "0" + number[len(prefix) :]
-            break
-    else:
-        if number.startswith("84") and len(number) in (11, 12):
-            number = "0" + number[2:]
-    return number if _CANONICAL.match(number) else None
+    text = str(raw).strip()
+    if not _WRITTEN.match(text):
+        return None
+    try:
+        number = phonenumbers.parse(text, "VN")
+    except phonenumbers.NumberParseException:
+        return None
+    if number.country_code != _VIETNAM or not phonenumbers.is_valid_number(number):
+        return None
+    return number
 
 
-def validate_phone(value):
+def phone_normalise(raw: object) -> str | None:
+    """Return the number in national form ("0912345678"), or None if it is not a Vietnamese number."""
+    number = _parsed(raw)
+    if number is None:
+        return None
+    return _NOT_A_DIGIT.sub("", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL))
+
+
+def phone_is_mobile(raw: object) -> bool:
+    """Whether the number can receive SMS (a mobile number, not a landline)."""
+    if isinstance(raw, str) and _STORED_MOBILE.fullmatch(raw):
+        return True
+    if isinstance(raw, str) and _STORED_LANDLINE.fullmatch(raw):
+        return False
+    number = _parsed(raw)
+    return number is not None and phonenumbers.number_type(number) in _MOBILE_TYPES
+
+
+def validate_phone(value: object) -> None:
     if phone_normalise(value) is None:
         raise ValidationError(
             _("Enter a Vietnamese phone number, for example 0912 345 678."),

@@ -33,6 +33,7 @@ Planner = Callable[..., None]
 REASONS = {
     "no_email": gettext_lazy("No e-mail address"),
     "no_phone": gettext_lazy("No phone number"),
+    "not_mobile": gettext_lazy("A landline number: it cannot receive SMS"),
     "no_sms_provider": gettext_lazy("No SMS provider configured"),
     "inactive": gettext_lazy("Account deactivated"),
     "opted_out": gettext_lazy("The person opted out"),

@@ -27,6 +27,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from accounts.phone import phone_is_mobile
 from accounts.preferences import reminder_channels
 from core.localtime import local_time, local_zone
 
@@ -130,6 +131,8 @@ def channel_route(
     if channel == Channel.SMS:
         if not person.phone:
             return Delivery.Status.SKIPPED, "no_phone", "", None
+        if not phone_is_mobile(person.phone):
+            return Delivery.Status.SKIPPED, "not_mobile", person.phone, None  # a landline: no SMS to pay for
         if not sms_ok:
             return Delivery.Status.SKIPPED, "no_sms_provider", person.phone, None
         return Delivery.Status.PLANNED, "", person.phone, quiet_end

@@ -8,7 +8,7 @@ from django.test import RequestFactory
 from accounts import roles
 from accounts.backends import password_reset_allowed
 from accounts.models import OrganisationUnit, User
-from accounts.phone import phone_normalise
+from accounts.phone import phone_is_mobile, phone_normalise
 from core.clients import client_address
 from tests.accounts.factories import PASSWORD, OrganisationUnitFactory, UserFactory
 
@@ -23,6 +23,14 @@ from tests.accounts.factories import PASSWORD, OrganisationUnitFactory, UserFact
         ("84912345678", "0912345678"),
         ("0084912345678", "0912345678"),
         ("02083 855 123", "02083855123"),
+        # "+84" in front of the national form was stored as the invalid "00912345678".
+        ("+84 0912345678", "0912345678"),
+        ("(+84) 091-234-5678", "0912345678"),
+        # Numbers no operator issues: refused, not stored.
+        ("0000000000", None),
+        ("01234567890", None),  # a retired 11-digit mobile number
+        ("0912ABCDEF", None),
+        ("+1 202 555 0143", None),  # not Vietnamese
         ("12345", None),
         ("09123456789012", None),
         ("abc", None),
@@ -32,6 +40,16 @@ from tests.accounts.factories import PASSWORD, OrganisationUnitFactory, UserFact
 )
 def test_phone_normalise(raw, expected):
     assert phone_normalise(raw) == expected
+
+
+def test_every_form_of_a_number_is_one_account():
+    forms = ["0912345678", "+84 912 345 678", "+84 0912345678", "84912345678", "0084 912 345 678", 912345678]
+    assert {phone_normalise(form) for form in forms} == {"0912345678"}
+
+
+@pytest.mark.parametrize(("number", "mobile"), [("0912345678", True), ("0366777888", True), ("02438123456", False)])
+def test_landlines_are_told_apart_from_mobiles(number, mobile):
+    assert phone_is_mobile(number) is mobile
 
 
 @pytest.mark.django_db

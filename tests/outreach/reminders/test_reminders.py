@@ -30,6 +30,7 @@ from outreach.delivery.channels import (
     TemporaryDeliveryError,
     message_id_for,
 )
+from outreach.delivery.kinds import reason_label
 from outreach.delivery.outbox import deliveries_enqueue, deliveries_plan, deliveries_recover, quiet_until
 from outreach.delivery.sending import deliveries_send, delivery_resend_prepare
 from outreach.delivery.texts import placeholders_check
@@ -287,6 +288,21 @@ def test_people_without_a_usable_address_are_skipped_with_the_reason(units, cour
     Delivery.objects.all().delete()
     plan(now)
     assert [(d.channel, d.status, d.address) for d in rows()] == [("sms", "planned", "0912000222")]
+
+
+def test_a_landline_is_never_sent_an_sms(units, course, today, settings, tmp_path):
+    # Before, an SMS to a landline was planned and paid for (the provider refused it).
+    settings.SMS_BACKEND = "outreach.delivery.channels.FileSmsBackend"
+    settings.SMS_FILE_PATH = str(tmp_path / "sms.jsonl")
+    landline = servant(units["commune"], phone="02438123456")
+    preferences_save(landline, channels=["sms"], purposes={})
+    assign(course, [units["commune"]])
+    due(landline, today + 7 * DAY)
+    plan(local(today, 10))
+    assert [(d.channel, d.status, d.reason, d.address) for d in rows()] == [
+        ("sms", "skipped", "not_mobile", "02438123456")
+    ]
+    assert str(reason_label("not_mobile")) == "Số máy bàn: không nhận được tin nhắn SMS"
 
 
 def test_quiet_hours_hold_sms_until_seven_in_the_morning(units, course, today, settings, tmp_path):
