@@ -20,7 +20,7 @@ def visitor_language(view: View) -> View:
     """Render ``view`` in the language the visitor asked for (cookie, then Accept-Language)."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         language = translation.get_language_from_request(request, check_path=False)
         with translation.override(language):
             request.LANGUAGE_CODE = language
