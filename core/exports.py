@@ -16,6 +16,7 @@ from django.forms import BaseForm
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from .localtime import local_today
@@ -46,6 +47,8 @@ def _csv(dataset: tablib.Dataset) -> bytes:
 
 
 def _xlsx_value(value: object) -> object:
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters a workbook cannot hold
     if isinstance(value, datetime.datetime) and timezone.is_aware(value):
         return timezone.localtime(value).replace(tzinfo=None)  # spreadsheets have no time zones
     return value
