@@ -5,15 +5,17 @@ The public site runs no JavaScript and no inline style, so it gets the strict po
 ``/admin/``) needs a little more: ``CONTENT_SECURITY_POLICY_ADMIN`` lists its directives in
 full, each relaxation explained in the settings and in ``docs/deployment.md``.
 
+Wagtail's preview renders a page with a dummy request for its public URL, inside the admin request
+that shows it: that inner response gets nothing, the admin request sets the admin's policy.
+
 The middleware sits outside the page cache, so a page served from the cache gets the same
 headers as a rendered one and no policy is ever stored with a page.
 """
 
-from django.conf import settings
-from django.http import HttpRequest, HttpResponseBase
-
 from csp.middleware import CSPMiddleware, PolicyParts
 from csp.utils import default_config
+from django.conf import settings
+from django.http import HttpRequest, HttpResponseBase
 
 PERMISSIONS_POLICY_HEADER = "Permissions-Policy"
 
@@ -34,6 +36,11 @@ class SecurityHeadersMiddleware(CSPMiddleware):
         return parts
 
     def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        if getattr(request, "is_dummy", False):
+            # Wagtail's preview renders the page through the whole middleware chain with a dummy
+            # request for the page's public URL, inside the real admin request: the admin's
+            # policy is set once, on the real response.
+            return response
         response = super().process_response(request, response)
         policy = getattr(settings, "PERMISSIONS_POLICY", {})
         if policy and PERMISSIONS_POLICY_HEADER not in response:

@@ -91,7 +91,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Content-Security-Policy and Permissions-Policy (core.security): outside the page cache, so cached pages get them too.
+    # CSP and Permissions-Policy (core.security): outside the page cache, so cached pages get them too.
     "core.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside the page cache: counts page views (tutorials, campaigns) and QR arrivals, cache hits included.
@@ -474,6 +474,11 @@ PERMISSIONS_POLICY = {
     "display-capture": [],
     "browsing-topics": [],
 }
+# Django's SecurityMiddleware (its defaults, written down): no MIME sniffing, no cross-site
+# referrer, and a window opened from another site gets no handle on ours.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # The admin shows initials, never a Gravatar (no image from another host, no address sent there),
 # and does not ask releases.wagtail.io for new versions (we upgrade through requirements.txt).
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
