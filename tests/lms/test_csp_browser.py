@@ -167,5 +167,12 @@ def test_the_admin_works_under_its_policy(live_server, content, browser):
     # One of our own admin views: the feedback report.
     watched.goto(f"{base}/admin/feedback/")
     expect(tab.get_by_role("link", name=tutorial.title)).to_be_visible()
+
+    # The public page as an editor sees it: the public policy, with Wagtail's userbar script.
+    response = watched.goto(base + tutorial.url)
+    assert "'unsafe-inline'" not in response.headers["content-security-policy"]
+    expect(tab.locator("wagtail-userbar")).to_be_attached()
+    tab.locator("wagtail-userbar").locator("button").first.click()  # its script runs: the menu opens
+    expect(tab.locator("wagtail-userbar").get_by_role("menuitem").first).to_be_visible()
     assert watched.collect() == []
     context.close()
