@@ -14,10 +14,11 @@ change between requests, so each header is built once (again when a test changes
 a view that uses django-csp's decorators or a nonce goes through django-csp's own path.
 """
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 from csp.constants import HEADER
-from csp.middleware import CheckableLazyObject, CSPMiddleware, PolicyParts
+from csp.middleware import CSPMiddleware, PolicyParts
 from csp.utils import build_policy, default_config
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -27,28 +28,35 @@ PERMISSIONS_POLICY_HEADER = "Permissions-Policy"
 _PER_VIEW = ("_csp_config", "_csp_update", "_csp_replace", "_csp_exempt")
 
 
-def _admin_path(path: str) -> bool:
-    return path.startswith(tuple(getattr(settings, "CONTENT_SECURITY_POLICY_ADMIN_PREFIXES", ())))
-
-
 def _admin_directives() -> dict:
     return default_config(settings.CONTENT_SECURITY_POLICY_ADMIN["DIRECTIVES"]) or {}
 
 
-@lru_cache(maxsize=2)
-def _policy(admin: bool) -> str:
-    return build_policy(config=_admin_directives() if admin else None)
+@dataclass(frozen=True)
+class _Fixed:
+    """What every response needs, read from the settings once (again on ``setting_changed``)."""
+
+    public: str
+    admin: str
+    admin_prefixes: tuple[str, ...]
+    permissions: str
+    per_response: bool  # DEBUG (django-csp skips its error pages) or a report-only policy
 
 
 @lru_cache(maxsize=1)
-def _permissions_policy() -> str:
-    policy = getattr(settings, "PERMISSIONS_POLICY", {})
-    return ", ".join(f"{feature}=({' '.join(allowed)})" for feature, allowed in policy.items())
+def _fixed() -> _Fixed:
+    permissions = getattr(settings, "PERMISSIONS_POLICY", {})
+    return _Fixed(
+        public=build_policy(),
+        admin=build_policy(config=_admin_directives()),
+        admin_prefixes=tuple(getattr(settings, "CONTENT_SECURITY_POLICY_ADMIN_PREFIXES", ())),
+        permissions=", ".join(f"{feature}=({' '.join(allowed)})" for feature, allowed in permissions.items()),
+        per_response=bool(settings.DEBUG or getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)),
+    )
 
 
 def _settings_changed(**kwargs: object) -> None:
-    _policy.cache_clear()
-    _permissions_policy.cache_clear()
+    _fixed.cache_clear()
 
 
 setting_changed.connect(_settings_changed)
@@ -61,32 +69,24 @@ class SecurityHeadersMiddleware(CSPMiddleware):
         self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
     ) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only)
-        if not report_only and parts.config is None and _admin_path(request.path_info):
+        if not report_only and parts.config is None and request.path_info.startswith(_fixed().admin_prefixes):
             parts.config = _admin_directives()
         return parts
-
-    @staticmethod
-    def _fixed_policy_applies(request: HttpRequest, response: HttpResponseBase) -> bool:
-        """True when nothing about this response changes the policy (no decorator, nonce, debug page)."""
-        return not (
-            settings.DEBUG
-            or getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
-            or getattr(request, "_csp_nonce", None) is not None
-            or any(getattr(response, name, None) is not None for name in _PER_VIEW)
-        )
 
     def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         if getattr(request, "is_dummy", False):
             # Wagtail's preview: the real admin request around it sets the headers.
             return response
-        if self._fixed_policy_applies(request, response):
-            if HEADER not in response:
-                response[HEADER] = _policy(_admin_path(request.path_info))
-            # As django-csp does: a nonce asked for after the header is written is an error.
-            request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)  # type: ignore[attr-defined]
-        else:
-            response = super().process_response(request, response)
-        permissions = _permissions_policy()
-        if permissions and PERMISSIONS_POLICY_HEADER not in response:
-            response[PERMISSIONS_POLICY_HEADER] = permissions
+        fixed = _fixed()
+        if (
+            fixed.per_response
+            or request.__dict__.get("_csp_nonce")
+            or any(name in response.__dict__ for name in _PER_VIEW)
+        ):
+            response = super().process_response(request, response)  # django-csp's own path
+        elif HEADER not in response:
+            admin = request.path_info.startswith(fixed.admin_prefixes)
+            response[HEADER] = fixed.admin if admin else fixed.public
+        if fixed.permissions and PERMISSIONS_POLICY_HEADER not in response:
+            response[PERMISSIONS_POLICY_HEADER] = fixed.permissions
         return response
