@@ -138,3 +138,10 @@ def test_on_one_queue_the_same_tick_waits_behind_the_send(django_db_blocker, hom
         time.sleep(TICK_SECONDS)
         assert not page_live(page)
         assert waiting_batches() > BATCHES // 2
+
+
+def test_the_tests_worker_consumes_every_queue(celery_worker):
+    """On the configured broker (filesystem by default, Redis when set) one worker takes all three."""
+    for kind in QUEUE_KINDS:
+        result = app.send_task("core.page_views_flush", queue=queue_name(kind, celery_worker["queue"]))
+        assert result.get(timeout=60) == 0, kind
