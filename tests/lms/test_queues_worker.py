@@ -27,8 +27,8 @@ from tests.support.worker import worker_database_url, worker_start, worker_stop
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 BATCHES = 200
-SEND_SECONDS = 0.25  # a slow provider: 200 batches are 50 seconds of sending
-TICK_SECONDS = 10  # "on time": live this soon after beat sends the publishing tick
+SEND_SECONDS = 0.3  # a slow provider: 200 batches are a minute of sending
+TICK_SECONDS = 20  # "on time": live this soon after beat sends its publishing tick (a third of a minute)
 
 
 def queues_purge(queue):
