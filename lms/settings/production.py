@@ -57,6 +57,10 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 
+# Probes ask gunicorn directly over plain HTTP (no X-Forwarded-Proto): liveness and readiness answer
+# them instead of redirecting to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+
 # Logs: one JSON object per line on stdout, each with its request id or Celery task (core.logs);
 # LOG_FORMAT=text for readable lines.
 LOGGING = logging_config(json_lines=env("LOG_FORMAT", "json") == "json", level=env("LOG_LEVEL", "INFO"))

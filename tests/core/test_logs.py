@@ -150,6 +150,15 @@ def test_production_logs_json_lines_on_stdout_and_mails_admins():
     assert server_email == "loi@kynangso.vn"
 
 
+def test_production_probes_are_answered_over_plain_http():
+    result = production_run(
+        "from django.test import Client\n"
+        "client = Client(HTTP_HOST='kynangso.example.vn')\n"
+        "print(json.dumps([client.get('/healthz').status_code, client.get('/').status_code]))\n"
+    )
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [200, 301]
+
+
 SENTRY_PROBE = """
 import sentry_sdk
 client = sentry_sdk.get_client()
