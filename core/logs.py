@@ -2,6 +2,8 @@
 
 - ``RequestIdMiddleware`` takes ``X-Request-ID`` from a trusted proxy (``TRUSTED_PROXIES``) or makes
   one, keeps it in a context variable for the request, and returns it in the response header.
+- A Celery task sent during a request carries its id in a message header (``request_id_publish``)
+  and logs with it (``request_id_task_start``), connected in ``CoreConfig.ready``.
 - ``ContextFilter`` adds ``request_id`` (and, inside a Celery task, ``task_id`` and ``task_name``)
   to every record; ``JsonFormatter`` writes a record as one JSON line.
 - ``logging_config`` is the ``LOGGING`` dict of the settings (readable text or JSON to stdout);
@@ -65,6 +67,23 @@ class RequestIdMiddleware:
         return request_id_make()
 
 
+def request_id_publish(headers: dict | None = None, **kwargs: Any) -> None:
+    """``before_task_publish``: a task sent while a request is handled carries the request's id."""
+    request_id = request_id_var.get()
+    if request_id and isinstance(headers, dict):
+        headers.setdefault("request_id", request_id)
+
+
+def request_id_task_start(task: Any = None, **kwargs: Any) -> None:
+    """``task_prerun``: the task's lines carry the id of the request that sent it (if one did)."""
+    request_id_var.set(str(getattr(getattr(task, "request", None), "request_id", None) or ""))
+
+
+def request_id_task_end(**kwargs: Any) -> None:
+    """``task_postrun``: the next task on this worker starts without the id."""
+    request_id_var.set("")
+
+
 def _task_context() -> tuple[str, str]:
     try:
         from celery import current_task  # imported here: a web process need not load Celery's state
@@ -115,7 +134,7 @@ class JsonFormatter(logging.Formatter):
 
 def logging_config(*, json_lines: bool, level: str = "INFO") -> dict[str, Any]:
     """The ``LOGGING`` setting: to stdout, as JSON lines or as readable text, both with the request id."""
-    text = "%(asctime)s %(levelname)s %(name)s [%(request_id)s%(task_id)s] %(message)s"
+    text = "%(asctime)s %(levelname)s %(name)s [%(request_id)s/%(task_id)s] %(message)s"
     return {
         "version": 1,
         "disable_existing_loggers": False,

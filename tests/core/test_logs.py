@@ -94,6 +94,23 @@ def test_a_task_logs_its_id_and_name(json_lines):
     assert line["task_name"] == "tests.logs.line_write"
 
 
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_task_sent_during_a_request_logs_with_the_requests_id(celery_worker):
+    """Through the real broker: the message carries the id, the worker's lines about the task show it."""
+    from core.logs import request_id_var
+    from tests.support.waiting import wait_until
+
+    token = request_id_var.set("req-from-proxy-42")
+    try:
+        result = app.send_task("core.page_views_flush")
+    finally:
+        request_id_var.reset(token)
+    result.get(timeout=60)
+    log = BASE_DIR / "var" / f"{celery_worker['queue']}.log"
+    assert wait_until(lambda: f"[req-from-proxy-42/{result.id}]" in log.read_text(), timeout=10)
+
+
 def test_an_exception_is_one_line(json_lines):
     logger, lines = json_lines
     try:
