@@ -36,9 +36,9 @@ run: install
 	python manage.py migrate --noinput
 	python manage.py seed_demo
 	@echo ""
-	@echo "Site:  http://127.0.0.1:8000/        Admin: http://127.0.0.1:8000/admin/"
+	@echo "Site:  http://127.0.0.1:$${WEB_PORT:-8000}/        Admin: http://127.0.0.1:$${WEB_PORT:-8000}/admin/"
 	@echo "Admin login: admin@kynangso.local / kynangso-demo-2026 (other demo accounts above)"
-	@echo "Starting web, Celery worker and Celery beat (Ctrl+C stops all three)..."
+	@echo "Starting web, the Celery workers (bulk sending; scheduled and everything else) and beat (Ctrl+C stops all)..."
 	honcho -f Procfile.dev start
 
 test: install system-deps
