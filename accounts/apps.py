@@ -8,6 +8,19 @@ class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("People and organisation units")
 
+    def ready(self):
+        # Wiring of the auth event log: Django's sign-in signals and core's export listeners.
+        # Imported here: the receivers use models, which need the app registry ready.
+        from django.contrib.auth.signals import user_logged_in, user_login_failed
+
+        from core.exports import export_listener_register
+
+        from .audit import receivers
+
+        user_logged_in.connect(receivers.signed_in, dispatch_uid="accounts-auth-event-sign-in")
+        user_login_failed.connect(receivers.sign_in_failed, dispatch_uid="accounts-auth-event-sign-in-failed")
+        export_listener_register(receivers.export_made)
+
 
 class AccountsUsersAppConfig(WagtailUsersAppConfig):
     """Wagtail's user admin, with forms for our user model (email or phone, full name)."""

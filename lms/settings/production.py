@@ -56,3 +56,6 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
+
+# Staff sign in with two steps (password, then a code from an app or a recovery code): accounts.twofactor.
+ACCOUNTS_TWO_FACTOR_REQUIRED = True
