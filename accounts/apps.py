@@ -4,6 +4,8 @@ from wagtail.users.apps import WagtailUsersAppConfig
 
 
 class AccountsConfig(AppConfig):
+    # This module holds other AppConfigs too (Wagtail's users, ours): say which is the app's.
+    default = True
     default_auto_field = "django.db.models.BigAutoField"
     name = "accounts"
     verbose_name = _("People and organisation units")
@@ -24,5 +26,7 @@ class AccountsConfig(AppConfig):
 
 class AccountsUsersAppConfig(WagtailUsersAppConfig):
     """Wagtail's user admin, with forms for our user model (email or phone, full name)."""
+
+    default = False
 
     user_viewset = "accounts.viewsets.UserViewSet"

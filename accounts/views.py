@@ -97,12 +97,8 @@ class SignOutView(auth_views.LogoutView):
     """POST only (Django refuses GET with 405), then to LOGOUT_REDIRECT_URL ("/")."""
 
 
-class PasswordResetView(auth_views.PasswordResetView):
-    form_class = PasswordResetForm
-    template_name = "accounts/password_reset_form.html"
-    email_template_name = "accounts/password_reset_email.txt"
-    subject_template_name = "accounts/password_reset_subject.txt"
-    success_url = reverse_lazy("accounts:password_reset_done")
+class PasswordResetRequestMixin:
+    """Rate-limited and logged; used by the site's reset page and the Wagtail admin's (``admin_password_reset``)."""
 
     def form_valid(self, form):
         # Over the limit, the answer is the same as for an unknown address (nothing tells an
@@ -120,18 +116,30 @@ class PasswordResetView(auth_views.PasswordResetView):
         return super().form_valid(form)
 
 
-class PasswordResetDoneView(auth_views.PasswordResetDoneView):
-    template_name = "accounts/password_reset_done.html"
-
-
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
-    template_name = "accounts/password_reset_confirm.html"
-    success_url = reverse_lazy("accounts:password_reset_complete")
+class PasswordResetConfirmMixin:
+    """Logs the new password being set (the reset link's last step)."""
 
     def form_valid(self, form):
         response = super().form_valid(form)
         auth_event_record(kind=AuthEvent.Kind.PASSWORD_RESET_DONE, request=self.request, subject=form.user)
         return response
+
+
+class PasswordResetView(PasswordResetRequestMixin, auth_views.PasswordResetView):
+    form_class = PasswordResetForm
+    template_name = "accounts/password_reset_form.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(PasswordResetConfirmMixin, auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
 
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):

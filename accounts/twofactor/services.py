@@ -5,6 +5,7 @@ Every attempt is counted per person and per client (``core.clients``) and writte
 
 import base64
 import hashlib
+import math
 from urllib.parse import quote, urlencode
 
 import qrcode
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -56,6 +58,17 @@ def _failure_record(*, user: User, request: HttpRequest, step: str) -> None:
         auth_event_record(kind=AuthEvent.Kind.LOCKOUT, request=request, subject=user, detail={"step": "two_factor"})
 
 
+def two_factor_wait_seconds(*, user: User) -> int:
+    """Seconds before the person's app device accepts another code (django-otp doubles it after each wrong one)."""
+    device = confirmed_totp_device(user=user) or TOTPDevice.objects.filter(user=user, confirmed=False).last()
+    if device is None:
+        return 0
+    allowed, detail = device.verify_is_allowed()
+    if allowed or not detail or not detail.get("locked_until"):
+        return 0
+    return max(1, math.ceil((detail["locked_until"] - timezone.now()).total_seconds()))
+
+
 def confirmed_totp_device(*, user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
 
@@ -95,7 +108,7 @@ def qr_svg(*, data: str) -> str:
     return svg[svg.index("<svg") :] if "<svg" in svg else svg
 
 
-def code_normalised(code: str) -> str:
+def code_normalised(*, code: str) -> str:
     return "".join(char for char in (code or "").lower() if char.isalnum())
 
 
@@ -119,7 +132,7 @@ def two_factor_set_up(*, request: HttpRequest, user: User, code: str) -> list[st
     if confirmed_totp_device(user=user) is not None:
         return None  # a device exists: only a superuser's reset allows a new one
     device = setup_device(user=user)
-    token = code_normalised(code)
+    token = code_normalised(code=code)
     if not token.isdigit() or not device.verify_token(token):
         _failure_record(user=user, request=request, step="set_up")
         return None
@@ -136,7 +149,7 @@ def two_factor_set_up(*, request: HttpRequest, user: User, code: str) -> list[st
 
 def two_factor_verify(*, request: HttpRequest, user: User, code: str) -> bool:
     """Check a code from the app or a recovery code (used up on success); verifies the session when right."""
-    token = code_normalised(code)
+    token = code_normalised(code=code)
     device = None
     method = ""
     totp = confirmed_totp_device(user=user)

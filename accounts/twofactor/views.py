@@ -1,5 +1,7 @@
 """Two-step verification pages: set up, verify, recovery codes (the person), and a superuser's reset (admin)."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -19,8 +21,21 @@ from .forms import CodeForm
 SESSION_CODES = "two_factor_new_recovery_codes"
 
 
-def _blocked(form):
-    form.add_error("code", _("Too many wrong codes. Please wait 15 minutes and try again."))
+def _refusal(request, user, form):
+    """Why no code may be tried now (our limit per person and client, or the device's back-off), else None."""
+    if services.two_factor_blocked(user=user, request=request):
+        form.add_error("code", _("Too many wrong codes. Please wait 15 minutes and try again."))
+        return 429
+    seconds = services.two_factor_wait_seconds(user=user)
+    if seconds:
+        form.add_error("code", _("Please wait %(seconds)s seconds before trying another code.") % {"seconds": seconds})
+        return 429
+    return None
+
+
+def _with_query(url, request):
+    query = request.GET.urlencode()
+    return f"{url}?{query}" if query else url
 
 
 def _next(request):
@@ -34,15 +49,15 @@ def _next(request):
 def two_factor_verify(request):
     user = request.user
     if services.confirmed_totp_device(user=user) is None:
-        return redirect(f"{reverse('accounts:two_factor_set_up')}?{request.GET.urlencode()}")
+        return redirect(_with_query(reverse("accounts:two_factor_set_up"), request))
     if user.is_verified():
         return redirect(_next(request))
     form = CodeForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        if services.two_factor_blocked(user=user, request=request):
-            _blocked(form)
-            status = 429
+        refusal = _refusal(request, user, form)
+        if refusal:
+            status = refusal
         elif services.two_factor_verify(request=request, user=user, code=form.cleaned_data["code"]):
             return redirect(_next(request))
         else:
@@ -62,21 +77,21 @@ def two_factor_set_up(request):
     user = request.user
     if services.confirmed_totp_device(user=user) is not None:
         # Holding a device already: a new one only after a superuser's reset (else a stolen password would do).
-        return redirect(f"{reverse('accounts:two_factor_verify')}?{request.GET.urlencode()}")
+        return redirect(_with_query(reverse("accounts:two_factor_verify"), request))
     device = services.setup_device(user=user)
     form = CodeForm(request.POST if request.method == "POST" else None, numeric=True)
     status = 200
     if request.method == "POST" and form.is_valid():
-        if services.two_factor_blocked(user=user, request=request):
-            _blocked(form)
-            status = 429
+        refusal = _refusal(request, user, form)
+        if refusal:
+            status = refusal
         else:
             codes = services.two_factor_set_up(request=request, user=user, code=form.cleaned_data["code"])
             if codes is not None:
                 request.session[SESSION_CODES] = codes
                 next_url = redirect_target(request)
                 target = reverse("accounts:two_factor_recovery_codes")
-                return redirect(f"{target}?next={next_url}" if next_url else target)
+                return redirect(f"{target}?{urlencode({'next': next_url})}" if next_url else target)
             form.add_error("code", _("That code is not right. Check your app and try again."))
             status = 400
     elif request.method == "POST":
@@ -99,7 +114,7 @@ def two_factor_recovery_codes(request):
     if services.confirmed_totp_device(user=user) is None:
         return redirect("accounts:two_factor_set_up")
     if not user.is_verified():
-        return redirect(f"{reverse('accounts:two_factor_verify')}?next={request.path}")
+        return redirect(f"{reverse('accounts:two_factor_verify')}?{urlencode({'next': request.path})}")
     if request.method == "POST":
         request.session[SESSION_CODES] = services.recovery_codes_regenerate(request=request, user=user)
         return redirect("accounts:two_factor_recovery_codes")

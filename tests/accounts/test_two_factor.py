@@ -80,7 +80,9 @@ def test_set_up_then_verify_with_a_valid_code_then_the_admin_opens(client):
     device = TOTPDevice.objects.get(user=user, confirmed=False)
     assert services.manual_key(device=device) in body
     response = client.post(SET_UP, {"code": code_for(device)})
-    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:two_factor_recovery_codes"))
+    assert response.status_code == 302 and response["Location"].startswith(
+        reverse("accounts:two_factor_recovery_codes")
+    )
     codes_page = client.get(response["Location"]).content.decode()
     codes = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", codes_page)
     assert len(codes) == 10
@@ -121,6 +123,7 @@ def test_wrong_code_is_refused_translated_and_logged(client):
 
 def test_wrong_codes_are_limited_per_person_and_the_lockout_is_logged(client, settings):
     settings.TWO_FACTOR_RATE_LIMIT = 3
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0  # our limit alone (the device's back-off has its own test)
     user = UserFactory(officer=True)
     device, _codes = set_up(client, user)
     client.logout()
@@ -224,3 +227,16 @@ def test_only_a_superuser_may_reset(client, role):
     assert response.status_code in (302, 403)
     assert TOTPDevice.objects.filter(user=victim).exists()
     assert not events(AuthEvent.Kind.TWO_FACTOR_RESET).exists()
+
+
+def test_the_devices_back_off_says_how_long_to_wait(client):
+    user = UserFactory(officer=True)
+    device, _codes = set_up(client, user)
+    client.logout()
+    sign_in(client, user)
+    wrong = "000000" if code_for(device) != "000000" else "111111"
+    assert client.post(VERIFY, {"code": wrong}).status_code == 400
+    response = client.post(VERIFY, {"code": code_for(device, offset=1)})
+    assert response.status_code == 429
+    assert "Vui lòng chờ 1 giây rồi thử mã khác." in response.content.decode()
+    assert client.get("/admin/").status_code == 302
