@@ -70,3 +70,15 @@ def two_factor_reset_button(user, request_user):
         yield ListingButton(
             _("Reset two-step verification"), reverse("accounts_two_factor_reset", args=[user.pk]), priority=90
         )
+
+
+@hooks.register("register_account_menu_item")
+def recovery_codes_account_item(request):
+    """On the admin's account page: make new recovery codes (for people who set up two-step verification)."""
+    if not getattr(request.user, "is_verified", lambda: False)():
+        return None
+    return {
+        "url": reverse("accounts:two_factor_recovery_codes"),
+        "label": _("Recovery codes"),
+        "help_text": _("Make new single-use codes for signing in without your phone."),
+    }

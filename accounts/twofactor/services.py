@@ -16,6 +16,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django_otp import login as otp_login
+from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -124,6 +125,12 @@ def recovery_codes_new(*, user: User) -> list[str]:
     return codes
 
 
+def _session_verified(*, request: HttpRequest, device: Device) -> None:
+    # A new session key once the second step is passed, as Django does after the first.
+    request.session.cycle_key()
+    otp_login(request, device)
+
+
 def two_factor_set_up(*, request: HttpRequest, user: User, code: str) -> list[str] | None:
     """Confirm the device being set up with a code from the app; returns the new recovery codes, None if refused.
 
@@ -142,7 +149,7 @@ def two_factor_set_up(*, request: HttpRequest, user: User, code: str) -> list[st
         TOTPDevice.objects.filter(user=user, confirmed=False).delete()
         codes = recovery_codes_new(user=user)
         auth_event_record(kind=AuthEvent.Kind.TWO_FACTOR_SET_UP, request=request, subject=user)
-    otp_login(request, device)
+    _session_verified(request=request, device=device)
     cache.delete(_keys(user=user, request=request)[0])
     return codes
 
@@ -164,7 +171,7 @@ def two_factor_verify(*, request: HttpRequest, user: User, code: str) -> bool:
     if device is None:
         _failure_record(user=user, request=request, step="verify")
         return False
-    otp_login(request, device)
+    _session_verified(request=request, device=device)
     cache.delete(_keys(user=user, request=request)[0])
     detail = {"method": method}
     if method == "recovery_code":

@@ -240,3 +240,41 @@ def test_the_devices_back_off_says_how_long_to_wait(client):
     assert response.status_code == 429
     assert "Vui lòng chờ 1 giây rồi thử mã khác." in response.content.decode()
     assert client.get("/admin/").status_code == 302
+
+
+def test_enforcement_is_on_in_production_and_off_in_development():
+    import os
+    import secrets
+    import subprocess
+    import sys
+
+    from django.conf import settings as django_settings
+
+    probe = "from django.conf import settings; print(settings.ACCOUNTS_TWO_FACTOR_REQUIRED)"
+    clean = {k: v for k, v in os.environ.items() if k not in {"ACCOUNTS_TWO_FACTOR_REQUIRED", "DJANGO_SETTINGS_MODULE"}}
+    answers = {}
+    for module in ("lms.settings.production", "lms.settings.dev"):
+        env = {
+            **clean,
+            "DJANGO_SETTINGS_MODULE": module,
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "kynangso.example.vn",
+            "WAGTAILADMIN_BASE_URL": "https://kynangso.example.vn",
+        }
+        result = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", probe],
+            cwd=django_settings.BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        answers[module] = result.stdout.strip().splitlines()[-1]
+    assert answers == {"lms.settings.production": "True", "lms.settings.dev": "False"}
+
+
+def test_the_admin_account_page_links_to_recovery_codes_once_verified(client):
+    user = UserFactory(officer=True)
+    set_up(client, user)
+    body = client.get(reverse("wagtailadmin_account")).content.decode()
+    assert reverse("accounts:two_factor_recovery_codes") in body
