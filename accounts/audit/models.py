@@ -64,4 +64,8 @@ class AuthEvent(models.Model):
         default_permissions = ()
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.at:%d/%m/%Y %H:%M}"
+        return f"{self.get_kind_display()} {self.get_at_display()}"
+
+    def get_at_display(self) -> str:
+        """dd/mm/yyyy hh:mm:ss in the site's time zone (the admin's listing and inspect view show this)."""
+        return timezone.localtime(self.at).strftime("%d/%m/%Y %H:%M:%S")

@@ -4,7 +4,6 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.urls import path
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column
@@ -60,7 +59,7 @@ class LocalTimeColumn(Column):
     """dd/mm/yyyy hh:mm in the site's time zone."""
 
     def get_value(self, instance):
-        return timezone.localtime(instance.at).strftime("%d/%m/%Y %H:%M:%S")
+        return instance.get_at_display()
 
 
 class AuthEventViewSet(ModelViewSet):

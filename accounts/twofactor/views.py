@@ -2,10 +2,11 @@
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -39,7 +40,12 @@ def _with_query(url, request):
 
 
 def _next(request):
-    return redirect_target(request) or reverse("wagtailadmin_home")
+    """Where to go once verified: the page asked for, else the admin (or, without it, My learning)."""
+    if target := redirect_target(request):
+        return target
+    if request.user.has_perm("wagtailadmin.access_admin"):
+        return reverse("wagtailadmin_home")
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
 @sensitive_post_parameters("code")
@@ -122,7 +128,7 @@ def two_factor_recovery_codes(request):
     context = {
         "codes": codes,
         "codes_left": services.recovery_codes_left(user=user),
-        "next": redirect_target(request),
+        "continue_url": _next(request),
     }
     return render(request, "accounts/twofactor/recovery_codes.html", context)
 

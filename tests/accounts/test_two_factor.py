@@ -278,3 +278,22 @@ def test_the_admin_account_page_links_to_recovery_codes_once_verified(client):
     set_up(client, user)
     body = client.get(reverse("wagtailadmin_account")).content.decode()
     assert reverse("accounts:two_factor_recovery_codes") in body
+
+
+def test_inspect_view_shows_the_time_as_dd_mm_yyyy(client):
+    admin = UserFactory(superuser=True)
+    set_up(client, admin)
+    event = AuthEvent.objects.filter(kind=AuthEvent.Kind.TWO_FACTOR_SET_UP).get()
+    body = client.get(reverse("auth_events:inspect", args=[event.pk])).content.decode()
+    assert event.get_at_display() in body and re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d:\d\d", event.get_at_display())
+
+
+def test_a_manager_without_admin_access_continues_to_the_site(client):
+    user = UserFactory(civil_servant=True)
+    OrganisationUnitFactory().managers.add(user)
+    sign_in(client, user)
+    client.get(SET_UP)
+    device = TOTPDevice.objects.get(user=user)
+    response = client.post(SET_UP, {"code": code_for(device)}, follow=True)
+    assert reverse("courses:my_learning") in response.content.decode()
+    assert client.get(TEAM).status_code == 200
