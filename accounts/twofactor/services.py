@@ -160,9 +160,10 @@ def two_factor_verify(*, request: HttpRequest, user: User, code: str) -> bool:
     device = None
     method = ""
     totp = confirmed_totp_device(user=user)
-    if token.isdigit() and totp is not None and totp.verify_token(token):
+    looks_like_app_code = token.isdigit() and len(token) == (totp.digits if totp else 6)
+    if looks_like_app_code and totp is not None and totp.verify_token(token):
         device, method = totp, "app"
-    elif token and not token.isdigit():
+    elif token and not looks_like_app_code:
         with transaction.atomic():
             for recovery in StaticDevice.objects.filter(user=user, confirmed=True).select_for_update():
                 if recovery.verify_token(token):
@@ -189,10 +190,13 @@ def recovery_codes_regenerate(*, request: HttpRequest, user: User) -> list[str]:
 def two_factor_reset(*, request: HttpRequest, user: User) -> int:
     """A superuser removes ``user``'s devices: at their next request they set up again. Returns devices removed."""
     with transaction.atomic():
-        removed, _detail = TOTPDevice.objects.filter(user=user).delete()
-        static, _detail = StaticDevice.objects.filter(user=user).delete()
-        auth_event_record(kind=AuthEvent.Kind.TWO_FACTOR_RESET, request=request, subject=user)
-    return removed + static
+        removed = TOTPDevice.objects.filter(user=user).count() + StaticDevice.objects.filter(user=user).count()
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()  # with its recovery codes
+        auth_event_record(
+            kind=AuthEvent.Kind.TWO_FACTOR_RESET, request=request, subject=user, detail={"devices": removed}
+        )
+    return removed
 
 
 def recovery_codes_left(*, user: User) -> int:
