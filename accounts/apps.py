@@ -14,6 +14,7 @@ class AccountsConfig(AppConfig):
         # Wiring of the auth event log: Django's sign-in signals and core's export listeners.
         # Imported here: the receivers use models, which need the app registry ready.
         from django.contrib.auth.signals import user_logged_in, user_login_failed
+        from django.db.models.signals import m2m_changed
 
         from core.exports import export_listener_register
 
@@ -22,6 +23,9 @@ class AccountsConfig(AppConfig):
         user_logged_in.connect(receivers.signed_in, dispatch_uid="accounts-auth-event-sign-in")
         user_login_failed.connect(receivers.sign_in_failed, dispatch_uid="accounts-auth-event-sign-in-failed")
         export_listener_register(receivers.export_made)
+        m2m_changed.connect(
+            receivers.groups_changed, sender=self.get_model("User").groups.through, dispatch_uid="accounts-groups"
+        )
 
 
 class AccountsUsersAppConfig(WagtailUsersAppConfig):

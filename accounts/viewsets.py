@@ -10,7 +10,7 @@ from wagtail.users.views.users import DeleteView as WagtailUserDeleteView
 from wagtail.users.views.users import EditView as WagtailUserEditView
 from wagtail.users.views.users import UserViewSet as WagtailUserViewSet
 
-from .audit.services import role_snapshot
+from .audit.services import role_changes_recorded_by_caller, role_snapshot
 from .forms import OrganisationUnitForm, UserCreationForm, UserEditForm
 from .models import OrganisationUnit, User
 from .personal_data import personal_data_erase
@@ -25,7 +25,7 @@ class UserSavedMixin:
     creates_user = False
 
     def save_instance(self) -> User:
-        with transaction.atomic():
+        with transaction.atomic(), role_changes_recorded_by_caller():
             before = role_snapshot(user=self.form.instance)
             user = super().save_instance()
             user_saved(

@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 
 from .models import AuthEvent
-from .services import auth_event_record
+from .services import auth_event_record, group_change_record
 
 
 def signed_in(sender, request, user, **kwargs):
@@ -33,3 +33,10 @@ def sign_in_failed(sender, credentials, request=None, **kwargs):
 def export_made(*, request, name: str, fmt: str, rows: int) -> None:
     """``core.exports`` listener: every CSV/XLSX download the site writes."""
     auth_event_record(kind=AuthEvent.Kind.EXPORT, request=request, detail={"name": name, "format": fmt, "rows": rows})
+
+
+def groups_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """``User.groups`` changed (from the user's side; the admin's user form logs its own change once)."""
+    if reverse or action not in ("post_add", "post_remove") or not pk_set:
+        return
+    group_change_record(user=instance, action="added" if action == "post_add" else "removed", group_ids=pk_set)

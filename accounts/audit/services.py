@@ -1,6 +1,9 @@
 """Writing the auth event log. Every write goes through ``auth_event_record``."""
 
+import contextlib
+import contextvars
 import datetime
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.conf import settings
@@ -83,3 +86,43 @@ def auth_events_forget_old() -> int:
     days = int(getattr(settings, "ACCOUNTS_AUTH_EVENT_RETENTION_DAYS", 365))
     deleted, _detail = AuthEvent.objects.filter(at__lt=timezone.now() - datetime.timedelta(days=days)).delete()
     return deleted
+
+
+# Set while a caller (the admin's user form) records one consolidated role change itself.
+_caller_records_roles: contextvars.ContextVar[bool] = contextvars.ContextVar("caller_records_roles", default=False)
+
+
+@contextlib.contextmanager
+def role_changes_recorded_by_caller() -> Iterator[None]:
+    """Inside, group changes are not logged one by one: the caller logs before and after once."""
+    token = _caller_records_roles.set(True)
+    try:
+        yield
+    finally:
+        _caller_records_roles.reset(token)
+
+
+def group_change_record(*, user: User, action: str, group_ids: Iterable[int]) -> AuthEvent | None:
+    """A change of ``user``'s groups made outside the admin's user form (the shell, a script, a later feature).
+
+    Only groups that open the Wagtail admin (the admin roles) are logged: a citizen's or civil
+    servant's group given at sign-up or by a roster import is not a change of powers worth a row.
+    """
+    # Imported here: auth's Group model is needed only for this rare path.
+    from django.contrib.auth.models import Group
+
+    if _caller_records_roles.get():
+        return None
+    groups = Group.objects.filter(pk__in=list(group_ids))
+    admin_groups = sorted(
+        groups.filter(permissions__codename="access_admin", permissions__content_type__app_label="wagtailadmin")
+        .distinct()
+        .values_list("name", flat=True)
+    )
+    if not admin_groups:
+        return None
+    return auth_event_record(
+        kind=AuthEvent.Kind.ROLE_CHANGED,
+        subject=user,
+        detail={action: admin_groups, "after": role_snapshot(user=user)},
+    )

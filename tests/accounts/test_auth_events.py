@@ -104,6 +104,7 @@ def test_role_change_in_the_admin_is_recorded_with_before_and_after(client):
 
     admin = UserFactory(superuser=True)
     person = UserFactory(officer=True)
+    AuthEvent.objects.all().delete()  # the factory's group (logged as a change outside the admin form)
     client.force_login(admin)
     url = reverse("wagtailusers_users:edit", args=[person.pk])
     data = {
@@ -215,3 +216,26 @@ class TestTheLogIsForSuperusersOnly:
             response = client.get(url)
             assert response.status_code in (302, 403), (role, url)
             assert "Trần Thị Nhật Ký" not in response.content.decode()
+
+
+def test_admin_roles_given_outside_the_admin_form_are_recorded_but_not_citizens_groups(client):
+    from django.contrib.auth.models import Group
+
+    person = UserFactory()  # the citizen group is not an admin role: nothing logged
+    client.post(
+        reverse("accounts:sign_up"),
+        {
+            "full_name": "Lê Văn Mới",
+            "identifier": "moi@example.vn",
+            "password1": "mat-khau-dai-2026!",
+            "password2": "mat-khau-dai-2026!",
+            "consent": "on",
+        },
+    )
+    assert User.objects.filter(email="moi@example.vn").exists()
+    assert not AuthEvent.objects.filter(kind=Kind.ROLE_CHANGED).exists()
+    person.groups.add(Group.objects.get(name=roles.TRAINING_ADMINISTRATOR))
+    event = only(Kind.ROLE_CHANGED)
+    assert event.subject == person and event.detail["added"] == [roles.TRAINING_ADMINISTRATOR]
+    person.groups.remove(Group.objects.get(name=roles.TRAINING_ADMINISTRATOR))
+    assert AuthEvent.objects.filter(kind=Kind.ROLE_CHANGED, detail__removed=[roles.TRAINING_ADMINISTRATOR]).count() == 1
