@@ -73,6 +73,7 @@ def test_set_up_then_verify_in_a_browser(live_server, settings, browser, page, a
     expect(page).to_have_url(re.compile(r"/admin/$"))
     kinds = list(AuthEvent.objects.filter(subject=officer).order_by("pk").values_list("kind", flat=True))
     assert kinds == [
+        "role_changed",  # the factory gave the officer's group
         "sign_in",
         "two_factor_failed",
         "two_factor_set_up",
