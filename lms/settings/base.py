@@ -80,6 +80,10 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "treebeard",
+    # Two-step verification for staff (accounts.twofactor): app codes (TOTP) and recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_celery_beat",
     "django_celery_results",
     "django.contrib.admin",
@@ -107,6 +111,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(); then staff sessions reach nothing until verified (accounts.twofactor).
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.twofactor.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -204,6 +211,15 @@ LOGIN_RATE_WINDOW = int(env("LOGIN_RATE_WINDOW", "900"))
 # (ten times as many per client address).
 PASSWORD_RESET_RATE_LIMIT = int(env("PASSWORD_RESET_RATE_LIMIT", "3"))
 PASSWORD_RESET_RATE_WINDOW = int(env("PASSWORD_RESET_RATE_WINDOW", "3600"))
+# Two-step verification (accounts.twofactor, docs/accounts.md) for everyone who reaches the admin or
+# staff pages: on in production settings; off here so that development's demo accounts need no phone.
+ACCOUNTS_TWO_FACTOR_REQUIRED = env_bool("ACCOUNTS_TWO_FACTOR_REQUIRED", False)
+# Wrong codes allowed per person in TWO_FACTOR_RATE_WINDOW seconds (ten times as many per client address).
+TWO_FACTOR_RATE_LIMIT = int(env("TWO_FACTOR_RATE_LIMIT", "5"))
+TWO_FACTOR_RATE_WINDOW = int(env("TWO_FACTOR_RATE_WINDOW", "900"))
+OTP_TOTP_ISSUER = "Kỹ Năng Số"
+# Days the auth event log keeps a row (the daily forget task removes older ones).
+ACCOUNTS_AUTH_EVENT_RETENTION_DAYS = int(env("ACCOUNTS_AUTH_EVENT_RETENTION_DAYS", "365"))
 
 # Internationalisation: Vietnamese first, English second.
 LANGUAGE_CODE = "vi"
@@ -350,6 +366,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "clear-expired-sessions": {
         "task": "accounts.tasks.expired_sessions_clear",
+        "schedule": 24 * 3600.0,
+    },
+    "forget-old-auth-events": {
+        "task": "accounts.auth_events_forget",
         "schedule": 24 * 3600.0,
     },
     "forget-unimported-rosters": {

@@ -64,3 +64,6 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 # Logs: one JSON object per line on stdout, each with its request id or Celery task (core.logs);
 # LOG_FORMAT=text for readable lines.
 LOGGING = logging_config(json_lines=env("LOG_FORMAT", "json") == "json", level=env("LOG_LEVEL", "INFO"))
+
+# Staff sign in with two steps (password, then a code from an app or a recovery code): accounts.twofactor.
+ACCOUNTS_TWO_FACTOR_REQUIRED = True
