@@ -343,6 +343,7 @@ TASK_QUEUE_KINDS = {
     "outreach.tasks.reminders_plan": "scheduled",
     "core.page_views_flush": "scheduled",
     "accounts.tasks.expired_sessions_clear": "scheduled",
+    "accounts.auth_events_forget": "scheduled",
     "accounts.roster.imports_forget": "scheduled",
     "accounts.roster.imports_resume": "scheduled",
     # Everything else (roster checks and imports, assignments, a resend, the insights' long nightly
