@@ -2,18 +2,24 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock | cksum | cut -d' ' -f1)
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: install system-deps node-deps run test lint format messages bench bench-completion clean
+.PHONY: install lock system-deps node-deps run test lint format messages bench bench-completion clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+# Installs exactly what requirements-dev.lock pins, every file checked against its hash.
+$(STAMP): requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements-dev.lock
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 install: $(STAMP)
+
+# After editing requirements.txt or requirements-dev.txt (ranges): pin and hash both locks again.
+# requirements.lock (runtime, production) takes the same versions as requirements-dev.lock.
+lock: install
+	uv pip compile requirements-dev.txt --generate-hashes --python-version 3.11 --quiet -o requirements-dev.lock
+	uv pip compile requirements.txt --generate-hashes --python-version 3.11 --quiet -c requirements-dev.lock -o requirements.lock
 
 # Debian packages (Chromium for browser tests, fonts with Vietnamese coverage, gettext).
 system-deps:
@@ -30,9 +36,9 @@ run: install
 	python manage.py migrate --noinput
 	python manage.py seed_demo
 	@echo ""
-	@echo "Site:  http://127.0.0.1:8000/        Admin: http://127.0.0.1:8000/admin/"
+	@echo "Site:  http://127.0.0.1:$${WEB_PORT:-8000}/        Admin: http://127.0.0.1:$${WEB_PORT:-8000}/admin/"
 	@echo "Admin login: admin@kynangso.local / kynangso-demo-2026 (other demo accounts above)"
-	@echo "Starting web, Celery worker and Celery beat (Ctrl+C stops all three)..."
+	@echo "Starting web, the Celery workers (bulk sending; scheduled and everything else) and beat (Ctrl+C stops all)..."
 	honcho -f Procfile.dev start
 
 test: install system-deps

@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied
 
 from core.clients import client_address
 
+from .audit.models import AuthEvent
+from .audit.services import auth_event_record
 from .phone import phone_normalise
 
 
@@ -47,8 +49,19 @@ def counter_hit(key, window):
 
 
 def login_failure_record(identifier, request):
-    for key in _keys(identifier, request):
-        counter_hit(key, settings.LOGIN_RATE_WINDOW)
+    """Count a failed sign-in; the failure that reaches the limit for an identifier is logged as a lockout."""
+    id_key, ip_key = _keys(identifier, request)
+    count = counter_hit(id_key, settings.LOGIN_RATE_WINDOW)
+    address_count = counter_hit(ip_key, settings.LOGIN_RATE_WINDOW)
+    limit = settings.LOGIN_RATE_LIMIT
+    if count == limit or address_count == limit * 10:
+        User = get_user_model()
+        try:
+            subject = User._default_manager.get_by_identifier(identifier)
+        except User.DoesNotExist:
+            subject = None
+        scope = "identifier" if count == limit else "client_address"
+        auth_event_record(kind=AuthEvent.Kind.LOCKOUT, request=request, subject=subject, detail={"by": scope})
 
 
 def password_reset_allowed(email, request):

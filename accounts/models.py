@@ -310,3 +310,9 @@ class Consent(models.Model):
 
     def __str__(self):
         return f"{self.user_id}: {self.purpose} {'+' if self.granted else '-'}"
+
+
+# The auth event log lives in its own module; imported so that Django finds the model in this app.
+from .audit.models import AuthEvent  # noqa: E402
+
+__all__ = ["AuthEvent", "Consent", "ContactPreference", "OrganisationUnit", "RosterImport", "User"]

@@ -10,11 +10,14 @@ the user is covered by a provider or by the cascade.
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_module
 
 from core.localtime import moment_iso
 
+from .audit.models import AuthEvent
+from .audit.services import auth_event_record
 from .models import OrganisationUnit, RosterImport, User
 
 
@@ -44,18 +47,36 @@ def personal_data_export(user):
             "manages_units": sorted(OrganisationUnit.objects.filter(managers=user).values_list("name", flat=True)),
         },
     }
+    data["auth_events"] = [
+        {
+            "at": moment_iso(event.at),
+            "kind": event.kind,
+            "by_you": event.actor_id == user.pk,
+            "client_address": event.client_address,
+            "user_agent": event.user_agent,
+        }
+        for event in AuthEvent.objects.filter(Q(subject=user) | Q(actor=user)).order_by("at", "pk")
+    ]
     for provider in _providers():
         data.update(provider.export(user))
     return data
 
 
-def personal_data_erase(user):
+def personal_data_erase(user, *, request=None, by="admin"):
     """Erase ``user`` and everything held about them, all or nothing.
 
     Roster imports they uploaded stay (without the uploader); the people
-    those imports created are separate accounts.
+    those imports created are separate accounts. The auth event log keeps its
+    rows without the person (actor and subject become empty) and records the
+    erasure itself, by whom (``by``: "self" or "admin") and the erased id.
     """
     with transaction.atomic():
+        auth_event_record(
+            kind=AuthEvent.Kind.ERASURE,
+            request=request,
+            actor=None if by == "self" else getattr(request, "user", None),
+            detail={"user_id": user.pk, "by": by},
+        )
         for provider in _providers():
             provider.erase(user)
         RosterImport.objects.filter(uploaded_by=user).update(uploaded_by=None)

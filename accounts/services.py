@@ -6,12 +6,15 @@ inside the caller's transaction.
 """
 
 from collections.abc import Collection
+from typing import Any
 
 from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group
+from django.http import HttpRequest
 from django.utils import timezone
 
 from . import roles
+from .audit.services import role_change_record
 from .hooks import people_changed_hooks_run, units_changed_hooks_run
 from .models import OrganisationUnit, User
 
@@ -40,11 +43,22 @@ def user_sign_up(*, full_name: str, email: str | None, phone: str | None, passwo
     return user
 
 
-def user_saved(*, user: User, created: bool, changed_fields: Collection[str]) -> bool:
-    """After the admin's user form saved a person: tell higher layers if their training may change.
+def user_saved(
+    *,
+    user: User,
+    created: bool,
+    changed_fields: Collection[str],
+    roles_before: dict[str, Any] | None = None,
+    request: HttpRequest | None = None,
+) -> bool:
+    """After the admin's user form saved a person: log a change of their roles, tell higher layers if their
+    training may change.
 
-    Call inside the transaction that saved them. Returns whether the people-changed hooks ran.
+    ``roles_before`` is ``accounts.audit.services.role_snapshot`` taken before the save (a new person: the
+    empty snapshot). Call inside the transaction that saved them. Returns whether the people-changed hooks ran.
     """
+    if roles_before is not None:
+        role_change_record(request=request, user=user, before=roles_before)
     if not created and not TRAINING_FIELDS.intersection(changed_fields):
         return False
     people_changed_hooks_run([user.pk])

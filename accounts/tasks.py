@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.core.management import call_command
 
+from .audit.services import auth_events_forget_old
 from .roster import tasks as roster_tasks  # noqa: F401 (registers the roster's tasks)
 
 
@@ -10,3 +11,9 @@ from .roster import tasks as roster_tasks  # noqa: F401 (registers the roster's 
 def expired_sessions_clear() -> None:
     """Delete expired sessions (sessions hold personal data; keep only live ones)."""
     call_command("clearsessions")
+
+
+@shared_task(name="accounts.auth_events_forget")
+def auth_events_forget() -> int:
+    """Delete auth events older than ``ACCOUNTS_AUTH_EVENT_RETENTION_DAYS`` (safe to run twice)."""
+    return auth_events_forget_old()

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .twofactor import views as two_factor_views
 
 app_name = "accounts"
 
@@ -17,4 +18,8 @@ urlpatterns = [
     path("my-data/export.json", views.my_data_export, name="my_data_export"),
     path("delete/", views.account_delete, name="account_delete"),
     path("notifications/", views.notification_settings, name="notification_settings"),
+    # Two-step verification of staff (accounts.twofactor).
+    path("two-factor/", two_factor_views.two_factor_verify, name="two_factor_verify"),
+    path("two-factor/set-up/", two_factor_views.two_factor_set_up, name="two_factor_set_up"),
+    path("two-factor/recovery-codes/", two_factor_views.two_factor_recovery_codes, name="two_factor_recovery_codes"),
 ]

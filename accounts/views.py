@@ -19,6 +19,8 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from .audit.models import AuthEvent
+from .audit.services import auth_event_record
 from .backends import password_reset_allowed
 from .forms import AccountDeleteForm, PasswordResetForm, SignInForm, SignUpForm
 from .hooks import sign_in_hooks_run
@@ -95,26 +97,47 @@ class SignOutView(auth_views.LogoutView):
     """POST only (Django refuses GET with 405), then to LOGOUT_REDIRECT_URL ("/")."""
 
 
-class PasswordResetView(auth_views.PasswordResetView):
+class PasswordResetRequestMixin:
+    """Rate-limited and logged; used by the site's reset page and the Wagtail admin's (``admin_password_reset``)."""
+
+    def form_valid(self, form):
+        # Over the limit, the answer is the same as for an unknown address (nothing tells an
+        # attacker which addresses have accounts), but no email is sent.
+        allowed = password_reset_allowed(form.cleaned_data["email"], self.request)
+        subject = next(iter(form.get_users(form.cleaned_data["email"])), None)
+        auth_event_record(
+            kind=AuthEvent.Kind.PASSWORD_RESET_REQUESTED,
+            request=self.request,
+            subject=subject,
+            detail={"known_account": subject is not None, "sent": allowed and subject is not None},
+        )
+        if not allowed:
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
+
+
+class PasswordResetConfirmMixin:
+    """Logs the new password being set (the reset link's last step)."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        auth_event_record(kind=AuthEvent.Kind.PASSWORD_RESET_DONE, request=self.request, subject=form.user)
+        return response
+
+
+class PasswordResetView(PasswordResetRequestMixin, auth_views.PasswordResetView):
     form_class = PasswordResetForm
     template_name = "accounts/password_reset_form.html"
     email_template_name = "accounts/password_reset_email.txt"
     subject_template_name = "accounts/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
 
-    def form_valid(self, form):
-        # Over the limit, the answer is the same as for an unknown address (nothing tells an
-        # attacker which addresses have accounts), but no email is sent.
-        if not password_reset_allowed(form.cleaned_data["email"], self.request):
-            return HttpResponseRedirect(self.get_success_url())
-        return super().form_valid(form)
-
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
     template_name = "accounts/password_reset_done.html"
 
 
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+class PasswordResetConfirmView(PasswordResetConfirmMixin, auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
 
@@ -137,6 +160,12 @@ def my_data(request):
 @never_cache
 def my_data_export(request):
     data = personal_data_export(request.user)
+    auth_event_record(
+        kind=AuthEvent.Kind.EXPORT,
+        request=request,
+        subject=request.user,
+        detail={"name": "personal-data", "format": "json"},
+    )
     response = HttpResponse(
         json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
     )
@@ -154,7 +183,7 @@ def account_delete(request):
         return render(request, "accounts/my_data.html", {"form": form}, status=400)
     user = request.user
     logout(request)
-    personal_data_erase(user)
+    personal_data_erase(user, request=request, by="self")
     messages.success(request, _("Your account and everything held about you have been deleted."))
     return redirect("/")
 

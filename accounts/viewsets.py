@@ -10,6 +10,7 @@ from wagtail.users.views.users import DeleteView as WagtailUserDeleteView
 from wagtail.users.views.users import EditView as WagtailUserEditView
 from wagtail.users.views.users import UserViewSet as WagtailUserViewSet
 
+from .audit.services import role_changes_recorded_by_caller, role_snapshot
 from .forms import OrganisationUnitForm, UserCreationForm, UserEditForm
 from .models import OrganisationUnit, User
 from .personal_data import personal_data_erase
@@ -24,9 +25,16 @@ class UserSavedMixin:
     creates_user = False
 
     def save_instance(self) -> User:
-        with transaction.atomic():
+        with transaction.atomic(), role_changes_recorded_by_caller():
+            before = role_snapshot(user=self.form.instance)
             user = super().save_instance()
-            user_saved(user=user, created=self.creates_user, changed_fields=self.form.changed_data)
+            user_saved(
+                user=user,
+                created=self.creates_user,
+                changed_fields=self.form.changed_data,
+                roles_before=before,
+                request=self.request,
+            )
         return user
 
 
@@ -42,7 +50,7 @@ class UserDeleteView(WagtailUserDeleteView):
     """Deleting a person erases everything held about them (certificates would otherwise block it)."""
 
     def delete_action(self):
-        personal_data_erase(self.object)
+        personal_data_erase(self.object, request=self.request, by="admin")
 
 
 class UserViewSet(WagtailUserViewSet):

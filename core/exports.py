@@ -10,10 +10,11 @@ recommends; in XLSX every text cell is written as text, whatever it starts with.
 
 import datetime
 import io
+from collections.abc import Callable
 
 import tablib
 from django.forms import BaseForm
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -99,10 +100,26 @@ def safe_file_name(name: str) -> str:
     return "".join(char if char.isascii() and (char.isalnum() or char in "-_") else "-" for char in name)[:80]
 
 
-def export_response(dataset: tablib.Dataset, fmt: str, name: str) -> HttpResponse:
-    """A download of ``dataset`` named ``<name>-<local date>.<fmt>``."""
+# Called after every export with keyword arguments ``request``, ``name``, ``fmt`` and ``rows``: the auth
+# event log (accounts) registers itself in its ``AppConfig.ready``, so this floor names no higher one.
+ExportListener = Callable[..., None]
+_export_listeners: list[ExportListener] = []
+
+
+def export_listener_register(listener: ExportListener) -> None:
+    """Have ``listener`` told of every export (once, however often it registers)."""
+    if listener not in _export_listeners:
+        _export_listeners.append(listener)
+
+
+def export_response(
+    dataset: tablib.Dataset, fmt: str, name: str, *, request: HttpRequest | None = None
+) -> HttpResponse:
+    """A download of ``dataset`` named ``<name>-<local date>.<fmt>``; the listeners hear who took it."""
     response = HttpResponse(export_bytes(dataset, fmt), content_type=EXPORT_FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="{safe_file_name(name)}-{local_today().isoformat()}.{fmt}"'
+    for listener in _export_listeners:
+        listener(request=request, name=name, fmt=fmt, rows=len(dataset))
     return response
 
 

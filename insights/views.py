@@ -235,7 +235,7 @@ def export(request, table, fmt):
     tables = selectors.dashboard(scope=scope, unit=unit, period=period, suppress=suppress, sort=_sort(form))
     chosen = selectors.export_table(tables=tables, key=table)
     name = f"insights-{table}-{unit.code if unit else 'all'}-{period.start:%Y%m%d}-{period.end:%Y%m%d}"
-    return export_response(table_dataset(chosen), fmt, name)
+    return export_response(table_dataset(chosen), fmt, name, request=request)
 
 
 # The public transparency page ------------------------------------------------------------------------

@@ -11,6 +11,9 @@ from outreach.campaigns import tracking as campaign_tracking
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    # Before Wagtail's admin: its password reset, rate-limited and logged (accounts.admin_password_reset).
+    path("admin/password_reset/", include("accounts.admin_password_reset")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),

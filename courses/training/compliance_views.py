@@ -225,7 +225,7 @@ def compliance_export(request, fmt):
         return HttpResponseBadRequest(form_errors_text(form), content_type="text/plain; charset=utf-8")
     result = _rollup_for(form, unit, local_today())
     name = f"compliance-{unit.code}" if unit else "compliance"
-    return export_response(compliance.rollup_dataset(result=result), fmt, name)
+    return export_response(compliance.rollup_dataset(result=result), fmt, name, request=request)
 
 
 def compliance_people_export(request, fmt):
@@ -245,4 +245,4 @@ def compliance_people_export(request, fmt):
         messages.error(request, compliance.too_many_rows_message % {"count": count, "limit": limit})
         return redirect(f"{reverse('courses_compliance_people')}?{request.GET.urlencode()}")
     name = f"compliance-people-{unit.code}" if unit else "compliance-people"
-    return export_response(compliance.people_dataset(assignments=assignments), fmt, name)
+    return export_response(compliance.people_dataset(assignments=assignments), fmt, name, request=request)

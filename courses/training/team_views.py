@@ -128,7 +128,7 @@ def team_export(request, fmt):
         messages.error(request, compliance.too_many_rows_message % {"count": count, "limit": limit})
         return redirect(f"{reverse('courses:team')}?{request.GET.urlencode()}")
     name = f"team-{unit.code}" if unit else "team"
-    return export_response(compliance.people_dataset(assignments=assignments), fmt, name)
+    return export_response(compliance.people_dataset(assignments=assignments), fmt, name, request=request)
 
 
 @login_required
@@ -146,4 +146,4 @@ def team_summary_export(request, fmt):
     else:
         result = compliance.rollup_of_units(units=scope, filters=form.filters())
     name = f"team-summary-{unit.code}" if unit else "team-summary"
-    return export_response(compliance.rollup_dataset(result=result), fmt, name)
+    return export_response(compliance.rollup_dataset(result=result), fmt, name, request=request)

@@ -12,6 +12,8 @@ import dj_database_url
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from core.logs import admins_parse, logging_config, sentry_init
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -78,6 +80,10 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "treebeard",
+    # Two-step verification for staff (accounts.twofactor): app codes (TOTP) and recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_celery_beat",
     "django_celery_results",
     "csp",
@@ -90,6 +96,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request carries its id (X-Request-ID from a trusted proxy, or a new one).
+    "core.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # CSP and Permissions-Policy (core.security): outside the page cache, so cached pages get them too.
     "core.security.SecurityHeadersMiddleware",
@@ -106,6 +114,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(); then staff sessions reach nothing until verified (accounts.twofactor).
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.twofactor.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -203,6 +214,15 @@ LOGIN_RATE_WINDOW = int(env("LOGIN_RATE_WINDOW", "900"))
 # (ten times as many per client address).
 PASSWORD_RESET_RATE_LIMIT = int(env("PASSWORD_RESET_RATE_LIMIT", "3"))
 PASSWORD_RESET_RATE_WINDOW = int(env("PASSWORD_RESET_RATE_WINDOW", "3600"))
+# Two-step verification (accounts.twofactor, docs/accounts.md) for everyone who reaches the admin or
+# staff pages: on in production settings; off here so that development's demo accounts need no phone.
+ACCOUNTS_TWO_FACTOR_REQUIRED = env_bool("ACCOUNTS_TWO_FACTOR_REQUIRED", False)
+# Wrong codes allowed per person in TWO_FACTOR_RATE_WINDOW seconds (ten times as many per client address).
+TWO_FACTOR_RATE_LIMIT = int(env("TWO_FACTOR_RATE_LIMIT", "5"))
+TWO_FACTOR_RATE_WINDOW = int(env("TWO_FACTOR_RATE_WINDOW", "900"))
+OTP_TOTP_ISSUER = "Kỹ Năng Số"
+# Days the auth event log keeps a row (the daily forget task removes older ones).
+ACCOUNTS_AUTH_EVENT_RETENTION_DAYS = int(env("ACCOUNTS_AUTH_EVENT_RETENTION_DAYS", "365"))
 
 # Internationalisation: Vietnamese first, English second.
 LANGUAGE_CODE = "vi"
@@ -266,7 +286,9 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Kỹ Năng Số <no-reply@kynangso.local>")
-SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Error reports (a 500's traceback) go to ADMINS="Name <a@b>, Other <c@d>", sent from SERVER_EMAIL.
+ADMINS = admins_parse(env("ADMINS", ""))
+SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 # Wagtail
 WAGTAIL_SITE_NAME = "Kỹ Năng Số"
@@ -308,7 +330,30 @@ else:
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
 CELERY_RESULT_EXPIRES = 7 * 24 * 3600
+# Three queues (docs/tasks.md), so that scheduled publishing, roster checks and assignments never wait
+# behind a campaign's 200 send batches: "<default>.bulk" (sending), "<default>.scheduled" (beat's short
+# ticks) and the default queue (everything else). lms.celery.task_route routes by task name; the
+# names follow CELERY_TASK_DEFAULT_QUEUE, so the tests' workers get queues of their own.
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", "celery")
+CELERY_TASK_ROUTES = ["lms.celery.task_route"]
+TASK_QUEUE_KINDS = {
+    # Bulk: the send batches, and the campaign planning that queues them.
+    "outreach.tasks.deliveries_send": "bulk",
+    "outreach.tasks.campaign_message_plan": "bulk",
+    # Scheduled: beat's short ticks, which must run on time.
+    "outreach.tasks.scheduled_pages_publish": "scheduled",
+    "outreach.tasks.campaign_messages_due": "scheduled",
+    "outreach.tasks.reminders_plan": "scheduled",
+    "core.page_views_flush": "scheduled",
+    "accounts.tasks.expired_sessions_clear": "scheduled",
+    "accounts.auth_events_forget": "scheduled",
+    "accounts.roster.imports_forget": "scheduled",
+    "accounts.roster.imports_resume": "scheduled",
+    # Everything else (roster checks and imports, assignments, a resend, the insights' long nightly
+    # recomputations, which would hold up a tick) goes to the default queue.
+}
+# Beat saves each entry's last_run_at as soon as it sends it (readiness reads how fresh beat is).
+CELERY_BEAT_SYNC_EVERY = 1
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -325,6 +370,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "clear-expired-sessions": {
         "task": "accounts.tasks.expired_sessions_clear",
+        "schedule": 24 * 3600.0,
+    },
+    "forget-old-auth-events": {
+        "task": "accounts.auth_events_forget",
         "schedule": 24 * 3600.0,
     },
     "forget-unimported-rosters": {
@@ -408,20 +457,30 @@ DELIVERY_MAX_ATTEMPTS = int(env("DELIVERY_MAX_ATTEMPTS", "5"))
 DELIVERY_RETRY_BASE_SECONDS = float(env("DELIVERY_RETRY_BASE_SECONDS", "30"))
 DELIVERY_RETRY_MAX_SECONDS = float(env("DELIVERY_RETRY_MAX_SECONDS", "600"))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.request": {"level": "WARNING"},
-        # Wagtail runs its search-index and reference-index updates as django-tasks.
-        "django_tasks": {"level": "WARNING"},
-        "wagtail": {"level": "WARNING"},
-        "weasyprint": {"level": "WARNING"},
-        "fontTools": {"level": "WARNING"},
-    },
-}
+# Logs to stdout with the request id (core.logs): readable text, or one JSON object per line
+# (LOG_FORMAT=json, production's default). Celery's worker logs through the same handler.
+LOG_FORMAT = env("LOG_FORMAT", "text")
+LOGGING = logging_config(json_lines=LOG_FORMAT == "json", level=env("LOG_LEVEL", "INFO"))
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Errors and slow requests to Sentry, only when SENTRY_DSN is set (no personal data is sent).
+SENTRY_DSN = env("SENTRY_DSN", "")
+if SENTRY_DSN:
+    sentry_init(dsn=SENTRY_DSN, environment=env("SENTRY_ENVIRONMENT", "production"), release=env("SENTRY_RELEASE"))
+
+# Readiness (/readyz, core.health): the checks in order, and how old beat's last send and the oldest
+# due unsent message may be (seconds) before the deployment is reported not ready.
+READINESS_CHECKS = [
+    "core.health.database_check",
+    "core.health.cache_check",
+    "core.health.broker_check",
+    "core.health.beat_check",
+    "outreach.health.oldest_due_delivery_check",
+]
+READINESS_BEAT_MAX_AGE = float(env("READINESS_BEAT_MAX_AGE", "300"))
+# A 100,000-person campaign at 3,000 messages a minute takes about 35 minutes to send.
+READINESS_DELIVERY_MAX_AGE = float(env("READINESS_DELIVERY_MAX_AGE", "3600"))
+READINESS_BROKER_TIMEOUT = float(env("READINESS_BROKER_TIMEOUT", "2"))
 
 # Wagtail's preview views set SAMEORIGIN for themselves; everything else is DENY.
 X_FRAME_OPTIONS = "DENY"

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, WAGTAILADMIN_BASE_URL, env, env_bool, env_list
+from .base import SECRET_KEY, WAGTAILADMIN_BASE_URL, env, env_bool, env_list, logging_config
 
 if not SECRET_KEY or len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure") or len(set(SECRET_KEY)) < 5:
     raise ImproperlyConfigured(
@@ -56,3 +56,14 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
+
+# Probes ask gunicorn directly over plain HTTP (no X-Forwarded-Proto): liveness and readiness answer
+# them instead of redirecting to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+
+# Logs: one JSON object per line on stdout, each with its request id or Celery task (core.logs);
+# LOG_FORMAT=text for readable lines.
+LOGGING = logging_config(json_lines=env("LOG_FORMAT", "json") == "json", level=env("LOG_LEVEL", "INFO"))
+
+# Staff sign in with two steps (password, then a code from an app or a recovery code): accounts.twofactor.
+ACCOUNTS_TWO_FACTOR_REQUIRED = True

@@ -413,7 +413,7 @@ class CampaignResultsView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Tem
             dataset.append([self.campaign.title, str(label), results[key]])
         for key, label in (("clicks", _("Clicks (all)")), ("touched", _("People who arrived from the campaign"))):
             dataset.append([self.campaign.title, str(label), results[key]])
-        return export_response(dataset, "csv", f"campaign-{self.campaign.pk}-results")
+        return export_response(dataset, "csv", f"campaign-{self.campaign.pk}-results", request=self.request)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -35,7 +35,7 @@ def test_every_renamed_task_maps_to_a_registered_task(registered):
 def test_beat_and_routes_name_current_tasks(registered):
     """The schedule and the routes use the new names (the old ones are kept for messages already queued)."""
     beat = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    routes = set(getattr(settings, "CELERY_TASK_ROUTES", None) or {})
+    routes = set(settings.TASK_QUEUE_KINDS)  # lms.celery.task_route routes by these names
     assert not (beat | routes) - registered, "beat/routes name tasks nobody registers"
     assert not (beat | routes) & set(RENAMED_TASKS), "beat/routes still use an old task name"
 

@@ -2,7 +2,8 @@
 outreach tests' own workers, which they kill mid-batch).
 
 A worker consumes a queue of its own, so a developer's running worker (or another test run on the same
-Redis) never takes the tests' tasks.
+Redis) never takes the tests' tasks: ``queue`` is its default queue, and it consumes the bulk and
+scheduled queues named after it too (``lms.celery.queue_names``), unless ``kinds`` names fewer.
 """
 
 import os
@@ -30,14 +31,18 @@ def worker_database_url(settings_dict):
     raise RuntimeError(f"No worker URL for database engine {engine}")
 
 
-def worker_start(database_url, queue, extra_env=None, log_name=None, *, settings_module="lms.settings.test"):
-    """A worker subprocess (solo pool) on ``database_url`` consuming ``queue``, once it answers a ping.
+def worker_start(
+    database_url, queue, extra_env=None, log_name=None, *, settings_module="lms.settings.test", kinds=None
+):
+    """A worker subprocess (solo pool) on ``database_url`` with ``queue`` as its default queue, once it
+    answers a ping. It consumes every kind of queue (default, bulk, scheduled) or only ``kinds``.
 
     Its output goes to ``var/<log_name>``; the process carries ``hostname`` and ``log`` (closed by
     ``worker_stop``).
     """
-    from lms.celery import app  # the Celery app loads Django's settings: not at collection time
+    from lms.celery import QUEUE_KINDS, app, queue_name  # the Celery app loads Django's settings: not at collection
 
+    consumed = ",".join(queue_name(kind, queue) for kind in (kinds or QUEUE_KINDS))
     hostname = f"{queue}-{uuid.uuid4().hex[:6]}@localhost"
     log_path = BASE_DIR / "var" / (log_name or f"{queue}.log")
     env = {
@@ -59,7 +64,7 @@ def worker_start(database_url, queue, extra_env=None, log_name=None, *, settings
             "--pool=solo",
             "--loglevel=INFO",
             f"--hostname={hostname}",
-            f"--queues={queue}",
+            f"--queues={consumed}",
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
