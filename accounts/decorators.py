@@ -15,8 +15,10 @@ def csrf_protect_signed_in(view):
 
     Public pages are cached as anonymous visitors see them, so they carry no
     per-visitor CSRF token. What an anonymous visitor can do with these
-    actions (mark a lesson done, answer a quiz, give feedback) lives only in
-    that visitor's own session, so a forged request gains nothing. As soon as
+    actions (mark a lesson done, answer a quiz) lives only in that visitor's
+    own session, which a cross-site request cannot reach (the session cookie is
+    SameSite=Lax), so a forged request gains nothing. Never use it for a write
+    to a shared table (feedback is CSRF-checked for everyone). As soon as
     someone is signed in, the normal CSRF check applies: the pages they see
     are not cached and carry a token.
     """

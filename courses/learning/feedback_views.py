@@ -1,20 +1,20 @@
 """Feedback ("Was this helpful?"): a visitor's answer on a tutorial or lesson, and the admin report of the answers."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 from wagtail.models import Page
 
-from accounts.decorators import csrf_protect_signed_in
-
 from . import services
+from .forms import FeedbackForm
 from .models import Feedback
 from .pages import LessonPage, TutorialPage
 
@@ -23,21 +23,39 @@ from .pages import LessonPage, TutorialPage
 FEEDBACK_SESSION_KEY = "kns_feedback"
 
 
-@require_POST
-@csrf_protect_signed_in
+@never_cache
+@require_http_methods(["GET", "POST"])
 def feedback(request, page_id):
+    """ "Was this helpful?": a GET shows the form (with a CSRF token), a POST records the answer.
+
+    Tutorial and lesson pages are served from the page cache to anonymous visitors, so they
+    cannot carry anyone's CSRF token: their Yes/No buttons GET this page (never cached), which
+    shows the chosen answer, a comment box and a token; sending it is the one extra click. Pages
+    seen signed in carry a token and post here directly. The POST is CSRF-checked like every
+    other form, once per page per browser session, and limited per client (``feedback_client``).
+    """
     page = Page.objects.live().public().filter(pk=page_id).specific().first()
     if not isinstance(page, TutorialPage | LessonPage):
         raise Http404
-    helpful = request.POST.get("helpful")
-    if helpful not in {"yes", "no"}:
-        messages.error(request, gettext("Choose “Yes” or “No”."))
-        return redirect(page.url)
+    if request.method == "GET":
+        form = FeedbackForm(initial={"helpful": request.GET.get("helpful")})
+        return render(request, "courses/learning/feedback.html", {"page": page, "form": form})
+    form = FeedbackForm(request.POST)
+    if not form.is_valid():
+        return render(request, "courses/learning/feedback.html", {"page": page, "form": form}, status=400)
     given = set(request.session.get(FEEDBACK_SESSION_KEY, []))
     if page.pk not in given:
-        services.feedback_record(
-            page=page, user=request.user, helpful=helpful == "yes", comment=request.POST.get("comment", "")
-        )
+        try:
+            services.feedback_record(
+                page=page,
+                user=request.user,
+                helpful=form.cleaned_data["helpful"] == "yes",
+                comment=form.cleaned_data["comment"],
+                client=services.feedback_client(request=request),
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(page.url)
         request.session[FEEDBACK_SESSION_KEY] = sorted(given | {page.pk})
     messages.success(request, gettext("Thank you for your feedback."))
     return redirect(page.url)

@@ -8,10 +8,12 @@ transaction that writes them: training and certificates listen there.
 """
 
 import datetime
+import hashlib
 import logging
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import ValidationError
@@ -22,7 +24,9 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from wagtail.models import Page
 
+from accounts.backends import counter_hit
 from accounts.models import User
+from core.clients import client_address
 
 from . import events
 from .models import Enrolment, Feedback, LessonCompletion, QuizAttempt, TutorialCompletion
@@ -181,11 +185,33 @@ def quiz_submit(
 # Tutorials and feedback -----------------------------------------------------------
 
 
+def feedback_client(*, request: HttpRequest) -> str:
+    """Who a feedback answer comes from, for its limit: the signed-in person, else the client's address."""
+    if request.user.is_authenticated:
+        return f"user:{request.user.pk}"
+    return "address:" + hashlib.sha256(client_address(request).encode()).hexdigest()[:32]
+
+
 def tutorial_mark_done(*, user: User, tutorial: TutorialPage) -> None:
     TutorialCompletion.objects.bulk_create([TutorialCompletion(user=user, tutorial=tutorial)], ignore_conflicts=True)
 
 
-def feedback_record(*, page: Page, user: User | AnonymousUser | None, helpful: bool, comment: str = "") -> Feedback:
+def feedback_record(
+    *, page: Page, user: User | AnonymousUser | None, helpful: bool, comment: str = "", client: str | None = None
+) -> Feedback:
+    """Record one answer to "Was this helpful?".
+
+    ``client`` names who sends it (the view passes the signed-in person or the client's address,
+    see ``feedback_client``): at most ``FEEDBACK_RATE_LIMIT`` answers per client in
+    ``FEEDBACK_RATE_WINDOW`` seconds, past that a ``ValidationError`` and nothing written.
+    """
+    if client is not None and counter_hit(f"feedback:{client}", settings.FEEDBACK_RATE_WINDOW) > (
+        settings.FEEDBACK_RATE_LIMIT
+    ):
+        raise ValidationError(
+            _("You have sent a lot of feedback in a short time. Thank you! Please try again in an hour."),
+            code="rate_limited",
+        )
     return Feedback.objects.create(
         page=page,
         user=user if user is not None and user.is_authenticated else None,

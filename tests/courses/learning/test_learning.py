@@ -320,7 +320,7 @@ class TestViews:
         client.post(f"/learn/feedback/{tutorial.pk}/", {"helpful": "no", "comment": "Khó hiểu"})
         client.post(f"/learn/feedback/{tutorial.pk}/", {"helpful": "yes"})
         assert list(Feedback.objects.values_list("helpful", "comment")) == [(False, "Khó hiểu")]
-        assert client.post(f"/learn/feedback/{tutorial.pk}/", {"helpful": "maybe"}).status_code == 302
+        assert client.post(f"/learn/feedback/{tutorial.pk}/", {"helpful": "maybe"}).status_code == 400
         assert client.post(f"/learn/feedback/{home_page.pk}/", {"helpful": "yes"}).status_code == 404
 
 
