@@ -13,11 +13,15 @@ class CoreConfig(AppConfig):
         # Cache invalidation, not a domain workflow: any change to the page tree, a site or a
         # page's privacy empties the page cache and the per-process memo (core.published).
         # Imported here: signal receivers are connected once the apps are loaded.
+        from django.db.backends.signals import connection_created
         from django.db.models.signals import post_delete, post_save
         from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
         from .published import published_content_changed
+        from .sqlite import sqlite_connection_harden
 
+        # SQLite answers an out-of-range id or date like PostgreSQL does (no row), not with an error.
+        connection_created.connect(sqlite_connection_harden, dispatch_uid="core-sqlite-harden")
         for signal in (page_published, page_unpublished, post_page_move, page_slug_changed):
             signal.connect(published_content_changed, dispatch_uid=f"page-cache-{signal!r}")
         post_delete.connect(_page_deleted, dispatch_uid="page-cache-delete")
