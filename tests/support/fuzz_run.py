@@ -82,7 +82,7 @@ class Fuzzer:
 
     # One request, rolled back, checked --------------------------------------------------------
 
-    def send(self, role: str, method: str, url: str, data=None, *, record_keys=False):
+    def send(self, role: str, method: str, url: str, data=None):
         """Send one request as ``role`` in a savepoint rolled back afterwards (the world stays as
         seeded; on_commit work never runs); record a failure for a 5xx or a write on refusal."""
         client = self.clients[role]
@@ -138,7 +138,7 @@ class Fuzzer:
                 kept[route.route] = kept.get(route.route, 0) + 1
                 if route.name == WAGTAIL_SERVE or kept[route.route] > PER_ROUTE:
                     continue
-            response, keys = self.send(role, "get", url, record_keys=True)
+            response, keys = self.send(role, "get", url)
             if response is None:
                 continue
             forms, links = [], []
