@@ -221,6 +221,6 @@ def test_the_fuzzer_finds_a_write_on_refusal(fuzzer, db, monkeypatch):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_url_query_and_form_as(role, fuzzer, db):
-    failures = fuzzer.role_fuzz(role, query_examples=3, form_examples=4)
+    failures = fuzzer.role_fuzz(role, query_examples=2, form_examples=3)
     print(role, fuzzer.requests, {k: round(v, 1) for k, v in fuzzer.seconds.items() if k.endswith(role)})
     assert not failures, "\n".join(str(f) for f in failures)

@@ -40,7 +40,7 @@ FUZZ_SETTINGS = settings(
     suppress_health_check=list(HealthCheck),
     report_multiple_bugs=False,
 )
-PER_ROUTE = 2  # concrete URLs kept per route and role (Wagtail pages: every live page)
+PER_ROUTE = 1  # concrete URLs kept per route and role (Wagtail pages: every live page)
 WAGTAIL_SERVE = "wagtail_serve"
 
 
@@ -260,8 +260,10 @@ def _nth(i: int) -> str:
 
 
 def _view_of(route: Route) -> str:
-    """Our views by route; Wagtail's generic views (history, usage… of each viewset) by class, once."""
-    if route.ours or route.name == WAGTAIL_SERVE:
+    """A function view by its route; a class-based view by its class and model: a viewset's list and
+    its results fragment are one target, each viewset's history page another."""
+    view = getattr(route.callback, "view_class", None)
+    if view is None or route.name == WAGTAIL_SERVE:
         return route.route
-    view = getattr(route.callback, "view_class", None) or route.callback
-    return f"{view.__module__}.{view.__qualname__}"
+    model = route.model
+    return f"{view.__module__}.{view.__qualname__}:{model._meta.label if model else ''}"
