@@ -14,16 +14,20 @@ class CoreConfig(AppConfig):
         # page's privacy empties the page cache and the per-process memo (core.published).
         # Imported here: signal receivers are connected once the apps are loaded.
         from celery.signals import before_task_publish, task_postrun, task_prerun
+        from django.db.backends.signals import connection_created
         from django.db.models.signals import post_delete, post_save
         from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
         from .logs import request_id_publish, request_id_task_end, request_id_task_start
         from .published import published_content_changed
+        from .sqlite import sqlite_connection_harden
 
         # A task's log lines carry the id of the request that sent it (core.logs).
         before_task_publish.connect(request_id_publish, dispatch_uid="request-id-publish")
         task_prerun.connect(request_id_task_start, dispatch_uid="request-id-task-start")
         task_postrun.connect(request_id_task_end, dispatch_uid="request-id-task-end")
+        # SQLite answers an out-of-range id or date like PostgreSQL does (no row), not with an error.
+        connection_created.connect(sqlite_connection_harden, dispatch_uid="core-sqlite-harden")
         for signal in (page_published, page_unpublished, post_page_move, page_slug_changed):
             signal.connect(published_content_changed, dispatch_uid=f"page-cache-{signal!r}")
         post_delete.connect(_page_deleted, dispatch_uid="page-cache-delete")

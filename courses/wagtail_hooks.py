@@ -22,6 +22,9 @@ class PublicServiceViewSet(SnippetViewSet):
     list_display = ["name", "agency", "online_level", "procedure_code"]
     list_filter = ["online_level"]
     search_fields = ["name", "agency", "procedure_code"]
+    # Searched in the database (like the other listings): the search index holds neither the
+    # procedure code nor, on SQLite, a per-field search ("no such column"), so any query was a 500.
+    search_backend_name = None
 
 
 register_snippet(PublicServiceViewSet)

@@ -73,6 +73,8 @@ class MessageTemplateViewSet(ModelViewSet):
             path("results/", self.index_results_view, name="index_results"),
             path("edit/<int:pk>/", self.edit_view, name="edit"),
             path("history/<int:pk>/", self.history_view, name="history"),
+            # The history page loads its rows from here: without it the page is a 500.
+            path("history-results/<int:pk>/", self.history_results_view, name="history_results"),
         ]
 
     def get_permissions_to_register(self):

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.utils.translation import gettext
 
 from core.page_views import _today, page_views_flush, page_views_push, pending_page_views
-from courses.models import TutorialPageView
+from courses.models import PublicService, TutorialPageView
 from insights import selectors
 from insights.period import Period
 from insights.scope import EVERYTHING
@@ -126,3 +126,14 @@ def test_insights_show_views_province_wide_only(tutorial, client):
         "Tutorial page views are anonymous and belong to no unit: they are shown in the whole province's view only."
     )
     assert note in page
+
+
+@pytest.mark.django_db
+def test_the_public_services_admin_list_searches_names_and_procedure_codes(client):
+    """Any search of the list was a 500 (the search index has no procedure code, SQLite no per-field search)."""
+    PublicService.objects.create(name="Cấp phiếu lý lịch tư pháp", agency="Sở Tư pháp", procedure_code="2.001")
+    client.force_login(UserFactory(superuser=True))
+    for query in ("lý lịch", "2.001", '"', "' OR 1=1 --"):
+        response = client.get("/admin/snippets/courses/publicservice/", {"q": query})
+        assert response.status_code == 200, query
+    assert "Cấp phiếu lý lịch tư pháp" in client.get("/admin/snippets/courses/publicservice/", {"q": "2.001"}).text

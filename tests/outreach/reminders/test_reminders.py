@@ -911,3 +911,12 @@ def test_messages_are_exported_and_erased_with_the_person(units, course, now, to
     assert not Delivery.objects.filter(recipient_id=person.pk).exists()
     digest.refresh_from_db()
     assert "Đinh Riêng Tư" not in digest.body and person.pk not in digest.context["user_ids"]
+
+
+def test_a_message_templates_history_page_opens(client):
+    """Its rows load from history-results/, which the viewset did not route: the page was a 500 (fuzz test)."""
+    template = MessageTemplate.objects.order_by("pk").first()
+    client.force_login(UserFactory(superuser=True))
+    response = client.get(reverse("outreach_message_templates:history", args=[template.pk]))
+    assert response.status_code == 200
+    assert client.get(reverse("outreach_message_templates:history_results", args=[template.pk])).status_code == 200
