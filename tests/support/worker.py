@@ -30,15 +30,19 @@ def worker_database_url(settings_dict):
     raise RuntimeError(f"No worker URL for database engine {engine}")
 
 
-def worker_start(database_url, queue, extra_env=None, log_name=None, *, settings_module="lms.settings.test"):
+def worker_start(
+    database_url, queue, extra_env=None, log_name=None, *, settings_module="lms.settings.test", hostname=None
+):
     """A worker subprocess (solo pool) on ``database_url`` consuming ``queue``, once it answers a ping.
+
+    ``hostname``: the node name (a worker started again under the name of one that died), by default a new one.
 
     Its output goes to ``var/<log_name>``; the process carries ``hostname`` and ``log`` (closed by
     ``worker_stop``).
     """
     from lms.celery import app  # the Celery app loads Django's settings: not at collection time
 
-    hostname = f"{queue}-{uuid.uuid4().hex[:6]}@localhost"
+    hostname = hostname or f"{queue}-{uuid.uuid4().hex[:6]}@localhost"
     log_path = BASE_DIR / "var" / (log_name or f"{queue}.log")
     env = {
         **os.environ,
