@@ -369,10 +369,12 @@ def deliveries_recover(
     lease_seconds: float | None = None,
     owner: str = "",
     started: datetime.datetime | None = None,
+    limit: int | None = None,
 ) -> int:
     """Rows left ``sending`` past the lease (the worker died, or stopped renewing it): planned again,
     or failed after too many tries. With ``owner`` (a Celery node name) and ``started`` (when it
-    started again), also the rows that worker held before it started, whatever their lease."""
+    started again), also the rows that worker held before it started, whatever their lease.
+    ``limit``: at most that many rows (the oldest claims first)."""
     # The sender's claim tokens begin with the owner's prefix: imported here, sending imports this module.
     from .sending import claim_prefix
 
@@ -382,6 +384,9 @@ def deliveries_recover(
     if owner and started is not None:
         dead |= Q(claim__startswith=claim_prefix(owner), claimed_at__lt=started)
     stale = Delivery.objects.filter(dead, status=Delivery.Status.SENDING)
+    if limit is not None:
+        stale = Delivery.objects.filter(pk__in=list(stale.order_by("claimed_at").values_list("pk", flat=True)[:limit]))
+        stale = stale.filter(dead, status=Delivery.Status.SENDING)
     failed = stale.filter(attempts__gte=settings.DELIVERY_MAX_ATTEMPTS).update(
         status=Delivery.Status.FAILED,
         claim="",
@@ -410,7 +415,9 @@ def send_queue_length() -> int | None:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1)
             return int(conn.default_channel.queue_declare(queue=name, passive=True).message_count)
-    except Exception:  # broker down, or a transport that cannot count: decide without it
+    except Exception as error:  # broker down, or a transport that cannot count: decide without it
+        if getattr(error, "reply_code", None) == 404:  # Redis: an empty queue is no key at all
+            return 0
         log.warning("Deliveries: cannot read the length of the send queue", exc_info=True)
         return None
 

@@ -5,10 +5,13 @@ atomically (``planned`` → ``sending`` with a claim token; ``FOR UPDATE SKIP LO
 PostgreSQL), cancels those whose reason is gone (each kind's re-check, registered in
 ``kinds.py``: training completed, exempt or extended, course finished, certificate renewed or
 revoked, campaign message cancelled; and opted out), holds back SMS in quiet hours, sends
-through the channel at the shared rate, and records ``sent`` in small set-based updates (so a
-crash re-sends at most one chunk, which the provider recognises by the key). Temporary errors
-are retried with exponential back-off up to ``DELIVERY_MAX_ATTEMPTS``, then ``failed``
-(visible, resendable).
+through the channel at the shared rate one message at a time and commits each outcome as it
+comes (so a crash re-sends at most the one message in flight, which the SMS provider recognises
+by the key). It renews the lease of the rows it holds (``DELIVERY_HEARTBEAT_SECONDS``), stops
+taking messages when its time budget is spent, and hands back whatever it has not sent when
+anything interrupts it. Temporary errors are retried with exponential back-off up to
+``DELIVERY_MAX_ATTEMPTS``, then ``failed`` (visible, resendable); permanent ones (a refused
+recipient, a malformed address) fail at once. See docs/delivery.md.
 """
 
 import datetime
@@ -35,7 +38,7 @@ from . import kinds
 from .channels import DeliveryError, OutgoingMessage, PermanentDeliveryError, channel_for
 from .inbox import unread_forget
 from .models import Channel, Delivery
-from .outbox import quiet_end_at
+from .outbox import deliveries_recover, quiet_end_at
 from .rate_limit import acquire
 
 log = logging.getLogger(__name__)
@@ -190,7 +193,7 @@ def deliveries_send(*, ids: Iterable[int], now: datetime.datetime | None = None,
     """
     now = now or timezone.now()
     result = SendResult()
-    token, rows = _claim(list(ids), now, owner)
+    token, rows = _claim([*ids, *_adopt_expired(now)], now, owner)
     if not rows:
         return result
     batch = _Batch(token=token, result=result, pending={row["pk"] for row in rows}, at=now)
@@ -205,6 +208,27 @@ def deliveries_send(*, ids: Iterable[int], now: datetime.datetime | None = None,
         batch.interrupted(error)
         raise
     return result
+
+
+def _adopt_expired(now: datetime.datetime) -> list[int]:
+    """Rows a dead worker left behind, taken into this batch: leases that ran out (planned again
+    here) and rows planned again by a recovery pass but not queued yet (``queued_at`` empty).
+
+    The recovery pass (beat, a worker's start) runs behind whatever backlog the send queue holds;
+    every sending task looking for such rows first (two indexed queries, usually finding nothing)
+    makes a dead worker's rows go out within a lease and a batch, whatever the backlog. Two tasks
+    adopting the same rows are harmless: the claim is conditional.
+    """
+    limit = settings.DELIVERY_BATCH_SIZE
+    cutoff = now - datetime.timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
+    if Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lte=cutoff).exists():
+        deliveries_recover(now=now, limit=limit)
+    return list(
+        Delivery.objects.filter(status=Delivery.Status.PLANNED, queued_at__isnull=True)
+        .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
 
 
 def _prepare(rows: list[dict], batch: "_Batch", now: datetime.datetime) -> list[dict]:

@@ -7,13 +7,14 @@ from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_ready
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from .outbox import deliveries_plan, deliveries_recover_and_requeue
+from .outbox import deliveries_recover as deliveries_recover_now
 from .sending import deliveries_send as deliveries_send_service
 
 log = logging.getLogger(__name__)
@@ -53,12 +54,19 @@ def deliveries_recover(owner: str = "", started: str = "") -> dict:
 
 @worker_ready.connect
 def _recover_on_worker_start(sender: object = None, **kwargs: object) -> None:
-    """A worker (re)starts: what it held when it died is handed back at once, not after the lease."""
+    """A worker (re)starts: what it held when it died is handed back at once, not after the lease.
+
+    Done here, in the worker's main process (one UPDATE), not as a task: a task would wait behind
+    the send queue's backlog. The rows handed back are taken by the next sending task (or queued
+    by the recovery pass).
+    """
     hostname = getattr(sender, "hostname", "") or ""
     try:
-        deliveries_recover.delay(owner=hostname, started=timezone.now().isoformat())
-    except Exception:  # the broker is not there yet: beat's pass does it within 30 s
-        log.warning("Could not queue the recovery of a restarted worker's deliveries", exc_info=True)
+        deliveries_recover_now(owner=hostname, started=timezone.now())
+    except Exception:  # the database is not there yet: the lease and beat's pass do it
+        log.warning("Could not recover the deliveries of a restarted worker", exc_info=True)
+    finally:
+        connection.close()  # the main process keeps no connection of its own
 
 
 def max_countdown() -> float:

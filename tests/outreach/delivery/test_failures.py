@@ -367,13 +367,20 @@ def test_a_restarted_worker_hands_back_at_once_what_it_held_before(home_page, no
     assert Delivery.objects.filter(status="sending").count() == 2  # w2 is alive: left alone
 
 
-def test_a_worker_start_queues_the_recovery_of_its_rows(monkeypatch):
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_worker_start_recovers_its_rows_at_once_and_the_next_batch_takes_them(home_page, now, monkeypatch):
     from outreach.delivery import tasks
 
-    queued = []
-    monkeypatch.setattr(tasks.deliveries_recover, "delay", lambda **kwargs: queued.append(kwargs))
+    pks = planned(home_page, 4, now=now)
+    Delivery.objects.filter(pk__in=pks[:3]).update(
+        status="sending", claim=claim_prefix("w1@host") + "x" * 24, claimed_at=timezone.now(), attempts=1
+    )
     tasks._recover_on_worker_start(sender=types.SimpleNamespace(hostname="w1@host"))
-    assert queued[0]["owner"] == "w1@host" and queued[0]["started"]
+    assert set(Delivery.objects.filter(status="planned", queued_at=None).values_list("pk", flat=True)) >= set(pks[:3])
+    # Any sending task (here one given only the fourth row) takes them, however long the queue's backlog.
+    channel = use(monkeypatch, Recording())
+    assert deliveries_send(ids=[pks[3]]).counts["sent"] == 4
+    assert len(channel.calls) == 4
 
 
 def test_the_lease_is_short_and_recovery_runs_every_half_minute(settings):
@@ -402,7 +409,7 @@ def test_rows_whose_tasks_the_broker_lost_are_queued_again_by_the_recovery_pass(
 # The database goes away while an outcome is recorded -------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_outcome_is_recorded_through_a_short_database_outage(home_page, now, monkeypatch):
     """PostgreSQL restarts while a message is being marked sent: the write waits and reconnects; the
     message is not left sending (to be sent again after the lease)."""

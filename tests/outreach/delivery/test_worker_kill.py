@@ -59,10 +59,12 @@ def _kill_mid_batch(tmp_path, queue, env, hostname=None):
     # busy sending answers no ping).
     Delivery.objects.update(not_before=timezone.now() + datetime.timedelta(hours=1))
     first = worker_start(database_url, queue, env, f"{queue}.log", hostname=hostname)
-    Delivery.objects.update(not_before=None)
-    assert deliveries_enqueue(batch_size=50) == COUNT
-    assert wait_until(lambda: len(jsonl(tmp_path / "email.jsonl")) >= 20, timeout=90)
-    worker_stop(first, kill=True)
+    try:
+        Delivery.objects.update(not_before=None)
+        assert deliveries_enqueue(batch_size=50) == COUNT
+        assert wait_until(lambda: len(jsonl(tmp_path / "email.jsonl")) >= 20, timeout=90)
+    finally:
+        worker_stop(first, kill=True)
     killed = time.monotonic()
     left = Delivery.objects.filter(status="sending").count()
     assert left > 0, "the kill should interrupt a batch"
