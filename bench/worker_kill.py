@@ -29,6 +29,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -55,7 +56,7 @@ def child_smtp(port, out_path):
     lock = threading.Lock()
 
     class Handler:
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        async def handle_DATA(self, server, session, envelope):
             key = ""
             for line in envelope.content.decode("utf-8", "replace").splitlines():
                 if line.lower().startswith("x-idempotency-key:"):
@@ -82,7 +83,7 @@ def child_sms(port, out_path, hang):
     state = {"calls": 0, "seen": set()}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 (http.server's name)
+        def do_POST(self):
             payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             reference, to = payload["client_reference"], payload["to"]
             with lock:
@@ -370,7 +371,8 @@ def counts(url):
                 connection.execute("SELECT status, count(*) FROM outreach_delivery GROUP BY status").fetchall()
             )
             stuck = connection.execute(
-                "SELECT count(*) FROM outreach_delivery WHERE status = 'sending' AND claimed_at < now() - %s * interval '1 second'",
+                "SELECT count(*) FROM outreach_delivery "
+                "WHERE status = 'sending' AND claimed_at < now() - %s * interval '1 second'",
                 [LEASE],
             ).fetchone()[0]
             return statuses, stuck
@@ -568,7 +570,8 @@ SCENARIOS = {
 
 def report(results):
     lines = [
-        "| Scenario | Messages | Failure (rows claimed then; all of them sent or planned again after) | Lost | E-mails twice | SMS re-offered (ignored) | SMS twice "
+        "| Scenario | Messages | Failure (rows claimed then; all of them sent or planned again after) "
+        "| Lost | E-mails twice | SMS re-offered (ignored) | SMS twice "
         "| First failure → all final | Server back / last kill → all final | Max rows `sending` past lease "
         "| Left unfinished |",
         "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -576,16 +579,19 @@ def report(results):
     for result in results:
         events = (
             "; ".join(
-                f"{e['failure']} at {e['at_sent']:,} sent: {e['held']} rows held, none left after {e['released_after']} s"
+                f"{e['failure']} at {e['at_sent']:,} sent: {e['held']} rows held, "
+                f"none left after {e['released_after']} s"
                 for e in result["events"]
             )
             or "none"
         )
         after = result["seconds_after_failure"]
+        after = after if after is not None else result["seconds_total"]
+        recovery = result["seconds_after_recovery"]
         lines.append(
             f"| {result['scenario']} | {result['messages']:,} | {events} | {result['lost']} | {result['email_twice']} "
-            f"| {result['sms_reoffered']} | {result['sms_twice']} | {after if after is not None else result['seconds_total']} s "
-            f"| {result['seconds_after_recovery'] if result['seconds_after_recovery'] is not None else '–'} s "
+            f"| {result['sms_reoffered']} | {result['sms_twice']} | {after} s "
+            f"| {recovery if recovery is not None else '–'} s "
             f"| {result['max_sending_past_lease']} | {result['unfinished']} |"
         )
     return "\n".join(lines)
@@ -613,12 +619,12 @@ def main():
     parser.add_argument("--messages", type=int, default=12000)
     parser.add_argument("--rate", type=int, default=3000, help="messages a minute per channel (the default)")
     parser.add_argument("--pg-port", type=int, default=5440)
-    parser.add_argument("--pg-data", default="/tmp/pg-resilience/data")
+    parser.add_argument("--pg-data", default=str(Path(tempfile.gettempdir()) / "pg-resilience" / "data"))
     parser.add_argument("--pg-bin", default="/usr/lib/postgresql/15/bin")
     parser.add_argument("--redis-port", type=int, default=6390)
     parser.add_argument("--no-docs", action="store_true")
     args = parser.parse_args()
-    tmp = Path(os.environ.get("BENCH_TMP", "/tmp/bench-worker-kill"))
+    tmp = Path(os.environ.get("BENCH_TMP", str(Path(tempfile.gettempdir()) / "bench-worker-kill")))
     tmp.mkdir(parents=True, exist_ok=True)
     infra = Infra(args, tmp)
     results = []
