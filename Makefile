@@ -110,5 +110,13 @@ bench-insights: install
 bench-roster: install
 	@python bench/roster.py $(BENCH_ARGS)
 
+# Delivery through failures: kill -9 of workers at 30 % and 60 % of a 12,000-message send, Redis and
+# PostgreSQL restarted mid-send, a slow SMS provider. Starts its own PostgreSQL (port 5440) and Redis
+# (6390), a real SMTP server (aiosmtpd) and an SMS gateway stub (docs/performance.md; about 40 minutes).
+# BENCH_ARGS="--scenario kill" for one scenario.
+.PHONY: bench-worker-kill
+bench-worker-kill: install
+	@python bench/worker_kill.py $(BENCH_ARGS)
+
 clean:
 	rm -rf var/ .pytest_cache .ruff_cache .import_linter_cache .mypy_cache .coverage htmlcov

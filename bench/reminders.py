@@ -69,10 +69,10 @@ COPied into a temporary table and inserted with one `INSERT … SELECT … ON CO
 RETURNING id` per 10,000, and those ids are queued as soon as that commits (sending starts while
 planning goes on). A sending task takes 500 ids: one statement claims them (`UPDATE … FROM
 accounts_user … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING …`), one query per kind
-re-checks them, one `UPDATE` records `sent` per 100 messages or half a second, with
-asynchronous commit (docs/delivery.md says why that is safe). Each row is written three
-times (insert, claim, sent), and those writes, not Python, set the pace: see the no-op rate for
-what one task per message would cost.
+re-checks them, and each message's `sent` is committed (synchronously) right after the
+provider took it: a killed worker re-sends at most the one message in flight (issue 12,
+docs/delivery.md). Each row is written three times (insert, claim, sent), and those writes,
+not Python, set the pace: see the no-op rate for what one task per message would cost.
 
 Found on the way (measured with this benchmark): the ORM's multi-row INSERT spent 5 µs per value
 in Python (planning 100,000 rows took 56 s; COPY: under 10 s); and right after a large pass

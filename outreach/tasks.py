@@ -7,12 +7,13 @@ Celery autodiscovers this module only: it imports the sub-packages' tasks (their
 from celery import shared_task
 
 from .campaigns.tasks import campaign_message_plan, campaign_messages_due
-from .delivery.tasks import deliveries_send, delivery_resend, reminders_plan
+from .delivery.tasks import deliveries_recover, deliveries_send, delivery_resend, reminders_plan
 from .services import scheduled_pages_publish as scheduled_pages_publish_service
 
 __all__ = [
     "campaign_message_plan",
     "campaign_messages_due",
+    "deliveries_recover",
     "deliveries_send",
     "delivery_resend",
     "reminders_plan",

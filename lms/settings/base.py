@@ -285,6 +285,9 @@ EMAIL_PORT = int(env("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+# Seconds for the SMTP connection and each answer: a hanging mail server must not hold a sending
+# batch past its time budget (DELIVERY_BATCH_BUDGET_SECONDS).
+EMAIL_TIMEOUT = float(env("EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Kỹ Năng Số <no-reply@kynangso.local>")
 # Error reports (a 500's traceback) go to ADMINS="Name <a@b>, Other <c@d>", sent from SERVER_EMAIL.
 ADMINS = admins_parse(env("ADMINS", ""))
@@ -344,6 +347,8 @@ TASK_QUEUE_KINDS = {
     "outreach.tasks.scheduled_pages_publish": "scheduled",
     "outreach.tasks.campaign_messages_due": "scheduled",
     "outreach.tasks.reminders_plan": "scheduled",
+    # A dead worker's claims come back within the lease plus this tick, never behind the send backlog.
+    "outreach.tasks.deliveries_recover": "scheduled",
     "core.page_views_flush": "scheduled",
     "accounts.tasks.expired_sessions_clear": "scheduled",
     "accounts.auth_events_forget": "scheduled",
@@ -393,6 +398,11 @@ CELERY_BEAT_SCHEDULE = {
     "plan-reminders": {
         "task": "outreach.tasks.reminders_plan",
         "schedule": 300.0,
+    },
+    # Delivery: dead workers' rows (lease over) planned again, planned rows whose task was lost queued again.
+    "recover-deliveries": {
+        "task": "outreach.tasks.deliveries_recover",
+        "schedule": 30.0,
     },
     # Campaign messages: scheduled ones whose time has come; page view counters into the database.
     "campaign-messages-due": {
@@ -448,10 +458,21 @@ DELIVERY_RATE_LIMITS = {
 }
 _redis_broker = CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
 DELIVERY_RATE_LIMIT_REDIS_URL = env("DELIVERY_RATE_LIMIT_REDIS_URL", (CACHE_URL or "").strip() or _redis_broker)
-# Messages per sending task; a worker that has not finished a claimed batch within the
-# lease is presumed dead and its messages are planned again (longer than the task's time limit).
+# Messages per sending task. A sending task renews the lease of the rows it holds every
+# DELIVERY_HEARTBEAT_SECONDS; rows whose lease (DELIVERY_LEASE_SECONDS) ran out belong to a dead
+# worker and are planned again by the recovery pass (beat, every 30 s). A batch takes no new message
+# after DELIVERY_BATCH_BUDGET_SECONDS (well inside the task's soft time limit, 240 s) and hands the
+# rest back. See docs/delivery.md.
 DELIVERY_BATCH_SIZE = int(env("DELIVERY_BATCH_SIZE", "500"))
-DELIVERY_LEASE_SECONDS = int(env("DELIVERY_LEASE_SECONDS", "600"))
+DELIVERY_LEASE_SECONDS = int(env("DELIVERY_LEASE_SECONDS", "60"))
+DELIVERY_HEARTBEAT_SECONDS = float(env("DELIVERY_HEARTBEAT_SECONDS", "15"))
+DELIVERY_BATCH_BUDGET_SECONDS = float(env("DELIVERY_BATCH_BUDGET_SECONDS", "120"))
+# A due planned row queued this long ago whose task has not claimed it is queued again (its task was
+# lost with the broker or a worker), when the send queue holds at most DELIVERY_REQUEUE_QUEUE_MAX
+# messages; when the broker cannot say how long its queue is, after DELIVERY_REQUEUE_SECONDS_BACKLOG.
+DELIVERY_REQUEUE_SECONDS = int(env("DELIVERY_REQUEUE_SECONDS", "60"))
+DELIVERY_REQUEUE_QUEUE_MAX = int(env("DELIVERY_REQUEUE_QUEUE_MAX", "2"))
+DELIVERY_REQUEUE_SECONDS_BACKLOG = int(env("DELIVERY_REQUEUE_SECONDS_BACKLOG", "1800"))
 DELIVERY_MAX_ATTEMPTS = int(env("DELIVERY_MAX_ATTEMPTS", "5"))
 # Back-off after a temporary provider error: base * 2**(attempt - 1), at most the maximum.
 DELIVERY_RETRY_BASE_SECONDS = float(env("DELIVERY_RETRY_BASE_SECONDS", "30"))

@@ -33,10 +33,15 @@ from pathlib import Path
 from typing import TextIO
 
 from anyascii import anyascii
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
+from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.module_loading import import_string
+
+from accounts.phone import phone_is_mobile
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +89,18 @@ class Channel:
     def close(self) -> None:
         pass
 
+    def address_error(self, address: str) -> str:
+        """Why ``address`` can never receive a message on this channel ("" when it may): checked
+        before sending, a permanent failure at once."""
+        return ""
+
     def send_many(self, messages: list[OutgoingMessage]) -> list[DeliveryError | None]:
-        """One outcome per message, in order: None (accepted) or a DeliveryError."""
+        """One outcome per message, in order: None (accepted) or a DeliveryError.
+
+        Never swallows what must stop the batch: ``SoftTimeLimitExceeded`` and anything that is
+        not an ``Exception`` (``KeyboardInterrupt``, ``SystemExit``) go up to the sender, which
+        hands back what it has not sent.
+        """
         raise NotImplementedError
 
 
@@ -104,6 +119,8 @@ def _email_error(error: Exception) -> DeliveryError:
             return PermanentDeliveryError(f"SMTP {error.smtp_code}: {error.smtp_error!r}")
         return TemporaryDeliveryError(f"SMTP {error.smtp_code}: {error.smtp_error!r}")
     # django-anymail: AnymailRecipientsRefused, AnymailAPIError(status_code=...)
+    if isinstance(error, ValueError | UnicodeError):  # an address Django cannot even encode ("a@b@c")
+        return PermanentDeliveryError(f"invalid address: {error}")
     if type(error).__name__ == "AnymailRecipientsRefused":
         return PermanentDeliveryError(str(error))
     status = getattr(error, "status_code", None)
@@ -136,6 +153,13 @@ class EmailChannel(Channel):
                 log.warning("Closing the e-mail connection failed", exc_info=True)
             self.connection = None
 
+    def address_error(self, address: str) -> str:
+        try:
+            validate_email(address)
+        except ValidationError:
+            return f"invalid e-mail address: {address!r}"
+        return ""
+
     def send_many(self, messages: list[OutgoingMessage]) -> list[DeliveryError | None]:
         if self.connection is None and self.open_error is None:
             self.open()
@@ -156,6 +180,8 @@ class EmailChannel(Channel):
             )
             try:
                 sent = email.send()
+            except SoftTimeLimitExceeded:
+                raise
             except Exception as error:  # SMTP, network, anymail and other providers' errors
                 outcomes.append(_email_error(error))
             else:
@@ -307,6 +333,9 @@ def sms_text(text: str) -> str:
 class SmsChannel(Channel):
     name = "sms"
 
+    def address_error(self, address: str) -> str:
+        return "" if phone_is_mobile(address) else f"not a mobile number: {address!r}"
+
     def send_many(self, messages: list[OutgoingMessage]) -> list[DeliveryError | None]:
         try:
             backend = sms_backend()
@@ -318,6 +347,8 @@ class SmsChannel(Channel):
                 backend.send(to=message.to, text=sms_text(message.body), reference=message.key)
             except DeliveryError as error:
                 outcomes.append(error)
+            except SoftTimeLimitExceeded:
+                raise
             except Exception as error:  # a backend's own bug or network error: try again later
                 log.warning("SMS backend error", exc_info=True)
                 outcomes.append(TemporaryDeliveryError(f"{type(error).__name__}: {error}"))

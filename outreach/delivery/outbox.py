@@ -363,11 +363,30 @@ def deliveries_plan(*, now: datetime.datetime | None = None, enqueue: bool = Tru
     return result
 
 
-def deliveries_recover(*, now: datetime.datetime | None = None, lease_seconds: float | None = None) -> int:
-    """Rows left ``sending`` past the lease (the worker died): planned again, or failed after too many tries."""
+def deliveries_recover(
+    *,
+    now: datetime.datetime | None = None,
+    lease_seconds: float | None = None,
+    owner: str = "",
+    started: datetime.datetime | None = None,
+    limit: int | None = None,
+) -> int:
+    """Rows left ``sending`` past the lease (the worker died, or stopped renewing it): planned again,
+    or failed after too many tries. With ``owner`` (a Celery node name) and ``started`` (when it
+    started again), also the rows that worker held before it started, whatever their lease.
+    ``limit``: at most that many rows (the oldest claims first)."""
+    # The sender's claim tokens begin with the owner's prefix: imported here, sending imports this module.
+    from .sending import claim_prefix
+
     now = now or timezone.now()
     lease = datetime.timedelta(seconds=settings.DELIVERY_LEASE_SECONDS if lease_seconds is None else lease_seconds)
-    stale = Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lte=now - lease)
+    dead = Q(claimed_at__lte=now - lease)
+    if owner and started is not None:
+        dead |= Q(claim__startswith=claim_prefix(owner), claimed_at__lt=started)
+    stale = Delivery.objects.filter(dead, status=Delivery.Status.SENDING)
+    if limit is not None:
+        stale = Delivery.objects.filter(pk__in=list(stale.order_by("claimed_at").values_list("pk", flat=True)[:limit]))
+        stale = stale.filter(dead, status=Delivery.Status.SENDING)
     failed = stale.filter(attempts__gte=settings.DELIVERY_MAX_ATTEMPTS).update(
         status=Delivery.Status.FAILED,
         claim="",
@@ -375,21 +394,63 @@ def deliveries_recover(*, now: datetime.datetime | None = None, lease_seconds: f
     )
     replanned = stale.update(status=Delivery.Status.PLANNED, claim="", claimed_at=None, queued_at=None)
     if failed or replanned:
-        log.warning("Deliveries recovered from dead workers: %s planned again, %s failed", replanned, failed)
+        log.warning(
+            "Deliveries recovered from dead workers%s: %s planned again, %s failed",
+            f" ({owner} restarted)" if owner else "",
+            replanned,
+            failed,
+        )
     return replanned + failed
+
+
+def send_queue_length() -> int | None:
+    """Messages waiting in the broker queue of ``deliveries_send`` (None when the broker cannot say)."""
+    # Celery: the tasks module imports this one.
+    from .tasks import deliveries_send as deliveries_send_task
+
+    app = deliveries_send_task.app
+    try:
+        queue = app.amqp.router.route({}, deliveries_send_task.name, (), {})["queue"]
+        name = getattr(queue, "name", None) or str(queue)
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1)
+            return int(conn.default_channel.queue_declare(queue=name, passive=True).message_count)
+    except Exception as error:  # broker down, or a transport that cannot count: decide without it
+        if getattr(error, "reply_code", None) == 404:  # Redis: an empty queue is no key at all
+            return 0
+        log.warning("Deliveries: cannot read the length of the send queue", exc_info=True)
+        return None
+
+
+def requeue_after(*, now: datetime.datetime) -> datetime.timedelta | None:
+    """How long a queued row may wait for its task before it is queued again (None: not now).
+
+    Tasks vanish with the broker (a restart without persistence) or with a killed worker. When
+    the send queue is (nearly) empty, a due row queued more than ``DELIVERY_REQUEUE_SECONDS`` ago
+    has lost its task: queued again. When the queue holds a backlog, the rows are waiting their
+    turn: nothing is queued again until it drains (the backlog is not doubled every pass); when
+    the broker cannot tell, only rows older than ``DELIVERY_REQUEUE_SECONDS_BACKLOG``.
+    """
+    length = send_queue_length()
+    if length is None:
+        return datetime.timedelta(seconds=settings.DELIVERY_REQUEUE_SECONDS_BACKLOG)
+    if length > settings.DELIVERY_REQUEUE_QUEUE_MAX:
+        return None
+    return datetime.timedelta(seconds=settings.DELIVERY_REQUEUE_SECONDS)
 
 
 def deliveries_enqueue(
     *, now: datetime.datetime | None = None, requeue_seconds: float | None = None, batch_size: int | None = None
 ) -> int:
-    """Queue planned rows that are due and not queued (or queued long ago and never sent), in batches of ids."""
+    """Queue planned rows that are due and not queued (or whose task was lost: ``requeue_after``), in batches of ids."""
     now = now or timezone.now()
-    requeue = datetime.timedelta(
-        seconds=getattr(settings, "DELIVERY_REQUEUE_SECONDS", 1800) if requeue_seconds is None else requeue_seconds
-    )
+    requeue = requeue_after(now=now) if requeue_seconds is None else datetime.timedelta(seconds=requeue_seconds)
     batch_size = batch_size or settings.DELIVERY_BATCH_SIZE
+    waiting = Q(queued_at__isnull=True)
+    if requeue is not None:
+        waiting |= Q(queued_at__lte=now - requeue)
     due = Delivery.objects.filter(status=Delivery.Status.PLANNED).filter(
-        Q(not_before__isnull=True) | Q(not_before__lte=now), Q(queued_at__isnull=True) | Q(queued_at__lte=now - requeue)
+        Q(not_before__isnull=True) | Q(not_before__lte=now), waiting
     )
     ids = list(due.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), batch_size):
@@ -397,3 +458,13 @@ def deliveries_enqueue(
             queued_at=now
         )
     return enqueue_ids(ids=ids, batch_size=batch_size)
+
+
+def deliveries_recover_and_requeue(*, owner: str = "", started: datetime.datetime | None = None) -> dict:
+    """The recovery pass (beat every 30 s; a worker's start): dead workers' rows, lost tasks."""
+    now = timezone.now()
+    recovered = deliveries_recover(now=now, owner=owner, started=started)
+    queued = deliveries_enqueue(now=now)
+    if queued:
+        log.warning("Deliveries queued again by the recovery pass: %s (tasks lost or rows recovered)", queued)
+    return {"recovered": recovered, "queued": queued}

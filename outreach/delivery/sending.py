@@ -5,25 +5,28 @@ atomically (``planned`` → ``sending`` with a claim token; ``FOR UPDATE SKIP LO
 PostgreSQL), cancels those whose reason is gone (each kind's re-check, registered in
 ``kinds.py``: training completed, exempt or extended, course finished, certificate renewed or
 revoked, campaign message cancelled; and opted out), holds back SMS in quiet hours, sends
-through the channel at the shared rate, and records ``sent`` in small set-based updates (so a
-crash re-sends at most one chunk, which the provider recognises by the key). Temporary errors
-are retried with exponential back-off up to ``DELIVERY_MAX_ATTEMPTS``, then ``failed``
-(visible, resendable).
+through the channel at the shared rate one message at a time and commits each outcome as it
+comes (so a crash re-sends at most the one message in flight, which the SMS provider recognises
+by the key). It renews the lease of the rows it holds (``DELIVERY_HEARTBEAT_SECONDS``), stops
+taking messages when its time budget is spent, and hands back whatever it has not sent when
+anything interrupts it. Temporary errors are retried with exponential back-off up to
+``DELIVERY_MAX_ATTEMPTS``, then ``failed`` (visible, resendable); permanent ones (a refused
+recipient, a malformed address) fail at once. See docs/delivery.md.
 """
 
-import contextlib
 import datetime
+import hashlib
 import json
 import logging
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from wagtail.log_actions import log as log_action
@@ -32,20 +35,19 @@ from accounts.models import Consent, User
 from core.localtime import local_time
 
 from . import kinds
-from .channels import OutgoingMessage, PermanentDeliveryError, channel_for
+from .channels import DeliveryError, OutgoingMessage, PermanentDeliveryError, channel_for
 from .inbox import unread_forget
 from .models import Channel, Delivery
-from .outbox import quiet_end_at
+from .outbox import deliveries_recover, quiet_end_at
 from .rate_limit import acquire
 
 log = logging.getLogger(__name__)
 
-# Sent rows are recorded every MARK_CHUNK messages or MARK_SECONDS, whichever comes first: the
-# most a crash can make us offer the provider again. Providers get SEND_CHUNK messages at a time.
-MARK_CHUNK = 100
-MARK_SECONDS = 0.5
-SEND_CHUNK = 10
 RATE_WAIT_BUDGET = 60.0  # seconds a batch may wait for the rate limiter before handing back the rest
+RATE_WAIT_STEP = 5.0  # one wait for tokens (the lease is renewed between waits)
+RATE_WINDOW = 50  # tokens asked for at a time
+RELEASE_DELAY = 5  # seconds before rows handed back by an interrupted batch may be claimed again
+RECORD_WAIT = 30.0  # seconds an outcome's write waits for an unreachable database (under the lease)
 
 
 @dataclass
@@ -76,14 +78,20 @@ _ROW_FIELDS = (
 )
 
 
-def _claim(ids: list[int], now: datetime.datetime) -> tuple[str, list[dict]]:
+def claim_prefix(owner: str) -> str:
+    """The first characters of every claim token of the worker ``owner`` (its Celery node name):
+    when that worker starts again, the rows it held before are known to be abandoned."""
+    return hashlib.sha256(owner.encode()).hexdigest()[:8]
+
+
+def _claim(ids: list[int], now: datetime.datetime, owner: str = "") -> tuple[str, list[dict]]:
     """Take the planned, due rows among ``ids`` for this worker; returns (token, rows).
 
     PostgreSQL: one statement locks the rows it can (``FOR UPDATE SKIP LOCKED``: two workers on
     one batch split it without waiting), marks them and returns them. Elsewhere a conditional
     UPDATE (SQLite serialises writers), then a SELECT of what this claim took.
     """
-    token = uuid.uuid4().hex
+    token = (claim_prefix(owner) + uuid.uuid4().hex)[:32]
     if connection.vendor == "postgresql":
         return token, _claim_postgresql(ids, now, token)
     due = Delivery.objects.filter(pk__in=ids, status=Delivery.Status.PLANNED).filter(
@@ -176,41 +184,56 @@ def _release(ids: list[int], token: str, *, now: datetime.datetime, delay: float
     return _mine(ids, token).update(**fields)
 
 
-@contextlib.contextmanager
-def _asynchronous_commit() -> Iterator[None]:
-    """PostgreSQL: the sender's commits do not wait for the WAL to reach the disk.
+def deliveries_send(*, ids: Iterable[int], now: datetime.datetime | None = None, owner: str = "") -> SendResult:
+    """Send the planned rows among ``ids`` (a batch); returns a SendResult (ids to retry, and when).
 
-    Safe here because every state change of the sender can be replayed: if PostgreSQL itself
-    crashed and lost the last fraction of a second of commits, a lost claim or ``sent`` mark
-    means the row is sent again with the same idempotency key (the window the lease already
-    covers), a lost ``failed`` or ``cancelled`` is decided again. Planning stays synchronous.
+    Every outcome is committed as it comes (synchronously): a crash loses at most the one message
+    in flight. Whatever interrupts the batch (the soft time limit, a dependency's error, a kill
+    signal turned into an exception) hands the rows not yet sent back as planned, then is raised.
     """
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET synchronous_commit TO off")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("RESET synchronous_commit")
-
-
-def deliveries_send(*, ids: Iterable[int], now: datetime.datetime | None = None) -> SendResult:
-    """Send the planned rows among ``ids`` (a batch); returns a SendResult (ids to retry, and when)."""
-    with _asynchronous_commit():
-        return _deliveries_send(ids, now=now)
-
-
-def _deliveries_send(ids: Iterable[int], *, now: datetime.datetime | None = None) -> SendResult:
     now = now or timezone.now()
     result = SendResult()
-    token, rows = _claim(list(ids), now)
+    token, rows = _claim([*ids, *_adopt_expired(now)], now, owner)
     if not rows:
         return result
+    batch = _Batch(token=token, result=result, pending={row["pk"] for row in rows}, at=now)
+    try:
+        rows = _prepare(rows, batch, now)
+        by_channel = defaultdict(list)
+        for row in rows:
+            by_channel[row["channel"]].append(row)
+        for channel_name, channel_rows in by_channel.items():
+            _channel_send(channel_name, channel_rows, batch)
+    except BaseException as error:
+        batch.interrupted(error)
+        raise
+    return result
 
-    # Reasons gone since planning: cancelled, never sent.
+
+def _adopt_expired(now: datetime.datetime) -> list[int]:
+    """Rows a dead worker left behind, taken into this batch: leases that ran out (planned again
+    here) and rows planned again by a recovery pass but not queued yet (``queued_at`` empty).
+
+    The recovery pass (beat, a worker's start) runs behind whatever backlog the send queue holds;
+    every sending task looking for such rows first (two indexed queries, usually finding nothing)
+    makes a dead worker's rows go out within a lease and a batch, whatever the backlog. Two tasks
+    adopting the same rows are harmless: the claim is conditional.
+    """
+    limit = settings.DELIVERY_BATCH_SIZE
+    cutoff = now - datetime.timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
+    if Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lte=cutoff).exists():
+        deliveries_recover(now=now, limit=limit)
+    return list(
+        Delivery.objects.filter(status=Delivery.Status.PLANNED, queued_at__isnull=True)
+        .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def _prepare(rows: list[dict], batch: "_Batch", now: datetime.datetime) -> list[dict]:
+    """Cancel the rows whose reason is gone and hold SMS in quiet hours; the rows left to send."""
+    token, result = batch.token, batch.result
     cancel = _cancellations(rows, now)
     by_reason = defaultdict(list)
     for pk, reason in cancel.items():
@@ -218,6 +241,7 @@ def _deliveries_send(ids: Iterable[int], *, now: datetime.datetime | None = None
     for reason, pks in by_reason.items():
         _mine(pks, token).update(status=Delivery.Status.CANCELLED, reason=reason, claim="")
         result.counts["cancelled"] += len(pks)
+        batch.pending.difference_update(pks)
     rows = [row for row in rows if row["pk"] not in cancel]
 
     # SMS waits for the end of quiet hours (left planned, not counted as an attempt).
@@ -236,125 +260,207 @@ def _deliveries_send(ids: Iterable[int], *, now: datetime.datetime | None = None
                 attempts=F("attempts") - 1,
             )
             result.counts["held"] += len(held)
+            batch.pending.difference_update(held)
             rows = [row for row in rows if row["channel"] != Channel.SMS]
-
-    by_channel = defaultdict(list)
-    for row in rows:
-        by_channel[row["channel"]].append(row)
-    outcome_lists = {"temporary": [], "permanent": []}
-    deadline = time.monotonic() + RATE_WAIT_BUDGET
-    for channel_name, channel_rows in by_channel.items():
-        _channel_send(channel_name, channel_rows, token, deadline=deadline, result=result, outcomes=outcome_lists)
-    _failures_record(outcome_lists["permanent"], outcome_lists["temporary"], token, now=now, result=result)
-    return result
+    return rows
 
 
-class _SentMarker:
-    """Records sent rows in set-based updates: every MARK_CHUNK messages or MARK_SECONDS, whichever
-    comes first. What a crash can make us offer the provider again is what was sent since the last
-    update: at most MARK_CHUNK messages or MARK_SECONDS of sending."""
+@dataclass
+class _Batch:
+    """The claimed rows of one sending task: what is still ours to send, the lease, the time budget."""
 
-    def __init__(self, token: str, result: SendResult, channel_name: str) -> None:
-        self.token, self.result, self.channel_name = token, result, channel_name
-        self.pending, self.recipients = [], set()
-        self.marked_at = time.monotonic()
+    token: str
+    result: SendResult
+    pending: set  # pks claimed and not yet decided
+    at: datetime.datetime  # the batch's "now" when it started (the clock of its timestamps)
+    started: float = field(default_factory=time.monotonic)
+    renewed: float = field(default_factory=time.monotonic)
+    recipients: set = field(default_factory=set)  # in-app recipients whose unread count changed
 
-    def add(self, rows: list[dict]) -> None:
-        self.pending.extend(rows)
-        if len(self.pending) >= MARK_CHUNK or time.monotonic() - self.marked_at >= MARK_SECONDS:
-            self.flush()
+    def now(self) -> datetime.datetime:
+        return self.at + datetime.timedelta(seconds=time.monotonic() - self.started)
 
-    def flush(self) -> None:
-        if self.pending:
-            _mine([row["pk"] for row in self.pending], self.token).update(
-                status=Delivery.Status.SENT, sent_at=timezone.now(), claim="", last_error=""
+    def budget_left(self) -> float:
+        return settings.DELIVERY_BATCH_BUDGET_SECONDS - (time.monotonic() - self.started)
+
+    def renew(self, *, force: bool = False) -> None:
+        """The heartbeat: move ``claimed_at`` of the rows still ours to now, so the lease runs on;
+        rows no longer ours (recovered after a lost lease) are dropped from the batch."""
+        if not self.pending or (not force and time.monotonic() - self.renewed < settings.DELIVERY_HEARTBEAT_SECONDS):
+            return
+        held = _record(
+            lambda: Delivery.objects.filter(claim=self.token, status=Delivery.Status.SENDING).update(
+                claimed_at=self.now()
             )
-            self.result.counts["sent"] += len(self.pending)
-            if self.channel_name == Channel.IN_APP:
-                self.recipients.update(row["recipient_id"] for row in self.pending)
-            self.pending = []
-        self.marked_at = time.monotonic()
+        )
+        self.renewed = time.monotonic()
+        if held < len(self.pending):
+            still = set(
+                Delivery.objects.filter(claim=self.token, status=Delivery.Status.SENDING).values_list("pk", flat=True)
+            )
+            lost = self.pending - still
+            if lost:
+                log.error(
+                    "Deliveries: the lease of %s rows was lost (recovered by another pass); not sending them", len(lost)
+                )
+            self.pending &= still
+
+    def record(self, row: dict, answer: "DeliveryError | None") -> None:
+        """One outcome, committed now: sent, planned again after the back-off, or failed for good."""
+        pk, now = row["pk"], self.now()
+        counts = self.result.counts
+        if answer is None:
+            done = _record(
+                lambda: _mine([pk], self.token).update(
+                    status=Delivery.Status.SENT, sent_at=now, claim="", last_error=""
+                )
+            )
+            counts["sent"] += 1
+            if row["channel"] == Channel.IN_APP:
+                self.recipients.add(row["recipient_id"])
+        elif isinstance(answer, PermanentDeliveryError) or row["attempts"] >= settings.DELIVERY_MAX_ATTEMPTS:
+            error = str(answer)[:2000]
+            done = _record(
+                lambda: _mine([pk], self.token).update(status=Delivery.Status.FAILED, last_error=error, claim="")
+            )
+            counts["failed"] += 1
+            log.warning("Delivery %s failed for good: %s", pk, error)
+        else:
+            delay = backoff_seconds(attempts=row["attempts"])
+            later = now + datetime.timedelta(seconds=delay)
+            done = _record(
+                lambda: _mine([pk], self.token).update(
+                    status=Delivery.Status.PLANNED,
+                    claim="",
+                    claimed_at=None,
+                    # Queued for when its task runs (the retry's countdown): not taken for a lost task before then.
+                    queued_at=later,
+                    not_before=later,
+                    last_error=str(answer)[:2000],
+                )
+            )
+            self.result.retry_ids.append(pk)
+            self.result.retry_countdown = max(self.result.retry_countdown, delay + 1)
+            counts["retry"] += 1
+        if not done:
+            log.error("Delivery %s: its outcome came after its lease was lost (%s)", pk, answer or "sent")
+        self.pending.discard(pk)
+
+    def hand_back(self, pks: list[int], *, delay: float, why: str) -> None:
+        """Rows not sent: planned again after ``delay`` seconds (not an attempt), retried by this task."""
+        pks = [pk for pk in pks if pk in self.pending]
+        if not pks:
+            return
+        _release(pks, self.token, now=self.now(), delay=delay)
+        self.pending.difference_update(pks)
+        self.result.retry_ids.extend(pks)
+        self.result.retry_countdown = max(self.result.retry_countdown, delay + 1)
+        self.result.counts[why] += len(pks)
+        log.warning("Deliveries handed back (%s): %s planned again in %s s", why, len(pks), delay)
+
+    def interrupted(self, error: BaseException) -> None:
+        """The batch stops on ``error``: hand every undecided row back (planned, shortly), if the database lets us."""
+        if not self.pending:
+            return
+        count = len(self.pending)
+        try:
+            released = _release(list(self.pending), self.token, now=self.now(), delay=RELEASE_DELAY)
+        except Exception:
+            log.error(
+                "Deliveries: a batch stopped on %s and could not hand back its %s unsent rows; "
+                "they are recovered when their lease (%s s) runs out",
+                type(error).__name__,
+                count,
+                settings.DELIVERY_LEASE_SECONDS,
+                exc_info=True,
+            )
+            return
+        self.pending.clear()
+        log.warning(
+            "Deliveries: a batch stopped on %s (%s); %s unsent rows handed back (planned again in %s s)",
+            type(error).__name__,
+            str(error)[:200],
+            released,
+            RELEASE_DELAY,
+        )
 
 
-def _channel_send(
-    channel_name: str, rows: list[dict], token: str, *, deadline: float, result: SendResult, outcomes: dict
-) -> None:
+def _record(write: "Callable[[], int]") -> int:
+    """Run one outcome's write; while the database is unreachable, wait for it (reconnecting) up to
+    ``RECORD_WAIT`` seconds: a message the provider took must not be sent again for a database blip."""
+    deadline = time.monotonic() + RECORD_WAIT
+    pause = 0.5
+    while True:
+        try:
+            return write()
+        except (OperationalError, InterfaceError):
+            if connection.in_atomic_block or time.monotonic() + pause > deadline:
+                raise
+            log.warning("Deliveries: the database is unreachable; recording again in %s s", pause, exc_info=True)
+            connection.close()
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
+
+
+def _outgoing(row: dict) -> OutgoingMessage:
+    return OutgoingMessage(
+        key=row["idempotency_key"],
+        to=row["address"],
+        subject=row["subject"],
+        body=row["body"],
+        language=row["language"],
+        headers=(row["context"] or {}).get("headers") or {},
+    )
+
+
+def _rate_window(channel_name: str, wanted: int, batch: _Batch) -> int:
+    """Tokens for up to ``wanted`` messages; waits in short steps (renewing the lease), 0 when the
+    rate wait or the batch's time budget is spent."""
+    waited_until = time.monotonic() + min(RATE_WAIT_BUDGET, max(0.0, batch.budget_left()))
+    while True:
+        step = min(RATE_WAIT_STEP, max(0.0, waited_until - time.monotonic()))
+        granted = acquire(channel=channel_name, wanted=wanted, max_wait=step)
+        if granted or time.monotonic() >= waited_until:
+            return granted
+        batch.renew()
+
+
+def _channel_send(channel_name: str, rows: list[dict], batch: _Batch) -> None:
     channel = channel_for(channel_name)
-    # The inbox has no provider: one update records the whole batch (and is itself the delivery).
-    send_chunk = len(rows) if channel_name == Channel.IN_APP else SEND_CHUNK
-    marker = _SentMarker(token, result, channel_name)
+    if channel_name == Channel.IN_APP:
+        # The inbox has no provider: one update records the whole batch (and is itself the delivery).
+        pks = [row["pk"] for row in rows]
+        _record(
+            lambda: _mine(pks, batch.token).update(
+                status=Delivery.Status.SENT, sent_at=batch.now(), claim="", last_error=""
+            )
+        )
+        batch.result.counts["sent"] += len(pks)
+        batch.pending.difference_update(pks)
+        unread_forget(user_ids={row["recipient_id"] for row in rows})
+        return
     channel.open()
     try:
-        position = 0
-        while position < len(rows):
-            wanted = len(rows) - position if channel_name == Channel.IN_APP else min(MARK_CHUNK, len(rows) - position)
-            granted = acquire(channel=channel_name, wanted=wanted, max_wait=max(0.0, deadline - time.monotonic()))
-            if not granted:
-                # The shared rate is used up for now: hand the rest back, try again shortly.
-                rest = [row["pk"] for row in rows[position:]]
-                _release(rest, token, now=timezone.now(), delay=5)
-                result.retry_ids.extend(rest)
-                result.retry_countdown = max(result.retry_countdown, 6)
-                result.counts["rate_limited"] += len(rest)
+        tokens = 0
+        for row in rows:
+            if row["pk"] not in batch.pending:
+                continue  # its lease was lost (recovered by another pass)
+            invalid = channel.address_error(row["address"])
+            if invalid:
+                batch.record(row, PermanentDeliveryError(invalid))
+                continue
+            if not tokens and batch.budget_left() > 0:
+                tokens = _rate_window(channel_name, min(RATE_WINDOW, len(batch.pending)), batch)
+            if batch.budget_left() <= 0 or not tokens:
+                # The time budget or the shared rate is used up: hand the rest back, to be tried shortly.
+                why = "budget" if batch.budget_left() <= 0 else "rate_limited"
+                batch.hand_back([row["pk"] for row in rows], delay=0 if why == "budget" else 5, why=why)
                 break
-            window, position = rows[position : position + granted], position + granted
-            for start in range(0, len(window), send_chunk):
-                chunk = window[start : start + send_chunk]
-                answers = channel.send_many(
-                    [
-                        OutgoingMessage(
-                            key=row["idempotency_key"],
-                            to=row["address"],
-                            subject=row["subject"],
-                            body=row["body"],
-                            language=row["language"],
-                            headers=(row["context"] or {}).get("headers") or {},
-                        )
-                        for row in chunk
-                    ]
-                )
-                marker.add([row for row, answer in zip(chunk, answers, strict=True) if answer is None])
-                for row, answer in zip(chunk, answers, strict=True):
-                    if isinstance(answer, PermanentDeliveryError):
-                        outcomes["permanent"].append((row, str(answer)))
-                    elif answer is not None:
-                        outcomes["temporary"].append((row, str(answer)))
+            tokens -= 1
+            batch.record(row, channel.send_many([_outgoing(row)])[0])
+            batch.renew()
     finally:
-        marker.flush()
         channel.close()
-    if marker.recipients:
-        unread_forget(user_ids=marker.recipients)
-
-
-def _failures_record(
-    permanent: list, temporary: list, token: str, *, now: datetime.datetime, result: SendResult
-) -> None:
-    """Failed for good (permanent, or out of attempts) or planned again after a back-off; grouped updates."""
-    final = defaultdict(list)  # error -> pks
-    retry = defaultdict(list)  # (error, delay) -> pks
-    for row, error in permanent:
-        final[error[:2000]].append(row["pk"])
-    for row, error in temporary:
-        if row["attempts"] >= settings.DELIVERY_MAX_ATTEMPTS:
-            final[error[:2000]].append(row["pk"])
-        else:
-            retry[(error[:2000], backoff_seconds(attempts=row["attempts"]))].append(row["pk"])
-    for error, pks in final.items():
-        _mine(pks, token).update(status=Delivery.Status.FAILED, last_error=error, claim="")
-        result.counts["failed"] += len(pks)
-        log.warning("Deliveries failed for good (%s): %s", error, pks[:20])
-    for (error, delay), pks in retry.items():
-        _mine(pks, token).update(
-            status=Delivery.Status.PLANNED,
-            claim="",
-            claimed_at=None,
-            queued_at=now,
-            not_before=now + datetime.timedelta(seconds=delay),
-            last_error=error,
-        )
-        result.retry_ids.extend(pks)
-        result.retry_countdown = max(result.retry_countdown, delay + 1)
-        result.counts["retry"] += len(pks)
 
 
 # Resending from the admin ---------------------------------------------------------------------

@@ -88,6 +88,7 @@ class JsonLinesEmailBackend(BaseEmailBackend):
 
     def send_messages(self, email_messages):
         path = Path(os.environ.get("TEST_EMAIL_FILE") or settings.TEST_EMAIL_FILE)
+        time.sleep(float(os.environ.get("TEST_EMAIL_DELAY", "0")) * len(email_messages))
         with open(path, "a", encoding="utf-8") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             for message in email_messages:
@@ -148,10 +149,10 @@ def jsonl(path):
 # A worker we start and stop ourselves ----------------------------------------------------------
 
 
-def worker_start(database_url, queue, extra_env, log_name):
+def worker_start(database_url, queue, extra_env, log_name, hostname=None):
     """A worker (``tests.support.worker``) with the outreach test settings, consuming ``queue``."""
     return support_worker.worker_start(
-        database_url, queue, extra_env, log_name, settings_module="tests.outreach.worker_settings"
+        database_url, queue, extra_env, log_name, settings_module="tests.outreach.worker_settings", hostname=hostname
     )
 
 

@@ -32,10 +32,19 @@ def worker_database_url(settings_dict):
 
 
 def worker_start(
-    database_url, queue, extra_env=None, log_name=None, *, settings_module="lms.settings.test", kinds=None
+    database_url,
+    queue,
+    extra_env=None,
+    log_name=None,
+    *,
+    settings_module="lms.settings.test",
+    kinds=None,
+    hostname=None,
 ):
     """A worker subprocess (solo pool) on ``database_url`` with ``queue`` as its default queue, once it
     answers a ping. It consumes every kind of queue (default, bulk, scheduled) or only ``kinds``.
+
+    ``hostname``: the node name (a worker started again under the name of one that died), by default a new one.
 
     Its output goes to ``var/<log_name>``; the process carries ``hostname`` and ``log`` (closed by
     ``worker_stop``).
@@ -43,7 +52,7 @@ def worker_start(
     from lms.celery import QUEUE_KINDS, app, queue_name  # the Celery app loads Django's settings: not at collection
 
     consumed = ",".join(queue_name(kind, queue) for kind in (kinds or QUEUE_KINDS))
-    hostname = f"{queue}-{uuid.uuid4().hex[:6]}@localhost"
+    hostname = hostname or f"{queue}-{uuid.uuid4().hex[:6]}@localhost"
     log_path = BASE_DIR / "var" / (log_name or f"{queue}.log")
     env = {
         **os.environ,

@@ -484,10 +484,13 @@ def test_no_retry_waits_longer_than_the_brokers_visibility_timeout(settings):
     assert backoff_seconds(attempts=1) == settings.DELIVERY_RETRY_BASE_SECONDS
     assert backoff_seconds(attempts=100) + 1 < visibility
     assert max_countdown() < visibility
-    # The lease outlives the sending task's hard time limit: a live worker never loses its rows.
+    # A batch stops taking messages well inside its soft time limit (and a provider call's timeout
+    # fits in what is left); it renews its lease several times within one lease.
     from outreach.tasks import deliveries_send as task
 
-    assert task.time_limit < settings.DELIVERY_LEASE_SECONDS
+    assert task.soft_time_limit > settings.DELIVERY_BATCH_BUDGET_SECONDS + settings.SMS_GATEWAY_TIMEOUT
+    assert task.soft_time_limit > settings.DELIVERY_BATCH_BUDGET_SECONDS + settings.EMAIL_TIMEOUT
+    assert settings.DELIVERY_HEARTBEAT_SECONDS + settings.SMS_GATEWAY_TIMEOUT < settings.DELIVERY_LEASE_SECONDS / 2
     assert task.acks_late and task.ignore_result
 
 
@@ -556,9 +559,18 @@ def test_enqueue_batches_ids_and_does_not_queue_twice(
     with django_capture_on_commit_callbacks(execute=True):
         assert deliveries_enqueue(now=now) == 5
     assert [len(batch) for batch in queued] == [2, 2, 1]
+    assert deliveries_enqueue(now=now + datetime.timedelta(seconds=30)) == 0
+    # A backlog waits in the send queue: rows queued minutes ago are waiting their turn, not lost.
+    monkeypatch.setattr("outreach.delivery.outbox.send_queue_length", lambda: 200)
     assert deliveries_enqueue(now=now + datetime.timedelta(minutes=5)) == 0
-    # Queued half an hour ago and still planned (the broker lost it): queued again.
+    # The broker cannot say: only rows queued half an hour ago are presumed lost.
+    monkeypatch.setattr("outreach.delivery.outbox.send_queue_length", lambda: None)
+    assert deliveries_enqueue(now=now + datetime.timedelta(minutes=5)) == 0
     assert deliveries_enqueue(now=now + datetime.timedelta(minutes=31)) == 5
+    # The queue is empty and the rows were queued over a minute ago (the broker lost the tasks): queued again.
+    monkeypatch.setattr("outreach.delivery.outbox.send_queue_length", lambda: 0)
+    assert deliveries_enqueue(now=now + datetime.timedelta(minutes=31, seconds=30)) == 0
+    assert deliveries_enqueue(now=now + datetime.timedelta(minutes=32, seconds=30)) == 5
 
 
 def test_sending_a_batch_takes_a_bounded_number_of_queries(
@@ -571,7 +583,8 @@ def test_sending_a_batch_takes_a_bounded_number_of_queries(
         due(person, today + (1 if index % 2 else 7) * DAY)
     plan(now)
     ids = list(Delivery.objects.values_list("pk", flat=True))
-    with django_assert_max_num_queries(12):
+    # A few queries for the batch, then one per message: each outcome is committed as it comes.
+    with django_assert_max_num_queries(12 + 60):
         result = deliveries_send(ids=ids, now=now)
     assert result.counts["sent"] == 60
 
