@@ -2,6 +2,7 @@
 
 import django_filters
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db.models import Q
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -106,7 +107,8 @@ class AuthEventViewSet(ModelViewSet):
         ]
 
     def get_permissions_to_register(self):
-        return None
+        # None to offer to groups: the log is for superusers only.
+        return Permission.objects.none()
 
 
 auth_event_viewset = AuthEventViewSet("auth_events")

@@ -6,6 +6,7 @@ Every attempt is counted per person and per client (``core.clients``) and writte
 import base64
 import hashlib
 import math
+import time
 from urllib.parse import quote, urlencode
 
 import qrcode
@@ -17,8 +18,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django_otp import login as otp_login
 from django_otp.models import Device
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from core.clients import client_address
 
@@ -30,6 +32,8 @@ from ..models import User
 DEVICE_NAME = "authenticator"
 RECOVERY_DEVICE_NAME = "recovery"
 RECOVERY_CODE_COUNT = 10
+# The secret being set up lives in the session until a right code confirms it: a refused code writes nothing.
+SETUP_KEY_SESSION = "kns_two_factor_setup_key"
 
 
 def _limit() -> tuple[int, int]:
@@ -61,7 +65,7 @@ def _failure_record(*, user: User, request: HttpRequest, step: str) -> None:
 
 def two_factor_wait_seconds(*, user: User) -> int:
     """Seconds before the person's app device accepts another code (django-otp doubles it after each wrong one)."""
-    device = confirmed_totp_device(user=user) or TOTPDevice.objects.filter(user=user, confirmed=False).last()
+    device = confirmed_totp_device(user=user)
     if device is None:
         return 0
     allowed, detail = device.verify_is_allowed()
@@ -74,12 +78,25 @@ def confirmed_totp_device(*, user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
 
 
-def setup_device(*, user: User) -> TOTPDevice:
-    """The unconfirmed device being set up (made on the first visit, the same key on every later one)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
-    return device
+def setup_device(*, request: HttpRequest, user: User) -> TOTPDevice:
+    """The device being set up, not saved: its key is made on the first visit and kept in the session,
+    so every later visit shows the same QR code, and only a right code saves the device."""
+    key = request.session.get(SETUP_KEY_SESSION)
+    if not isinstance(key, str) or len(key) != 40:
+        key = default_key()
+        request.session[SETUP_KEY_SESSION] = key
+    return TOTPDevice(user=user, name=DEVICE_NAME, key=key, confirmed=False)
+
+
+def _setup_code_right(*, device: TOTPDevice, token: str) -> bool:
+    """A code from the app matches the unsaved device (django-otp's check, without its save)."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    if not totp.verify(int(token), device.tolerance):
+        return False
+    device.last_t = totp.t()
+    device.drift = totp.drift
+    return True
 
 
 def manual_key(*, device: TOTPDevice) -> str:
@@ -138,17 +155,17 @@ def two_factor_set_up(*, request: HttpRequest, user: User, code: str) -> list[st
     """
     if confirmed_totp_device(user=user) is not None:
         return None  # a device exists: only a superuser's reset allows a new one
-    device = setup_device(user=user)
+    device = setup_device(request=request, user=user)
     token = code_normalised(code=code)
-    if not token.isdigit() or not device.verify_token(token):
+    if not token.isdigit() or not _setup_code_right(device=device, token=token):
         _failure_record(user=user, request=request, step="set_up")
         return None
     with transaction.atomic():
         device.confirmed = True
-        device.save(update_fields=["confirmed"])
-        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        device.save()
         codes = recovery_codes_new(user=user)
         auth_event_record(kind=AuthEvent.Kind.TWO_FACTOR_SET_UP, request=request, subject=user)
+    request.session.pop(SETUP_KEY_SESSION, None)
     _session_verified(request=request, device=device)
     cache.delete(_keys(user=user, request=request)[0])
     return codes

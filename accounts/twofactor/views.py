@@ -84,7 +84,7 @@ def two_factor_set_up(request):
     if services.confirmed_totp_device(user=user) is not None:
         # Holding a device already: a new one only after a superuser's reset (else a stolen password would do).
         return redirect(_with_query(reverse("accounts:two_factor_verify"), request))
-    device = services.setup_device(user=user)
+    device = services.setup_device(request=request, user=user)
     form = CodeForm(request.POST if request.method == "POST" else None, numeric=True)
     status = 200
     if request.method == "POST" and form.is_valid():

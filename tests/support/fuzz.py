@@ -217,7 +217,9 @@ _WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|MERGE|TRUNCATE|DROP|ALTE
 # Tables a refused request may write, as they hold who is looking, not data: the session (Django
 # saves it when a view touches it) and Wagtail's editing sessions (its edit views note who has an
 # object open whenever they render, a refused form's re-render included).
-WRITE_ALLOWED_TABLES = ("django_session", "wagtailadmin_editingsession")
+# Sessions and Wagtail's "who is editing" rows record who is looking, not data; the auth event log
+# records refused sign-ins and codes on purpose (accounts.audit).
+WRITE_ALLOWED_TABLES = ("django_session", "wagtailadmin_editingsession", "accounts_authevent")
 
 
 @contextlib.contextmanager
