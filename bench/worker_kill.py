@@ -33,7 +33,6 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from common import PYTHON, ROOT, BenchError, log, manage, run_main
@@ -78,42 +77,12 @@ def child_smtp(port, out_path):
 
 
 def child_sms(port, out_path, hang):
-    """The SMS gateway stub: JSON {to, text, sender, client_reference}; 2xx accepted."""
-    lock = threading.Lock()
-    state = {"calls": 0, "seen": set()}
+    """The SMS gateway stub (tests/support/sms_gateway.py): de-duplicates on client_reference, refuses
+    numbers starting 0977, hangs one call in five for ``hang`` s; one JSON line per call in ``out_path``."""
+    sys.path.insert(0, str(ROOT))
+    from tests.support.sms_gateway import GatewayBehaviour, gateway_server
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            reference, to = payload["client_reference"], payload["to"]
-            with lock:
-                state["calls"] += 1
-                hangs = hang and state["calls"] % 5 == 0
-            if hangs:
-                time.sleep(hang)
-            if to.startswith("0977"):
-                status, body, kind = 400, b'{"error": "invalid_number"}', "refused"
-            else:
-                with lock:
-                    kind = "repeat" if reference in state["seen"] else "sent"
-                    state["seen"].add(reference)
-                status, body = 200, b'{"status": "accepted"}'
-            with lock, open(out_path, "a", encoding="utf-8") as handle:
-                handle.write(json.dumps({"key": reference, "kind": kind, "hung": bool(hangs)}) + "\n")
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-            except OSError:
-                pass  # the client gave up (its timeout); the message counts as accepted here
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    server.daemon_threads = True
+    server = gateway_server(GatewayBehaviour(hang=hang, out_path=Path(out_path)), port)
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
     server.serve_forever()
 

@@ -7,11 +7,8 @@ real processes is in ``test_worker_kill.py``; the measured figures in docs/perfo
 """
 
 import datetime
-import json
-import threading
 import time
 import types
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import redis
@@ -27,6 +24,7 @@ from outreach.delivery.outbox import deliveries_plan, deliveries_recover, delive
 from outreach.delivery.sending import claim_prefix, deliveries_send
 from outreach.models import Delivery
 from tests.outreach.support import assign, local, servant, today_local, training_course, tree
+from tests.support.sms_gateway import GatewayBehaviour, gateway_start, gateway_stop
 
 pytestmark = pytest.mark.django_db
 
@@ -216,50 +214,15 @@ def test_a_malformed_address_fails_for_good_on_the_first_try(home_page, now, mai
     assert [message.to for message in mailoutbox] == [["ok@example.org"]]
 
 
-class _Gateway(BaseHTTPRequestHandler):
-    """An SMS gateway stub: numbers starting 0977 are refused (400 invalid number); every fifth call hangs."""
-
-    calls = 0
-    hang = 0.0
-    lock = threading.Lock()
-
-    def do_POST(self):
-        payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        with self.lock:
-            type(self).calls += 1
-            hangs = self.hang and type(self).calls % 5 == 0
-        if hangs:
-            time.sleep(self.hang)
-        if payload["to"].startswith("0977"):
-            body, status = b'{"error": "invalid_number"}', 400
-        else:
-            body, status = b'{"status": "accepted"}', 200
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except OSError:
-            pass  # the client gave up (its timeout)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def gateway(settings, monkeypatch):
-    _Gateway.calls, _Gateway.hang = 0, 0.0
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Gateway)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    behaviour = GatewayBehaviour()
+    server, url = gateway_start(behaviour)
     settings.SMS_BACKEND = "outreach.delivery.channels.HttpGatewaySmsBackend"
-    settings.SMS_GATEWAY_URL = f"http://127.0.0.1:{server.server_port}/sms"
+    settings.SMS_GATEWAY_URL = url
     monkeypatch.setattr(channels, "_sms_backend", None)  # one backend per process: this test's URL
-    yield _Gateway
-    server.shutdown()
-    server.server_close()
+    yield behaviour
+    gateway_stop(server)
 
 
 def test_a_refused_number_and_a_landline_fail_for_good_at_once(home_page, now, gateway):
@@ -286,7 +249,7 @@ def test_a_refused_number_and_a_landline_fail_for_good_at_once(home_page, now, g
     not_mobile = Delivery.objects.get(address=phones[2])
     assert (not_mobile.status, not_mobile.attempts) == ("failed", 1) and "not a mobile" in not_mobile.last_error
     assert Delivery.objects.get(address="0912000001").status == "sent"
-    assert gateway.calls == 2
+    assert len(gateway.calls) == 2
 
 
 def test_a_provider_that_hangs_on_one_call_in_five_cannot_hold_a_batch_past_its_budget(

@@ -4,8 +4,6 @@ The real-worker scenarios (and the worker killed mid-batch) are in test_reminder
 """
 
 import datetime
-import http.server
-import json
 import threading
 
 import pytest
@@ -49,6 +47,7 @@ from tests.outreach.support import (
     training_course,
     tree,
 )
+from tests.support.sms_gateway import GatewayBehaviour, gateway_start, gateway_stop
 
 pytestmark = pytest.mark.django_db
 
@@ -652,36 +651,13 @@ def test_file_sms_backend_records_a_reference_once_across_processes(tmp_path):
     assert [line["reference"] for line in jsonl(path)] == ["k1", "k2"]
 
 
-class _Gateway(http.server.BaseHTTPRequestHandler):
-    answers = []
-    received = []
-
-    def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        self.received.append((self.headers.get("Authorization"), body))
-        status = self.answers.pop(0)
-        if status == "slow":
-            threading.Event().wait(1.5)
-            status = 200
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.write(b'{"ok": true}')
-
-    def log_message(self, *args):
-        pass
-
-
 def test_http_gateway_backend_classifies_errors():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Gateway)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    gateway = GatewayBehaviour(answers=[200, 503, 429, 400, "slow"])
+    server, url = gateway_start(gateway)
     try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/sms"
         backend = HttpGatewaySmsBackend(url=url, token="secret", sender="KNS", timeout=0.5)
-        _Gateway.answers[:] = [200, 503, 429, 400, "slow"]
         backend.send(to="0912000555", text="Xin chào", reference="key-1")
-        assert _Gateway.received[0] == (
+        assert (gateway.calls[0]["authorization"], gateway.calls[0]["body"]) == (
             "Bearer secret",
             {"to": "0912000555", "text": "Xin chào", "sender": "KNS", "client_reference": "key-1"},
         )
@@ -693,7 +669,7 @@ def test_http_gateway_backend_classifies_errors():
         with pytest.raises(TemporaryDeliveryError):  # nobody listening
             HttpGatewaySmsBackend(url="http://127.0.0.1:9/sms", timeout=0.5).send(to="0", text="x", reference="k")
     finally:
-        server.shutdown()
+        gateway_stop(server)
 
 
 # The global rate limit ----------------------------------------------------------------------
