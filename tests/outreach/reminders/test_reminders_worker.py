@@ -286,7 +286,9 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(home_pa
             # The next planner pass (beat): the dead worker's lease is over, its rows are planned and
             # queued again. (Here the lease ends when we killed it: the new worker's claims are younger.)
             assert deliveries_recover(now=killed_at, lease_seconds=0) == left_sending
-            assert deliveries_enqueue() == left_sending
+            # Queued again, unless a batch of the new worker already took them in (it adopts planned
+            # rows that no task holds before its own ids): either way each is sent once.
+            deliveries_enqueue()
             assert wait_until(lambda: not Delivery.objects.filter(status__in=UNFINISHED).exists(), timeout=120), list(
                 Delivery.objects.filter(status__in=UNFINISHED).values_list("pk", "status")
             )
