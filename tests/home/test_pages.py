@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.db import connection
 from django.template.loader import render_to_string
@@ -22,6 +24,15 @@ def test_home_page_is_vietnamese_by_default(client, home_page):
     assert "Tìm kiếm" in html  # "Search", translated
     assert home_page.hero_title in html
     assert response["Content-Language"] == "vi"
+
+
+def test_the_home_page_names_the_site_once_in_its_title(client, home_page):
+    assert re.search(r"<title>\s*Kỹ Năng Số\s*</title>", client.get("/").content.decode())
+    home_page.seo_title = "Học kỹ năng số miễn phí"
+    home_page.save_revision().publish()
+    assert "<title>Học kỹ năng số miễn phí · Kỹ Năng Số</title>" in Client().get("/").content.decode()
+    tutorials = TutorialIndexPage.objects.first() or tutorial_index_create(home_page)
+    assert f"<title>{tutorials.title} · Kỹ Năng Số</title>" in Client().get(tutorials.url).content.decode()
 
 
 def test_english_is_the_second_language(client, home_page):
