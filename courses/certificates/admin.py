@@ -8,8 +8,8 @@ from django.contrib import messages
 from django.contrib.admin.utils import quote, unquote
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
-from django.utils.translation import gettext_lazy as _
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 from wagtail import hooks
 from wagtail.admin.ui.menus import MenuItem
@@ -183,9 +183,8 @@ class CertificateReissueView(PermissionCheckedMixin, WagtailAdminTemplateMixin, 
 
     def get(self, request, *args, **kwargs):
         if not self.object.name_is_outdated:
-            messages.warning(
-                request, _("Certificate %(code)s cannot be issued again: nothing to correct.") % {"code": self.object.code}
-            )
+            text = _("Certificate %(code)s cannot be issued again: nothing to correct.")
+            messages.warning(request, text % {"code": self.object.code})
             return redirect(self.get_success_url())
         return super().get(request, *args, **kwargs)
 

@@ -6,45 +6,83 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('courses', '0007_tutorial_page_views'),
+        ("courses", "0007_tutorial_page_views"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='certificate',
-            name='original',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='courses.certificate', verbose_name='first issued as'),
+            model_name="certificate",
+            name="original",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="courses.certificate",
+                verbose_name="first issued as",
+            ),
         ),
         migrations.AddField(
-            model_name='certificate',
-            name='superseded_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='superseded at'),
+            model_name="certificate",
+            name="superseded_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="superseded at"),
         ),
         migrations.AddField(
-            model_name='certificate',
-            name='superseded_by',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='supersedes', to='courses.certificate', verbose_name='superseded by'),
+            model_name="certificate",
+            name="superseded_by",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="supersedes",
+                to="courses.certificate",
+                verbose_name="superseded by",
+            ),
         ),
         migrations.AddField(
-            model_name='certificate',
-            name='superseded_reason',
-            field=models.CharField(blank=True, choices=[('name_corrected', 'Issued again with a corrected name')], max_length=20, verbose_name='reason for issuing again'),
+            model_name="certificate",
+            name="superseded_reason",
+            field=models.CharField(
+                blank=True,
+                choices=[("name_corrected", "Issued again with a corrected name")],
+                max_length=20,
+                verbose_name="reason for issuing again",
+            ),
         ),
         migrations.AddField(
-            model_name='certificate',
-            name='superseded_requested_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='issued again at the request of'),
+            model_name="certificate",
+            name="superseded_requested_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="issued again at the request of",
+            ),
         ),
         migrations.AlterField(
-            model_name='certificate',
-            name='enrolment',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='certificate', to='courses.enrolment'),
+            model_name="certificate",
+            name="enrolment",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="certificate",
+                to="courses.enrolment",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='certificate',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('superseded_at__isnull', True), ('superseded_by__isnull', True)), models.Q(('enrolment__isnull', True), ('superseded_at__isnull', False)), _connector='OR'), name='courses_certificate_superseded_consistent'),
+            model_name="certificate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("superseded_at__isnull", True), ("superseded_by__isnull", True)),
+                    models.Q(("enrolment__isnull", True), ("superseded_at__isnull", False)),
+                    _connector="OR",
+                ),
+                name="courses_certificate_superseded_consistent",
+            ),
         ),
     ]
