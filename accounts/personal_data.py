@@ -18,7 +18,7 @@ from core.localtime import moment_iso
 
 from .audit.models import AuthEvent
 from .audit.services import auth_event_record
-from .models import OrganisationUnit, RosterImport, User
+from .models import EmailChange, OrganisationUnit, RosterImport, User
 
 
 def _providers():
@@ -56,6 +56,14 @@ def personal_data_export(user):
             "user_agent": event.user_agent,
         }
         for event in AuthEvent.objects.filter(Q(subject=user) | Q(actor=user)).order_by("at", "pk")
+    ]
+    data["email_changes"] = [
+        {
+            "new_email": change.new_email,
+            "requested_at": moment_iso(change.requested_at),
+            "confirmed_at": moment_iso(change.confirmed_at),
+        }
+        for change in EmailChange.objects.filter(user=user).order_by("requested_at", "pk")
     ]
     for provider in _providers():
         data.update(provider.export(user))

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .profile import views as profile_views
 from .twofactor import views as two_factor_views
 
 app_name = "accounts"
@@ -18,6 +19,9 @@ urlpatterns = [
     path("my-data/export.json", views.my_data_export, name="my_data_export"),
     path("delete/", views.account_delete, name="account_delete"),
     path("notifications/", views.notification_settings, name="notification_settings"),
+    # The person's own name, language and e-mail address (accounts.profile).
+    path("profile/", profile_views.profile, name="account_profile"),
+    path("profile/email/<str:token>/", profile_views.email_change_confirm_view, name="email_change_confirm"),
     # Two-step verification of staff (accounts.twofactor).
     path("two-factor/", two_factor_views.two_factor_verify, name="two_factor_verify"),
     path("two-factor/set-up/", two_factor_views.two_factor_set_up, name="two_factor_set_up"),

@@ -57,8 +57,11 @@ def export(user):
                 "issued_at": moment_iso(c.issued_at),
                 "expires_at": moment_iso(c.expires_at),
                 "revoked_at": moment_iso(c.revoked_at),
+                "superseded_at": moment_iso(c.superseded_at),
+                "superseded_by": c.superseded_by.code if c.superseded_by_id else None,
+                "superseded_reason": c.superseded_reason,
             }
-            for c in Certificate.objects.filter(user=user)
+            for c in Certificate.objects.filter(user=user).select_related("superseded_by").order_by("issued_at", "pk")
         ],
         "feedback": [
             {"page": f.page.title, "helpful": f.helpful, "comment": f.comment, "created_at": moment_iso(f.created_at)}
@@ -109,8 +112,11 @@ def export(user):
 
 def erase(user):
     """Certificates protect their enrolments, so they go first; feedback comments may name the person."""
+    # Their chain of re-issues first points nowhere, so deleting the rows needs no order.
+    Certificate.objects.filter(user=user).update(superseded_by=None, original=None)
     Certificate.objects.filter(user=user).delete()
     Certificate.objects.filter(revoked_by=user).update(revoked_by=None)
+    Certificate.objects.filter(superseded_requested_by=user).update(superseded_requested_by=None)
     Feedback.objects.filter(user=user).delete()
     # Decisions and corrections this person made for others stay, without their name.
     AssignmentEvent.objects.filter(actor=user).update(actor=None)

@@ -27,7 +27,8 @@ def _sources(*, period: Period) -> tuple[list[tuple[str, QuerySet, str, str]], C
         ("completed", Enrolment.objects.all(), "completed_at", "user__organisation_unit_id"),
         (
             "certificates",
-            Certificate.objects.filter(revoked_at__isnull=True),
+            # One per award: a certificate issued again (name corrected) replaces the old one, same day.
+            Certificate.objects.filter(revoked_at__isnull=True, superseded_at__isnull=True),
             "issued_at",
             "user__organisation_unit_id",
         ),

@@ -27,6 +27,10 @@ class AuthEvent(models.Model):
         RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated", _("Recovery codes regenerated")
         EXPORT = "export", _("Export")
         ERASURE = "erasure", _("Personal data erased")
+        NAME_CHANGED = "name_changed", _("Name changed")
+        EMAIL_CHANGE_REQUESTED = "email_change_requested", _("E-mail change requested")
+        EMAIL_CHANGED = "email_changed", _("E-mail address changed")
+        EMAIL_REMOVED = "email_removed", _("E-mail address removed")
 
     at = models.DateTimeField(_("time"), default=timezone.now)
     kind = models.CharField(_("event"), max_length=32, choices=Kind.choices)

@@ -26,8 +26,16 @@ class Certificate(models.Model):
         VALID = "valid", _("Valid")
         EXPIRED = "expired", _("Expired")
         REVOKED = "revoked", _("Revoked")
+        SUPERSEDED = "superseded", _("Superseded")
 
-    enrolment = models.OneToOneField(Enrolment, on_delete=models.PROTECT, related_name="certificate")
+    class SupersededReason(models.TextChoices):
+        NAME_CORRECTED = "name_corrected", _("Issued again with a corrected name")
+
+    # The enrolment's current certificate. A superseded one lets go of it (None) for its successor,
+    # so ``enrolment.certificate`` is always the one in force.
+    enrolment = models.OneToOneField(
+        Enrolment, on_delete=models.PROTECT, related_name="certificate", null=True, blank=True
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="certificates")
     course = models.ForeignKey("courses.CoursePage", on_delete=models.PROTECT, related_name="certificates")
     code = models.CharField(_("code"), max_length=20, unique=True, default=certificate_code_new, editable=False)
@@ -41,6 +49,32 @@ class Certificate(models.Model):
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Issued again (``services.certificate_reissue``): the old one points at its one successor.
+    superseded_by = models.OneToOneField(
+        "self",
+        verbose_name=_("superseded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="supersedes",
+    )
+    superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
+    superseded_reason = models.CharField(
+        _("reason for issuing again"), max_length=20, choices=SupersededReason.choices, blank=True
+    )
+    superseded_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued again at the request of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The first certificate of a chain of re-issues (None: this is the first). Notices about a
+    # certificate are keyed by it, so a re-issued certificate is not announced twice.
+    original = models.ForeignKey(
+        "self", verbose_name=_("first issued as"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("certificate")
@@ -49,7 +83,13 @@ class Certificate(models.Model):
             models.CheckConstraint(
                 condition=Q(expires_at__isnull=True) | Q(expires_at__gt=models.F("issued_at")),
                 name="courses_certificate_expires_after_issue",
-            )
+            ),
+            # A superseded certificate names when and why, and holds no enrolment any more.
+            models.CheckConstraint(
+                condition=Q(superseded_at__isnull=True, superseded_by__isnull=True)
+                | Q(superseded_at__isnull=False, enrolment__isnull=True),
+                name="courses_certificate_superseded_consistent",
+            ),
         ]
 
     def __str__(self):
@@ -59,6 +99,8 @@ class Certificate(models.Model):
         moment = moment or timezone.now()
         if self.revoked_at is not None:
             return self.Status.REVOKED
+        if self.superseded_at is not None:
+            return self.Status.SUPERSEDED
         if self.expires_at is not None and self.expires_at <= moment:
             return self.Status.EXPIRED
         return self.Status.VALID
@@ -66,3 +108,15 @@ class Certificate(models.Model):
     @property
     def status(self):
         return self.status_at()
+
+    @property
+    def name_is_outdated(self) -> bool:
+        """The holder's name now differs from the one printed (and this certificate may be issued again)."""
+        if self.revoked_at is not None or self.superseded_at is not None or self.user_id is None:
+            return False
+        return learner_name_normalise(self.user.full_name) != learner_name_normalise(self.learner_name)
+
+
+def learner_name_normalise(name: str) -> str:
+    """The name as printed: single spaces, no spaces around."""
+    return " ".join((name or "").split())

@@ -23,7 +23,7 @@ from core.pdf import font_urls, pdf_from_html, qr_svg
 
 from ..learning import events
 from ..learning.models import Enrolment
-from .models import CERTIFICATE_CODE_ALPHABET, CERTIFICATE_CODE_LENGTH, Certificate
+from .models import CERTIFICATE_CODE_ALPHABET, CERTIFICATE_CODE_LENGTH, Certificate, learner_name_normalise
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ def certificate_issue(*, enrolment: Enrolment) -> Certificate | None:
     defaults = {
         "user_id": enrolment.user_id,
         "course": course,
-        "learner_name": enrolment.user.full_name.strip(),
+        "learner_name": learner_name_normalise(enrolment.user.full_name),
         "course_title": course.title,
         "issued_at": issued_at,
         "expires_at": months_add(issued_at, months) if months else None,
@@ -117,6 +117,82 @@ def certificate_revoke(*, certificate: Certificate, by: User | None, reason: str
     if updated:
         logger.info("Certificate %s revoked by user %s", certificate.code, getattr(by, "pk", None))
     return certificate
+
+
+class ReissueRefused(ValidationError):
+    """The certificate cannot be issued again (revoked, or the name printed is already the current one)."""
+
+
+def certificate_successor(*, certificate: Certificate) -> Certificate:
+    """The certificate in force at the end of ``certificate``'s chain of re-issues (itself if not superseded)."""
+    current = certificate
+    for _step in range(100):  # a chain is short; never loop for ever on bad data
+        if current.superseded_by_id is None:
+            return current
+        current = Certificate.objects.get(pk=current.superseded_by_id)
+    return current
+
+
+def certificate_reissue(*, certificate: Certificate, by: User | None) -> tuple[Certificate, bool]:
+    """Issue ``certificate`` again with its holder's current name; the old one is marked superseded.
+
+    The new certificate has a new code and the same course, issue date and expiry as the old one.
+    Once per change: the old row is taken with a conditional update (``superseded_at IS NULL``) in the
+    same transaction that creates the new one, so a double click or two requests at once make one new
+    certificate; the loser gets the winner's. Returns (the certificate in force, whether it was made now).
+
+    Raises ``ReissueRefused`` when the certificate is revoked or already bears the current name.
+    """
+    with transaction.atomic():
+        old = Certificate.objects.select_for_update().select_related("user").get(pk=certificate.pk)
+        if old.superseded_at is not None:
+            return certificate_successor(certificate=old), False
+        if old.revoked_at is not None:
+            raise ReissueRefused(_("A revoked certificate cannot be issued again."), code="revoked")
+        name = learner_name_normalise(old.user.full_name)
+        if not name or name == learner_name_normalise(old.learner_name):
+            raise ReissueRefused(
+                _("This certificate already shows your current name: there is nothing to correct."), code="same_name"
+            )
+        now = timezone.now()
+        taken = Certificate.objects.filter(pk=old.pk, superseded_at__isnull=True, revoked_at__isnull=True).update(
+            enrolment=None,
+            superseded_at=now,
+            superseded_reason=Certificate.SupersededReason.NAME_CORRECTED,
+            superseded_requested_by=by,
+        )
+        if not taken:  # another request got there between the read and the update (SQLite has no row lock)
+            old.refresh_from_db()
+            if old.superseded_at is None:
+                raise ReissueRefused(_("A revoked certificate cannot be issued again."), code="revoked")
+            return certificate_successor(certificate=old), False
+        new = _certificate_copy(old=old, name=name)
+        Certificate.objects.filter(pk=old.pk).update(superseded_by=new)
+    logger.info("Certificate %s issued again as %s (name corrected)", old.code, new.code)
+    certificate.refresh_from_db()
+    return new, True
+
+
+def _certificate_copy(*, old: Certificate, name: str) -> Certificate:
+    fields = {
+        "enrolment_id": old.enrolment_id,
+        "user_id": old.user_id,
+        "course_id": old.course_id,
+        "learner_name": name,
+        "course_title": old.course_title,
+        "issued_at": old.issued_at,
+        "expires_at": old.expires_at,
+        "original_id": old.original_id or old.pk,
+    }
+    # ``old.enrolment_id`` is still the value read before the update let go of it.
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                return Certificate.objects.create(**fields)
+        except IntegrityError:
+            # A random code collided (very rarely): draw another.
+            logger.warning("Certificate code collision re-issuing %s; retrying", old.code)
+    raise IntegrityError(f"Could not issue certificate {old.pk} again")
 
 
 # PDF --------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """Public certificate verification (anyone with the code) and PDF download (owner and staff)."""
 
 from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -8,7 +10,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import User
 from core.localtime import date_display
@@ -17,7 +20,10 @@ from .models import Certificate
 from .services import (
     CODE_ALPHABET,
     CODE_LENGTH,
+    ReissueRefused,
     certificate_pdf,
+    certificate_reissue,
+    certificate_successor,
     code_display,
     code_is_well_formed,
     code_normalise,
@@ -61,12 +67,12 @@ def _noindex(response):
 
 
 def certificate_may_download(user: User | AnonymousUser, certificate: Certificate) -> bool:
-    """The owner (while not revoked), or staff who may view certificates; nobody else."""
+    """The owner (while neither revoked nor superseded), or staff who may view certificates; nobody else."""
     if not user.is_authenticated:
         return False
     if user.has_perm("courses.view_certificate"):
         return True
-    return certificate.user_id == user.pk and certificate.revoked_at is None
+    return certificate.user_id == user.pk and certificate.revoked_at is None and certificate.superseded_at is None
 
 
 def _certificate_or_none(code):
@@ -99,8 +105,12 @@ def certificate_verify(request, code):
             request, "courses/certificates/certificate_lookup.html", {"form": form, "not_found": True}, status=404
         )
         return _noindex(response)
+    successor = certificate_successor(certificate=certificate) if certificate.superseded_at else None
     context = {
         "certificate": certificate,
+        "successor": successor,
+        "successor_code": code_display(code=successor.code) if successor else "",
+        "superseded": date_display(certificate.superseded_at),
         "code": code_display(code=certificate.code),
         "status": certificate.status_at(timezone.now()),
         "issued": date_display(certificate.issued_at),
@@ -125,3 +135,26 @@ def certificate_pdf_download(request, code):
     response["Content-Disposition"] = f'attachment; filename="chung-chi-{certificate.code}.pdf"'
     patch_cache_control(response, private=True, no_store=True)
     return _noindex(response)
+
+
+@require_POST
+@login_required
+@csrf_protect
+def certificate_reissue_request(request, code):
+    """The holder asks for their certificate again with their current name (the "My learning" page offers it)."""
+    certificate = _certificate_or_none(code_normalise(raw=code))
+    # 404, not 403, for someone else's code: do not confirm to others that it exists.
+    if certificate is None or certificate.user_id != request.user.pk:
+        raise Http404
+    try:
+        new, created = certificate_reissue(certificate=certificate, by=request.user)
+    except ReissueRefused as refusal:
+        messages.error(request, refusal.messages[0])
+    else:
+        text = (
+            _("Your certificate was issued again with your current name. Its new code is %(code)s.")
+            if created
+            else _("This certificate was already issued again. Its code is %(code)s.")
+        )
+        messages.success(request, text % {"code": code_display(code=new.code)})
+    return redirect("courses:my_learning")

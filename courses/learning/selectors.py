@@ -36,7 +36,8 @@ def my_learning_for(*, user: User) -> dict[str, Any]:
     """
     every_run = list(
         Enrolment.objects.filter(user=user, course__live=True)
-        .select_related("course", "certificate")
+        # The certificate's holder too: the page compares the printed name with the current one.
+        .select_related("course", "certificate__user")
         .order_by("-last_activity_at")
     )
     # Runs archived by renewed training keep their certificates but are not "in progress".

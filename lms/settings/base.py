@@ -131,7 +131,7 @@ CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 SITE_SECTION_PARENT_PAGE_TYPES = ["home.HomePage"]
 
 # The signed-in person's links in the site header, in order (core.nav): each app adds its own.
-SITE_ACCOUNT_LINKS = ["courses.nav.account_links", "outreach.nav.account_links"]
+SITE_ACCOUNT_LINKS = ["courses.nav.account_links", "outreach.nav.account_links", "accounts.nav.account_links"]
 
 TEMPLATES = [
     {
@@ -568,3 +568,9 @@ FEEDBACK_RATE_LIMIT = int(env("FEEDBACK_RATE_LIMIT", "5"))
 FEEDBACK_RATE_WINDOW = int(env("FEEDBACK_RATE_WINDOW", "3600"))
 SESSION_COOKIE_HTTPONLY = True
 WAGTAILADMIN_USER_LOGIN_FORM = "accounts.forms.AdminLoginForm"
+
+# The profile page (accounts.profile): confirmation links for a new e-mail address sent per person in
+# EMAIL_CHANGE_RATE_WINDOW seconds (ten times as many per client address), and how long a link works.
+EMAIL_CHANGE_RATE_LIMIT = int(env("EMAIL_CHANGE_RATE_LIMIT", "3"))
+EMAIL_CHANGE_RATE_WINDOW = int(env("EMAIL_CHANGE_RATE_WINDOW", "3600"))
+EMAIL_CHANGE_MAX_AGE = int(env("EMAIL_CHANGE_MAX_AGE", str(24 * 3600)))

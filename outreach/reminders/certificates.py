@@ -2,7 +2,8 @@
 
 import datetime
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Consent
@@ -15,7 +16,7 @@ from .models import MessageKind
 from .planning import date_display, not_refused, reminder_plan
 
 CERTIFICATE_ISSUED_LOOKBACK = datetime.timedelta(days=2)
-_CERTIFICATE_FIELDS = ("pk", "code", "course_id", "course_title", "expires_at")
+_CERTIFICATE_FIELDS = ("pk", "code", "course_id", "course_title", "expires_at", "series_root")
 
 
 def _newer() -> QuerySet:
@@ -28,23 +29,38 @@ def _newer() -> QuerySet:
     )
 
 
+def _chain_revoked() -> QuerySet:
+    """The certificate in force in the same chain of re-issues (a name corrected), revoked."""
+    root = Coalesce(OuterRef("original_id"), OuterRef("pk"))
+    return Certificate.objects.filter(Q(pk=root) | Q(original_id=root), superseded_at__isnull=True).filter(
+        revoked_at__isnull=False
+    )
+
+
+def _in_force() -> QuerySet:
+    """Certificates in force: not revoked, not superseded by a re-issue. ``series_root`` keys a chain's notices:
+    a certificate issued again with a corrected name is not announced a second time."""
+    return Certificate.objects.filter(revoked_at__isnull=True, superseded_at__isnull=True).annotate(
+        series_root=Coalesce(F("original_id"), F("pk"))
+    )
+
+
 def plan_certificates_expiring(*, outbox: Outbox) -> None:
     plan = reminder_plan(outbox=outbox)
     horizon = plan.now + datetime.timedelta(days=plan.config.certificate_notice_days)
     rows = (
-        Certificate.objects.filter(
-            revoked_at__isnull=True, expires_at__gt=plan.now, expires_at__lte=horizon, user__is_active=True
-        )
+        _in_force()
+        .filter(expires_at__gt=plan.now, expires_at__lte=horizon, user__is_active=True)
         .filter(~Exists(_newer()), not_refused(Consent.Purpose.CERTIFICATE_NOTICES))
         .values_list(*person_fields("user__"), *_CERTIFICATE_FIELDS)
     )
     for row in rows.iterator(chunk_size=5000):
-        person, (pk, code, course_id, title, expires_at) = Person.of(row), row[len(PERSON) :]
+        person, (pk, code, course_id, title, expires_at, root) = Person.of(row), row[len(PERSON) :]
         expiry = local_time(expires_at).date()
         plan.add(
             MessageKind.CERTIFICATE_EXPIRING,
             person,
-            series=f"c{pk}",
+            series=f"c{root}",
             subject_id=pk,
             values={
                 "course": title,
@@ -59,37 +75,42 @@ def plan_certificates_expiring(*, outbox: Outbox) -> None:
 def plan_certificates_issued(*, outbox: Outbox) -> None:
     plan = reminder_plan(outbox=outbox)
     rows = (
-        Certificate.objects.filter(
-            revoked_at__isnull=True, issued_at__gte=plan.now - CERTIFICATE_ISSUED_LOOKBACK, user__is_active=True
-        )
+        _in_force()
+        .filter(issued_at__gte=plan.now - CERTIFICATE_ISSUED_LOOKBACK, user__is_active=True)
         .filter(not_refused(Consent.Purpose.CERTIFICATE_NOTICES))
         .values_list(*person_fields("user__"), *_CERTIFICATE_FIELDS)
     )
     for row in rows.iterator(chunk_size=5000):
-        person, (pk, code, _course_id, title, _expires_at) = Person.of(row), row[len(PERSON) :]
+        person, (pk, code, _course_id, title, _expires_at, root) = Person.of(row), row[len(PERSON) :]
         plan.add(
             MessageKind.CERTIFICATE_ISSUED,
             person,
-            series=f"c{pk}",
+            series=f"c{root}",
             subject_id=pk,
             values={"course": title, "code": code, "link": plan.links.named("certificates:verify", person.lang, code)},
         )
 
 
 def certificates_recheck(*, rows: list[dict], now: datetime.datetime, today: datetime.date) -> dict[int, str]:
-    """Still wanted while the certificate exists and is not revoked (nor renewed, for "expiring")."""
+    """Still wanted while the certificate exists and is not revoked (nor renewed, for "expiring").
+
+    A certificate issued again with a corrected name stands for the same award: its notice goes on
+    while the one now in force is not revoked.
+    """
     cancel = {}
     state = {
-        pk: (revoked_at, renewed)
-        for pk, revoked_at, renewed in Certificate.objects.filter(pk__in={row["subject_id"] for row in rows})
-        .annotate(renewed=Exists(_newer()))
-        .values_list("pk", "revoked_at", "renewed")
+        pk: (revoked_at is not None or chain_revoked, renewed)
+        for pk, revoked_at, chain_revoked, renewed in Certificate.objects.filter(
+            pk__in={row["subject_id"] for row in rows}
+        )
+        .annotate(renewed=Exists(_newer()), chain_revoked=Exists(_chain_revoked()))
+        .values_list("pk", "revoked_at", "chain_revoked", "renewed")
     }
     for row in rows:
         found = state.get(row["subject_id"])
         if found is None:
             cancel[row["pk"]] = "gone"
-        elif found[0] is not None:
+        elif found[0]:
             cancel[row["pk"]] = "certificate_revoked"
         elif row["kind"] == MessageKind.CERTIFICATE_EXPIRING and found[1]:
             cancel[row["pk"]] = "certificate_renewed"
