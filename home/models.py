@@ -10,13 +10,14 @@ from wagtail.search import index
 from core.localtime import local_today
 from core.published import published_memo
 from core.search import FoldedSearchMixin, folded_index_fields
+from core.slugs import AsciiSlugMixin
 from courses.models import TutorialIndexPage, TutorialPage
 from outreach.campaigns.selectors import campaigns_running
 
 RICH_TEXT_FEATURES = ["h2", "h3", "bold", "italic", "link", "ol", "ul", "document-link"]
 
 
-class HomePage(FoldedSearchMixin, Page):
+class HomePage(AsciiSlugMixin, FoldedSearchMixin, Page):
     """The site's root page: what the programme is, and the latest tutorials."""
 
     hero_title = models.CharField(_("hero title"), max_length=200)
@@ -72,7 +73,7 @@ class HomePage(FoldedSearchMixin, Page):
         return context
 
 
-class StandardPage(FoldedSearchMixin, Page):
+class StandardPage(AsciiSlugMixin, FoldedSearchMixin, Page):
     """A plain content page: about the programme, the privacy notice, help."""
 
     introduction = models.TextField(_("introduction"), blank=True)

@@ -20,6 +20,8 @@ urlpatterns = [
     # Campaign messages' signed links (the same in every language).
     path("r/<str:token>/", campaign_tracking.campaign_link, name="campaign_link"),
     path("unsubscribe/<str:token>/", campaign_tracking.campaign_unsubscribe, name="campaign_unsubscribe"),
+    # The same links, short, in SMS (outreach/campaigns/links.py): no trailing slash, every character counts.
+    path("s/<str:token>", campaign_tracking.campaign_short, name="campaign_short"),
 ]
 
 if settings.DEBUG:

@@ -21,6 +21,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from core.search import FoldedSearchMixin, folded_index_fields
+from core.slugs import AsciiSlugMixin
 
 from .blocks import ContentStreamBlock, LessonStreamBlock, QuizStreamBlock
 from .models import Audience, PublicService, TutorialPageTag
@@ -28,7 +29,7 @@ from .progress import course_progress_for, lesson_quiz_passed, tutorial_is_done,
 from .quiz import quiz_questions
 
 
-class TutorialIndexPage(FoldedSearchMixin, Page):
+class TutorialIndexPage(AsciiSlugMixin, FoldedSearchMixin, Page):
     """Lists the tutorials below it, newest first, filtered and paginated."""
 
     intro = models.TextField(_("introduction"), blank=True)
@@ -73,7 +74,7 @@ class TutorialIndexPage(FoldedSearchMixin, Page):
 TUTORIAL_PAGE_HEADER = "X-Tutorial-Page"
 
 
-class TutorialPage(FoldedSearchMixin, Page):
+class TutorialPage(AsciiSlugMixin, FoldedSearchMixin, Page):
     """A step-by-step guide to one online public service or one digital skill."""
 
     class Difficulty(models.TextChoices):
@@ -142,7 +143,7 @@ class TutorialPage(FoldedSearchMixin, Page):
         return context
 
 
-class CourseIndexPage(FoldedSearchMixin, Page):
+class CourseIndexPage(AsciiSlugMixin, FoldedSearchMixin, Page):
     intro = models.TextField(_("introduction"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
@@ -165,7 +166,7 @@ class CourseIndexPage(FoldedSearchMixin, Page):
         return context
 
 
-class CoursePage(FoldedSearchMixin, Page):
+class CoursePage(AsciiSlugMixin, FoldedSearchMixin, Page):
     """A course: ordered lessons (its child pages) and an optional final test."""
 
     summary = models.TextField(_("summary"))
@@ -251,7 +252,7 @@ class CoursePage(FoldedSearchMixin, Page):
         return context
 
 
-class LessonPage(FoldedSearchMixin, Page):
+class LessonPage(AsciiSlugMixin, FoldedSearchMixin, Page):
     """One lesson of a course. Questions in its body form the lesson's quiz."""
 
     estimated_minutes = models.PositiveSmallIntegerField(

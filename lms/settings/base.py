@@ -234,6 +234,10 @@ USE_TZ = True
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_CONTENT_LANGUAGES = [("vi", _("Vietnamese"))]
+# ASCII page slugs ("doi-giay-phep-lai-xe", not "%C4%91%E1%BB%95i-…"): core/slugs.py, docs/home.md.
+WAGTAIL_ALLOW_UNICODE_SLUGS = False
+# A page whose slug changes, or that moves, leaves a permanent redirect from its old address.
+WAGTAILREDIRECTS_AUTO_CREATE = True
 
 # Static files and uploads
 STATIC_URL = "/static/"

@@ -26,13 +26,14 @@ from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log as log_action
 
 from accounts.models import Consent, User
+from core.localtime import local_today
 from outreach.delivery.kinds import Kind, KindFamily, family_register
 from outreach.delivery.models import Channel, Delivery
 from outreach.delivery.outbox import Outbox, Person, enqueue_fresh, outbox_open, person_fields
-from outreach.delivery.texts import render, subject_line
+from outreach.delivery.texts import render, sms_link, subject_line
 
 from .audiences import segment_counts, segment_people, with_campaign_consent
-from .links import LINK_ACTION, LINK_PAGE, base_url, tracked_url, unsubscribe_url
+from .links import LINK_ACTION, LINK_PAGE, LINK_UNSUBSCRIBE, base_url, short_url, tracked_url, unsubscribe_url
 from .models import CAMPAIGN_KIND, CampaignMessage
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,24 @@ def _uses(message: CampaignMessage, placeholder: str) -> bool:
     return any(placeholder in (getattr(message, name) or "") for name in CampaignMessage.TEXT_FIELDS)
 
 
+def _sms_values(message: CampaignMessage, *, person_id: int, test: bool, base: str, values: dict) -> dict:
+    """The values of an SMS: its links short (``/s/<token>``, links.py) and without ``https://``."""
+    day = local_today()
+    short = {}
+    for name, link in (("link", LINK_PAGE), ("action", LINK_ACTION), ("unsubscribe", LINK_UNSUBSCRIBE)):
+        if name in values:
+            url = short_url(
+                message_id=message.pk,
+                user_id=person_id,
+                link=link,
+                test=test and name != "unsubscribe",
+                day=day,
+                base=base,
+            )
+            short[name] = sms_link(url)
+    return {**values, **short}
+
+
 def message_texts(
     *,
     message: CampaignMessage,
@@ -96,6 +115,8 @@ def message_texts(
         values["link"] = tracked_url(message_id=message.pk, user_id=person_id, link=LINK_PAGE, test=test, base=base)
     if _uses(message, "{action}"):
         values["action"] = tracked_url(message_id=message.pk, user_id=person_id, link=LINK_ACTION, test=test, base=base)
+    if channels is None or Channel.SMS in channels:
+        sms_values = _sms_values(message, person_id=person_id, test=test, base=base, values=values)
     texts = {}
     for channel, subject, body in (
         (Channel.EMAIL, message.email_subject, message.email_body),
@@ -104,10 +125,11 @@ def message_texts(
     ):
         if channels is not None and channel not in channels:
             continue
-        rendered = render(body, values)
+        channel_values = sms_values if channel == Channel.SMS else values
+        rendered = render(body, channel_values)
         if "{unsubscribe}" not in body:
             separator = " " if channel == Channel.SMS else "\n\n"
-            rendered = f"{rendered}{separator}{_footer(channel, language) % {'url': unsubscribe}}"
+            rendered = f"{rendered}{separator}{_footer(channel, language) % {'url': channel_values['unsubscribe']}}"
         texts[channel] = (subject_line(subject, values), rendered)
     return texts, unsubscribe
 

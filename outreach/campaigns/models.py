@@ -21,6 +21,7 @@ from core.codes import readable_code_new
 from core.localtime import local_today
 from core.published import public_q
 from core.search import FoldedSearchMixin, folded_index_fields
+from core.slugs import AsciiSlugMixin
 from courses.learning.blocks import ContentStreamBlock
 from courses.models import Audience, PublicService
 from outreach.blocks import CallToActionStreamBlock
@@ -45,7 +46,7 @@ def campaign_code_new():
 CAMPAIGN_PAGE_HEADER = "X-Campaign-Page"
 
 
-class CampaignIndexPage(FoldedSearchMixin, Page):
+class CampaignIndexPage(AsciiSlugMixin, FoldedSearchMixin, Page):
     """The list of awareness campaigns."""
 
     introduction = models.TextField(_("introduction"), blank=True)
@@ -84,7 +85,7 @@ class CampaignIndexPage(FoldedSearchMixin, Page):
         return {"running": running, "upcoming": upcoming, "ended": ended[: self.past_count]}
 
 
-class CampaignPage(FoldedSearchMixin, Page):
+class CampaignPage(AsciiSlugMixin, FoldedSearchMixin, Page):
     """An awareness campaign: why, for whom, when, and where it sends people."""
 
     goal = models.TextField(_("goal"), help_text=_("What the campaign wants people to do, in one or two sentences."))

@@ -27,15 +27,26 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.models import Consent, User
 from core.i18n import visitor_language
+from core.localtime import local_today
 from outreach.delivery.models import Delivery
 
-from .links import LINK_PAGE, BadToken, campaign_targets, link_token_read, unsubscribe_token_read
+from .links import (
+    LINK_PAGE,
+    LINK_UNSUBSCRIBE,
+    BadToken,
+    campaign_targets,
+    link_token_read,
+    short_token_read,
+    unsubscribe_token,
+    unsubscribe_token_read,
+)
 from .models import CAMPAIGN_KIND, CampaignClick, CampaignMessage, CampaignPage, CampaignTouch
 from .selectors import attribution_window
 
@@ -182,6 +193,25 @@ def campaign_link(request: HttpRequest, token: str) -> HttpResponse:
         message_id, user_id, link, test = link_token_read(token=token)
     except BadToken as error:
         return _invalid(request, expired=str(error) == "expired")
+    return _follow(request, message_id=message_id, user_id=user_id, link=link, test=test)
+
+
+@never_cache
+@visitor_language
+def campaign_short(request: HttpRequest, token: str) -> HttpResponse:
+    """An SMS's short link ``/s/<token>``: a tracked link as ``campaign_link``, or the unsubscribe page."""
+    try:
+        message_id, user_id, link, test = short_token_read(token=token, today=local_today())
+    except BadToken as error:
+        return _invalid(request, expired=str(error) == "expired")
+    if link == LINK_UNSUBSCRIBE:
+        # The unsubscribe page itself (GET confirms, its form POSTs): the short link only leads there.
+        token = unsubscribe_token(message_id=message_id, user_id=user_id)
+        return HttpResponseRedirect(reverse("campaign_unsubscribe", args=[token]))
+    return _follow(request, message_id=message_id, user_id=user_id, link=link, test=test)
+
+
+def _follow(request: HttpRequest, *, message_id: int, user_id: int, link: str, test: bool) -> HttpResponse:
     message = CampaignMessage.objects.select_related("campaign").filter(pk=message_id).first()
     if message is None:
         return _invalid(request, status=404)

@@ -8,7 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
-from .inbox import inbox_for, inbox_mark_read, unread_count
+from .inbox import inbox_body_html, inbox_for, inbox_mark_read, unread_count
 
 PAGE_SIZE = 20
 
@@ -17,6 +17,8 @@ PAGE_SIZE = 20
 @never_cache
 def inbox(request):
     page_obj = Paginator(inbox_for(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    for message in page_obj:
+        message.body_html = inbox_body_html(message.body)
     context = {"page_obj": page_obj, "unread": unread_count(user=request.user)}
     return render(request, "outreach/delivery/inbox.html", context)
 

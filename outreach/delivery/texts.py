@@ -46,6 +46,14 @@ def render(text: str, values: Mapping[str, object]) -> str:
     return text.format_map(_Values(values))
 
 
+def sms_link(url: str) -> str:
+    """A link as short as an SMS can carry it: ``https://`` dropped (phones link ``kynangso.gov.vn/…``).
+
+    Every message kind's links in SMS go through this (reminders' ``{link}``, campaigns' short links).
+    """
+    return url.removeprefix("https://")
+
+
 def subject_line(text: str, values: Mapping[str, object]) -> str:
     """A rendered subject on one line, at most 255 characters (the delivery's column)."""
     return " ".join(render(text, values).split())[:255]

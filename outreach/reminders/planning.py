@@ -15,7 +15,7 @@ from courses.models import Assignment, CoursePage
 from outreach.delivery import kinds
 from outreach.delivery.models import Channel
 from outreach.delivery.outbox import Outbox, Person
-from outreach.delivery.texts import render, subject_line
+from outreach.delivery.texts import render, sms_link, subject_line
 
 from .defaults import DEFAULT_TEMPLATES
 from .models import MessageKind, MessageTemplate, ReminderSetting
@@ -94,10 +94,12 @@ class ReminderPlan:
         subject_text, body_text, sms_template = self.templates[kind][person.lang]
         values = {"name": person.full_name, "site": settings.WAGTAIL_SITE_NAME, **(values or {})}
 
+        sms_values = {**values, "link": sms_link(str(values["link"]))} if "link" in values else values
+
         def texts(channel: str) -> tuple[str, str]:
-            return subject_line(subject_text, values), render(
-                sms_template if channel == Channel.SMS else body_text, values
-            )
+            if channel == Channel.SMS:
+                return subject_line(subject_text, values), render(sms_template, sms_values)
+            return subject_line(subject_text, values), render(body_text, values)
 
         self.outbox.add(
             person=person,
