@@ -21,7 +21,7 @@ class OutreachConfig(AppConfig):
         from .campaigns.moderation import campaign_index_created
         from .campaigns.tracking import campaign_page_viewed
         from .delivery.inbox import unread_warm
-        from .reminders import certificates, courses, digest, training  # noqa: F401
+        from .reminders import certificates, courses, digest, extensions, training  # noqa: F401
 
         # The header's unread-notification count is counted at sign-in, not on the first page.
         user_logged_in.connect(unread_warm, dispatch_uid="inbox-unread-warm")

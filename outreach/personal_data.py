@@ -64,17 +64,20 @@ def export(user: User) -> dict:
 def erase(user: User) -> None:
     """Messages to the person go (their preferences and consents go with the account).
 
-    Managers' digests that listed the person keep their count but not the name.
+    Managers' digests that listed the person, and the "extension request waits" notices that named
+    them, keep their count but not the name.
     """
     Delivery.objects.filter(recipient=user).delete()
     CampaignClick.objects.filter(recipient=user).delete()
     CampaignTouch.objects.filter(user=user).delete()
     name = user.full_name.strip()
-    for digest in Delivery.objects.filter(kind=MessageKind.MANAGER_DIGEST).only("pk", "body", "context").iterator():
+    naming = (MessageKind.MANAGER_DIGEST, MessageKind.EXTENSION_REQUESTED)
+    for digest in Delivery.objects.filter(kind__in=naming).only("pk", "body", "subject", "context").iterator():
         user_ids = digest.context.get("user_ids") or []
         if user.pk not in user_ids:
             continue
         digest.context["user_ids"] = [pk for pk in user_ids if pk != user.pk]
         if name:
             digest.body = digest.body.replace(name, "[…]")
-        digest.save(update_fields=["body", "context"])
+            digest.subject = digest.subject.replace(name, "[…]")
+        digest.save(update_fields=["body", "subject", "context"])

@@ -8,6 +8,7 @@ from celery import shared_task
 
 from .campaigns.tasks import campaign_message_plan, campaign_messages_due
 from .delivery.tasks import deliveries_recover, deliveries_send, delivery_resend, reminders_plan
+from .reminders.tasks import notices_plan
 from .services import scheduled_pages_publish as scheduled_pages_publish_service
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "deliveries_recover",
     "deliveries_send",
     "delivery_resend",
+    "notices_plan",
     "reminders_plan",
     "scheduled_pages_publish",
 ]

@@ -21,6 +21,7 @@ from core.codes import readable_code_is_well_formed, readable_code_normalise
 from core.localtime import date_display, months_add
 from core.pdf import font_urls, pdf_from_html, qr_svg
 
+from .. import hooks
 from ..learning import events
 from ..learning.models import Enrolment
 from .models import CERTIFICATE_CODE_ALPHABET, CERTIFICATE_CODE_LENGTH, Certificate, learner_name_normalise
@@ -113,6 +114,9 @@ def certificate_revoke(*, certificate: Certificate, by: User | None, reason: str
         updated = Certificate.objects.filter(pk=certificate.pk, revoked_at__isnull=True).update(
             revoked_at=now, revoked_by=by, revoked_reason=reason
         )
+        if updated:
+            # The owner is told (outreach, after commit); revoking again tells nobody again.
+            hooks.notice_hooks_run(event=hooks.CERTIFICATE_REVOKED, pk=certificate.pk)
     certificate.refresh_from_db(fields=["revoked_at", "revoked_by", "revoked_reason"])
     if updated:
         logger.info("Certificate %s revoked by user %s", certificate.code, getattr(by, "pk", None))

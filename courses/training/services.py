@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from core.localtime import local_date, local_today, months_add
 
+from .. import hooks
 from ..learning import events
 from ..learning.models import Enrolment
 from ..learning.selectors import completions_latest, enrolled_user_ids
@@ -375,9 +376,12 @@ def extension_request_create(
         raise ValidationError(_("Give the reason for the extension."), code="no_reason")
     try:
         with transaction.atomic():
-            return ExtensionRequest.objects.create(
+            extension = ExtensionRequest.objects.create(
                 assignment=assignment, requested_by=user, requested_due_on=requested_due_on, reason=reason
             )
+            # The managers who can decide are told (outreach, after commit).
+            hooks.notice_hooks_run(event=hooks.EXTENSION_REQUESTED, pk=extension.pk)
+            return extension
     except IntegrityError:
         raise ValidationError(
             _("You already asked for an extension of this training; wait for the decision."), code="pending"
@@ -396,6 +400,8 @@ def extension_decide(*, manager: User, extension: ExtensionRequest, approve: boo
         )
         if not decided:
             raise ValidationError(_("This request has already been decided."), code="decided")
+        # The person who asked is told the answer (outreach, after commit).
+        hooks.notice_hooks_run(event=hooks.EXTENSION_DECIDED, pk=extension.pk)
         if approve:
             assignment = Assignment.objects.select_for_update().get(pk=extension.assignment_id)
             old_due_on = assignment.due_on

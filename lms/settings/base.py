@@ -195,6 +195,8 @@ ACCOUNTS_SIGN_IN_HOOKS = [
 # Roster imports and unit moves: mandatory training assigns the people concerned.
 ACCOUNTS_PEOPLE_CHANGED_HOOKS = ["courses.training.tasks.people_changed"]
 ACCOUNTS_UNITS_CHANGED_HOOKS = ["courses.training.tasks.units_changed"]
+# Courses tells outreach of an extension request, a decision, a revoked certificate (courses/hooks.py).
+COURSES_NOTICE_HOOKS = ["outreach.reminders.notices.notice_planned"]
 # Export and erasure of personal data: each higher layer's provider module.
 ACCOUNTS_PERSONAL_DATA_PROVIDERS = ["courses.personal_data", "outreach.personal_data"]
 AUTH_PASSWORD_VALIDATORS = [
@@ -351,6 +353,8 @@ TASK_QUEUE_KINDS = {
     "outreach.tasks.scheduled_pages_publish": "scheduled",
     "outreach.tasks.campaign_messages_due": "scheduled",
     "outreach.tasks.reminders_plan": "scheduled",
+    # A notice planned at once (an extension request, a decision, a revocation): small, prompt.
+    "outreach.tasks.notices_plan": "scheduled",
     # A dead worker's claims come back within the lease plus this tick, never behind the send backlog.
     "outreach.tasks.deliveries_recover": "scheduled",
     "core.page_views_flush": "scheduled",

@@ -1,4 +1,11 @@
-"""Certificate notices: a certificate about to expire, a certificate just issued."""
+"""Certificate notices: a certificate about to expire, a certificate just issued, a certificate revoked.
+
+All three follow the "certificate notices" purpose (a person may refuse them) and the person's
+channels. The revocation notice goes to the owner once per certificate (key
+``certificate_revoked:<user>:c<certificate>``), with the reason, linking to their certificates
+(the "My learning" page); it is planned at once after the revocation commits (``notices.py``)
+and by the planning pass for revocations of the last ``CERTIFICATE_REVOKED_LOOKBACK``.
+"""
 
 import datetime
 
@@ -16,6 +23,12 @@ from .models import MessageKind
 from .planning import date_display, not_refused, reminder_plan
 
 CERTIFICATE_ISSUED_LOOKBACK = datetime.timedelta(days=2)
+CERTIFICATE_REVOKED_LOOKBACK = datetime.timedelta(days=2)
+CERTIFICATE_KINDS = (
+    MessageKind.CERTIFICATE_EXPIRING,
+    MessageKind.CERTIFICATE_ISSUED,
+    MessageKind.CERTIFICATE_REVOKED,
+)
 _CERTIFICATE_FIELDS = ("pk", "code", "course_id", "course_title", "expires_at", "series_root")
 
 
@@ -67,7 +80,7 @@ def plan_certificates_expiring(*, outbox: Outbox) -> None:
                 "code": code,
                 "expiry_date": date_display(expiry),
                 "days": max(0, (expiry - plan.today).days),
-                "link": plan.links.course(course_id, person.lang),
+                **plan.links.course_page(course_id, person.lang).values(),
             },
         )
 
@@ -87,12 +100,42 @@ def plan_certificates_issued(*, outbox: Outbox) -> None:
             person,
             series=f"c{root}",
             subject_id=pk,
-            values={"course": title, "code": code, "link": plan.links.named("certificates:verify", person.lang, code)},
+            values={
+                "course": title,
+                "code": code,
+                **plan.links.certificate(code, person.lang).values(),
+            },
+        )
+
+
+def plan_certificates_revoked(*, outbox: Outbox, pk: int | None = None) -> None:
+    """Certificates revoked in the last ``CERTIFICATE_REVOKED_LOOKBACK`` (or only ``pk``): their owner is told."""
+    plan = reminder_plan(outbox=outbox)
+    revoked = Certificate.objects.filter(
+        revoked_at__gte=plan.now - CERTIFICATE_REVOKED_LOOKBACK, user__is_active=True
+    ).filter(not_refused(Consent.Purpose.CERTIFICATE_NOTICES))
+    if pk is not None:
+        revoked = revoked.filter(pk=pk)
+    rows = revoked.values_list(*person_fields("user__"), "pk", "code", "course_title", "revoked_reason")
+    for row in rows.iterator(chunk_size=5000):
+        person, (pk_, code, title, reason) = Person.of(row), row[len(PERSON) :]
+        plan.add(
+            MessageKind.CERTIFICATE_REVOKED,
+            person,
+            series=f"c{pk_}",
+            subject_id=pk_,
+            values={
+                "course": title,
+                "code": code,
+                "reason": reason,
+                **plan.links.page("courses:my_learning", person.lang, fragment="certificates-heading").values(),
+            },
         )
 
 
 def certificates_recheck(*, rows: list[dict], now: datetime.datetime, today: datetime.date) -> dict[int, str]:
-    """Still wanted while the certificate exists and is not revoked (nor renewed, for "expiring").
+    """Still wanted while the certificate exists and is not revoked (nor renewed, for "expiring");
+    a revocation notice, while the certificate exists.
 
     A certificate issued again with a corrected name stands for the same award: its notice goes on
     while the one now in force is not revoked.
@@ -110,6 +153,8 @@ def certificates_recheck(*, rows: list[dict], now: datetime.datetime, today: dat
         found = state.get(row["subject_id"])
         if found is None:
             cancel[row["pk"]] = "gone"
+        elif row["kind"] == MessageKind.CERTIFICATE_REVOKED:
+            continue
         elif found[0]:
             cancel[row["pk"]] = "certificate_revoked"
         elif row["kind"] == MessageKind.CERTIFICATE_EXPIRING and found[1]:
@@ -122,10 +167,9 @@ FAMILY = family_register(
         name="certificates",
         order=30,
         kinds=tuple(
-            Kind(kind.value, kind.label, refusable=Consent.Purpose.CERTIFICATE_NOTICES)
-            for kind in (MessageKind.CERTIFICATE_EXPIRING, MessageKind.CERTIFICATE_ISSUED)
+            Kind(kind.value, kind.label, refusable=Consent.Purpose.CERTIFICATE_NOTICES) for kind in CERTIFICATE_KINDS
         ),
-        planners=(plan_certificates_expiring, plan_certificates_issued),
+        planners=(plan_certificates_expiring, plan_certificates_issued, plan_certificates_revoked),
         recheck=certificates_recheck,
         reasons={
             "certificate_revoked": gettext_lazy("Certificate revoked"),

@@ -12,7 +12,15 @@ from outreach.delivery.models import Delivery
 from outreach.delivery.outbox import PERSON, Outbox, Person, person_fields
 
 from .models import MessageKind
-from .planning import not_refused, reminder_plan
+from .planning import ReminderPlan, not_refused, reminder_plan
+
+
+def _course_links(plan: ReminderPlan, course_id: int, language: str) -> dict:
+    """The course's page (its real title) and the notification settings page, where nudges are refused."""
+    return {
+        **plan.links.course_page(course_id, language).values(),
+        **plan.links.page("accounts:notification_settings", language).values("settings"),
+    }
 
 
 def plan_course_nudges(*, outbox: Outbox) -> None:
@@ -55,7 +63,7 @@ def plan_course_nudges(*, outbox: Outbox) -> None:
             values={
                 "course": title,
                 "days": (plan.now - last_activity_at).days,
-                "link": plan.links.course(course_id, person.lang),
+                **_course_links(plan, course_id, person.lang),
             },
         )
 

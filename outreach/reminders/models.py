@@ -19,22 +19,34 @@ class MessageKind(models.TextChoices):
     TRAINING_DUE_SOON = "training_due_soon", _("Mandatory training: due soon")
     TRAINING_DUE_TODAY = "training_due_today", _("Mandatory training: due today")
     TRAINING_OVERDUE = "training_overdue", _("Mandatory training: overdue")
-    MANAGER_DIGEST = "manager_digest", _("Overdue training: weekly digest for unit managers")
+    MANAGER_DIGEST = "manager_digest", _("Weekly digest for unit managers: overdue training, extension requests")
     CERTIFICATE_EXPIRING = "certificate_expiring", _("Certificate about to expire")
     CERTIFICATE_ISSUED = "certificate_issued", _("Certificate issued")
     COURSE_NUDGE = "course_nudge", _("Reminder to finish a course")
+    EXTENSION_REQUESTED = "extension_requested", _("Extension request waiting for a decision (to managers)")
+    EXTENSION_APPROVED = "extension_approved", _("Extension approved")
+    EXTENSION_REFUSED = "extension_refused", _("Extension refused")
+    CERTIFICATE_REVOKED = "certificate_revoked", _("Certificate revoked")
 
 
-_COMMON_PLACEHOLDERS = {"name", "link", "site"}
+# {link}: the page the message sends the person to; {page}: that page's real title (its heading,
+# in the person's language). {name}: the recipient; {site}: the site's name.
+_COMMON_PLACEHOLDERS = {"name", "link", "page", "site"}
+_TRAINING = {"course", "requirement", "due_date"}
 # What each kind's template may use: {name}, {course}... (checked when a template is saved).
 PLACEHOLDERS = {
-    MessageKind.TRAINING_DUE_SOON: _COMMON_PLACEHOLDERS | {"course", "requirement", "due_date", "days"},
-    MessageKind.TRAINING_DUE_TODAY: _COMMON_PLACEHOLDERS | {"course", "requirement", "due_date"},
-    MessageKind.TRAINING_OVERDUE: _COMMON_PLACEHOLDERS | {"course", "requirement", "due_date", "days"},
-    MessageKind.MANAGER_DIGEST: _COMMON_PLACEHOLDERS | {"count", "people"},
+    MessageKind.TRAINING_DUE_SOON: _COMMON_PLACEHOLDERS | _TRAINING | {"days"},
+    MessageKind.TRAINING_DUE_TODAY: _COMMON_PLACEHOLDERS | _TRAINING,
+    MessageKind.TRAINING_OVERDUE: _COMMON_PLACEHOLDERS | _TRAINING | {"days"},
+    MessageKind.MANAGER_DIGEST: _COMMON_PLACEHOLDERS
+    | {"count", "people", "pending", "pending_count", "pending_oldest", "pending_link", "pending_page"},
     MessageKind.CERTIFICATE_EXPIRING: _COMMON_PLACEHOLDERS | {"course", "code", "expiry_date", "days"},
     MessageKind.CERTIFICATE_ISSUED: _COMMON_PLACEHOLDERS | {"course", "code"},
-    MessageKind.COURSE_NUDGE: _COMMON_PLACEHOLDERS | {"course", "days"},
+    MessageKind.COURSE_NUDGE: _COMMON_PLACEHOLDERS | {"course", "days", "settings_link", "settings_page"},
+    MessageKind.EXTENSION_REQUESTED: _COMMON_PLACEHOLDERS | _TRAINING | {"requester", "requested_date", "reason"},
+    MessageKind.EXTENSION_APPROVED: _COMMON_PLACEHOLDERS | _TRAINING | {"old_due_date", "note"},
+    MessageKind.EXTENSION_REFUSED: _COMMON_PLACEHOLDERS | _TRAINING | {"requested_date", "note"},
+    MessageKind.CERTIFICATE_REVOKED: _COMMON_PLACEHOLDERS | {"course", "code", "reason"},
 }
 
 

@@ -3,12 +3,13 @@
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import Consent
 from courses.models import Assignment, CoursePage
@@ -35,6 +36,30 @@ def templates_load() -> dict[str, dict[str, tuple[str, str, str]]]:
     return loaded
 
 
+# The pages messages link to, by URL name, with the heading each page shows (the same msgid as its
+# template's <h1>, so the message names the page as the person sees it; tests follow each link and
+# compare). A message never names a page by another name.
+PAGE_TITLES = {
+    "courses:my_training": gettext_lazy("My training"),
+    "courses:my_learning": gettext_lazy("My learning"),
+    "courses:team": gettext_lazy("Your units' training"),
+    "courses:extension_decisions": gettext_lazy("Extension requests"),
+    "accounts:notification_settings": gettext_lazy("Notification settings"),
+}
+
+
+class PageLink(NamedTuple):
+    """A page a message sends the person to: its absolute link and its real title."""
+
+    link: str
+    page: str
+
+    def values(self, prefix: str = "") -> dict[str, str]:
+        """The template's values: ``{link}`` and ``{page}`` (or ``{<prefix>_link}``, ``{<prefix>_page}``)."""
+        start = f"{prefix}_" if prefix else ""
+        return {f"{start}link": self.link, f"{start}page": self.page}
+
+
 class Links:
     """Absolute links in a person's language, computed once per planning pass."""
 
@@ -42,6 +67,27 @@ class Links:
         self.base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
         self._named: dict = {}
         self._courses: dict = {}
+        self._titles: dict = {}
+        self._course_titles: dict = {}
+
+    def page(self, name: str, language: str, *, fragment: str = "") -> PageLink:
+        """(absolute link, the page's real title) of the page named ``name`` (a key of PAGE_TITLES)."""
+        key = (name, language)
+        if key not in self._titles:
+            with translation.override(language):
+                self._titles[key] = str(PAGE_TITLES[name])
+        return PageLink(self.named(name, language) + (f"#{fragment}" if fragment else ""), self._titles[key])
+
+    def certificate(self, code: str, language: str) -> PageLink:
+        """(absolute link, title) of a certificate's public page ("Certificate <code>", as its heading)."""
+        with translation.override(language):
+            title = gettext("Certificate %(code)s") % {"code": code}
+        return PageLink(self.named("certificates:verify", language, code), title)
+
+    def course_page(self, course_id: int, language: str) -> PageLink:
+        """(absolute link, the Wagtail page's title) of a course."""
+        link = self.course(course_id, language)
+        return PageLink(link, self._course_titles.get(course_id, ""))
 
     def named(self, name: str, language: str, *args: Any) -> str:
         key = (name, language, args)
@@ -54,6 +100,7 @@ class Links:
         key = (course_id, language)
         if key not in self._courses:
             page = CoursePage.objects.filter(pk=course_id).first()
+            self._course_titles[course_id] = page.title if page else ""
             path = (page.get_url() or "/") if page else "/"
             if path.startswith("http"):
                 self._courses[key] = path

@@ -23,7 +23,7 @@ def _training_values(plan: ReminderPlan, person: Person, row: tuple) -> dict:
         "course": course_title,
         "requirement": requirement,
         "due_date": date_display(due_on),
-        "link": plan.links.named("courses:my_training", person.lang),
+        **plan.links.page("courses:my_training", person.lang).values(),
     }
 
 
