@@ -93,12 +93,13 @@ def profile_save(
     would be left with no contact, too many links were sent, or the link could not be sent.
     """
     email = (email or "").strip().lower() or None
+    new_email: str = email or ""
     result = ProfileSaved()
     wants_new_email = email is not None and email != user.email
     if email is None and user.email and not user.phone:
         raise ProfileRefused(_("Keep an e-mail address, or add a phone number first."), code="no_contact")
     if wants_new_email:
-        if _email_taken(email=email, user=user):
+        if _email_taken(email=new_email, user=user):
             raise ProfileRefused(_("This e-mail address cannot be used. Choose another one."), code="email_taken")
         if not email_change_allowed(user=user, request=request):
             raise ProfileRefused(
@@ -125,19 +126,19 @@ def profile_save(
         if wants_new_email:
             # A newer request replaces one still waiting: only the last link works.
             EmailChange.objects.filter(user=user, confirmed_at__isnull=True).delete()
-            change = EmailChange.objects.create(user=user, new_email=email)
+            change = EmailChange.objects.create(user=user, new_email=new_email)
             auth_event_record(kind=AuthEvent.Kind.EMAIL_CHANGE_REQUESTED, request=request, subject=user)
             url = request.build_absolute_uri(
                 reverse("accounts:email_change_confirm", args=[email_change_token(change=change)])
             )
             context = {"user": user, "new_email": email, "url": url, "hours": settings.EMAIL_CHANGE_MAX_AGE // 3600}
-            if not _mail(to=email, template="email_change", context=context):
+            if not _mail(to=new_email, template="email_change", context=context):
                 transaction.set_rollback(True)
                 raise ProfileRefused(
                     _("We could not send the confirmation e-mail. Nothing was changed; please try again later."),
                     code="mail_failed",
                 )
-            result.confirmation_sent_to = email
+            result.confirmation_sent_to = new_email
     if email is None and old_email:
         _mail(to=old_email, template="email_removed", context={"user": user, "old_email": old_email})
     return result
@@ -166,7 +167,7 @@ def email_change_read(*, token: str) -> tuple[EmailConfirmOutcome, EmailChange |
         return "invalid", None
     if not isinstance(payload, dict) or not isinstance(payload.get("c"), int):
         return "invalid", None
-    change = EmailChange.objects.filter(pk=payload["c"], user_id=payload.get("u")).first()
+    change = EmailChange.objects.filter(pk=payload["c"], user_id=payload.get("u") or 0).first()
     return ("done", change) if change is not None else ("invalid", None)
 
 
