@@ -771,7 +771,9 @@ def test_header_unread_count_costs_no_query_once_cached(client, django_assert_nu
         "{% load site_tags %}{% account_links as links %}"
         "{% for link in links %}{{ link.url }}={{ link.badge }};{% endfor %}"
     )
-    expected = f"{reverse('courses:my_learning')}=0;{reverse('outreach:inbox')}=0;"
+    expected = (
+        f"{reverse('courses:my_learning')}=0;{reverse('outreach:inbox')}=0;{reverse('accounts:account_profile')}=0;"
+    )
     assert template.render(Context({"request": request})) == expected
     with django_assert_num_queries(0):
         assert template.render(Context({"request": request})) == expected
