@@ -46,7 +46,7 @@ def test_inspect_view_shows_yes_no_dashes_labels_and_local_times(client, assignm
     )
     client.post(
         reverse("training_assignments:correct", args=[assignment.pk]),
-        {"action": "mark_complete", "reason": "Chứng chỉ của trường", "evidence": "Số 12", "completed_on": "20/11/2026"},
+        {"action": "mark_complete", "reason": "Chứng chỉ", "evidence": "Số 12", "completed_on": "20/11/2026"},
     )
     assignment.refresh_from_db()
     html = _inspect(client, assignment)
@@ -61,7 +61,8 @@ def test_inspect_view_shows_yes_no_dashes_labels_and_local_times(client, assignm
 def test_correction_form_takes_day_month_year_and_iso(client, assignment):
     client.force_login(UserFactory(training_admin=True))
     url = reverse("training_assignments:correct", args=[assignment.pk])
-    response = client.post(url, {"action": "mark_complete", "reason": "Có bằng", "evidence": "Số 7", "completed_on": "20/11/2026"})
+    data = {"action": "mark_complete", "reason": "Có bằng", "evidence": "Số 7", "completed_on": "20/11/2026"}
+    response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:1500]
     assignment.refresh_from_db()
     assert timezone.localtime(assignment.completed_at).date() == datetime.date(2026, 11, 20)
