@@ -323,6 +323,9 @@ WAGTAILSEARCH_BACKENDS = {
 WAGTAILIMAGES_FORMAT_CONVERSIONS = {"avif": "webp", "bmp": "webp", "png": "webp", "jpeg": "webp", "gif": "webp"}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "pdf", "pptx", "txt", "xlsx", "zip"]
 WAGTAIL_PASSWORD_RESET_ENABLED = True
+# Approving a page's workflow publishes it, even for approvers without publish permission there
+# (communications leads approve tutorials and standard pages: home/moderation.py).
+WAGTAIL_FINISH_WORKFLOW_ACTION = "home.moderation.workflow_state_publish"
 WAGTAILADMIN_COMMENTS_ENABLED = True
 
 # Celery: the broker from CELERY_BROKER_URL, or the filesystem under var/.
