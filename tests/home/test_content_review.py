@@ -10,12 +10,11 @@ from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfiel
 from accounts import roles
 from courses.models import TutorialPage
 from home.models import StandardPage
+from home.moderation import CONTENT_WORKFLOW
 from tests.accounts.factories import UserFactory
 from tests.courses.factories import tutorial_create, tutorial_index_create
 
 pytestmark = pytest.mark.django_db
-
-from home.moderation import CONTENT_WORKFLOW
 
 
 def role_groups():
