@@ -3,12 +3,13 @@
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.views.generic import CreateView, EditView
-from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.log_actions import log
 from wagtail.users.views.users import CreateView as WagtailUserCreateView
 from wagtail.users.views.users import DeleteView as WagtailUserDeleteView
 from wagtail.users.views.users import EditView as WagtailUserEditView
 from wagtail.users.views.users import UserViewSet as WagtailUserViewSet
+
+from core.admin import ReadableViewSet
 
 from .audit.services import role_changes_recorded_by_caller, role_snapshot
 from .forms import OrganisationUnitForm, UserCreationForm, UserEditForm
@@ -83,7 +84,7 @@ class OrganisationUnitEditView(EditView):
         return unit
 
 
-class OrganisationUnitViewSet(ModelViewSet):
+class OrganisationUnitViewSet(ReadableViewSet):
     model = OrganisationUnit
     icon = "folder-open-inverse"
     menu_label = _("Organisation units")

@@ -8,9 +8,10 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
+
+from core.admin import ReadableViewSet
 
 from .models import AuthEvent
 
@@ -63,7 +64,7 @@ class LocalTimeColumn(Column):
         return instance.get_at_display()
 
 
-class AuthEventViewSet(ModelViewSet):
+class AuthEventViewSet(ReadableViewSet):
     model = AuthEvent
     icon = "lock"
     menu_label = _("Auth event log")

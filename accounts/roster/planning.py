@@ -4,7 +4,9 @@ The rows are compared with the database in a fixed number of queries (per 5,000 
 code, everyone who has an employee code, the owners of the file's emails and phones, the
 civil-servant group's members. The plan says who would be created, updated (which fields), left
 unchanged, reactivated and, for a full roster, deactivated, and lists every wrong row with its
-reason. People are matched by employee code. An empty cell never erases a stored value.
+reason. People are matched by employee code. An empty cell never erases a stored value. A row
+with errors found while reading is still checked for the rest (unknown unit, duplicates, contacts
+taken), so the dry run lists every error of a row at once.
 """
 
 import datetime
@@ -130,10 +132,10 @@ def _duplicates_flag(*, rows: list[RosterRow], bad: Flags) -> None:
 
 def _units_find(*, rows: list[RosterRow], plan: RosterPlan, bad: Flags) -> None:
     """The file's units by code, in one query per CHUNK codes; rows naming no unit are wrong."""
-    for chunk in chunks(values={row.unit_code for row in rows}):
+    for chunk in chunks(values={row.unit_code for row in rows if row.unit_code}):
         plan.unit_ids.update(OrganisationUnit.objects.filter(code__in=chunk).values_list("code", "pk"))
     for row in rows:
-        if row.unit_code not in plan.unit_ids:
+        if row.unit_code and row.unit_code not in plan.unit_ids:
             _flag(bad=bad, row=row, column="unit_code", value=row.unit_code, reason="unit_unknown")
 
 
@@ -251,13 +253,17 @@ def roster_plan(*, roster: RosterFile, full_roster: bool = False) -> RosterPlan:
         format=roster.format,
     )
     rows = roster.rows
+    # Rows already wrong are checked too (their wrong cells empty): every error of a row shows at once.
+    checked = rows + roster.wrong_rows
     bad: Flags = {}
-    _duplicates_flag(rows=rows, bad=bad)
-    _units_find(rows=rows, plan=plan, bad=bad)
+    _duplicates_flag(rows=checked, bad=bad)
+    _units_find(rows=checked, plan=plan, bad=bad)
     people = _people()
-    owners = _contact_owners(rows=rows, people=people)
+    owners = _contact_owners(rows=checked, people=people)
     members = _civil_servant_ids()
 
+    for row in roster.wrong_rows:
+        _contacts_flag(row=row, person=people.get(row.employee_code), owners=owners, bad=bad)
     for row in rows:
         person = people.get(row.employee_code)
         _contacts_flag(row=row, person=person, owners=owners, bad=bad)

@@ -13,7 +13,7 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import tablib
@@ -104,6 +104,9 @@ class RosterFile:
     errors: list  # [row number, column key, value, code, params]
     total_rows: int
     codes: set  # every employee code in the file, rows with errors included
+    # RosterRow: the rows with errors of their own, their wrong cells empty, so that planning
+    # still checks the rest (an unknown unit, a phone taken) and every error of a row shows at once.
+    wrong_rows: list = field(default_factory=list)
 
 
 _XLSX_MAGIC = b"PK\x03\x04"
@@ -320,8 +323,11 @@ def _email_valid(email: str) -> bool:
     return len(email) <= 254
 
 
-def _row_parse(number: int, cells: Any, columns: dict[str, int], errors: list[list[Any]]) -> RosterRow | None:
-    """A RosterRow, or None after adding this row's errors to ``errors``.
+def _row_parse(
+    number: int, cells: Any, columns: dict[str, int], errors: list[list[Any]], wrong: list[RosterRow] | None = None
+) -> RosterRow | None:
+    """A RosterRow, or None after adding this row's errors to ``errors`` (and the row, its wrong cells
+    empty, to ``wrong``).
 
     A column whose cell holds a formula gets that error alone (not "missing" or "invalid").
     """
@@ -331,15 +337,18 @@ def _row_parse(number: int, cells: Any, columns: dict[str, int], errors: list[li
         if index < len(cells) and isinstance(cells[index], FormulaCell)
     }
     if not formulas:
-        return _row_values_parse(number, cells, columns, errors)
+        return _row_values_parse(number, cells, columns, errors, wrong)
     found: list[list[Any]] = []
-    _row_values_parse(number, cells, columns, found)
+    values = [None if isinstance(cell, FormulaCell) else cell for cell in cells]
+    _row_values_parse(number, values, columns, found, wrong)
     errors.extend(error for error in found if error[1] not in formulas)
     errors.extend([number, key, str(value)[:200], "formula", {}] for key, value in formulas.items())
     return None
 
 
-def _row_values_parse(number: int, cells: Any, columns: dict[str, int], errors: list[list[Any]]) -> RosterRow | None:
+def _row_values_parse(
+    number: int, cells: Any, columns: dict[str, int], errors: list[list[Any]], wrong: list[RosterRow] | None = None
+) -> RosterRow | None:
     """``_row_parse`` for the cells' values."""
 
     def cell(key: str) -> Any:
@@ -364,6 +373,7 @@ def _row_values_parse(number: int, cells: Any, columns: dict[str, int], errors: 
     email = _text(cell("email")).lower() or None
     if email and not _email_valid(email):
         error("email", email, "email_invalid")
+        email = None
     phone, raw_phone = _phone(cell("phone"))
     if raw_phone and phone is None:
         error("phone", cell("phone"), "phone_invalid")
@@ -380,10 +390,13 @@ def _row_values_parse(number: int, cells: Any, columns: dict[str, int], errors: 
     except ValueError:
         started_on = None
         error("started_on", cell("started_on"), "date_invalid")
+    row = RosterRow(number, full_name, employee_code, email, phone, unit_code, position, started_on)
     if found:
         errors.extend(found)
+        if wrong is not None:
+            wrong.append(row)
         return None
-    return RosterRow(number, full_name, employee_code, email, phone, unit_code, position, started_on)
+    return row
 
 
 def roster_read(content: bytes, progress: Callable[[int, int], None] | None = None) -> RosterFile:
@@ -401,6 +414,7 @@ def roster_read(content: bytes, progress: Callable[[int, int], None] | None = No
     if progress:
         progress(0, total)
     rows: list[RosterRow] = []
+    wrong: list[RosterRow] = []
     errors: list[list[Any]] = []
     codes: set[str] = set()
     code_at = columns["employee_code"]
@@ -408,14 +422,14 @@ def roster_read(content: bytes, progress: Callable[[int, int], None] | None = No
         code = _text(cells[code_at]) if code_at < len(cells) else ""
         if code:
             codes.add(code)
-        row = _row_parse(number, cells, columns, errors)
+        row = _row_parse(number, cells, columns, errors, wrong)
         if row is not None:
             rows.append(row)
         if progress and done % PROGRESS_EVERY == 0:
             progress(done, total)
     if progress:
         progress(total, total)
-    return RosterFile(kind, list(columns), ignored, rows, errors, total, codes)
+    return RosterFile(kind, list(columns), ignored, rows, errors, total, codes, wrong)
 
 
 def roster_sample_csv(language: str = "vi") -> str:

@@ -14,11 +14,11 @@ from django.views.generic import FormView
 from wagtail import hooks
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views.generic import IndexView, InspectView, WagtailAdminTemplateMixin
+from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import Button
 
-from core.admin import RecordViewSet
+from core.admin import ReadableIndexView, ReadableInspectView, RecordViewSet
 from core.localtime import date_display, datetime_display
 
 from .models import Certificate
@@ -54,7 +54,7 @@ def _reissue_button(view, certificate, button_class):
     return []
 
 
-class CertificateIndexView(IndexView):
+class CertificateIndexView(ReadableIndexView):
     any_permission_required = ["view"]
     revoke_url_name = None
     reissue_url_name = None
@@ -77,7 +77,7 @@ class CertificateIndexView(IndexView):
         return buttons
 
 
-class CertificateInspectView(InspectView):
+class CertificateInspectView(ReadableInspectView):
     revoke_url_name = None
     reissue_url_name = None
 

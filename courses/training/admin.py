@@ -18,15 +18,22 @@ from django.views.generic import FormView
 from wagtail import hooks
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views.generic import CreateView, EditView, IndexView, InspectView, WagtailAdminTemplateMixin
+from wagtail.admin.views.generic import CreateView, EditView, WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.base import ViewSetGroup
-from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets import AdminDateInput
 from wagtail.admin.widgets.button import Button
 
 from accounts.models import OrganisationUnit
-from core.admin import PermissionMenuItem, RecordViewSet
-from core.localtime import local_today
+from core.admin import (
+    PermissionMenuItem,
+    ReadableIndexView,
+    ReadableInspectView,
+    ReadableViewSet,
+    RecordViewSet,
+    choice_label,
+)
+from core.localtime import date_display, local_today
 
 from . import compliance_views
 from .models import Assignment, AssignmentEvent, TrainingRequirement
@@ -88,7 +95,7 @@ class RequirementEditView(RequirementSaveMixin, EditView):
     pass
 
 
-class TrainingRequirementViewSet(ModelViewSet):
+class TrainingRequirementViewSet(ReadableViewSet):
     model = TrainingRequirement
     icon = "list-ul"
     menu_label = _("Requirements")
@@ -119,7 +126,7 @@ def _state_label(assignment):
     return assignment.state_on(local_today()).label
 
 
-class AssignmentIndexView(IndexView):
+class AssignmentIndexView(ReadableIndexView):
     any_permission_required = ["view"]
     correct_url_name = None
 
@@ -139,15 +146,20 @@ class AssignmentIndexView(IndexView):
         return buttons
 
 
-class AssignmentInspectView(InspectView):
+class AssignmentInspectView(ReadableInspectView):
     correct_url_name = None
     template_name = "courses/training/admin/assignment_inspect.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["events"] = list(
+        events = list(
             AssignmentEvent.objects.filter(assignment=self.object).select_related("actor").order_by("at", "pk")
         )
+        status_field = Assignment._meta.get_field("status")
+        for event in events:
+            event.old_status_label = choice_label(status_field, event.old_status) if event.old_status else ""
+            event.new_status_label = choice_label(status_field, event.new_status) if event.new_status else ""
+        context["events"] = events
         context["extension_requests"] = list(
             self.object.extension_requests.select_related("requested_by", "decided_by").order_by("requested_at")
         )
@@ -193,9 +205,19 @@ class AssignmentCorrectionForm(forms.Form):
         help_text=_("For 'mark complete': e.g. the number and date of a certificate from another training body."),
     )
     completed_on = forms.DateField(
-        label=_("Completed on"), required=False, help_text=_("For 'mark complete'. Empty: today.")
+        label=_("Completed on"),
+        required=False,
+        widget=AdminDateInput,
+        help_text=_("For 'mark complete', as dd/mm/yyyy. Empty: today."),
+        error_messages={"invalid": _("Enter a date as day/month/year, for example 31/12/2026.")},
     )
-    due_on = forms.DateField(label=_("New due date"), required=False, help_text=_("For 'reopen'. Empty: unchanged."))
+    due_on = forms.DateField(
+        label=_("New due date"),
+        required=False,
+        widget=AdminDateInput,
+        help_text=_("For 'reopen', as dd/mm/yyyy. Empty: unchanged."),
+        error_messages={"invalid": _("Enter a date as day/month/year, for example 31/12/2026.")},
+    )
 
 
 class AssignmentCorrectView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
@@ -278,7 +300,7 @@ class AssignmentViewSet(RecordViewSet):
         "user",
         "requirement",
         "unit",
-        Column("due_on", label=_("Due"), accessor=lambda a: a.due_on.strftime("%d/%m/%Y"), sort_key="due_on"),
+        Column("due_on", label=_("Due"), accessor=lambda a: date_display(a.due_on), sort_key="due_on"),
         Column("state", label=_("Status"), accessor=_state_label),
         "cycle",
     ]

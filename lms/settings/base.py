@@ -233,6 +233,14 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
+# Dates are typed and shown as dd/mm/yyyy (ISO still accepted): lms/formats/<language>/formats.py,
+# and Wagtail's admin date pickers write the same (its formats must be among the input formats).
+FORMAT_MODULE_PATH = ["lms.formats"]
+DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+DATETIME_INPUT_FORMATS = ["%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"]
+WAGTAIL_DATE_FORMAT = "%d/%m/%Y"
+WAGTAIL_DATETIME_FORMAT = "%d/%m/%Y %H:%M"
+WAGTAIL_TIME_FORMAT = "%H:%M"
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_CONTENT_LANGUAGES = [("vi", _("Vietnamese"))]
@@ -315,6 +323,9 @@ WAGTAILSEARCH_BACKENDS = {
 WAGTAILIMAGES_FORMAT_CONVERSIONS = {"avif": "webp", "bmp": "webp", "png": "webp", "jpeg": "webp", "gif": "webp"}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "pdf", "pptx", "txt", "xlsx", "zip"]
 WAGTAIL_PASSWORD_RESET_ENABLED = True
+# Approving a page's workflow publishes it, even for approvers without publish permission there
+# (communications leads approve tutorials and standard pages: home/moderation.py).
+WAGTAIL_FINISH_WORKFLOW_ACTION = "home.moderation.workflow_state_publish"
 WAGTAILADMIN_COMMENTS_ENABLED = True
 
 # Celery: the broker from CELERY_BROKER_URL, or the filesystem under var/.

@@ -25,14 +25,13 @@ from django.views.generic import TemplateView
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexView, WagtailAdminTemplateMixin
+from wagtail.admin.views.generic import CreateView, DeleteView, EditView, WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
-from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
 
 from accounts.models import OrganisationUnit, User
-from core.admin import PermissionMenuItem
+from core.admin import PermissionMenuItem, ReadableIndexView, ReadableViewSet
 from core.exports import export_response
 from core.localtime import datetime_display
 from courses.models import CoursePage, TutorialPage
@@ -151,7 +150,7 @@ class AudienceSegmentDeleteView(DeleteView):
         return super().form_valid(form)
 
 
-class AudienceSegmentViewSet(ModelViewSet):
+class AudienceSegmentViewSet(ReadableViewSet):
     model = AudienceSegment
     icon = "group"
     menu_label = _("Audience segments")
@@ -218,7 +217,7 @@ class CampaignMessageEditView(EditView):
         return buttons
 
 
-class CampaignMessageIndexView(IndexView):
+class CampaignMessageIndexView(ReadableIndexView):
     send_url_name = preview_url_name = results_url_name = None
 
     def get_base_queryset(self):
@@ -446,7 +445,7 @@ class CampaignResultsIndexView(PermissionCheckedMixin, WagtailAdminTemplateMixin
         return context
 
 
-class CampaignMessageViewSet(ModelViewSet):
+class CampaignMessageViewSet(ReadableViewSet):
     model = CampaignMessage
     icon = "mail"
     menu_label = _("Campaign messages")

@@ -16,11 +16,11 @@ from django.views.generic import FormView
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views.generic import IndexView, InspectView, WagtailAdminTemplateMixin
+from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import Button
 
-from core.admin import RecordViewSet
+from core.admin import ReadableIndexView, ReadableInspectView, RecordViewSet
 from core.localtime import datetime_display
 
 from .kinds import kind_choices, kind_display, reason_label
@@ -41,7 +41,7 @@ class DeliveryFilterSet(WagtailFilterSet):
         fields = ["kind", "channel", "status", "planned_at"]
 
 
-class DeliveryIndexView(IndexView):
+class DeliveryIndexView(ReadableIndexView):
     any_permission_required = ["view"]
     results_template_name = "outreach/delivery/admin/delivery_results.html"
     resend_url_name = None
@@ -71,7 +71,7 @@ class DeliveryIndexView(IndexView):
         return buttons
 
 
-class DeliveryInspectView(InspectView):
+class DeliveryInspectView(ReadableInspectView):
     resend_url_name = None
 
     def get_planned_at_display_value(self):

@@ -11,8 +11,8 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import EditView
-from wagtail.admin.viewsets.model import ModelViewSet
 
+from core.admin import ReadableViewSet
 from core.localtime import datetime_display
 
 from .models import PLACEHOLDERS, MessageTemplate
@@ -45,7 +45,7 @@ class MessageTemplateEditView(EditView):
         return str(self.object)
 
 
-class MessageTemplateViewSet(ModelViewSet):
+class MessageTemplateViewSet(ReadableViewSet):
     model = MessageTemplate
     icon = "doc-full"
     menu_label = _("Message templates")

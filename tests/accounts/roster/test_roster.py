@@ -201,6 +201,39 @@ def test_dry_run_reports_every_wrong_row_and_writes_nothing(units, trainer):
     assert snapshot() == before
 
 
+def test_dry_run_lists_every_error_of_a_row_at_once(units, trainer):
+    """An unknown unit code (or a taken email, a duplicate code) shows with the row's other errors, not after."""
+    UserFactory(email="dongnghiep@example.gov.vn", employee_code="CB9999")
+    rows = [
+        person(1, unit="XA-404", Phone="12345", Email="dongnghiep@example.gov.vn"),  # row 2
+        person(2, unit="XA-404", **{"Full name": "", "Start date": "31/02/2024"}),  # 3
+        person(3, **{"Employee code": "CB0004", "Start date": "hôm qua"}),  # 4: same code as row 5
+        person(4),  # 5
+        person(5, unit="", Email="sai"),  # 6: no unit code at all: "missing", not "unknown"
+    ]
+    roster_import = check(csv_bytes(rows), user=trainer)
+    assert error_codes(roster_import) == {
+        (2, "unit_code", "unit_unknown"),
+        (2, "phone", "phone_invalid"),
+        (2, "email", "email_taken"),
+        (3, "full_name", "name_missing"),
+        (3, "unit_code", "unit_unknown"),
+        (3, "started_on", "date_invalid"),
+        (4, "employee_code", "code_duplicate"),
+        (4, "started_on", "date_invalid"),
+        (5, "employee_code", "code_duplicate"),
+        (6, "unit_code", "unit_missing"),
+        (6, "email", "email_invalid"),
+    }
+    # Shown row by row, in the columns' order.
+    assert [error[:2] for error in roster_import.summary["errors"][:3]] == [
+        [2, "email"],
+        [2, "phone"],
+        [2, "unit_code"],
+    ]
+    assert roster_import.summary["counts"]["error_rows"] == 5
+
+
 def test_dry_run_lists_what_would_change_without_writing(units):
     moved = UserFactory(
         email="nv1@example.gov.vn", employee_code="CB0001", kind=User.Kind.CIVIL_SERVANT, full_name="Nguyễn Văn 1"
