@@ -63,7 +63,7 @@ class Cell:
             return number_format(self.value, decimal_pos=1, use_l10n=True) + "%"
         return number_format(self.value, use_l10n=True, force_grouping=True)
 
-    def export(self, threshold: int):
+    def export(self, threshold: int) -> float | int | str:
         """As the exports write it: the number, or the same words as the page (never 0 or an empty cell)."""
         if self.suppressed:
             return hidden_text() if self.reason == COMPLEMENT else small_group_text(threshold)
@@ -142,7 +142,7 @@ def protect(cells: list[Cell], total: Cell, threshold: int) -> None:
     When the total has to be hidden, the cells hidden on the way are shown again: with no total
     there is nothing to subtract from.
     """
-    added = []
+    added: list[Cell] = []
     while pinned(cells, total, threshold):
         shown = [cell for cell in cells if not cell.suppressed and cell.value]
         if not shown:
@@ -150,6 +150,6 @@ def protect(cells: list[Cell], total: Cell, threshold: int) -> None:
                 cell.suppressed, cell.reason = False, ""
             total.hide(COMPLEMENT)
             return
-        cell = min(shown, key=lambda cell: cell.value)
+        cell = min(shown, key=lambda cell: cell.value or 0)
         cell.hide(COMPLEMENT)
         added.append(cell)

@@ -83,7 +83,7 @@ class Table:
                 for column in counts
             }
         if with_total:
-            totals = {}
+            totals: dict[str, int] = {}
             for row in self.rows:
                 for name, value in row.values.items():
                     totals[name] = totals.get(name, 0) + (value or 0)

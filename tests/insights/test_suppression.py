@@ -11,14 +11,16 @@ import random
 import pytest
 from django.urls import reverse
 from django.utils import translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext
 
 from accounts.models import OrganisationUnit
 from core.localtime import local_today
 from courses.models import Assignment, TrainingRequirement
+from courses.training import compliance
 from insights import breakdowns, selectors
 from insights.period import Period
-from insights.scope import EVERYTHING
+from insights.scope import EVERYTHING, scope_for
 from insights.suppression import COMPLEMENT, SMALL, Cell, count_cell, protect
 from insights.tables import Column, Table, TableRow, table_dataset
 from tests.accounts.factories import OrganisationUnitFactory, UserFactory
@@ -101,15 +103,15 @@ def test_a_suppressed_figure_says_fewer_than_5_in_words_and_exports_never_0():
             rows=[TableRow(label="X", values={"n": 3, "d": 4}), TableRow(label="Y", values={"n": 0, "d": 0})],
         ).finalise(suppress=True)
         x, y = table.rows
-        assert x.cells["n"].text("count", 5) == "ít hơn 5"
-        assert x.cells["rate"].text("rate", 5) == "ít hơn 5"
+        assert x.cells["n"].text("count", 5) == FEWER
+        assert x.cells["rate"].text("rate", 5) == FEWER
         assert y.cells["n"].text("count", 5) == "0"  # zero: nobody to identify
         assert y.cells["rate"].text("rate", 5) == "—"  # a rate over nobody
-        assert table.total.cells["n"].text("count", 5) == "ít hơn 5"  # 3 in all: not 0
+        assert table.total.cells["n"].text("count", 5) == FEWER  # 3 in all: not 0
         rows = list(table_dataset(table))
-        assert rows[0][1:] == ("ít hơn 5", "ít hơn 5")
+        assert rows[0][1:] == (FEWER, FEWER)
         assert rows[1][1:] == (0, "—")
-        assert rows[2][1:] == ("ít hơn 5", "ít hơn 5")
+        assert rows[2][1:] == (FEWER, FEWER)
     with translation.override("en"):
         assert Cell(7, True, COMPLEMENT).text("count", 5) == "hidden"
         assert Cell(3, True).text("count", 5) == "fewer than 5"
@@ -247,3 +249,48 @@ def test_a_unit_managers_dashboard_overdue_is_her_team_pages_list(client, home_p
     assert headline["overdue"] == str(listed)  # not "0", not "fewer than 5": she sees these people by name
     assert client.get(reverse("courses:team")).context["result"].total.rate == 33.3
     assert headline["rate"] == "33,3%"  # 1 of 3, as on her team page
+
+
+@pytest.mark.django_db
+def test_the_dashboard_and_the_compliance_report_call_one_selector(client, home_page, monkeypatch):
+    """One definition: both pages get their compliance figures from ``compliance.report_rollup`` (spied on),
+    for the whole province and for one unit, and show its total's overdue count and rate."""
+    data = _training_province(home_page)
+    calls = []
+    original = compliance.report_rollup
+
+    def spy(**kwargs):
+        result = original(**kwargs)
+        calls.append((kwargs["unit"], result.total))
+        return result
+
+    monkeypatch.setattr(compliance, "report_rollup", spy)
+    x = data["units"]["X"]
+    for query, unit, overdue in (("", None, "10"), (f"?unit={x.pk}", x, FEWER)):
+        calls.clear()
+        client.force_login(data["office"])
+        report = client.get(reverse("courses_compliance_report") + query).context["result"].total
+        client.force_login(data["leader"])
+        headline = _headline(client.get(DASHBOARD + query))
+        assert [called for called, _total in calls] == [unit, unit]  # the report's call, then the dashboard's
+        report_total, dashboard_total = (total for _unit, total in calls)
+        assert dashboard_total.counts == report_total.counts == report.counts
+        assert headline["overdue"] == overdue  # the report's 10; X's 4 is a small group for a leader: not 0
+        with translation.override("vi"):
+            assert headline["rate"] == number_format(report.rate, decimal_pos=1, use_l10n=True) + "%"
+    assert (report.overdue, report.rate) == (4, 44.4)  # X: 8 of 18 required, 4 overdue
+
+
+@pytest.mark.django_db
+def test_a_unit_manager_sees_her_units_training_exact_and_a_leader_does_not(home_page):
+    data = _training_province(home_page)
+    z = data["units"]["Z"]
+    period = Period.last_weeks(13)
+    mine = selectors.dashboard(scope=scope_for(user=data["manager"]), unit=None, period=period, suppress=True)
+    row = next(row for row in mine["units"].rows if row.unit == z)
+    for key, value in {"overdue": 1, "compliant": 1, "required": 3, "rate": 33.3}.items():
+        assert not row.cells[key].suppressed and row.cells[key].value == value, key
+    assert not mine["units"].total.cells["overdue"].suppressed
+    led = selectors.dashboard(scope=EVERYTHING, unit=None, period=period, suppress=True)
+    row = next(row for row in led["units"].rows if row.unit == z)
+    assert all(row.cells[key].suppressed for key in ("overdue", "compliant", "required", "rate"))
