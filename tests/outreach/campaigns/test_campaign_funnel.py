@@ -58,7 +58,9 @@ def funnel_campaign(home_page, monkeypatch):
 
 
 @pytest.mark.parametrize("width", [360, 1280])
-def test_funnel_labels_never_overlap_bars_at_phone_and_desktop_widths(live_server, funnel_campaign, browser, width):
+def test_funnel_labels_never_overlap_bars_at_phone_and_desktop_widths(
+    live_server, funnel_campaign, browser, width, tmp_path
+):
     tab = browser.new_context(viewport={"width": width, "height": 900}, locale="vi-VN").new_page()
     tab.set_default_timeout(15_000)
     admin_sign_in(tab, live_server.url, "truyenthong@example.vn")
@@ -75,4 +77,5 @@ def test_funnel_labels_never_overlap_bars_at_phone_and_desktop_widths(live_serve
     with translation.override("vi"):
         labels = [str(label) for _key, label in campaigns_admin.FUNNEL]
     assert svg.locator("text").first.text_content() in (labels[0], str(campaigns_admin.FUNNEL[0][1]))
+    svg.screenshot(path=tmp_path / f"funnel-{width}.png")  # to look at, not kept
     tab.context.close()
