@@ -1,6 +1,6 @@
 """Content review: what happens when a workflow is approved (``WAGTAIL_FINISH_WORKFLOW_ACTION``).
 
-The pages' workflow "Duyệt nội dung" (home 0002_content_review_workflow, on the root) is approved by
+The pages' workflow "Duyệt nội dung" (home 0003_content_review_workflow, on the root) is approved by
 the communications leads, who hold no publish permission outside the campaign section: the approval
 itself is their permission to publish what was submitted to them, and nothing else. Wagtail's default
 action would ask for the approver's publish permission and refuse.
@@ -10,7 +10,7 @@ from typing import Any
 
 # Imported by wagtail.models itself (WorkflowState.on_finish) while it loads: no model imports here.
 
-# Frozen in home/migrations/0002_content_review_workflow.py too.
+# Frozen in home/migrations/0003_content_review_workflow.py too.
 CONTENT_WORKFLOW = "Duyệt nội dung"
 CONTENT_TASK = "Trưởng nhóm truyền thông duyệt nội dung"
 

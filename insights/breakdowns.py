@@ -10,9 +10,10 @@ of units, courses or weeks shown. Each function returns a ``tables.Table``, not 
   ``courses.training.compliance.rollup`` does).
 - **When**: a ``period.Period`` of local dates.
 - **Mandatory training** is not re-derived here: the compliance rate and the overdue count come
-  from ``courses.training.compliance`` (current, not cancelled assignments on today's local date, with the
-  state conditions of ``courses.models.assignment_state_q``). They are a state *today*, not a
-  count over the period.
+  from ``courses.training.compliance``: ``report_rollup``, the compliance report's own selector
+  (``rollup_of_units`` for a manager's units, as on her team page). Current, not cancelled
+  assignments on today's local date, with the state conditions of
+  ``courses.models.assignment_state_q``: a state *today*, not a count over the period.
 """
 
 import datetime
@@ -83,11 +84,11 @@ def partition(*, scope: Scope, unit: OrganisationUnit | None, today: datetime.da
     Two queries (the compliance roll-up: the children, and the assignments' counts per child).
     """
     if unit is not None:
-        rollup = compliance.rollup(parent=unit, today=today)
+        rollup = compliance.report_rollup(unit=unit, today=today)
         return _tree_partition(rollup=rollup, paths=[unit.path], base=unit.path, everything=False)
     if scope.everything:
-        top = compliance.top_unit()
-        rollup = compliance.rollup(parent=top, today=today, everything=True)
+        rollup = compliance.report_rollup(unit=None, today=today)  # the report's first page
+        top = rollup.parent
         return _tree_partition(rollup=rollup, paths=None, base=top.path if top else None, everything=True)
     rollup = compliance.rollup_of_units(units=scope.roots, today=today)
     roots = [root.path for root in scope.roots]
@@ -133,8 +134,8 @@ def _tree_partition(
     other_row = TableRow(label=_("Other units"), kind="other", key="other")
     for extra in rollup.extra:
         (none_row if extra.kind == "none" else other_row).values.update(_compliance_counts(row=extra))
-    if everything:
-        rows += [none_row, other_row]
+    # Always all of the roll-up's rows (empty ones are dropped by ``by_unit``), so the table adds up to its total.
+    rows += [none_row, other_row]
     return Partition(rows, paths, partial(_tree_key, base=base, everything=everything), rollup)
 
 

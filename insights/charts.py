@@ -34,6 +34,9 @@ def bar_chart(
 ):
     """Horizontal bars: ``items`` is [(label, value or None, suppressed)]; one bar per item, in that order.
 
+    A suppressed item (``suppressed`` true, or the words to say instead, e.g. "fewer than 5") gets no
+    bar, never a zero one: its label says so.
+
     ``formatter`` writes a value as the page's tables do (the language's decimal separator).
     """
     formatter = formatter or _number
@@ -57,9 +60,8 @@ def bar_chart(
             f'<text x="{label_width - 8}" y="{y + 15}" text-anchor="end" {FONT} fill="#1f2937">{escape(short)}</text>'
         )
         if suppressed:
-            parts.append(
-                f'<text x="{label_width + 4}" y="{y + 15}" {FONT} fill="#4b5563">{escape(suppressed_text)}</text>'
-            )
+            text = suppressed if isinstance(suppressed, str) else suppressed_text
+            parts.append(f'<text x="{label_width + 4}" y="{y + 15}" {FONT} fill="#4b5563">{escape(text)}</text>')
             continue
         if value is None:
             parts.append(f'<text x="{label_width + 4}" y="{y + 15}" {FONT} fill="#4b5563">—</text>')
@@ -160,7 +162,8 @@ def units_bar_chart(*, table: Table, sort: tuple[str, bool] | None) -> str:
     key = sort[0] if sort and sort[0] != "label" else "rate"
     column = next(column for column in table.columns if column.key == key)
     rows = [row for row in table.rows if row.kind != "other"][:BAR_CHART_ROWS]
-    items = [(row.label, row.cells[key].value, row.cells[key].suppressed) for row in rows]
+    cells = [(row.label, row.cells[key]) for row in rows]
+    items = [(label, cell.value, cell.suppressed and cell.text(column.kind, table.threshold)) for label, cell in cells]
     maximum = 100 if column.kind == "rate" else None
     description = _("%(figure)s per unit; the table below gives every figure.") % {"figure": column.label}
     if len(table.rows) > BAR_CHART_ROWS:

@@ -19,6 +19,7 @@ from core.localtime import local_today
 from .breakdowns import by_campaign, by_course, by_tutorial_and_service, by_unit, by_week, summary_sums
 from .period import Period
 from .scope import EVERYTHING, Scope, scope_paths
+from .suppression import EXACT_FOR_MANAGERS
 from .tables import Cell, Column, Table, TableRow, format_cell
 
 # The dashboard's tables that can be exported, in the page's order.
@@ -42,10 +43,18 @@ def dashboard(
     sort: tuple[str, bool] | None = None,
     today: datetime.date | None = None,
 ) -> dict[str, Table]:
-    """{table key: finalised Table} for the dashboard and its exports; ``units`` carries the headline total."""
+    """{table key: finalised Table} for the dashboard and its exports; ``units`` carries the headline total.
+
+    ``suppress``: small groups hidden (``suppression``); then a unit manager (a scope of her own units)
+    still sees the mandatory training figures exact (``EXACT_FOR_MANAGERS``): her team page lists
+    those people by name, so the dashboard says the same numbers.
+    """
     today = today or local_today()
     sums = summary_sums(period=period, paths=scope_paths(scope=scope, unit=unit))  # one pass: units and weeks
-    units = by_unit(scope=scope, unit=unit, period=period, today=today, sums=sums).finalise(suppress=suppress)
+    exact = EXACT_FOR_MANAGERS if suppress and not scope.everything else frozenset()
+    units = by_unit(scope=scope, unit=unit, period=period, today=today, sums=sums).finalise(
+        suppress=suppress, exact=exact
+    )
     if sort:
         units.sort(*sort)
     tutorials, services = by_tutorial_and_service(scope=scope, unit=unit, period=period)
@@ -127,11 +136,11 @@ def highlights(*, tables: dict[str, Table]) -> list[str]:
 
 PUBLIC_COLUMNS = ["trained", "certificates", "rate"]
 PUBLIC_WEEKS = 26
-TRANSPARENCY_CACHE_KEY = "insights:transparency:v1"
+TRANSPARENCY_CACHE_KEY = "insights:transparency:v2"  # v2: cells are Cell.as_tuple() (value, suppressed, reason)
 
 
 def _public_cells(*, row: TableRow, keys: list[str]) -> dict[str, tuple]:
-    return {key: (row.cells[key].value, row.cells[key].suppressed) for key in keys}
+    return {key: row.cells[key].as_tuple() for key in keys}
 
 
 def transparency(*, today: datetime.date | None = None) -> dict:
@@ -143,8 +152,13 @@ def transparency(*, today: datetime.date | None = None) -> dict:
     """
     today = today or local_today()
     year = Period.last_weeks(52, today)
-    units = by_unit(scope=EVERYTHING, unit=None, period=year, today=today).finalise(suppress=True)
-    trend = by_week(scope=EVERYTHING, unit=None, period=Period.last_weeks(PUBLIC_WEEKS, today)).finalise(suppress=True)
+    # Only the published columns are finalised: complementary suppression protects what a reader sees.
+    units = by_unit(scope=EVERYTHING, unit=None, period=year, today=today)
+    units.columns = [column for column in units.columns if column.key in PUBLIC_COLUMNS]
+    units.finalise(suppress=True)
+    trend = by_week(scope=EVERYTHING, unit=None, period=Period.last_weeks(PUBLIC_WEEKS, today))
+    trend.columns = [column for column in trend.columns if column.key in ("completed", "certificates")]
+    trend.finalise(suppress=True, with_total=False)  # no total published
     return {
         "today": today,
         "period": (year.start, year.end),

@@ -1,28 +1,24 @@
 """The tables the dashboard, its exports and the public page show: columns, rows, cells, totals.
 
-- **Small groups**: ``Table.finalise`` suppresses any count of fewer than ``INSIGHTS_MIN_GROUP``
-  people (and a rate over fewer than that many) for everyone but the training office, and leaves
-  suppressed cells out of the totals it shows (so that a hidden figure cannot be found by
-  subtracting the others from the total).
-- **Text**: ``format_cell`` writes a cell as the pages do ("fewer than 5" for a suppressed one);
-  ``table_dataset`` gives a finalised table to the CSV/XLSX exports.
+- **Small groups**: ``Table.finalise`` applies the one suppression rule of ``suppression`` (small
+  counts and rates "fewer than 5", true totals, complementary suppression so that no hidden small
+  figure can be worked back from its total) for everyone but the training office.
+- **Text**: ``format_cell`` writes a cell as the pages do; ``table_dataset`` gives a finalised table
+  to the CSV/XLSX exports with the same words.
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import tablib
-from django.conf import settings
-from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from accounts.models import OrganisationUnit
 
+from .suppression import COMPLEMENT, Cell, count_cell, min_group, protect, rate_cell, small_group_text
 
-def min_group() -> int:
-    """The smallest group whose figures are shown to everyone (``INSIGHTS_MIN_GROUP``, at least 1)."""
-    return max(1, int(getattr(settings, "INSIGHTS_MIN_GROUP", 5)))
+__all__ = ["Cell", "Column", "Table", "TableRow", "format_cell", "min_group", "small_group_text", "table_dataset"]
 
 
 @dataclass(frozen=True)
@@ -32,12 +28,6 @@ class Column:
     kind: str = "count"  # "count" (people or events), "rate" (numerator ÷ denominator, in %)
     numerator: str = ""
     denominator: str = ""
-
-
-@dataclass
-class Cell:
-    value: float | int | None  # None: nothing to compute (a rate over nobody)
-    suppressed: bool = False
 
 
 @dataclass
@@ -54,15 +44,6 @@ class TableRow:
             self.values[name] = self.values.get(name, 0) + (value or 0)
 
 
-def _count_cell(value: int, *, suppress: bool, threshold: int) -> Cell:
-    return Cell(value, suppress and 0 < value < threshold)
-
-
-def _rate_cell(numerator: int, denominator: int, *, suppress: bool, threshold: int) -> Cell:
-    rate = round(100 * numerator / denominator, 1) if denominator else None
-    return Cell(rate, suppress and 0 < denominator < threshold)
-
-
 @dataclass
 class Table:
     key: str
@@ -75,57 +56,65 @@ class Table:
     any_suppressed: bool = False
     threshold: int = 5
 
-    def finalise(self, *, suppress: bool, threshold: int | None = None, with_total: bool = True) -> "Table":
+    def finalise(
+        self,
+        *,
+        suppress: bool,
+        threshold: int | None = None,
+        with_total: bool = True,
+        exact: frozenset = frozenset(),
+    ) -> "Table":
         """Compute every cell (rates; suppression when ``suppress``) and the total row.
 
-        Outside the training office (``suppress``) a count of 1 to ``threshold − 1`` and a rate over
-        fewer than ``threshold`` are hidden, and the total adds up only what is shown (then a total
-        below the threshold is hidden too). Inside, every figure is exact and the total adds all rows.
+        The total adds every row (a true total). Outside the training office (``suppress``) the rule
+        of ``suppression`` applies to every column but those in ``exact`` (what the viewer may see
+        person by person): small counts and rates are "fewer than 5", and complementary suppression
+        hides more of a column when a small cell could be worked back from the total.
         """
         threshold = threshold or min_group()
         self.suppressed, self.threshold = suppress, threshold
+        counts = [column for column in self.columns if column.kind == "count"]
+        rates = [column for column in self.columns if column.kind != "count"]
         for row in self.rows:
-            row.cells = self._cells(row.values, suppress, threshold)
-        if not with_total:
+            row.cells = {
+                column.key: count_cell(
+                    row.values.get(column.key, 0), suppress=suppress and column.key not in exact, threshold=threshold
+                )
+                for column in counts
+            }
+        if with_total:
+            totals: dict[str, int] = {}
+            for row in self.rows:
+                for name, value in row.values.items():
+                    totals[name] = totals.get(name, 0) + (value or 0)
+            self.total = TableRow(label=_("Total"), values=totals, kind="total")
+            self.total.cells = {
+                column.key: count_cell(
+                    totals.get(column.key, 0), suppress=suppress and column.key not in exact, threshold=threshold
+                )
+                for column in counts
+            }
+            if suppress:
+                for column in counts:
+                    if column.key not in exact:
+                        protect([row.cells[column.key] for row in self.rows], self.total.cells[column.key], threshold)
+        else:
             self.total = None
-            return self
-        totals = self._totals()
-        self.total = TableRow(label=_("Total"), values=totals, kind="total")
-        cells = {}
-        for column in self.columns:
-            if column.kind == "count":
-                cells[column.key] = _count_cell(totals[column.key], suppress=suppress, threshold=threshold)
-            else:
-                numerator = totals[f"{column.key}:{column.numerator}"]
-                denominator = totals[f"{column.key}:{column.denominator}"]
-                cells[column.key] = _rate_cell(numerator, denominator, suppress=suppress, threshold=threshold)
-        self.total.cells = cells
-        self.any_suppressed = any(cell.suppressed for row in [*self.rows, self.total] for cell in row.cells.values())
+        every_row = [*self.rows, *([self.total] if self.total else [])]
+        for row in every_row:
+            for column in rates:
+                row.cells[column.key] = self._rate(row, column, suppress=suppress and column.key not in exact)
+        self.any_suppressed = any(cell.suppressed for row in every_row for cell in row.cells.values())
         return self
 
-    def _totals(self) -> dict:
-        """What the total row adds up: per count column, and per rate column its two parts; shown cells only."""
-        totals = {}
-        for column in self.columns:
-            shown = [row for row in self.rows if not row.cells[column.key].suppressed]
-            if column.kind == "count":
-                totals[column.key] = sum(row.values.get(column.key, 0) for row in shown)
-            else:
-                for part in (column.numerator, column.denominator):
-                    totals[f"{column.key}:{part}"] = sum(row.values.get(part, 0) for row in shown)
-        return totals
-
-    def _cells(self, values: dict, suppress: bool, threshold: int) -> dict:
-        cells = {}
-        for column in self.columns:
-            if column.kind == "count":
-                cells[column.key] = _count_cell(values.get(column.key, 0), suppress=suppress, threshold=threshold)
-            else:
-                numerator, denominator = values.get(column.numerator, 0), values.get(column.denominator, 0)
-                cells[column.key] = _rate_cell(numerator, denominator, suppress=suppress, threshold=threshold)
-        if suppress:
-            self.any_suppressed = self.any_suppressed or any(cell.suppressed for cell in cells.values())
-        return cells
+    def _rate(self, row: TableRow, column: Column, *, suppress: bool) -> Cell:
+        """A rate cell: hidden when its denominator is small, or its numerator or denominator is hidden."""
+        numerator, denominator = row.values.get(column.numerator, 0), row.values.get(column.denominator, 0)
+        cell = rate_cell(numerator, denominator, suppress=suppress, threshold=self.threshold)
+        parts = [row.cells.get(column.numerator), row.cells.get(column.denominator)]
+        if suppress and not cell.suppressed and any(part is not None and part.suppressed for part in parts):
+            cell.hide(COMPLEMENT)
+        return cell
 
     def sort(self, key: str, descending: bool) -> "Table":
         """Rows ordered by a column (suppressed and empty cells last) or by label (``key`` "label")."""
@@ -149,31 +138,15 @@ class Table:
 # As text -------------------------------------------------------------------------------------------
 
 
-def small_group_text(threshold: int) -> str:
-    """What a suppressed cell says."""
-    return _("fewer than %(count)s") % {"count": threshold}
-
-
 def format_cell(cell: Cell, column_kind: str, threshold: int) -> str:
-    """A cell as the pages show it: "fewer than 5", "—" for nothing, a rate with one decimal and "%"."""
-    if cell.suppressed:
-        return small_group_text(threshold)
-    if cell.value is None:
-        return "—"
-    if column_kind == "rate":
-        return number_format(cell.value, decimal_pos=1, use_l10n=True) + "%"
-    return number_format(cell.value, use_l10n=True, force_grouping=True)
+    """A cell as the pages show it (``Cell.text``): "fewer than 5", "hidden", "—" for nothing, a rate with "%"."""
+    return cell.text(column_kind, threshold)
 
 
 def table_dataset(table: Table) -> tablib.Dataset:
-    """A finalised table as a tablib Dataset (for the exports): suppressed cells say so, the total row last."""
+    """A finalised table as a tablib Dataset (for the exports): hidden cells say why (never 0), the total row last."""
     dataset = tablib.Dataset(headers=[table.label_header, *[str(column.label) for column in table.columns]])
     dataset.title = str(table.title)[:31]
-    small = small_group_text(table.threshold)
     for row in [*table.rows, *([table.total] if table.total else [])]:
-        values = []
-        for column in table.columns:
-            cell = row.cells[column.key]
-            values.append(small if cell.suppressed else ("" if cell.value is None else cell.value))
-        dataset.append([str(row.label), *values])
+        dataset.append([str(row.label), *[row.cells[column.key].export(table.threshold) for column in table.columns]])
     return dataset

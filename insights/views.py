@@ -146,6 +146,8 @@ def dashboard(request):
         "suppress": suppress,
         "today": local_today(),
         "everything": scope.everything,
+        # A unit manager sees her own people's mandatory training exact (selectors.dashboard).
+        "exact_training": suppress and not scope.everything,
     }
     unit = None
     if form.is_valid():
@@ -241,9 +243,8 @@ def export(request, table, fmt):
 # The public transparency page ------------------------------------------------------------------------
 
 
-def _public_cell(value_suppressed: tuple, kind: str, threshold: int) -> str:
-    value, suppressed = value_suppressed
-    return format_cell(Cell(value, suppressed), kind, threshold)
+def _public_cell(data: tuple, kind: str, threshold: int) -> str:
+    return Cell.from_tuple(data).text(kind, threshold)
 
 
 @require_safe  # GET and HEAD only: OPTIONS and TRACE returned the whole page
@@ -262,8 +263,8 @@ def transparency(request):
     total = [_public_cell(figures["total"][key], kinds[key], threshold) for key in selectors.PUBLIC_COLUMNS]
     weeks = figures["weeks"]
     series = [
-        (_("Course completions"), [None if w[1]["completed"][1] else w[1]["completed"][0] for w in weeks]),
-        (_("Certificates issued"), [None if w[1]["certificates"][1] else w[1]["certificates"][0] for w in weeks]),
+        (label, [None if cells[key][1] else cells[key][0] for _week, cells in weeks])
+        for key, label in (("completed", _("Course completions")), ("certificates", _("Certificates issued")))
     ]
     week_rows = [
         (

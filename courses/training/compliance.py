@@ -279,6 +279,24 @@ def rollup(
     return Rollup(parent=parent, rows=rows, direct=direct, extra=extra, total=total)
 
 
+def report_rollup(
+    *,
+    unit: OrganisationUnit | None,
+    filters: Filters = NO_FILTERS,
+    today: datetime.date | None = None,
+) -> Rollup:
+    """The compliance report's roll-up, the one definition of the compliance figures.
+
+    ``unit``'s children (its sub-tree only), or with no unit the report's first page: the top
+    unit's children and everyone else (``everything``), whose total is the whole organisation's.
+    The compliance report and the operations dashboard (``insights``) both call this, so their
+    overdue count and compliance rate are the same numbers on the same data.
+    """
+    if unit is not None:
+        return rollup(parent=unit, filters=filters, today=today)
+    return rollup(parent=top_unit(), filters=filters, today=today, everything=True)
+
+
 def rollup_of_units(
     *, units: Iterable[OrganisationUnit], filters: Filters = NO_FILTERS, today: datetime.date | None = None
 ) -> Rollup:

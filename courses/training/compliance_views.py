@@ -150,10 +150,7 @@ def _form_and_unit(request):
 
 def _rollup_for(form, unit, today):
     """The roll-up the page shows: the chosen unit's children, or the first page (the whole organisation)."""
-    filters = form.filters()
-    if unit is not None:
-        return compliance.rollup(parent=unit, filters=filters, today=today)
-    return compliance.rollup(parent=compliance.top_unit(), filters=filters, today=today, everything=True)
+    return compliance.report_rollup(unit=unit, filters=form.filters(), today=today)
 
 
 def compliance_report(request):

@@ -359,30 +359,40 @@ FUNNEL = (
 )
 
 
-def funnel_svg_bars(results, width=560, bar_height=26, gap=8, label_width=190):
-    """Bars of the funnel chart, scaled to the largest figure (drawn as SVG by the template)."""
+FUNNEL_LABEL_CHARS = 44  # at 13 px in a 360-wide drawing; longer labels end in "…" (the table beside has them whole)
+
+
+def funnel_svg_bars(results, width=360, bar_height=18, label_height=18, gap=12, value_room=56):
+    """The funnel chart's layout (drawn as SVG by the template), scaled to the largest figure.
+
+    Each measure's label is on its own line above its bar, so a label never runs into a bar
+    whatever its length or the language; the bar's figure is after its end, inside the drawing
+    (``value_room`` is kept free for it). The drawing is 360 wide: on a phone it is shown at about
+    its own size, on a desktop no wider than the page's CSS allows (``campaign-funnel``).
+    """
     largest = max([results[key] for key, _label in FUNNEL] + [1])
+    step = label_height + bar_height + gap
     bars = []
     for position, (key, label) in enumerate(FUNNEL):
         value = results[key]
-        length = round((width - label_width - 60) * value / largest)
+        length = round((width - value_room) * value / largest)
+        length = max(length, 1 if value else 0)
+        text = str(label)
+        short = text if len(text) <= FUNNEL_LABEL_CHARS else text[: FUNNEL_LABEL_CHARS - 1] + "…"
+        top = position * step
         bars.append(
             {
-                "label": label,
+                "label": short,
+                "full_label": text,
                 "value": value,
-                "y": position * (bar_height + gap),
-                "length": max(length, 1 if value else 0),
-                "text_x": label_width + max(length, 0) + 6,
+                "label_y": top + label_height - 5,
+                "y": top + label_height,
+                "length": length,
+                "text_x": length + 6,
+                "text_y": top + label_height + bar_height - 4,
             }
         )
-    return {
-        "bars": bars,
-        "width": width,
-        "height": len(FUNNEL) * (bar_height + gap),
-        "bar_height": bar_height,
-        "label_width": label_width,
-        "text_dy": bar_height // 2 + 5,
-    }
+    return {"bars": bars, "width": width, "height": len(FUNNEL) * step, "bar_height": bar_height}
 
 
 class CampaignResultsView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView):

@@ -1,5 +1,5 @@
 """Content review (issue 13): every page type gets a workflow whose approvers exist, and an officer's
-submitted tutorial is approved by a communications lead and goes live (home 0002_content_review_workflow)."""
+submitted tutorial is approved by a communications lead and goes live (home 0003_content_review_workflow)."""
 
 import pytest
 from django.contrib.auth.models import Group

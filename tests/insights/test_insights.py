@@ -255,22 +255,26 @@ def test_compliance_figures_are_the_compliance_reports(data):
 # Suppression ------------------------------------------------------------------------------------------
 
 
-def test_small_groups_are_suppressed_outside_the_training_office_and_left_out_of_totals(data):
+def test_small_groups_are_suppressed_outside_the_training_office_and_totals_are_true_or_hidden(data):
     table = breakdowns.by_unit(scope=EVERYTHING, unit=None, period=PERIOD).finalise(suppress=True)
     b = cells(table)["Xã Bắc Sơn"]
     for key in ("signups", "reached", "enrolled", "completed", "certificates", "overdue", "reminders_failed", "rate"):
-        assert b[key].suppressed, key
+        assert b[key].suppressed and b[key].reason == "small", key
     assert not b["lessons"].suppressed  # zero is not a small group
     a = cells(table)["Xã An Bình"]
     assert a["tutorials"].suppressed and a["overdue"].suppressed
-    assert not a["enrolled"].suppressed and a["enrolled"].value == 6
     total = table.total.cells
-    assert total["enrolled"].value == 6  # B's 2 left out
-    assert total["completed"].value == 10
-    assert total["certificates"].value == 5
-    assert total["signups"].value == 0  # 1 in B and 3 without a unit: all small
-    assert total["overdue"].value == 0
-    assert total["rate"].value == 45.5  # (5 + 0) ÷ (6 + 5): B's rate is hidden
+    # A total is the true total or hidden, never the sum of the figures shown.
+    for key, exact in EXACT_TOTAL.items():
+        assert total[key].suppressed or total[key].value == exact, key
+    assert total["enrolled"].value == 8  # B's 2 included…
+    assert a["enrolled"].reason == "complement"  # …and A's 6 hidden, or 8 − 6 would give B's 2 back
+    assert total["overdue"].reason == "small"  # 2 overdue: "fewer than 5", not 0
+    assert total["signups"].reason == "small"  # 1 in B and 3 without a unit
+    # A's 5 and C's 5 certificates… completions: with B's 1 they total 11; only hiding the total protects B.
+    assert total["completed"].reason == "complement"
+    assert not a["completed"].suppressed and a["completed"].value == 5
+    assert total["rate"].suppressed  # its numerator (6) is hidden: 6 − 5 would give B's 1 back
     assert table.any_suppressed
 
 
@@ -315,13 +319,14 @@ def test_exports_follow_the_viewers_suppression(client, data):
     assert response["Content-Type"].startswith("text/csv")
     rows = {row[0]: row for row in _rows_of_csv(response)}
     assert rows["Xã Bắc Sơn"][enrolled] == FEWER
-    assert rows[_total_label(rows)][enrolled] == "6"
+    assert rows["Xã An Bình"][enrolled] == vi("hidden")  # or 8 − 6 would give B's 2 back
+    assert rows[_total_label(rows)][enrolled] == "8"  # the true total
     xlsx = client.get(reverse("insights_export", args=["headline", "xlsx"]) + "?" + PERIOD_QUERY)
     assert xlsx.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
     figures = {row[0]: row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}
-    assert figures[str(breakdowns.UNIT_COLUMNS[3].label)] == 6
-    assert figures[str(breakdowns.UNIT_COLUMNS[0].label)] == 0
+    assert figures[str(breakdowns.UNIT_COLUMNS[3].label)] == 8
+    assert figures[str(breakdowns.UNIT_COLUMNS[0].label)] == FEWER  # 4 sign-ups: never 0
 
 
 # Access and scoping ----------------------------------------------------------------------------------
@@ -493,7 +498,7 @@ def test_public_page_shows_suppressed_aggregates_and_no_personal_data(client, da
             assert user.phone not in page
     figures = selectors.transparency()
     rows = {name: cells for name, _kind, cells in figures["rows"]}
-    assert rows["Xã Bắc Sơn"]["certificates"] == (1, True)
+    assert rows["Xã Bắc Sơn"]["certificates"] == (1, True, "small")
     assert FEWER in page
     assert len(page.encode()) < 40_000
     # Served from the page cache the second time, anonymous.
@@ -512,8 +517,12 @@ def test_public_figures_are_cached_and_refreshed_by_the_task(data, django_assert
     with django_assert_max_num_queries(0):
         figures = transparency_figures()
     rows = {name: cells for name, _kind, cells in figures["rows"]}
-    assert rows["Xã An Bình"]["rate"] == (83.3, False)
-    assert rows["Tỉnh Minh Họa"] == {"trained": (0, False), "certificates": (0, False), "rate": (None, False)}
+    assert rows["Xã An Bình"]["rate"] == (83.3, False, "")
+    assert rows["Tỉnh Minh Họa"] == {
+        "trained": (0, False, ""),
+        "certificates": (0, False, ""),
+        "rate": (None, False, ""),
+    }
 
 
 def test_daily_summary_rebuild_is_idempotent_and_follows_changes(data):

@@ -5,12 +5,23 @@ import io
 import re
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext
 from playwright.sync_api import expect
 
-from tests.insights.world import END, START, build, day
+from insights.breakdowns import UNIT_COLUMNS
+from tests.insights.world import END, EXACT_TOTAL, START, build, day
 from tests.support.browser import admin_sign_in, axe_read, axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+UNIT_KEYS = [column.key for column in UNIT_COLUMNS]
+
+
+def vi(message):
+    with translation.override("vi"):
+        return gettext(message)
 
 
 @pytest.fixture
@@ -44,13 +55,15 @@ def test_leader_and_unit_manager_dashboards(live_server, province, page, tmp_pat
     enrolled_column = 4  # label, sign-ups, reached, tutorials, enrolments
     expect(bac_son.locator("td").nth(enrolled_column - 1)).to_have_class(re.compile("insights-small"))
     an_binh = table.locator("tbody tr", has=page.get_by_role("rowheader", name="Xã An Bình"))
-    expect(an_binh.locator("td").nth(enrolled_column - 1)).to_have_text("6")
+    # A's 6 is hidden too ("đã ẩn"): with the true total 8, 8 − 6 would give B's 2 back.
+    expect(an_binh.locator("td").nth(enrolled_column - 1)).to_have_text(vi("hidden"))
+    expect(units_table(page).locator("tfoot td").nth(enrolled_column - 1)).to_have_text("8")
     expect(page.locator("svg#chart-units[role=img] title")).to_have_count(1)
     expect(page.locator("svg#chart-weeks")).to_have_count(1)
 
     # A wider period changes the figures (C's enrolments the day before count).
     period_choose(page, day(1).isoformat(), END.isoformat())
-    expect(units_table(page).locator("tfoot td").nth(enrolled_column - 1)).to_have_text("11")
+    expect(units_table(page).locator("tfoot td").nth(enrolled_column - 1)).to_have_text("13")  # B's 2 too
 
     # The export of the table on screen, with the same period and suppression.
     with page.expect_download() as download_info:
@@ -62,7 +75,7 @@ def test_leader_and_unit_manager_dashboards(live_server, province, page, tmp_pat
     download.save_as(path)
     rows = {row[0]: row for row in csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig")))}
     assert rows["Xã An Bình"][4] == "6"
-    assert rows["Sở Chuyển đổi số"][4] == "5"
+    assert rows["Sở Chuyển đổi số"][4] == vi("hidden")  # C's 5 hidden, or 13 − 6 − 5 would give B's 2
     assert not rows["Xã Bắc Sơn"][4].isdigit()  # "fewer than 5"
 
     # The unit manager of Xã An Bình: that commune and its division only.
@@ -122,3 +135,29 @@ def test_no_accessibility_violations_on_the_public_page_and_the_dashboard(live_s
     assert violations(".nice-padding") == []
     page.goto(live_server.url + "/admin/insights/?start=nope")
     assert violations(".nice-padding") == []
+
+
+def test_the_leader_sees_fewer_than_5_and_no_false_0_on_small_figures(live_server, province, page, tmp_path):
+    """Small data (a few people per unit): the headline, the unit table's total and the public page's
+    province row say "ít hơn 5" (or "đã ẩn") for a small or protected figure, never a 0 that is not so."""
+    fewer, hidden = vi("fewer than %(count)s") % {"count": 5}, vi("hidden")
+    admin_sign_in(page, live_server.url, "lanhdao@example.vn")
+    page.goto(f"{live_server.url}/admin/insights/?start={START.isoformat()}&end={END.isoformat()}")
+    overdue = page.locator("[data-figure=overdue] dd")
+    expect(overdue).to_have_text(fewer)  # 2 overdue, not "Quá hạn 0"
+    for key, exact in EXACT_TOTAL.items():
+        if key == "required":
+            continue  # not a headline figure
+        shown = page.locator(f"[data-figure={key}] dd").inner_text().strip()
+        assert shown == (f"{exact:,}".replace(",", ".")) or shown in (fewer, hidden), (key, shown)
+        assert shown != "0" or exact == 0, key
+    total_row = units_table(page).locator("tfoot td").all_inner_texts()
+    assert "0" not in [text for text, key in zip(total_row, UNIT_KEYS, strict=True) if EXACT_TOTAL.get(key)]
+    page.screenshot(path=tmp_path / "dashboard.png", full_page=True)  # to look at, not kept
+
+    page.goto(live_server.url + "/minh-bach/")
+    expect(page.locator("main")).to_contain_text(fewer)
+    province_row = page.locator("table").first.locator("tfoot td").all_inner_texts()
+    assert "0" not in province_row[:2]  # people trained and certificates this year are not zero
+    assert all(text in (fewer, hidden) or text.replace(".", "").isdigit() for text in province_row[:2])
+    page.screenshot(path=tmp_path / "public.png", full_page=True)

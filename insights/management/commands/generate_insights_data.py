@@ -267,6 +267,7 @@ class Activity:
                 "course_title": granting[course_id],
                 "issued_at": completed_at,
                 "revoked_reason": "",
+                "superseded_reason": "",  # COPY sets no defaults: every NOT NULL text column, none issued again
             }
             for pk, user_id, course_id, completed_at in completed.iterator(chunk_size=BATCH)
         ]

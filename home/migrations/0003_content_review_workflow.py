@@ -63,7 +63,7 @@ def restore_default_workflow(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("home", "0001_initial"),
+        ("home", "0002_ascii_page_slugs"),
         ("accounts", "0007_communications_lead"),
         ("outreach", "0008_campaign_workflow"),
         ("wagtailcore", "0098_apitoken"),
