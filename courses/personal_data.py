@@ -2,6 +2,7 @@
 
 from core.localtime import moment_iso
 
+from .learning.quiz import answers_readable, quiz_questions
 from .models import (
     Assignment,
     AssignmentEvent,
@@ -17,6 +18,12 @@ from .models import (
 
 def _date(value):
     return value.isoformat() if value else None
+
+
+def _attempt_answers(attempt):
+    """The attempt's answers in words: the questions of its lesson (or its course's final test) as they are now."""
+    stream = attempt.lesson.body if attempt.lesson_id else attempt.course.final_quiz
+    return answers_readable(quiz_questions(stream), attempt.answers)
 
 
 def export(user):
@@ -38,7 +45,7 @@ def export(user):
             {
                 "course": a.course.title,
                 "lesson": a.lesson.title if a.lesson_id else None,
-                "answers": a.answers,
+                "answers": _attempt_answers(a),
                 "score": a.score,
                 "passed": a.passed,
                 "submitted_at": moment_iso(a.submitted_at),

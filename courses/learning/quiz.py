@@ -114,3 +114,25 @@ def quiz_grade(questions: list[Question], answers: Mapping[str, frozenset[str]],
         return Grade(score=100, passed=True, results=[])
     score = round(100 * sum(result.correct for result in results) / len(results))
     return Grade(score=score, passed=score >= pass_mark, results=results)
+
+
+def answers_readable(questions: list[Question], answers: Mapping[str, Iterable[str]]) -> list[dict[str, Any]]:
+    """Stored answers (``{question_id: [choice_ids]}``) as a person reads them: question, chosen texts, correct.
+
+    For the personal-data export. Questions are those of the page as it is now: a question or choice removed
+    since the attempt is named as such rather than shown as its id.
+    """
+    gone = _("(no longer in the quiz)")
+    known = {question.id: question for question in questions}
+    readable = []
+    for question_id, choice_ids in answers.items():
+        question = known.get(question_id)
+        chosen = frozenset(choice_ids)
+        if question is None:
+            readable.append({"question": gone, "answers": [gone] * len(chosen), "correct": None})
+            continue
+        # In the order the learner saw them; a choice removed since is named as such.
+        texts = [choice.text for choice in question.choices if choice.id in chosen]
+        texts += [gone] * len(chosen - {choice.id for choice in question.choices})
+        readable.append({"question": question.text, "answers": texts, "correct": chosen == question.correct_ids})
+    return readable

@@ -15,6 +15,8 @@ from django.contrib.admin.utils import quote, unquote
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -35,7 +37,8 @@ from core.admin import PermissionMenuItem, ReadableIndexView, ReadableViewSet
 from core.exports import export_response
 from core.localtime import datetime_display
 from courses.models import CoursePage, TutorialPage
-from outreach.delivery.models import Channel
+from outreach.delivery.kinds import reason_label
+from outreach.delivery.models import Channel, Delivery
 
 from .audiences import SegmentRules, segment_counts
 from .messages import (
@@ -45,7 +48,7 @@ from .messages import (
     campaign_message_test_send,
     message_preview,
 )
-from .models import CAMPAIGN_PLACEHOLDERS, AudienceSegment, CampaignMessage, CampaignPage
+from .models import CAMPAIGN_KIND, CAMPAIGN_PLACEHOLDERS, AudienceSegment, CampaignMessage, CampaignPage
 from .selectors import campaign_results
 
 # Audience segments ---------------------------------------------------------------------------
@@ -203,7 +206,7 @@ class CampaignMessageForm(WagtailAdminModelForm):
 
 
 class CampaignMessageEditView(EditView):
-    send_url_name = preview_url_name = cancel_url_name = results_url_name = None
+    send_url_name = preview_url_name = cancel_url_name = results_url_name = deliveries_url_name = None
 
     def get_header_more_buttons(self):
         buttons = super().get_header_more_buttons()
@@ -214,11 +217,12 @@ class CampaignMessageEditView(EditView):
         buttons.append(
             Button(_("Results"), url=reverse(self.results_url_name, args=[self.object.campaign_id]), icon_name="table")
         )
+        buttons.append(Button(_("Delivery log"), url=reverse(self.deliveries_url_name, args=[pk]), icon_name="list-ul"))
         return buttons
 
 
 class CampaignMessageIndexView(ReadableIndexView):
-    send_url_name = preview_url_name = results_url_name = None
+    send_url_name = preview_url_name = results_url_name = deliveries_url_name = None
 
     def get_base_queryset(self):
         return super().get_base_queryset().select_related("campaign", "segment")
@@ -231,6 +235,9 @@ class CampaignMessageIndexView(ReadableIndexView):
             buttons.append(MenuItem(_("Send"), url=reverse(self.send_url_name, args=[pk]), icon_name="mail"))
         buttons.append(
             MenuItem(_("Results"), url=reverse(self.results_url_name, args=[instance.campaign_id]), icon_name="table")
+        )
+        buttons.append(
+            MenuItem(_("Delivery log"), url=reverse(self.deliveries_url_name, args=[pk]), icon_name="list-ul")
         )
         return buttons
 
@@ -259,6 +266,62 @@ class _MessageActionView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Temp
 
     def back(self):
         return redirect(self.request.path)
+
+
+def address_masked(address: str) -> str:
+    """An address as the campaign's log shows it: enough to tell two apart, not enough to copy."""
+    if not address:
+        return "—"
+    if "@" in address:
+        name, _at, domain = address.partition("@")
+        return f"{name[:1]}•••@{domain}"
+    return f"•••{address[-3:]}"
+
+
+class CampaignDeliveryLogView(_MessageActionView):
+    """The delivery log of one campaign message, for the communications staff who run the campaign.
+
+    Only this message's rows (never reminders or other kinds, which stay with the training office's log), the
+    recipients' addresses masked, counts per status; ``?status=`` narrows it, ``?p=`` pages it (bad values are
+    read as "all" and as the nearest page, never an error page).
+    """
+
+    permission_required = "view"
+    template_name = "outreach/campaigns/admin/campaign_delivery_log.html"
+    page_title = _("Delivery log")
+    per_page = 50
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rows = Delivery.objects.filter(kind=CAMPAIGN_KIND, subject_id=self.object.pk)
+        counts = dict(rows.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+        status = self.request.GET.get("status", "")
+        if status not in Delivery.Status.values:
+            status = ""
+        listed = rows.filter(status=status) if status else rows
+        page = Paginator(
+            listed.select_related("recipient").order_by("recipient__full_name", "pk"), self.per_page
+        ).get_page(self.request.GET.get("p"))
+        context.update(
+            message=self.object,
+            status=status,
+            status_counts=[(value, label, counts.get(value, 0)) for value, label in Delivery.Status.choices],
+            total=sum(counts.values()),
+            page=page,
+            rows=[
+                {
+                    "name": delivery.recipient.full_name if delivery.recipient_id else "—",
+                    "channel": delivery.get_channel_display(),
+                    "address": address_masked(delivery.address),
+                    "status": delivery.get_status_display(),
+                    "reason": reason_label(delivery.reason) if delivery.reason else "",
+                    "sent_at": datetime_display(delivery.sent_at),
+                    "read_at": datetime_display(delivery.read_at),
+                }
+                for delivery in page
+            ],
+        )
+        return context
 
 
 class PreviewForm(forms.Form):
@@ -401,7 +464,7 @@ class CampaignResultsView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Tem
     template_name = "outreach/campaigns/admin/campaign_results.html"
     page_title = _("Campaign results")
     header_icon = "table"
-    csv_url_name = index_url_name = None
+    csv_url_name = index_url_name = deliveries_url_name = None
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
@@ -433,7 +496,10 @@ class CampaignResultsView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Tem
             rows=[(label, results[key]) for key, label in FUNNEL],
             chart=funnel_svg_bars(results),
             csv_url=f"{self.request.path}?format=csv",
-            messages_list=CampaignMessage.objects.filter(campaign=self.campaign).select_related("segment"),
+            messages_list=[
+                (message, reverse(self.deliveries_url_name, args=[message.pk]))
+                for message in CampaignMessage.objects.filter(campaign=self.campaign).select_related("segment")
+            ],
         )
         return context
 
@@ -489,6 +555,7 @@ class CampaignMessageViewSet(ReadableViewSet):
             send_url_name=self.get_url_name("send"),
             preview_url_name=self.get_url_name("preview"),
             results_url_name=self.get_url_name("results"),
+            deliveries_url_name=self.get_url_name("deliveries"),
             **kwargs,
         )
 
@@ -506,8 +573,16 @@ class CampaignMessageViewSet(ReadableViewSet):
         return self._action(CampaignMessageSendView)
 
     @cached_property
+    def delivery_log_view(self):
+        return self._action(CampaignDeliveryLogView)
+
+    @cached_property
     def results_view(self):
-        return self.construct_view(CampaignResultsView, index_url_name=self.get_url_name("results_index"))
+        return self.construct_view(
+            CampaignResultsView,
+            index_url_name=self.get_url_name("results_index"),
+            deliveries_url_name=self.get_url_name("deliveries"),
+        )
 
     @cached_property
     def results_index_view(self):
@@ -518,6 +593,7 @@ class CampaignMessageViewSet(ReadableViewSet):
             *super().get_urlpatterns(),
             path("preview/<int:pk>/", self.preview_view, name="preview"),
             path("send/<int:pk>/", self.send_view, name="send"),
+            path("deliveries/<int:pk>/", self.delivery_log_view, name="deliveries"),
             # Not "results/": the listing's own "results/" (its refreshed table) comes first and wins.
             path("campaign-results/", self.results_index_view, name="results_index"),
             path("results/<int:campaign_id>/", self.results_view, name="results"),

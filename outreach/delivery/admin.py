@@ -51,7 +51,7 @@ class DeliveryIndexView(ReadableIndexView):
 
     def status_counts(self):
         """Messages per status under the current filters and search, in one query."""
-        queryset = self.search_queryset(self.filter_queryset(Delivery.objects.all()))
+        queryset = self.search_queryset(self.filter_queryset(self.get_base_queryset()))
         counts = dict(queryset.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
         return [(value, label, counts.get(value, 0)) for value, label in Delivery.Status.choices]
 

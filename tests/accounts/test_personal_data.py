@@ -68,6 +68,8 @@ def test_export_holds_every_kind_of_record(client, learner_with_everything):
     assert data["account"]["email"] == person.email
     assert data["enrolments"][0]["course"] == "Khóa riêng tư"
     assert data["lessons_completed"] and data["quiz_attempts"][0]["passed"] is True
+    # Answers in words, not block ids.
+    assert data["quiz_attempts"][0]["answers"] == [{"question": "Đúng không?", "answers": ["Đúng"], "correct": True}]
     assert data["certificates"][0]["code"] == Certificate.objects.get(user=person).code
     assert data["feedback"][0]["comment"] == "Tôi là Nguyễn Văn Riêng"
     assert data["training_assignments"][0]["requirement"] == "Bắt buộc riêng"

@@ -591,6 +591,42 @@ def test_campaign_deliveries_are_identifiable_in_the_log(home_page, client):
     assert f"{_('Campaign message')} #{message.pk}" in response.content.decode()
 
 
+def test_communications_staff_read_their_campaign_messages_delivery_log(home_page, client, no_quiet_hours):
+    campaign = campaign_create(home_page)
+    reader = person(full_name="Trần Thị Đọc", email="doc.tran@example.vn")
+    person(full_name="Lê Văn Nhắn", email="", phone="0912345678")
+    message = message_create(campaign, segment_create())
+    campaign_message_send(message=message)
+    campaign_message_plan(message_id=message.pk)
+    send_planned()
+    other = message_create(campaign, segment_create(), name="Đợt khác")
+    campaign_message_send(message=other)
+    campaign_message_plan(message_id=other.pk)
+    reminder = Delivery.objects.create(
+        recipient=reader, kind="training_due", channel="email", idempotency_key="k-reminder", address="x@example.vn"
+    )
+    url = f"/admin/campaigns/messages/deliveries/{message.pk}/"
+    officer = UserFactory(officer=True)
+    client.force_login(officer)
+    assert url in client.get(f"/admin/campaigns/messages/results/{campaign.pk}/").content.decode()
+    assert url in client.get(f"/admin/campaigns/messages/edit/{message.pk}/").content.decode()
+    html = client.get(url).content.decode()
+    rows = deliveries(message)
+    assert 'id="campaign-delivery-log"' in html and html.count("<tr><td>") == rows.count()
+    assert "Trần Thị Đọc" in html and "d•••@example.vn" in html and "•••678" in html
+    assert "doc.tran@example.vn" not in html and "0912345678" not in html  # addresses only in part
+    assert reminder.address not in html  # another kind's messages stay in the training office's log
+    sent = rows.filter(status=Delivery.Status.SENT).count()
+    assert re.search(rf'data-status-count="sent"><a href="\?status=sent"><strong>{sent}</strong>', html)
+    only_sent = client.get(url, {"status": "sent"}).content.decode()
+    assert only_sent.count("<tr><td>") == sent
+    for bad in ({"status": "<script>"}, {"p": "-1"}, {"p": "9999"}, {"p": "x"}):
+        assert client.get(url, bad).status_code == 200, bad
+    assert client.get("/admin/campaigns/messages/deliveries/999999/").status_code == 404
+    client.force_login(UserFactory(training_admin=True))
+    assert client.get(url).status_code == 302
+
+
 def test_signing_uses_django_signing():
     token = link_token(message_id=5, user_id=7, link="p")
     assert signing.TimestampSigner(salt=links.LINK_SALT).unsign(token) == "5.7.p"
