@@ -5,7 +5,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import roles
-from .models import OrganisationUnit, User
+from .consent.channels import EMAIL, IN_APP, SMS
+from .consent.services import SOURCE_DEMO, consent_give
+from .models import Consent, ConsentRecord, OrganisationUnit, User
 
 DEMO_PASSWORD = "kynangso-demo-2026"
 
@@ -78,6 +80,31 @@ DEMO_STAFF = [
 ]
 
 
+# Who agreed to campaign news, and on which channels: about half of the demo people (the others
+# never answered, and silence is not consent), so a segment counts some, not all.
+DEMO_CAMPAIGN_CONSENTS = {
+    "0912345678": [SMS, IN_APP],
+    "canbo@kynangso.local": [EMAIL],
+    "quanly@kynangso.local": [EMAIL, IN_APP],
+    "hung.dv@kynangso.local": [EMAIL],
+    "mai.nt@kynangso.local": [EMAIL, IN_APP],
+    "hang.vt@kynangso.local": [EMAIL],
+}
+
+
+def demo_consents_seed():
+    """Campaign consent of the demo people above, through the consent service (source "demo").
+
+    Only for people who never answered: running the seed again does not undo a withdrawal.
+    """
+    for identifier, channels in DEMO_CAMPAIGN_CONSENTS.items():
+        lookup = {"email": identifier} if "@" in identifier else {"phone": identifier}
+        user = User.objects.filter(**lookup).first()
+        if user is None or ConsentRecord.objects.filter(user=user, purpose=Consent.Purpose.CAMPAIGNS).exists():
+            continue
+        consent_give(user=user, purpose=Consent.Purpose.CAMPAIGNS, channels=channels, source=SOURCE_DEMO)
+
+
 def _unit_ensure(parent, code, name, kind):
     unit = OrganisationUnit.objects.filter(code=code).first()
     if unit is not None:
@@ -141,4 +168,5 @@ def demo_people_seed():
         user.set_password(DEMO_PASSWORD)
         user.save()
         user.groups.add(civil_servants)
+    demo_consents_seed()
     return people

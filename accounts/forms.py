@@ -14,6 +14,7 @@ from wagtail.users.forms import UserCreationForm as WagtailUserCreationForm
 from wagtail.users.forms import UserEditForm as WagtailUserEditForm
 
 from .backends import login_is_blocked
+from .consent.channels import CONTACT_CHANNELS, channel_reachable
 from .models import OrganisationUnit, User
 from .phone import phone_normalise
 
@@ -180,6 +181,27 @@ class SignUpForm(forms.Form):
         help_text=_("Read the privacy notice"),
         error_messages={"required": _("To create an account you must accept the privacy notice.")},
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Campaign news, one box per channel: optional and unticked (silence is not consent).
+        for channel in CONTACT_CHANNELS:
+            self.fields[f"campaigns_{channel.code}"] = forms.BooleanField(
+                label=channel.label, required=False, help_text=channel.needs or ""
+            )
+
+    def campaign_fields(self):
+        return [self[f"campaigns_{channel.code}"] for channel in CONTACT_CHANNELS]
+
+    def campaign_channels(self):
+        """The ticked channels for campaign news that the person can be reached on with what they gave
+        (a ticked SMS box with an e-mail address only is left out)."""
+        person = User(email=self.cleaned_data.get("email"), phone=self.cleaned_data.get("phone"))
+        return [
+            channel.code
+            for channel in CONTACT_CHANNELS
+            if self.cleaned_data.get(f"campaigns_{channel.code}") and channel_reachable(user=person, code=channel.code)
+        ]
 
     def clean_full_name(self):
         return " ".join(self.cleaned_data["full_name"].split())

@@ -281,11 +281,14 @@ class ContactPreference(models.Model):
 
 
 class Consent(models.Model):
-    """A person's answer for one purpose of contact: given or refused, and when.
+    """A person's answer for one purpose of contact on one channel: given or refused, and when.
 
-    One row per person and purpose, changed in place (``at`` is the last change).
-    Service notices (course nudges, certificate notices) are sent unless refused;
-    campaigns only with consent given: silence is not consent (``DEFAULTS``).
+    One row per person, purpose and channel, changed in place (``at`` is the last change) and only
+    through ``accounts.consent.services`` (every change is also appended to ``ConsentRecord``).
+    Campaigns are asked per channel (``accounts.consent.channels``) and need consent given:
+    silence is not consent. Service notices (course nudges, certificate notices) are answered for
+    every channel at once (``channel`` empty, ``ANY_CHANNEL``) and are sent unless refused
+    (``DEFAULTS``), on the person's reminder channels.
     """
 
     class Purpose(models.TextChoices):
@@ -295,9 +298,15 @@ class Consent(models.Model):
 
     # What applies when the person never answered.
     DEFAULTS = {Purpose.COURSE_NUDGES: True, Purpose.CERTIFICATE_NOTICES: True, Purpose.CAMPAIGNS: False}
+    # Purposes asked channel by channel (the others: one answer for every channel).
+    PER_CHANNEL = (Purpose.CAMPAIGNS,)
+    ANY_CHANNEL = ""
 
     user = models.ForeignKey(User, verbose_name=_("person"), on_delete=models.CASCADE, related_name="consents")
     purpose = models.CharField(_("purpose"), max_length=30, choices=Purpose.choices)
+    channel = models.CharField(
+        _("channel"), max_length=20, blank=True, default="", help_text=_("Empty: every channel.")
+    )
     granted = models.BooleanField(_("given"))
     at = models.DateTimeField(_("at"), default=timezone.now)
     source = models.CharField(_("how it was given"), max_length=100, blank=True)
@@ -305,15 +314,30 @@ class Consent(models.Model):
     class Meta:
         verbose_name = _("consent")
         verbose_name_plural = _("consents")
-        constraints = [models.UniqueConstraint(fields=["user", "purpose"], name="accounts_consent_once_per_purpose")]
-        indexes = [models.Index(fields=["purpose", "granted"], name="accounts_consent_purpose")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "purpose", "channel"], name="accounts_consent_once_per_purpose_channel"
+            )
+        ]
+        indexes = [models.Index(fields=["purpose", "channel", "granted"], name="accounts_consent_purp_chan")]
 
     def __str__(self):
-        return f"{self.user_id}: {self.purpose} {'+' if self.granted else '-'}"
+        return f"{self.user_id}: {self.purpose}/{self.channel or '*'} {'+' if self.granted else '-'}"
 
 
-# The auth event log lives in its own module; imported so that Django finds the model in this app.
+# The auth event log and the consent record live in their own modules; imported so that Django
+# finds the models in this app.
 from .audit.models import AuthEvent  # noqa: E402
+from .consent.models import ConsentRecord  # noqa: E402
 from .profile.models import EmailChange  # noqa: E402
 
-__all__ = ["AuthEvent", "Consent", "ContactPreference", "EmailChange", "OrganisationUnit", "RosterImport", "User"]
+__all__ = [
+    "AuthEvent",
+    "Consent",
+    "ConsentRecord",
+    "ContactPreference",
+    "EmailChange",
+    "OrganisationUnit",
+    "RosterImport",
+    "User",
+]

@@ -18,7 +18,7 @@ from core.localtime import moment_iso
 
 from .audit.models import AuthEvent
 from .audit.services import auth_event_record
-from .models import EmailChange, OrganisationUnit, RosterImport, User
+from .models import Consent, ConsentRecord, EmailChange, OrganisationUnit, RosterImport, User
 
 
 def _providers():
@@ -65,6 +65,28 @@ def personal_data_export(user):
         }
         for change in EmailChange.objects.filter(user=user).order_by("requested_at", "pk")
     ]
+    data["consents"] = [
+        {
+            "purpose": c.purpose,
+            "channel": c.channel or "all",
+            "given": c.granted,
+            "at": moment_iso(c.at),
+            "how": c.source,
+        }
+        for c in Consent.objects.filter(user=user).order_by("purpose", "channel")
+    ]
+    data["consent_record"] = [
+        {
+            "at": moment_iso(r.at),
+            "purpose": r.purpose,
+            "channel": r.channel or "all",
+            "given": r.granted,
+            "how": r.source,
+            "detail": r.detail,
+            "privacy_notice_version": r.notice_version,
+        }
+        for r in ConsentRecord.objects.filter(user=user).order_by("at", "pk")
+    ]
     for provider in _providers():
         data.update(provider.export(user))
     return data
@@ -88,5 +110,7 @@ def personal_data_erase(user, *, request=None, by="admin"):
         for provider in _providers():
             provider.erase(user)
         RosterImport.objects.filter(uploaded_by=user).update(uploaded_by=None)
+        ConsentRecord.objects.filter(user=user).delete()
+        Consent.objects.filter(user=user).delete()
         user.managed_units.clear()
         User.objects.filter(pk=user.pk).delete()

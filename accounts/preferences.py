@@ -1,20 +1,27 @@
-"""How a person wants to be reached: channels for reminders, and the purposes they refuse.
+"""How a person wants to be reached: channels for reminders, the purposes they refuse, and where
+they agree to campaign news.
 
-The higher layer that sends messages reads these through ``reminder_channels`` and
-``Consent.DEFAULTS``; this module only knows the person, never what is sent.
+The higher layer that sends messages reads these through ``reminder_channels``, ``Consent.DEFAULTS``
+and ``accounts.consent.selectors``; this module only knows the person, never what is sent.
+Consent changes go through ``accounts.consent.services`` (kept in the consent record).
 """
+
+from collections.abc import Mapping
 
 from django import forms
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .consent.channels import CHANNEL_CODES, CONTACT_CHANNELS, EMAIL, IN_APP, SMS, channel_reachable
+from .consent.selectors import consent_channels
+from .consent.services import SOURCE_SETTINGS, consent_give, consent_withdraw
 from .models import Consent, ContactPreference
 
-EMAIL, SMS, IN_APP = "email", "sms", "in_app"
-CHANNELS = (EMAIL, SMS, IN_APP)
-# Purposes a person may refuse on the notification settings page (campaigns come with their own issue).
+CHANNELS = CHANNEL_CODES
+# Purposes a person may refuse on the notification settings page, for every channel at once.
 OPTIONAL_PURPOSES = (Consent.Purpose.COURSE_NUDGES, Consent.Purpose.CERTIFICATE_NOTICES)
+
+__all__ = ["CHANNELS", "EMAIL", "IN_APP", "SMS", "NotificationSettingsForm", "preferences_of", "preferences_save"]
 
 
 def default_channels(*, has_email):
@@ -31,7 +38,7 @@ def reminder_channels(*, use_email, use_sms, use_in_app, has_email):
 
 
 def preferences_of(user):
-    """(channels, {purpose: granted}) of one person, defaults filled in."""
+    """(channels, {purpose: granted}) of one person, defaults filled in (service notices: every channel)."""
     preference = ContactPreference.objects.filter(user=user).first()
     if preference is None:
         channels = default_channels(has_email=bool(user.email))
@@ -43,36 +50,53 @@ def preferences_of(user):
             has_email=bool(user.email),
         )
     answers = dict(Consent.DEFAULTS)
-    answers.update(dict(Consent.objects.filter(user=user).values_list("purpose", "granted")))
+    answers.update(
+        dict(Consent.objects.filter(user=user, channel=Consent.ANY_CHANNEL).values_list("purpose", "granted"))
+    )
     return channels, answers
 
 
 @transaction.atomic
-def preferences_save(user, *, channels, purposes, source=""):
-    """Store the chosen channels and the answer for each optional purpose (``{purpose: granted}``).
+def preferences_save(
+    user,
+    *,
+    channels,
+    purposes,
+    source=SOURCE_SETTINGS,
+    campaign_channels: Mapping[str, bool] | None = None,
+):
+    """Store the chosen channels, the answer for each optional purpose (``{purpose: granted}``, every
+    channel) and, if given, campaign consent per channel (``{channel: granted}``).
 
-    A consent row changes (and its time with it) only when the answer changes.
+    A consent changes (and is recorded) only when the answer changes.
     """
     ContactPreference.objects.update_or_create(
         user=user,
         defaults={"use_email": EMAIL in channels, "use_sms": SMS in channels, "use_in_app": IN_APP in channels},
     )
-    current = dict(Consent.objects.filter(user=user).values_list("purpose", "granted"))
-    now = timezone.now()
     for purpose, granted in purposes.items():
-        if current.get(purpose) == granted:
-            continue
-        Consent.objects.update_or_create(
-            user=user, purpose=purpose, defaults={"granted": granted, "at": now, "source": source}
-        )
+        change = consent_give if granted else consent_withdraw
+        change(user=user, purpose=purpose, channels=[Consent.ANY_CHANNEL], source=source)
+    if campaign_channels:
+        given = [code for code, on in campaign_channels.items() if on]
+        # An unticked box withdraws consent given; where none was given, silence stays silence.
+        current = consent_channels(user=user, purpose=Consent.Purpose.CAMPAIGNS)
+        refused = [code for code, on in campaign_channels.items() if not on and code in current]
+        consent_give(user=user, purpose=Consent.Purpose.CAMPAIGNS, channels=given, source=source)
+        consent_withdraw(user=user, purpose=Consent.Purpose.CAMPAIGNS, channels=refused, source=source)
+
+
+def campaign_field_name(code):
+    return f"campaigns_{code}"
 
 
 class NotificationSettingsForm(forms.Form):
-    """Where reminders go (at least one way), and which optional messages the person wants."""
+    """Where reminders go (at least one way), which optional messages the person wants, and on which
+    channels they agree to campaign news (a channel they have no contact for is shown disabled)."""
 
     channels = forms.MultipleChoiceField(
         label=_("How should we reach you?"),
-        choices=[(EMAIL, _("By e-mail")), (SMS, _("By SMS")), (IN_APP, _("In my inbox on this site"))],
+        choices=[(channel.code, channel.label) for channel in CONTACT_CHANNELS],
         widget=forms.CheckboxSelectMultiple,
         help_text=_(
             "Reminders about training your organisation requires of you are always sent, to the ways you choose here."
@@ -87,15 +111,29 @@ class NotificationSettingsForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         self.user = user
         channels, answers = preferences_of(user)
-        kwargs.setdefault(
-            "initial",
-            {
-                "channels": channels,
-                "course_nudges": answers[Consent.Purpose.COURSE_NUDGES],
-                "certificate_notices": answers[Consent.Purpose.CERTIFICATE_NOTICES],
-            },
-        )
+        campaigns = consent_channels(user=user, purpose=Consent.Purpose.CAMPAIGNS)
+        initial = {
+            "channels": channels,
+            "course_nudges": answers[Consent.Purpose.COURSE_NUDGES],
+            "certificate_notices": answers[Consent.Purpose.CERTIFICATE_NOTICES],
+        }
+        for channel in CONTACT_CHANNELS:
+            initial[campaign_field_name(channel.code)] = channel.code in campaigns
+        kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
+        for channel in CONTACT_CHANNELS:
+            reachable = channel_reachable(user=user, code=channel.code)
+            self.fields[campaign_field_name(channel.code)] = forms.BooleanField(
+                label=channel.label,
+                required=False,
+                # Disabled: Django keeps the initial value whatever is posted.
+                disabled=not reachable,
+                help_text="" if reachable else channel.missing,
+            )
+
+    def campaign_fields(self):
+        """The bound campaign boxes, one per channel, in the registry's order."""
+        return [self[campaign_field_name(channel.code)] for channel in CONTACT_CHANNELS]
 
     def clean_channels(self):
         channels = self.cleaned_data["channels"]
@@ -106,6 +144,11 @@ class NotificationSettingsForm(forms.Form):
         return channels
 
     def save(self):
+        campaign_channels = {
+            channel.code: self.cleaned_data[campaign_field_name(channel.code)]
+            for channel in CONTACT_CHANNELS
+            if not self.fields[campaign_field_name(channel.code)].disabled
+        }
         preferences_save(
             self.user,
             channels=self.cleaned_data["channels"],
@@ -113,5 +156,6 @@ class NotificationSettingsForm(forms.Form):
                 Consent.Purpose.COURSE_NUDGES: self.cleaned_data["course_nudges"],
                 Consent.Purpose.CERTIFICATE_NOTICES: self.cleaned_data["certificate_notices"],
             },
-            source="notification settings page",
+            source=SOURCE_SETTINGS,
+            campaign_channels=campaign_channels,
         )

@@ -15,15 +15,25 @@ from django.utils import timezone
 
 from . import roles
 from .audit.services import role_change_record
+from .consent.services import SOURCE_SIGN_UP, consent_give
 from .hooks import people_changed_hooks_run, units_changed_hooks_run
-from .models import OrganisationUnit, User
+from .models import Consent, OrganisationUnit, User
 
 # A change to one of these can change which mandatory training applies to the person.
 TRAINING_FIELDS = {"kind", "organisation_unit", "position", "started_on", "is_active"}
 
 
-def user_sign_up(*, full_name: str, email: str | None, phone: str | None, password: str, language: str) -> User:
-    """Create a citizen's account, with the time they accepted the privacy notice.
+def user_sign_up(
+    *,
+    full_name: str,
+    email: str | None,
+    phone: str | None,
+    password: str,
+    language: str,
+    campaign_channels: Collection[str] = (),
+) -> User:
+    """Create a citizen's account, with the time they accepted the privacy notice, and their consent to
+    campaign news on ``campaign_channels`` (the boxes they ticked; none by default).
 
     Call inside ``transaction.atomic()``: the database refuses (IntegrityError) an email or a phone
     taken by someone who signed up at the same time.
@@ -40,6 +50,8 @@ def user_sign_up(*, full_name: str, email: str | None, phone: str | None, passwo
     group, _created = Group.objects.get_or_create(name=roles.CITIZEN)
     user.groups.add(group)
     password_validation.password_changed(password, user)
+    if campaign_channels:
+        consent_give(user=user, purpose=Consent.Purpose.CAMPAIGNS, channels=campaign_channels, source=SOURCE_SIGN_UP)
     return user
 
 

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from .audit.models import AuthEvent
 from .audit.services import auth_event_record
 from .backends import password_reset_allowed
+from .consent.services import notice_version
 from .forms import AccountDeleteForm, PasswordResetForm, SignInForm, SignUpForm
 from .hooks import sign_in_hooks_run
 from .personal_data import personal_data_erase, personal_data_export
@@ -70,6 +71,7 @@ def sign_up(request):
                     phone=data["phone"],
                     password=data["password1"],
                     language=_active_language(),
+                    campaign_channels=form.campaign_channels(),
                 )
         except IntegrityError:
             # Someone signed up with the same email or phone between validation and saving.
@@ -201,4 +203,5 @@ def notification_settings(request):
         messages.success(request, _("Your notification settings are saved."))
         return redirect("accounts:notification_settings")
     status = 400 if request.method == "POST" else 200
-    return render(request, "accounts/notification_settings.html", {"form": form}, status=status)
+    context = {"form": form, "privacy_notice_version": notice_version()}
+    return render(request, "accounts/notification_settings.html", context, status=status)

@@ -86,10 +86,14 @@ def child_generate(people):
             User.objects.filter(email__endswith="@bench.kynangso.local").order_by("pk").values_list("pk", flat=True)
         )
         now = timezone.now()
+        # Campaign consent per channel: e-mail for everyone consenting, SMS too for those with a phone.
         Consent.objects.bulk_create(
             (
-                Consent(user_id=pk, purpose=Consent.Purpose.CAMPAIGNS, granted=True, at=now, source="bench")
-                for pk in ids[:people]
+                Consent(
+                    user_id=pk, purpose=Consent.Purpose.CAMPAIGNS, channel=channel, granted=True, at=now, source="bench"
+                )
+                for number, pk in enumerate(ids[:people])
+                for channel in (("email", "sms") if number % 5 == 0 else ("email",))
             ),
             batch_size=5000,
         )

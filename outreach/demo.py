@@ -32,7 +32,7 @@ def demo_reminders_seed() -> None:
     }
     for identifier, channels in choices.items():
         if identifier in people:
-            preferences_save(people[identifier], channels=channels, purposes={}, source="demo data")
+            preferences_save(people[identifier], channels=channels, purposes={}, source="demo")
     civil_servant = people.get("canbo@kynangso.local")
     if civil_servant is not None:
         # The yearly security course is due in a week (the commune's course is already overdue).

@@ -1,8 +1,8 @@
 """Personal data held by the outreach layer (see ``accounts.personal_data``): contact
-preferences and consents (stored by accounts, exported here with the messages sent), and the
-campaign links a person followed and the campaigns they arrived from."""
+preferences (stored by accounts, exported here with the messages sent; consents and their record
+are exported by accounts), and the campaign links a person followed and the campaigns they arrived from."""
 
-from accounts.models import Consent, ContactPreference, User
+from accounts.models import ContactPreference, User
 from core.localtime import moment_iso
 
 from .models import CampaignClick, CampaignTouch, Delivery, MessageKind
@@ -21,10 +21,6 @@ def export(user: User) -> dict:
             if preference
             else None
         ),
-        "consents": [
-            {"purpose": c.purpose, "given": c.granted, "at": moment_iso(c.at), "how": c.source}
-            for c in Consent.objects.filter(user=user).order_by("purpose")
-        ],
         "messages": [
             {
                 "kind": d.kind,

@@ -225,6 +225,9 @@ TWO_FACTOR_RATE_WINDOW = int(env("TWO_FACTOR_RATE_WINDOW", "900"))
 OTP_TOTP_ISSUER = "Kỹ Năng Số"
 # Days the auth event log keeps a row (the daily forget task removes older ones).
 ACCOUNTS_AUTH_EVENT_RETENTION_DAYS = int(env("ACCOUNTS_AUTH_EVENT_RETENTION_DAYS", "365"))
+# The privacy notice in force: stored with every change of a consent (accounts.consent.services)
+# and shown on the sign-up and notification settings pages. Change it when the notice changes.
+ACCOUNTS_PRIVACY_NOTICE_VERSION = env("ACCOUNTS_PRIVACY_NOTICE_VERSION", "2026-11")
 
 # Internationalisation: Vietnamese first, English second.
 LANGUAGE_CODE = "vi"

@@ -1,7 +1,7 @@
 """Admin for campaigns' audiences, messages and results (registered in ``outreach.wagtail_hooks``).
 
 - Audience segments: rules, and a "Count" button that shows how many people match (and how
-  many of them agreed to campaign messages) before saving, without JavaScript.
+  many of them agreed to campaign news on a channel they can be reached on) before saving, without JavaScript.
 - Campaign messages: the variants, then preview for a chosen person, a test send to oneself,
   send now or schedule, cancel. Sending is ``messages.campaign_message_send``.
 - Results per campaign: the funnel as a table and a server-drawn SVG chart, and a CSV export

@@ -1,5 +1,8 @@
 """Audiences: who a segment selects, and how many of them agreed to campaign messages.
 
+A person counts as agreeing when they gave campaign consent on at least one channel they can be
+reached on (``accounts.consent.selectors``): consent by SMS without a phone number reaches nobody.
+
 Every function here is one query, never a loop over people.
 """
 
@@ -9,6 +12,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from accounts.consent.selectors import consenting_q
 from accounts.models import Consent, User
 from courses.models import Enrolment, TutorialCompletion
 
@@ -102,15 +106,15 @@ def segment_people(*, rules: "SegmentRules | AudienceSegment") -> QuerySet:
 
 
 def with_campaign_consent(*, people: QuerySet) -> QuerySet:
-    """Those of ``people`` who said yes to campaign messages (silence is not consent)."""
-    return people.filter(
-        Exists(Consent.objects.filter(user_id=OuterRef("pk"), purpose=Consent.Purpose.CAMPAIGNS, granted=True))
-    )
+    """Those of ``people`` who said yes to campaign messages on a channel they can be reached on
+    (silence is not consent)."""
+    return people.filter(consenting_q(purpose=Consent.Purpose.CAMPAIGNS))
 
 
 def segment_counts(*, rules: "SegmentRules | AudienceSegment") -> tuple[int, int]:
-    """(people in the segment, of whom with campaign consent): one query."""
+    """(people in the segment, of whom with campaign consent on a channel they can be reached on): one query."""
     people = segment_people(rules=rules)
-    consented = Consent.objects.filter(user_id=OuterRef("pk"), purpose=Consent.Purpose.CAMPAIGNS, granted=True)
-    counts = people.aggregate(total=Count("pk"), consenting=Count("pk", filter=Exists(consented)))
+    counts = people.aggregate(
+        total=Count("pk"), consenting=Count("pk", filter=consenting_q(purpose=Consent.Purpose.CAMPAIGNS))
+    )
     return counts["total"], counts["consenting"]

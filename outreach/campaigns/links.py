@@ -3,7 +3,8 @@
 Links in the text are signed (``django.core.signing``) and name only ids: ``/r/<token>/`` names
 the message, the person and which link (the campaign page or its first call to action), so
 the redirect can only lead where the campaign leads; ``/unsubscribe/<token>/`` names the
-person and the message. Nothing is tracked by pixels. A poster's short link ``/c/<code>/``
+person, the message and the channel it went on (tokens made before channels were named, with
+two parts, stand for every channel). Nothing is tracked by pixels. A poster's short link ``/c/<code>/``
 leads to the campaign (``views.py``).
 """
 
@@ -21,6 +22,8 @@ from django.utils import translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.encoding import force_bytes, force_str
 from wagtail.models import Page
+
+from accounts.consent.channels import CHANNEL_CODES
 
 UNSUBSCRIBE_SALT = "outreach.campaign.unsubscribe"
 LINK_SALT = "outreach.campaign.link"
@@ -83,8 +86,10 @@ def link_token(*, message_id: int, user_id: int, link: str, test: bool = False) 
     return _signer(LINK_SALT).sign(value)
 
 
-def unsubscribe_token(*, message_id: int, user_id: int) -> str:
-    return _signer(UNSUBSCRIBE_SALT).sign(f"{_b36(message_id)}.{_b36(user_id)}")
+def unsubscribe_token(*, message_id: int, user_id: int, channel: str | None = None) -> str:
+    """A signed token naming the message, the recipient and the channel (None: every channel)."""
+    value = f"{_b36(message_id)}.{_b36(user_id)}"
+    return _signer(UNSUBSCRIBE_SALT).sign(f"{value}.{channel}" if channel else value)
 
 
 class BadToken(Exception):
@@ -112,13 +117,16 @@ def link_token_read(*, token: str) -> tuple[int, int, str, bool]:
         raise BadToken("bad") from error
 
 
-def unsubscribe_token_read(*, token: str) -> tuple[int, int]:
-    """(message id, user id); BadToken if tampered or expired."""
+def unsubscribe_token_read(*, token: str) -> tuple[int, int, str | None]:
+    """(message id, user id, channel or None for every channel); BadToken if tampered or expired."""
     parts = _unsign(UNSUBSCRIBE_SALT, token)
-    if len(parts) != 2:
+    if len(parts) not in (2, 3):
+        raise BadToken("bad")
+    channel = parts[2] if len(parts) == 3 else None
+    if channel is not None and channel not in CHANNEL_CODES:
         raise BadToken("bad")
     try:
-        return int(parts[0], 36), int(parts[1], 36)
+        return int(parts[0], 36), int(parts[1], 36), channel
     except ValueError as error:
         raise BadToken("bad") from error
 
@@ -142,9 +150,9 @@ def tracked_url(*, message_id: int, user_id: int, link: str, test: bool = False,
     return before + link_token(message_id=message_id, user_id=user_id, link=link, test=test) + after
 
 
-def unsubscribe_url(*, message_id: int, user_id: int, base: str | None = None) -> str:
+def unsubscribe_url(*, message_id: int, user_id: int, channel: str | None = None, base: str | None = None) -> str:
     before, after = _url_around("campaign_unsubscribe", base or base_url())
-    return before + unsubscribe_token(message_id=message_id, user_id=user_id) + after
+    return before + unsubscribe_token(message_id=message_id, user_id=user_id, channel=channel) + after
 
 
 def campaign_targets(*, campaign: Page, request: HttpRequest | None = None) -> dict[str, str]:

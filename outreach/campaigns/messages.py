@@ -3,11 +3,13 @@
 Sending a message (``campaign_message_send``) is one conditional UPDATE (draft or scheduled →
 sending): a second click, or two workers, change nothing and send nothing more. A Celery task
 (``campaign_message_plan``, enqueued on commit) then resolves the segment and the people's
-campaign consent in one query and writes one ``Delivery`` per person and channel (kind
+campaign consent per channel in one query and writes one ``Delivery`` per person and channel
+they consented to and can be reached on (kind
 ``campaign``, idempotency key ``campaign:<message>:<person>:<channel>``) through delivery's
 outbox (``Outbox.flush``: COPY on PostgreSQL, ``INSERT … ON CONFLICT DO NOTHING``), queueing
 them as each batch commits. From there delivery's sender does the rest: claims, the re-check
-registered here (consent withdrawn since → cancelled, message cancelled), quiet hours for SMS,
+registered here (consent on that channel withdrawn since → cancelled, message cancelled), quiet
+hours for SMS,
 the shared rate limit, retries, the delivery log.
 """
 
@@ -25,6 +27,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log as log_action
 
+from accounts.consent.channels import CHANNEL_CODES
+from accounts.consent.selectors import consent_annotations, consents_given
 from accounts.models import Consent, User
 from core.localtime import local_today
 from outreach.delivery.kinds import Kind, KindFamily, family_register
@@ -76,7 +80,7 @@ def _sms_values(message: CampaignMessage, *, person_id: int, test: bool, base: s
     day = local_today()
     short = {}
     for name, link in (("link", LINK_PAGE), ("action", LINK_ACTION), ("unsubscribe", LINK_UNSUBSCRIBE)):
-        if name in values:
+        if name in values or name == "unsubscribe":
             url = short_url(
                 message_id=message.pk,
                 user_id=person_id,
@@ -97,19 +101,20 @@ def message_texts(
     language: str,
     test: bool = False,
     channels: Collection[str] | None = None,
-) -> tuple[dict[str, tuple[str, str]], str]:
-    """({channel: (subject, body)}, unsubscribe URL) of ``message`` for one person, links signed for them.
+) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
+    """({channel: (subject, body)}, {channel: unsubscribe URL}) of ``message`` for one person, links
+    signed for them.
 
-    An unsubscribe link is added to every variant that does not place ``{unsubscribe}`` itself.
-    Only the links the texts use are signed.
+    An unsubscribe link is added to every variant that does not place ``{unsubscribe}`` itself; each
+    channel's link withdraws consent on that channel (an SMS's is its short link). Only the links the
+    texts use are signed.
     """
     base = base_url()
-    unsubscribe = unsubscribe_url(message_id=message.pk, user_id=person_id, base=base)
+    unsubscribes = {}
     values = {
         "name": full_name,
         "site": settings.WAGTAIL_SITE_NAME,
         "campaign": message.campaign.title,
-        "unsubscribe": unsubscribe,
     }
     if _uses(message, "{link}"):
         values["link"] = tracked_url(message_id=message.pk, user_id=person_id, link=LINK_PAGE, test=test, base=base)
@@ -125,13 +130,19 @@ def message_texts(
     ):
         if channels is not None and channel not in channels:
             continue
-        channel_values = sms_values if channel == Channel.SMS else values
+        if channel == Channel.SMS:
+            # Its short unsubscribe link leads to the unsubscribe page of the SMS channel (tracking.py).
+            channel_values = sms_values
+        else:
+            url = unsubscribe_url(message_id=message.pk, user_id=person_id, channel=channel, base=base)
+            channel_values = {**values, "unsubscribe": url}
+        unsubscribes[channel] = channel_values["unsubscribe"]
         rendered = render(body, channel_values)
         if "{unsubscribe}" not in body:
             separator = " " if channel == Channel.SMS else "\n\n"
             rendered = f"{rendered}{separator}{_footer(channel, language) % {'url': channel_values['unsubscribe']}}"
-        texts[channel] = (subject_line(subject, values), rendered)
-    return texts, unsubscribe
+        texts[channel] = (subject_line(subject, channel_values), rendered)
+    return texts, unsubscribes
 
 
 def message_preview(*, message: CampaignMessage, user: User) -> tuple[dict[str, tuple[str, str]], list[str]]:
@@ -171,9 +182,12 @@ class _CampaignPlan:
             return f"campaign:{self.message.pk}:{person.id}:{self.series}:{channel}"
         return f"campaign:{self.message.pk}:{person.id}:{channel}"
 
-    def add(self, person: Person) -> None:
-        channels = person.channels()
-        texts, unsubscribe = message_texts(
+    def add(self, person: Person, channels: list[str] | None = None) -> None:
+        """Plan the message for ``person`` on ``channels`` (None: their reminder channels, for a test send)."""
+        channels = person.channels() if channels is None else channels
+        if not channels:
+            return
+        texts, unsubscribes = message_texts(
             message=self.message,
             person_id=person.id,
             full_name=person.full_name,
@@ -182,10 +196,15 @@ class _CampaignPlan:
             channels=channels,
         )
         # RFC 8058 one-click unsubscribe in mail clients (the link is also in the text).
-        email_context = {
-            **self.context,
-            "headers": {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
-        }
+        contexts: dict[str, dict] = {}
+        if Channel.EMAIL in unsubscribes:
+            contexts[Channel.EMAIL] = {
+                **self.context,
+                "headers": {
+                    "List-Unsubscribe": f"<{unsubscribes[Channel.EMAIL]}>",
+                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                },
+            }
         self.outbox.add(
             person=person,
             kind=CAMPAIGN_KIND,
@@ -195,12 +214,13 @@ class _CampaignPlan:
             subject_id=self.message.pk,
             sequence=1 if self.test else 0,
             context=self.context,
-            contexts={Channel.EMAIL: email_context},
+            contexts=contexts,
         )
 
 
 def campaign_message_plan(*, message_id: int, now: datetime.datetime | None = None) -> int:
-    """Plan and queue one delivery per consenting person of the segment and channel (the task's body).
+    """Plan and queue one delivery per consenting person of the segment and channel they consented to and
+    can be reached on (the task's body).
 
     Runs only while the message is ``sending``; safe to run twice (the idempotency keys), so a
     lost task is simply run again by beat. Returns the number of people planned.
@@ -212,16 +232,20 @@ def campaign_message_plan(*, message_id: int, now: datetime.datetime | None = No
         return 0
     outbox = outbox_open(now=now, queue=True)
     adder = _CampaignPlan(outbox, message)
+    annotations = consent_annotations(purpose=Consent.Purpose.CAMPAIGNS)
     people = (
         with_campaign_consent(people=segment_people(rules=message.segment))
+        .annotate(**annotations)
         .order_by("pk")
-        .values_list(*person_fields(""))
+        .values_list(*person_fields(""), *annotations)
     )
     count = 0
+    offset = len(person_fields(""))
     per_batch = contextlib.nullcontext if connection.vendor == "postgresql" else transaction.atomic
     with per_batch():
         for row in people.iterator(chunk_size=5000):
-            adder.add(Person.of(row))
+            channels = [code for code, given in zip(CHANNEL_CODES, row[offset:], strict=True) if given]
+            adder.add(Person.of(row), channels)
             count += 1
             outbox.flush_if_full()
         outbox.flush()
@@ -258,8 +282,8 @@ def _check_sendable(message: CampaignMessage) -> tuple[int, int]:
     if consenting == 0:
         raise CampaignSendError(
             _(
-                "None of the %(count)s people in the segment have agreed to receive campaign messages: "
-                "nobody would receive this message."
+                "None of the %(count)s people in the segment have agreed to receive campaign messages "
+                "on a way we can reach them: nobody would receive this message."
             )
             % {"count": total}
         )
@@ -346,17 +370,14 @@ def campaign_messages_due(*, now: datetime.datetime | None = None) -> dict[str, 
 
 
 def campaign_recheck(*, rows: list[dict], now: datetime.datetime, today: datetime.date) -> dict[int, str]:
-    """Campaign messages need consent given (silence is not consent), still, and a message not cancelled.
+    """Campaign messages need consent given on the row's channel (silence is not consent), still, and a
+    message not cancelled.
 
     Test sends are always wanted."""
     rows = [row for row in rows if not row["context"].get("test")]
     if not rows:
         return {}
-    consenting = set(
-        Consent.objects.filter(
-            user_id__in={row["recipient_id"] for row in rows}, purpose=Consent.Purpose.CAMPAIGNS, granted=True
-        ).values_list("user_id", flat=True)
-    )
+    consenting = consents_given(user_ids=(row["recipient_id"] for row in rows), purpose=Consent.Purpose.CAMPAIGNS)
     cancelled = set(
         CampaignMessage.objects.filter(
             pk__in={row["subject_id"] for row in rows}, status=CampaignMessage.Status.CANCELLED
@@ -366,7 +387,7 @@ def campaign_recheck(*, rows: list[dict], now: datetime.datetime, today: datetim
     for row in rows:
         if row["subject_id"] in cancelled:
             cancel[row["pk"]] = "campaign_cancelled"
-        elif row["recipient_id"] not in consenting:
+        elif (row["recipient_id"], row["channel"]) not in consenting:
             cancel[row["pk"]] = "opted_out"
     return cancel
 

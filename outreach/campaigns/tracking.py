@@ -13,8 +13,10 @@
   visitor's touch is stored at once. The sign-in hook ``touches_claim`` stores it.
 - ``/r/<token>/``: a signed link naming message, recipient and link; records the click and
   the touch, and redirects only to the campaign's page or its call to action.
-- ``/unsubscribe/<token>/``: GET shows a confirmation (mail scanners that prefetch links change
-  nothing), POST records the refusal; mail clients may POST directly (RFC 8058).
+- ``/unsubscribe/<token>/``: the token names the channel the message went on. GET shows a
+  confirmation (mail scanners that prefetch links change nothing), POST withdraws campaign consent
+  on that channel (``everywhere=1``: on every channel) through ``accounts.consent.services``; mail
+  clients may POST directly (RFC 8058), which withdraws e-mail only.
 """
 
 import contextlib
@@ -32,10 +34,13 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
+from accounts.consent.channels import CHANNEL_CODES, contact_channel
+from accounts.consent.selectors import consent_channels
+from accounts.consent.services import SOURCE_UNSUBSCRIBE, consent_withdraw
 from accounts.models import Consent, User
 from core.i18n import visitor_language
 from core.localtime import local_today
-from outreach.delivery.models import Delivery
+from outreach.delivery.models import Channel, Delivery
 
 from .links import (
     LINK_PAGE,
@@ -91,18 +96,26 @@ def campaign_page_viewed(request: HttpRequest, response: HttpResponse, campaign_
 # Unsubscribe, clicks and touches ---------------------------------------------------------------
 
 
-def campaigns_unsubscribe(*, user_id: int, message_id: int, now: datetime.datetime | None = None) -> None:
-    """Record the person's refusal of campaign messages (their unsent ones are cancelled at sending)."""
+def campaigns_unsubscribe(
+    *, user: User, message_id: int, channels: list[str] | None = None, now: datetime.datetime | None = None
+) -> list[str]:
+    """Withdraw the person's campaign consent on ``channels`` (None: every channel) and cancel their
+    planned campaign messages there; returns the channels whose consent changed."""
     now = now or timezone.now()
+    channels = list(CHANNEL_CODES) if channels is None else channels
     with transaction.atomic():
-        Consent.objects.update_or_create(
-            user_id=user_id,
+        changed = consent_withdraw(
+            user=user,
             purpose=Consent.Purpose.CAMPAIGNS,
-            defaults={"granted": False, "at": now, "source": f"unsubscribe link (campaign message {message_id})"[:100]},
+            channels=channels,
+            source=SOURCE_UNSUBSCRIBE,
+            detail=f"campaign message {message_id}",
+            at=now,
         )
-        Delivery.objects.filter(kind=CAMPAIGN_KIND, recipient_id=user_id, status=Delivery.Status.PLANNED).update(
-            status=Delivery.Status.CANCELLED, reason="opted_out"
-        )
+        Delivery.objects.filter(
+            kind=CAMPAIGN_KIND, recipient_id=user.pk, channel__in=channels, status=Delivery.Status.PLANNED
+        ).update(status=Delivery.Status.CANCELLED, reason="opted_out")
+    return changed
 
 
 def click_record(*, message: CampaignMessage, user_id: int, link: str, now: datetime.datetime | None = None) -> None:
@@ -205,8 +218,9 @@ def campaign_short(request: HttpRequest, token: str) -> HttpResponse:
     except BadToken as error:
         return _invalid(request, expired=str(error) == "expired")
     if link == LINK_UNSUBSCRIBE:
-        # The unsubscribe page itself (GET confirms, its form POSTs): the short link only leads there.
-        token = unsubscribe_token(message_id=message_id, user_id=user_id)
+        # The unsubscribe page of the SMS channel (GET confirms, its form POSTs): the short link only
+        # leads there (short links are only sent by SMS).
+        token = unsubscribe_token(message_id=message_id, user_id=user_id, channel=Channel.SMS)
         return HttpResponseRedirect(reverse("campaign_unsubscribe", args=[token]))
     return _follow(request, message_id=message_id, user_id=user_id, link=link, test=test)
 
@@ -233,15 +247,26 @@ def _follow(request: HttpRequest, *, message_id: int, user_id: int, link: str, t
 @visitor_language
 @csrf_exempt  # the signed token is what authorises; mail clients POST without a form (RFC 8058)
 def campaign_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    """GET: confirm (safe for link scanners); POST: no more campaign messages for this person."""
+    """GET: confirm (safe for link scanners); POST: no more campaign messages on the token's channel
+    (``everywhere=1``, or a token naming no channel: on every channel). Only the token says who."""
     try:
-        message_id, user_id = unsubscribe_token_read(token=token)
+        message_id, user_id, channel = unsubscribe_token_read(token=token)
     except BadToken as error:
         return _invalid(request, expired=str(error) == "expired")
-    person = User.objects.filter(pk=user_id).only("pk", "full_name").first()
+    person = User.objects.filter(pk=user_id).only("pk", "full_name", "email", "phone").first()
     if person is None:
         return _invalid(request, status=404)
+    everywhere = channel is None or (request.method == "POST" and request.POST.get("everywhere") == "1")
     if request.method == "POST":
-        campaigns_unsubscribe(user_id=person.pk, message_id=message_id)
-        return render(request, "outreach/campaigns/campaign_unsubscribe.html", {"done": True, "person": person})
-    return render(request, "outreach/campaigns/campaign_unsubscribe.html", {"done": False, "person": person})
+        campaigns_unsubscribe(
+            user=person, message_id=message_id, channels=None if everywhere or channel is None else [channel]
+        )
+    remaining = consent_channels(user=person, purpose=Consent.Purpose.CAMPAIGNS)
+    context = {
+        "done": request.method == "POST",
+        "person": person,
+        "everywhere": everywhere,
+        "channel": contact_channel(channel) if channel else None,
+        "remaining": [contact_channel(code) for code in remaining],
+    }
+    return render(request, "outreach/campaigns/campaign_unsubscribe.html", context)

@@ -43,8 +43,9 @@ class OrganisationUnitFactory(factory.django.DjangoModelFactory):
 
 class UserFactory(factory.django.DjangoModelFactory):
     """A citizen by default. Traits: ``civil_servant`` (the kind and its group, as a roster import makes
-    them), ``officer``, ``lead``, ``training_admin``, ``unit_manager``, ``leader`` (each adds its group;
-    they combine) and ``superuser``."""
+        them), ``officer``, ``lead``, ``training_admin``, ``unit_manager``, ``leader`` (each adds its group;
+        they combine) and ``superuser``; ``with_phone`` (a mobile number too) and ``phone_only`` (a mobile
+    number, no e-mail address)."""
 
     class Meta:
         model = User
@@ -62,6 +63,8 @@ class UserFactory(factory.django.DjangoModelFactory):
         unit_manager = factory.Trait(role__unit_manager=True)
         leader = factory.Trait(role__leader=True)
         superuser = factory.Trait(is_superuser=True)
+        with_phone = factory.Trait(phone=factory.Sequence(lambda n: f"09{n % 100000000:08d}"))
+        phone_only = factory.Trait(email=None, phone=factory.Sequence(lambda n: f"09{n % 100000000:08d}"))
 
     @factory.post_generation
     def password(self, create, extracted, **kwargs):

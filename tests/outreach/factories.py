@@ -4,7 +4,10 @@ import datetime
 
 from django.utils import timezone
 
+from accounts.consent.channels import CHANNEL_CODES
+from accounts.consent.services import consent_give, consent_withdraw
 from accounts.models import Consent
+from accounts.preferences import default_channels
 from outreach.models import AudienceSegment, CampaignIndexPage, CampaignMessage, CampaignPage
 from tests.accounts.factories import UserFactory
 from tests.support.pages import page_add
@@ -31,17 +34,24 @@ def campaign_create(home_page, course=None, **kwargs):
     return page_add(index, CampaignPage(calls_to_action=actions, **kwargs))
 
 
-def consenting(user, granted=True):
-    Consent.objects.update_or_create(
-        user=user, purpose=Consent.Purpose.CAMPAIGNS, defaults={"granted": granted, "source": "test"}
-    )
+def consenting(user, granted=True, channels=None):
+    """Campaign consent given (on ``channels``, by default e-mail if the person has an address, else SMS) or
+    withdrawn (on every channel), through the consent services."""
+    if granted:
+        channels = default_channels(has_email=bool(user.email)) if channels is None else channels
+        consent_give(user=user, purpose=Consent.Purpose.CAMPAIGNS, channels=channels, source="import")
+    else:
+        consent_withdraw(
+            user=user, purpose=Consent.Purpose.CAMPAIGNS, channels=channels or CHANNEL_CODES, source="import"
+        )
     return user
 
 
-def person(consent=True, **kwargs):
+def person(consent=True, channels=None, **kwargs):
+    """A person with campaign consent (True: on ``channels``), withdrawn (False) or never asked (None)."""
     user = UserFactory(**kwargs)
     if consent is not None:
-        consenting(user, consent)
+        consenting(user, consent, channels)
     return user
 
 

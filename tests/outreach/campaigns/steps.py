@@ -69,8 +69,8 @@ def segment_create(tab, base, *, name, learner_kind, expect_total, expect_consen
     )
     expect(count).to_contain_text(
         ngettext(
-            "(%(counter)s of them agreed to campaign messages).",
-            "(%(counter)s of them agreed to campaign messages).",
+            "(%(counter)s of them agreed to campaign news on a channel we can reach them on).",
+            "(%(counter)s of them agreed to campaign news on a channel we can reach them on).",
             expect_consenting,
         )
         % {"counter": expect_consenting}

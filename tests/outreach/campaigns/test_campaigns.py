@@ -185,9 +185,8 @@ def test_segment_form_shows_the_live_count_before_saving(client):
     text = re.sub(r"\s+", " ", response.content.decode())
     expected = ngettext("%(counter)s person matches these rules", "%(counter)s people match these rules", 2)
     assert expected % {"counter": 2} in text
-    consenting = ngettext(
-        "(%(counter)s of them agreed to campaign messages).", "(%(counter)s of them agreed to campaign messages).", 1
-    )
+    agreed = "(%(counter)s of them agreed to campaign news on a channel we can reach them on)."
+    consenting = ngettext(agreed, agreed, 1)
     assert consenting % {"counter": 1} in text
     assert not AudienceSegment.objects.exists()
     del data["count"]
@@ -269,8 +268,9 @@ def test_only_people_who_consented_get_the_message_on_their_channels(home_page, 
     yes = person()
     person(consent=None)  # silence is not consent
     person(consent=False)
-    in_app = person()
-    ContactPreference.objects.create(user=in_app, use_email=False, use_sms=False, use_in_app=True)
+    in_app = person(channels=["in_app"])
+    # Campaigns go where consent was given, whatever the reminder channels.
+    ContactPreference.objects.create(user=in_app, use_email=True, use_sms=False, use_in_app=False)
     message = message_create(campaign, segment_create())
     assert campaign_message_send(message=message) == CampaignMessage.Status.SENDING
     assert campaign_message_plan(message_id=message.pk) == 2
@@ -447,7 +447,7 @@ def test_unsubscribe_confirms_then_records_and_no_more_messages(home_page, clien
     first = message_create(campaign, segment_create())
     campaign_message_send(message=first)
     campaign_message_plan(message_id=first.pk)
-    url = f"/unsubscribe/{unsubscribe_token(message_id=first.pk, user_id=someone.pk)}/"
+    url = f"/unsubscribe/{unsubscribe_token(message_id=first.pk, user_id=someone.pk, channel='email')}/"
     response = client.get(url)  # a mail scanner prefetching the link changes nothing
     assert response.status_code == 200
     assert Consent.objects.get(user=someone, purpose="campaigns").granted is True
@@ -455,7 +455,7 @@ def test_unsubscribe_confirms_then_records_and_no_more_messages(home_page, clien
     assert response.status_code == 200
     consent = Consent.objects.get(user=someone, purpose="campaigns")
     assert consent.granted is False
-    assert "unsubscribe link" in consent.source
+    assert consent.source == "unsubscribe"
     # Its unsent message is cancelled; the next message goes to the others only.
     assert deliveries(first, recipient=someone).get().status == "cancelled"
     second = message_create(campaign, segment_create(), name="Đợt 2")
@@ -470,7 +470,7 @@ def test_one_click_unsubscribe_post_from_a_mail_client(home_page, client):
     message = message_create(campaign, segment_create())
     client.handler.enforce_csrf_checks = True
     response = client.post(
-        f"/unsubscribe/{unsubscribe_token(message_id=message.pk, user_id=someone.pk)}/",
+        f"/unsubscribe/{unsubscribe_token(message_id=message.pk, user_id=someone.pk, channel='email')}/",
         {"List-Unsubscribe": "One-Click"},
     )
     assert response.status_code == 200
@@ -741,8 +741,7 @@ def test_email_carries_one_click_unsubscribe_headers_and_sms_waits_for_quiet_hou
     config.quiet_hours_end = (now_here + datetime.timedelta(hours=1)).time().replace(second=0, microsecond=0)
     config.save()
     campaign = campaign_create(home_page)
-    someone = person(phone="0912000444")
-    ContactPreference.objects.create(user=someone, use_email=True, use_sms=True, use_in_app=False)
+    person(phone="0912000444", channels=["email", "sms"])
     message = message_create(campaign, segment_create())
     campaign_message_send(message=message)
     campaign_message_plan(message_id=message.pk)

@@ -71,7 +71,7 @@ def settled(message, timeout=90):
 def test_a_message_reaches_consenting_people_once_and_never_after_unsubscribing(outbox, home_page, client):
     campaign = campaign_create(home_page)
     by_email = person(full_name="Nguyễn Thư")
-    by_sms = person(full_name="Trần Nhắn", phone="0912000333")
+    by_sms = person(full_name="Trần Nhắn", phone="0912000333", channels=["sms"])
     ContactPreference.objects.create(user=by_sms, use_email=False, use_sms=True, use_in_app=False)
     silent = person(consent=None, full_name="Lê Im Lặng")
     refused = person(consent=False, full_name="Phạm Từ Chối")

@@ -49,7 +49,7 @@ def test_campaign_sms_carries_short_links_the_same_each_time(home_page, settings
 
 def test_planned_sms_rows_have_the_short_links(home_page, settings):
     campaign = campaign_create(home_page)
-    someone = person(phone="0912345678")
+    someone = person(phone="0912345678", channels=["sms"])
     ContactPreference.objects.create(user=someone, use_email=False, use_sms=True, use_in_app=False)
     message = message_create(campaign, segment_create())
     campaign_message_send(message=message)
@@ -84,6 +84,9 @@ def test_the_short_unsubscribe_link_leads_to_the_unsubscribe_page(home_page, cli
     response = client.get(f"/s/{token}")
     assert response.status_code == 302
     assert response["Location"].startswith("/unsubscribe/")
+    # Short links are sent by SMS only: the page withdraws the SMS channel.
+    long_token = response["Location"].split("/")[2]
+    assert links.unsubscribe_token_read(token=long_token) == (message.pk, someone.pk, "sms")
     page = client.get(response["Location"])
     assert page.status_code == 200
     # Nothing changes until the person confirms on that page (its own logic, unchanged).

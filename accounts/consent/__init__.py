@@ -1,0 +1,1 @@
+"""Consent per purpose and per channel: the channels people can be reached on, the answers, their record."""
