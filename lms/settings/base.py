@@ -181,7 +181,21 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.EmailOrPhoneBackend"]
 LOGIN_URL = "accounts:sign_in"
+# My training: open assignments due within this many days are "due soon" and come right after the overdue ones.
+TRAINING_DUE_SOON_DAYS = int(env("TRAINING_DUE_SOON_DAYS", "14"))
+# Where nobody's landing rule answers (citizens): My learning.
 LOGIN_REDIRECT_URL = "courses:my_learning"
+# Where a person lands after signing in without a safe ``next`` (accounts.landing, docs/accounts.md):
+# asked in order, the first address wins. Higher floors name their own pages here.
+ACCOUNTS_LANDING_RULES = [
+    "accounts.landing.admin_work_landing",  # superusers, staff, communications, training office: the admin
+    "insights.landing.leader_landing",  # leaders: the operations dashboard
+    "courses.training.landing.team_landing",  # unit managers: the team page
+    "courses.training.landing.training_landing",  # mandatory training to do: My training
+    "accounts.landing.admin_access_landing",  # anyone else who may open the admin
+]
+# The welcome page after sign-up: links the higher floors offer a newcomer (callables taking the request).
+ACCOUNTS_WELCOME_LINKS = ["courses.nav.welcome_links"]
 LOGOUT_REDIRECT_URL = "/"
 # seed_demo (outreach) runs these too: demo data of layers above outreach; each returns [(account, role)].
 DEMO_SEEDERS = ["insights.demo.demo_insights_seed"]
