@@ -195,4 +195,3 @@ def test_the_team_link_is_in_the_header_of_unit_managers_only(client, unit):
         assert team_link not in client.get(MY_LEARNING).content.decode(), someone
     client.logout()
     assert team_link not in client.get("/account/sign-in/").content.decode()
-

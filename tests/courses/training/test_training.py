@@ -634,3 +634,22 @@ def test_renamed_training_tasks_keep_their_old_names_routable():
         "courses.training.sync_all",
         "courses.training.unit_paths_refresh",
     }
+
+
+def test_my_training_puts_due_soon_right_after_overdue_and_says_so(client, tree, home_page, settings):
+    settings.TRAINING_DUE_SOON_DAYS = 14
+    today = timezone.localdate()
+    person = servant(tree["commune"])
+    for name, days in (("Còn lâu", 90), ("Sắp đến hạn", 5), ("Quá hạn rồi", -3), ("Hạn hôm nay", 0)):
+        other = course_create(home_page, title=f"Khóa {name}", slug=f"khoa-{days + 100}")
+        requirement_for(other, [tree["commune"]], name=name, due_rule="fixed", due_on=today + datetime.timedelta(days))
+    assignments_sync()
+    # Started (in progress) but not due for months: after what is due soon.
+    far = Assignment.objects.get(user=person, requirement__name="Còn lâu")
+    Assignment.objects.filter(pk=far.pk).update(started_at=timezone.now())
+    client.force_login(person)
+    html = client.get("/en" + reverse("courses:my_training")).content.decode()
+    order = [html.index(name) for name in ("Quá hạn rồi", "Hạn hôm nay", "Sắp đến hạn", "Còn lâu")]
+    assert order == sorted(order)
+    assert "Due soon: 5 days left" in html and "Due today" in html
+    assert html.count("status-due-soon") == 2
