@@ -23,7 +23,7 @@ from .audit.models import AuthEvent
 from .audit.services import auth_event_record
 from .backends import password_reset_allowed
 from .forms import AccountDeleteForm, PasswordResetForm, SignInForm, SignUpForm
-from .hooks import sign_in_hooks_run
+from .hooks import sign_in_hooks_run, sign_in_notes
 from .landing import landing_rule_url, landing_url, redirect_target, welcome_url
 from .personal_data import personal_data_erase, personal_data_export
 from .preferences import NotificationSettingsForm
@@ -70,14 +70,20 @@ def sign_up(request):
             login(request, user, backend=BACKEND)
             sign_in_hooks_run(request, user)
             return redirect(welcome_url(next_url=next_url))
-    context = {"form": form, "next": next_url, "privacy_notice_url": privacy_notice_url()}
+    context = {
+        "form": form,
+        "next": next_url,
+        "privacy_notice_url": privacy_notice_url(),
+        "notes": sign_in_notes(request),
+    }
     return render(request, "accounts/sign_up.html", context)
 
 
-def welcome_links(request):
-    """Links the higher floors offer a newcomer (``ACCOUNTS_WELCOME_LINKS``: callables taking the request)."""
+def welcome_links(request, setting):
+    """Links the higher floors offer a newcomer (``ACCOUNTS_WELCOME_FIRST_STEPS``, ``ACCOUNTS_WELCOME_LINKS``:
+    callables taking the request)."""
     links = []
-    for dotted_path in getattr(settings, "ACCOUNTS_WELCOME_LINKS", ()):
+    for dotted_path in getattr(settings, setting, ()):
         links.extend(import_string(dotted_path)(request))
     return links
 
@@ -88,7 +94,8 @@ def welcome(request):
     """After sign-up: a greeting, the page the person came from (a safe ``next``), and what to do next."""
     context = {
         "next": redirect_target(request),
-        "links": welcome_links(request),
+        "first_steps": welcome_links(request, "ACCOUNTS_WELCOME_FIRST_STEPS"),
+        "links": welcome_links(request, "ACCOUNTS_WELCOME_LINKS"),
         "privacy_notice_url": privacy_notice_url(),
     }
     return render(request, "accounts/welcome.html", context)
@@ -103,6 +110,9 @@ class SignInView(auth_views.LoginView):
         response = super().form_valid(form)
         sign_in_hooks_run(self.request, form.get_user())
         return response
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "notes": sign_in_notes(self.request)}
 
     def get_default_redirect_url(self):
         """No safe ``next``: where this person's work is (``accounts.landing``), also for the two-step path."""

@@ -281,7 +281,7 @@ def anonymous_enrol_request(*, session: SessionBase, course: CoursePage) -> None
 
 
 def _pending_enrolments_claim(request: HttpRequest, user: User, course_ids: list[int]) -> None:
-    for course in CoursePage.objects.live().filter(pk__in=course_ids).order_by("path"):
+    for course in CoursePage.objects.live().public().filter(pk__in=course_ids).order_by("path"):
         try:
             enrolment_create(user=user, course=course)
         except ValidationError as error:

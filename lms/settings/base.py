@@ -194,8 +194,13 @@ ACCOUNTS_LANDING_RULES = [
     "courses.training.landing.training_landing",  # mandatory training to do: My training
     "accounts.landing.admin_access_landing",  # anyone else who may open the admin
 ]
-# The welcome page after sign-up: links the higher floors offer a newcomer (callables taking the request).
+# The welcome page after sign-up: links the higher floors offer a newcomer (callables taking the request):
+# first steps (before the notification settings and the profile), then more to explore.
+ACCOUNTS_WELCOME_FIRST_STEPS = ["courses.nav.welcome_first_steps"]
 ACCOUNTS_WELCOME_LINKS = ["courses.nav.welcome_links"]
+# Sentences the sign-in and sign-up pages show a visitor about what happens once signed in (callables
+# taking the request): the courses they asked to start, in which the sign-in hook enrols them.
+ACCOUNTS_SIGN_IN_NOTES = ["courses.nav.sign_in_notes"]
 LOGOUT_REDIRECT_URL = "/"
 # seed_demo (outreach) runs these too: demo data of layers above outreach; each returns [(account, role)].
 DEMO_SEEDERS = ["insights.demo.demo_insights_seed"]

@@ -12,7 +12,7 @@ def public_services_course_complete(tab, language="en", enrolled=False):
         if enrolled:
             tab.get_by_role("link", name=gettext("Continue where you left off")).click()
         else:
-            tab.get_by_role("button", name=gettext("Enrol in this course")).click()
+            tab.get_by_role("button", name=gettext("Start this course")).click()
         expect(tab.get_by_role("heading", level=1)).to_have_text("Dịch vụ công trực tuyến là gì?")
         tab.get_by_role("button", name=gettext("Mark this lesson complete")).click()
         expect(tab.get_by_role("heading", level=1)).to_have_text("Tài khoản VNeID")

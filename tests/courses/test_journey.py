@@ -77,7 +77,7 @@ def test_a_failed_quiz_does_not_complete_the_course(live_server, learning_site, 
     page.goto(base + "/en/account/sign-up/?next=/en/khoa-hoc/dung-dich-vu-cong/")
     sign_up(page, name="Trần Văn Bình", phone="0987 333 444")
     welcome_continue(page)
-    page.get_by_role("button", name="Enrol in this course").click()
+    page.get_by_role("button", name="Start this course").click()
     page.get_by_role("button", name="Mark this lesson complete").click()
     page.get_by_label("Ngân hàng").check()
     page.get_by_role("button", name="Submit answers").click()
@@ -99,7 +99,7 @@ def test_a_visitor_enrols_from_the_course_through_sign_up_and_the_welcome_page(
     base = live_server.url
     tab.goto(base + "/khoa-hoc/dung-dich-vu-cong/")
     with translation.override("vi"):
-        tab.get_by_role("button", name=gettext("Enrol in this course")).click()
+        tab.get_by_role("button", name=gettext("Start this course")).click()
         expect(tab).to_have_url(re.compile(r"/account/sign-up/\?next=%2Fkhoa-hoc%2Fdung-dich-vu-cong%2F$"))
         expect(tab.get_by_role("heading", level=1)).to_have_text(gettext("Create an account"))
         expect(tab.get_by_role("link", name=gettext("Sign in"), exact=True).last).to_be_visible()
@@ -112,7 +112,7 @@ def test_a_visitor_enrols_from_the_course_through_sign_up_and_the_welcome_page(
         welcome_continue(tab, language="vi")
         expect(tab).to_have_url(re.compile(r"/khoa-hoc/dung-dich-vu-cong/$"))
         expect(tab.get_by_role("link", name=gettext("Continue where you left off"))).to_be_visible()
-        expect(tab.get_by_role("button", name=gettext("Enrol in this course"))).to_have_count(0)
+        expect(tab.get_by_role("button", name=gettext("Start this course"))).to_have_count(0)
     learner = User.objects.get(phone="0987555666")
     assert Enrolment.objects.filter(user=learner, course=learning_site, completed_at__isnull=True).exists()
     context.close()

@@ -1,9 +1,12 @@
 """An anonymous visitor's enrol button (to sign-up, enrolled on the way back) and the refusals' links."""
 
+import re
 from urllib.parse import quote
 
 import pytest
+from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import User
 from courses.learning.progress import course_access_error
@@ -41,7 +44,7 @@ class TestAnonymousEnrol:
     def test_the_course_page_offers_enrolment_and_says_an_account_comes_first(self, client, course):
         html = client.get("/en" + course.url).content.decode()
         assert f'action="/en/learn/courses/{course.pk}/enrol/"' in html
-        assert "Enrol in this course" in html and "First you create an account (or sign in)" in html
+        assert "Start this course" in html and "First you create an account (or sign in)" in html
 
     def test_the_button_goes_to_sign_up_with_next_back_to_the_course(self, client, course):
         response = enrol(client, course)
@@ -95,6 +98,95 @@ class TestAnonymousEnrol:
         assert f'href="/account/sign-up/?next={course.url}"' in sign_in
         sign_up = client.get(f"/account/sign-up/?next={next_q}").content.decode()
         assert f'href="/account/sign-in/?next={course.url}"' in sign_up
+
+
+def _label(html, pattern):
+    match = re.search(pattern, html, re.S)
+    assert match, pattern
+    return match.group(1).strip()
+
+
+class TestTwoMeaningsOfDangKy:
+    """"Đăng ký" reads both "sign up" and "enrol": on the course page the two are different words."""
+
+    def test_the_header_says_create_an_account_and_the_course_says_start_this_course(self, client, course):
+        html = client.get("/en" + course.url).content.decode()
+        header = _label(html, r'<nav class="account-nav".*?href="/en/account/sign-up/\?next=[^"]*">([^<]*)</a>')
+        button = _label(html, r'<button type="submit" data-action="enrol">([^<]*)</button>')
+        assert header == "Create an account" and button == "Start this course"
+        with translation.override("en"):
+            assert header != button and "Sign up" not in html and "Enrol in this course" not in html
+
+    def test_the_vietnamese_page_uses_the_same_markup(self, client, course):
+        html = client.get(course.url).content.decode()
+        assert f'action="/learn/courses/{course.pk}/enrol/"' in html and 'data-action="enrol"' in html
+        assert 'href="/account/sign-up/?next=' in html
+
+
+class TestSafeAndVisible:
+    """The enrolment is written only by the person's own CSRF-checked sign-up or sign-in POST, and
+    both pages say beforehand which course it will be."""
+
+    def test_a_get_of_the_enrol_address_is_refused_and_writes_nothing(self, client, course):
+        assert client.get(reverse("courses:course_enrol", args=[course.pk])).status_code == 405
+        assert "kns_progress" not in client.session
+
+    def test_opening_the_pages_on_the_way_enrols_nobody(self, client, course):
+        user = UserFactory(email="mai@example.vn")
+        sign_up_url = enrol(client, course)["Location"]
+        client.get(sign_up_url)
+        client.get(f"/account/sign-in/?next={course.url}")
+        client.force_login(user)  # signed in without the sign-in form: no hook, no enrolment
+        client.get(reverse("accounts:account_welcome"))
+        client.get(course.url)
+        assert not Enrolment.objects.exists()
+
+    def test_sign_up_and_sign_in_say_which_course_the_person_will_be_enrolled_in(self, client, course):
+        sign_up_url = enrol(client, course)["Location"]
+        for url in ("/en" + sign_up_url, f"/en/account/sign-in/?next={course.url}"):
+            html = client.get(url).content.decode()
+            assert html.count("data-sign-in-note") == 1, url
+            assert "You will be enrolled in the course “Dùng VNeID” as soon as you are signed in." in html, url
+
+    def test_without_a_pending_course_there_is_no_note(self, client, course):
+        assert "data-sign-in-note" not in client.get("/account/sign-up/").content.decode()
+        assert "data-sign-in-note" not in client.get("/account/sign-in/").content.decode()
+
+    def test_a_sign_up_post_without_the_csrf_token_is_refused_and_enrols_nobody(self, course):
+        browser = Client(enforce_csrf_checks=True)
+        # The course page is cached for visitors, so its enrol form carries no token: the POST still works…
+        response = browser.post(reverse("courses:course_enrol", args=[course.pk]))
+        assert response.status_code == 302 and response["Location"].startswith("/account/sign-up/")
+        # …but nothing is written until the person's own sign-up form, which needs the token.
+        assert browser.post("/account/sign-up/", sign_up_form()).status_code == 403
+        assert not User.objects.exists() and not Enrolment.objects.exists()
+        browser.get(response["Location"])
+        token = browser.cookies["csrftoken"].value
+        response = browser.post("/account/sign-up/", {**sign_up_form(), "csrfmiddlewaretoken": token})
+        assert response.status_code == 302
+        assert Enrolment.objects.filter(user__phone="0977000111", course=course).exists()
+
+    def test_a_sign_in_post_without_the_csrf_token_is_refused_and_enrols_nobody(self, course):
+        UserFactory(email="mai@example.vn")
+        browser = Client(enforce_csrf_checks=True)
+        browser.post(reverse("courses:course_enrol", args=[course.pk]))
+        response = browser.post("/account/sign-in/", {"username": "mai@example.vn", "password": PASSWORD})
+        assert response.status_code == 403 and not Enrolment.objects.exists()
+
+    def test_a_signed_in_enrol_post_needs_the_token(self, course):
+        browser = Client(enforce_csrf_checks=True)
+        browser.force_login(UserFactory())
+        assert browser.post(reverse("courses:course_enrol", args=[course.pk])).status_code == 403
+        assert not Enrolment.objects.exists()
+
+    def test_the_pending_course_is_claimed_once(self, client, course):
+        user = UserFactory(email="mai@example.vn")
+        enrol(client, course)
+        client.post("/account/sign-in/", {"username": "mai@example.vn", "password": PASSWORD})
+        Enrolment.objects.all().delete()
+        client.logout()
+        client.post("/account/sign-in/", {"username": "mai@example.vn", "password": PASSWORD})
+        assert not Enrolment.objects.filter(user=user).exists()
 
 
 @pytest.fixture

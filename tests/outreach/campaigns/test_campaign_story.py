@@ -146,7 +146,7 @@ def test_campaign_from_the_officers_draft_to_a_completed_course(live_server, cam
     visitor = phone()
     visitor.goto(base + steps.tracked_link(deliveries.get().body))
     expect(visitor).to_have_url(re.compile(re.escape(course.url) + "$"))
-    visitor.get_by_role("button", name=gettext("Enrol in this course")).click()
+    visitor.get_by_role("button", name=gettext("Start this course")).click()
     sign_up(visitor, name="Đinh Người Nhà", phone="nguoinha@example.vn", language="vi")
     welcome_continue(visitor, language="vi")
     expect(visitor).to_have_url(re.compile(re.escape(course.url) + "$"))
