@@ -11,7 +11,6 @@ doors, the two-step pages and the welcome page after sign-up use ``landing_url``
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 from django.shortcuts import resolve_url
 from django.urls import reverse
@@ -19,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.module_loading import import_string
 
 from . import roles
+from .models import User
 
 REDIRECT_FIELD_NAME = "next"
 # The admin roles whose work is in the Wagtail admin (leaders and unit managers only read the dashboard there).
@@ -33,7 +33,7 @@ def redirect_target(request: HttpRequest) -> str:
     return ""
 
 
-def landing_rule_url(*, request: HttpRequest, user: AbstractBaseUser) -> str:
+def landing_rule_url(*, request: HttpRequest, user: User) -> str:
     """The first address a landing rule gives for ``user``, else ``LOGIN_REDIRECT_URL`` (``next`` not read)."""
     for dotted_path in getattr(settings, "ACCOUNTS_LANDING_RULES", ()):
         url = import_string(dotted_path)(request=request, user=user)
@@ -42,7 +42,7 @@ def landing_rule_url(*, request: HttpRequest, user: AbstractBaseUser) -> str:
     return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
-def landing_url(*, request: HttpRequest, user: AbstractBaseUser) -> str:
+def landing_url(*, request: HttpRequest, user: User) -> str:
     """Where ``user`` goes once signed in: a safe ``next``, else the first landing rule that answers."""
     return redirect_target(request) or landing_rule_url(request=request, user=user)
 
@@ -56,14 +56,14 @@ def welcome_url(*, next_url: str = "") -> str:
 # The rules accounts itself knows (listed in ACCOUNTS_LANDING_RULES with the higher floors' ones).
 
 
-def admin_work_landing(*, request: HttpRequest, user: AbstractBaseUser) -> str | None:
+def admin_work_landing(*, request: HttpRequest, user: User) -> str | None:
     """Superusers, staff and the admin's working roles (communications, training office): the admin."""
     if user.is_superuser or user.is_staff or user.groups.filter(name__in=ADMIN_WORK_ROLES).exists():
         return reverse("wagtailadmin_home")
     return None
 
 
-def admin_access_landing(*, request: HttpRequest, user: AbstractBaseUser) -> str | None:
+def admin_access_landing(*, request: HttpRequest, user: User) -> str | None:
     """Anyone else who may open the admin (a permission given by hand): the admin."""
     if user.has_perm("wagtailadmin.access_admin"):
         return reverse("wagtailadmin_home")

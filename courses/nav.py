@@ -31,8 +31,13 @@ def _course_to_start(request: HttpRequest) -> AccountLink | None:
         .first()
     )
     if enrolment is not None and enrolment.course.live:
-        return AccountLink(_("Continue your course: %(title)s") % {"title": enrolment.course.title}, enrolment.course.url)
-    audiences = [Audience.EVERYONE, Audience.CITIZENS if request.user.kind != "civil_servant" else Audience.CIVIL_SERVANTS]
+        return AccountLink(
+            _("Continue your course: %(title)s") % {"title": enrolment.course.title}, enrolment.course.url
+        )
+    audiences = [
+        Audience.EVERYONE,
+        Audience.CITIZENS if request.user.kind != "civil_servant" else Audience.CIVIL_SERVANTS,
+    ]
     course = (
         CoursePage.objects.live()
         .public()
@@ -72,4 +77,7 @@ def sign_in_notes(request: HttpRequest) -> list[str]:
     if not pending:
         return []
     titles = CoursePage.objects.live().public().filter(pk__in=pending).order_by("path").values_list("title", flat=True)
-    return [_("You will be enrolled in the course “%(title)s” as soon as you are signed in.") % {"title": title} for title in titles]
+    return [
+        _("You will be enrolled in the course “%(title)s” as soon as you are signed in.") % {"title": title}
+        for title in titles
+    ]

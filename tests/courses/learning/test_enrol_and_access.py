@@ -107,7 +107,7 @@ def _label(html, pattern):
 
 
 class TestTwoMeaningsOfDangKy:
-    """"Đăng ký" reads both "sign up" and "enrol": on the course page the two are different words."""
+    """Đăng ký reads both "sign up" and "enrol": on the course page the two are different words."""
 
     def test_the_header_says_create_an_account_and_the_course_says_start_this_course(self, client, course):
         html = client.get("/en" + course.url).content.decode()
