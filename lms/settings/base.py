@@ -183,10 +183,8 @@ AUTHENTICATION_BACKENDS = ["accounts.backends.EmailOrPhoneBackend"]
 LOGIN_URL = "accounts:sign_in"
 # My training: open assignments due within this many days are "due soon" and come right after the overdue ones.
 TRAINING_DUE_SOON_DAYS = int(env("TRAINING_DUE_SOON_DAYS", "14"))
-# Where nobody's landing rule answers (citizens): My learning.
-LOGIN_REDIRECT_URL = "courses:my_learning"
-# Where a person lands after signing in without a safe ``next`` (accounts.landing, docs/accounts.md):
-# asked in order, the first address wins. Higher floors name their own pages here.
+LOGIN_REDIRECT_URL = "courses:my_learning"  # where no landing rule answers (citizens)
+# Where a person lands after sign-in without a safe ``next``, asked in order (docs/landing.md).
 ACCOUNTS_LANDING_RULES = [
     "accounts.landing.admin_work_landing",  # superusers, staff, communications, training office: the admin
     "insights.landing.leader_landing",  # leaders: the operations dashboard
@@ -194,12 +192,10 @@ ACCOUNTS_LANDING_RULES = [
     "courses.training.landing.training_landing",  # mandatory training to do: My training
     "accounts.landing.admin_access_landing",  # anyone else who may open the admin
 ]
-# The welcome page after sign-up: links the higher floors offer a newcomer (callables taking the request):
-# first steps (before the notification settings and the profile), then more to explore.
+# The welcome page after sign-up: first steps (before notifications and profile), then more to explore.
 ACCOUNTS_WELCOME_FIRST_STEPS = ["courses.nav.welcome_first_steps"]
 ACCOUNTS_WELCOME_LINKS = ["courses.nav.welcome_links"]
-# Sentences the sign-in and sign-up pages show a visitor about what happens once signed in (callables
-# taking the request): the courses they asked to start, in which the sign-in hook enrols them.
+# Told on the sign-in and sign-up pages: the courses the sign-in hook will enrol this visitor in.
 ACCOUNTS_SIGN_IN_NOTES = ["courses.nav.sign_in_notes"]
 LOGOUT_REDIRECT_URL = "/"
 # seed_demo (outreach) runs these too: demo data of layers above outreach; each returns [(account, role)].
