@@ -102,6 +102,7 @@ def test_a_visitor_enrols_from_the_course_through_sign_up_and_the_welcome_page(
         tab.get_by_role("button", name=gettext("Start this course")).click()
         expect(tab).to_have_url(re.compile(r"/account/sign-up/\?next=%2Fkhoa-hoc%2Fdung-dich-vu-cong%2F$"))
         expect(tab.get_by_role("heading", level=1)).to_have_text(gettext("Create an account"))
+        expect(tab.locator("[data-sign-in-note]")).to_contain_text("Dùng dịch vụ công trực tuyến")  # what will happen
         expect(tab.get_by_role("link", name=gettext("Sign in"), exact=True).last).to_be_visible()
         sign_up(tab, name="Lò Văn Phúc", phone="0987 555 666", language="vi")
         expect(tab).to_have_url(re.compile(r"/account/welcome/"))
