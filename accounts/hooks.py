@@ -19,6 +19,19 @@ def sign_in_hooks_run(request: HttpRequest, user: AbstractBaseUser) -> None:
         import_string(dotted_path)(request, user)
 
 
+def sign_in_notes(request: HttpRequest) -> list[str]:
+    """What will happen once this visitor signs in or signs up, told on both pages beforehand.
+
+    ``settings.ACCOUNTS_SIGN_IN_NOTES`` lists dotted paths of functions taking the request and
+    returning sentences (courses: "Once you are signed in, you will be enrolled in …"): nothing a
+    sign-in hook does on the visitor's behalf comes as a surprise.
+    """
+    notes: list[str] = []
+    for dotted_path in getattr(settings, "ACCOUNTS_SIGN_IN_NOTES", ()):
+        notes.extend(import_string(dotted_path)(request))
+    return notes
+
+
 def people_changed_hooks_run(user_ids: Iterable[int]) -> None:
     """Tell higher layers that these people were created, moved unit or changed position.
 

@@ -9,6 +9,7 @@ app_name = "accounts"
 # Included at /account/ inside i18n_patterns: /account/… in Vietnamese, /en/account/… in English.
 urlpatterns = [
     path("sign-up/", views.sign_up, name="sign_up"),
+    path("welcome/", views.welcome, name="account_welcome"),
     path("sign-in/", views.SignInView.as_view(), name="sign_in"),
     path("sign-out/", views.SignOutView.as_view(), name="sign_out"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),

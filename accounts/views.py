@@ -9,10 +9,10 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render, resolve_url
+from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -24,13 +24,13 @@ from .audit.services import auth_event_record
 from .backends import password_reset_allowed
 from .consent.services import notice_version
 from .forms import AccountDeleteForm, PasswordResetForm, SignInForm, SignUpForm
-from .hooks import sign_in_hooks_run
+from .hooks import sign_in_hooks_run, sign_in_notes
+from .landing import landing_rule_url, landing_url, redirect_target, welcome_url
 from .personal_data import personal_data_erase, personal_data_export
 from .preferences import NotificationSettingsForm
 from .services import user_sign_up
 
 BACKEND = "accounts.backends.EmailOrPhoneBackend"
-REDIRECT_FIELD_NAME = "next"
 # The privacy notice is a StandardPage at the root of the site.
 PRIVACY_NOTICE_PATH = "chinh-sach-bao-ve-du-lieu-ca-nhan/"
 
@@ -38,14 +38,6 @@ PRIVACY_NOTICE_PATH = "chinh-sach-bao-ve-du-lieu-ca-nhan/"
 def privacy_notice_url():
     """The privacy notice in the active language ("/…" in Vietnamese, "/en/…" in English)."""
     return reverse("wagtail_serve", args=[PRIVACY_NOTICE_PATH])
-
-
-def redirect_target(request):
-    """The ``next`` URL of the request if it is on this site, else ""."""
-    url = request.POST.get(REDIRECT_FIELD_NAME, request.GET.get(REDIRECT_FIELD_NAME, ""))
-    if url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return url
-    return ""
 
 
 def _active_language():
@@ -59,7 +51,7 @@ def _active_language():
 def sign_up(request):
     next_url = redirect_target(request)
     if request.user.is_authenticated:
-        return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
+        return redirect(landing_url(request=request, user=request.user))
     form = SignUpForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         try:
@@ -79,9 +71,36 @@ def sign_up(request):
         else:
             login(request, user, backend=BACKEND)
             sign_in_hooks_run(request, user)
-            return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
-    context = {"form": form, "next": next_url, "privacy_notice_url": privacy_notice_url()}
+            return redirect(welcome_url(next_url=next_url))
+    context = {
+        "form": form,
+        "next": next_url,
+        "privacy_notice_url": privacy_notice_url(),
+        "notes": sign_in_notes(request),
+    }
     return render(request, "accounts/sign_up.html", context)
+
+
+def welcome_links(request, setting):
+    """Links the higher floors offer a newcomer (``ACCOUNTS_WELCOME_FIRST_STEPS``, ``ACCOUNTS_WELCOME_LINKS``:
+    callables taking the request)."""
+    links = []
+    for dotted_path in getattr(settings, setting, ()):
+        links.extend(import_string(dotted_path)(request))
+    return links
+
+
+@login_required
+@never_cache
+def welcome(request):
+    """After sign-up: a greeting, the page the person came from (a safe ``next``), and what to do next."""
+    context = {
+        "next": redirect_target(request),
+        "first_steps": welcome_links(request, "ACCOUNTS_WELCOME_FIRST_STEPS"),
+        "links": welcome_links(request, "ACCOUNTS_WELCOME_LINKS"),
+        "privacy_notice_url": privacy_notice_url(),
+    }
+    return render(request, "accounts/welcome.html", context)
 
 
 class SignInView(auth_views.LoginView):
@@ -93,6 +112,13 @@ class SignInView(auth_views.LoginView):
         response = super().form_valid(form)
         sign_in_hooks_run(self.request, form.get_user())
         return response
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "notes": sign_in_notes(self.request)}
+
+    def get_default_redirect_url(self):
+        """No safe ``next``: where this person's work is (``accounts.landing``), also for the two-step path."""
+        return landing_rule_url(request=self.request, user=self.request.user)
 
 
 class SignOutView(auth_views.LogoutView):

@@ -2,11 +2,10 @@
 
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,8 +13,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
+from ..landing import landing_url, redirect_target
 from ..models import User
-from ..views import redirect_target
 from . import services
 from .forms import CodeForm
 
@@ -40,12 +39,8 @@ def _with_query(url, request):
 
 
 def _next(request):
-    """Where to go once verified: the page asked for, else the admin (or, without it, My learning)."""
-    if target := redirect_target(request):
-        return target
-    if request.user.has_perm("wagtailadmin.access_admin"):
-        return reverse("wagtailadmin_home")
-    return resolve_url(settings.LOGIN_REDIRECT_URL)
+    """Where to go once verified: the page asked for, else where this person lands (``accounts.landing``)."""
+    return landing_url(request=request, user=request.user)
 
 
 @sensitive_post_parameters("code")

@@ -35,26 +35,49 @@ SESSION_KEY = "kns_progress"
 # Access ---------------------------------------------------------------------
 
 
-def course_access_error(*, user: Any, course: Page) -> str | None:
-    """Why ``user`` (signed in or not) may not take ``course`` (a translated sentence), or None."""
+@dataclass(frozen=True)
+class AccessRefusal:
+    """Why a course may not be taken: the whole sentence, and what the page can link to.
+
+    ``message`` reads clearly on its own (messages, errors); the pages render ``missing`` (the
+    prerequisite courses not yet completed, live pages) as links, and offer sign-in when ``sign_in``.
+    """
+
+    message: str
+    missing: tuple[Page, ...] = ()
+    sign_in: bool = False
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def course_access_error(*, user: Any, course: Page) -> AccessRefusal | None:
+    """Why ``user`` (signed in or not) may not take ``course``, or None."""
     if course.audience == Audience.CIVIL_SERVANTS:
         if not user.is_authenticated:
-            return _("This course is for civil servants: please sign in.")
+            return AccessRefusal(_("This course is for civil servants: please sign in."), sign_in=True)
         if user.kind != User.Kind.CIVIL_SERVANT:
-            return _("This course is for civil servants.")
-    # From the database (not the page's in-memory cluster): published prerequisites only.
-    prerequisites = list(type(course).objects.live().filter(required_by=course).only("pk", "title"))
+            return AccessRefusal(_("This course is for civil servants."))
+    # From the database (not the page's in-memory cluster): published prerequisites only, with what a link needs.
+    prerequisites = list(
+        type(course)
+        .objects.live()
+        .filter(required_by=course)
+        .only("pk", "title", "url_path", "path", "depth", "locale_id")
+        .order_by("path")
+    )
     if prerequisites:
         if not user.is_authenticated:
-            return _("Sign in to take this course: it has prerequisites.")
+            return AccessRefusal(_("Sign in to take this course: it has prerequisites."), sign_in=True)
         done = set(
             Enrolment.objects.filter(user=user, course__in=prerequisites, completed_at__isnull=False).values_list(
                 "course_id", flat=True
             )
         )
-        missing = [course.title for course in prerequisites if course.pk not in done]
+        missing = tuple(course for course in prerequisites if course.pk not in done)
         if missing:
-            return _("Complete these courses first: %(courses)s.") % {"courses": ", ".join(missing)}
+            names = ", ".join(course.title for course in missing)
+            return AccessRefusal(_("Complete these courses first: %(courses)s.") % {"courses": names}, missing=missing)
     return None
 
 
@@ -62,12 +85,13 @@ def course_access_error(*, user: Any, course: Page) -> str | None:
 
 
 def session_progress(*, session: SessionBase) -> dict[str, Any]:
-    """What this browser did before signing in: lesson ids, passed quizzes' answers, tutorial ids (a copy)."""
+    """What this browser did before signing in (a copy): lessons, passed quizzes' answers, tutorials, courses."""
     progress = session.get(SESSION_KEY) or {}
     return {
         "lessons": list(progress.get("lessons", [])),
         "quizzes": dict(progress.get("quizzes", {})),
         "tutorials": list(progress.get("tutorials", [])),
+        "courses": list(progress.get("courses", [])),  # asked to enrol in: enrolled at sign-up or sign-in
     }
 
 
@@ -126,7 +150,7 @@ class CourseProgress:
     enrolment: Enrolment | None = None
     certificate: Model | None = None  # the enrolment's certificate (``courses.certificates``), if any
     final_quiz_passed: bool = False
-    access_error: str | None = None
+    access_error: AccessRefusal | None = None
     anonymous: bool = True
 
     @property

@@ -14,6 +14,7 @@ import uuid
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import ValidationError
@@ -35,6 +36,8 @@ from .progress import SESSION_KEY, course_access_error, session_progress
 from .quiz import Grade, answers_from_post, quiz_grade, quiz_questions
 
 logger = logging.getLogger(__name__)
+# Courses a visitor may ask to enrol in before signing up (the session keeps the latest ones).
+PENDING_ENROLMENTS_MAX = 20
 
 
 # Enrolment and completion ---------------------------------------------------------
@@ -51,7 +54,7 @@ def enrolment_create(*, user: User, course: CoursePage) -> Enrolment:
         return existing
     error = course_access_error(user=user, course=course)
     if error:
-        raise ValidationError(error, code="no_access")
+        raise ValidationError(error.message, code="no_access")
     with transaction.atomic():
         enrolment, created = Enrolment.objects.get_or_create(user=user, course=course, archived_at=None)
         if created:
@@ -233,7 +236,7 @@ def anonymous_lesson_complete(*, session: SessionBase, lesson: LessonPage) -> No
     course = lesson.course
     error = course_access_error(user=AnonymousUser(), course=course)
     if error:
-        raise ValidationError(error, code="no_access")
+        raise ValidationError(error.message, code="no_access")
     progress = session_progress(session=session)
     if lesson.has_quiz and str(lesson.pk) not in progress["quizzes"]:
         raise ValidationError(_("Pass this lesson's quiz to complete it."), code="quiz_not_passed")
@@ -247,7 +250,7 @@ def anonymous_quiz_submit(*, session: SessionBase, lesson: LessonPage, data: Mul
     course = lesson.course
     error = course_access_error(user=AnonymousUser(), course=course)
     if error:
-        raise ValidationError(error, code="no_access")
+        raise ValidationError(error.message, code="no_access")
     questions = quiz_questions(lesson.body)
     if not questions:
         raise ValidationError(_("This page has no quiz."), code="no_quiz")
@@ -269,6 +272,24 @@ def anonymous_tutorial_done(*, session: SessionBase, tutorial: TutorialPage) -> 
     _session_save(session, progress)
 
 
+def anonymous_enrol_request(*, session: SessionBase, course: CoursePage) -> None:
+    """Remember that a visitor asked to enrol in ``course``: they are enrolled when they sign up or sign in."""
+    progress = session_progress(session=session)
+    if course.pk not in progress["courses"]:
+        progress["courses"] = [*progress["courses"], course.pk][-PENDING_ENROLMENTS_MAX:]
+    _session_save(session, progress)
+
+
+def _pending_enrolments_claim(request: HttpRequest, user: User, course_ids: list[int]) -> None:
+    for course in CoursePage.objects.live().public().filter(pk__in=course_ids).order_by("path"):
+        try:
+            enrolment_create(user=user, course=course)
+        except ValidationError as error:
+            logger.info("Enrolment in course %s not made for user %s: %s", course.pk, user.pk, error.messages)
+            continue
+        messages.success(request, _("You are enrolled in %(course)s.") % {"course": course.title}, fail_silently=True)
+
+
 def session_progress_claim(request: HttpRequest, user: User) -> None:
     """Sign-in hook (ACCOUNTS_SIGN_IN_HOOKS, called as ``hook(request, user)``): record what this
     browser did before signing in, then forget it.
@@ -279,6 +300,7 @@ def session_progress_claim(request: HttpRequest, user: User) -> None:
     progress = session_progress(session=request.session)
     if not any(progress.values()):
         return
+    _pending_enrolments_claim(request, user, progress["courses"])
     for tutorial in TutorialPage.objects.live().filter(pk__in=progress["tutorials"]):
         tutorial_mark_done(user=user, tutorial=tutorial)
     lessons = {lesson.pk: lesson for lesson in LessonPage.objects.live().filter(pk__in=progress["lessons"])}

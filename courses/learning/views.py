@@ -6,6 +6,7 @@ translated message and writes nothing.
 """
 
 import copy
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,6 +14,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -22,7 +24,7 @@ from core.published import live_page, published_memo
 
 from . import services
 from .pages import CoursePage, LessonPage, TutorialPage
-from .progress import course_progress_for
+from .progress import course_access_error, course_progress_for
 from .selectors import my_learning_for
 
 
@@ -66,7 +68,11 @@ def _error_message(error):
 def course_enrol(request, course_id):
     course = _live_page(request, CoursePage, course_id)
     if not request.user.is_authenticated:
-        return redirect_to_login(course.url)
+        if course_access_error(user=request.user, course=course) is not None:
+            return redirect_to_login(course.url)
+        # A visitor: create an account first (the sign-up page links to sign-in), enrolled on the way back.
+        services.anonymous_enrol_request(session=request.session, course=course)
+        return redirect(f"{reverse('accounts:sign_up')}?{urlencode({'next': course.url})}")
     try:
         services.enrolment_create(user=request.user, course=course)
     except ValidationError as error:

@@ -3,6 +3,7 @@
 import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
 
@@ -12,15 +13,19 @@ from core.localtime import local_today
 
 from .models import Assignment, AssignmentState, ExtensionRequest
 
-# Overdue first, then what is still to do, then what is settled.
-_STATE_ORDER = Case(
-    When(state=AssignmentState.OVERDUE, then=Value(0)),
-    When(state=AssignmentState.IN_PROGRESS, then=Value(1)),
-    When(state=AssignmentState.NOT_STARTED, then=Value(2)),
-    When(state=AssignmentState.COMPLETED, then=Value(3)),
-    default=Value(4),
-    output_field=IntegerField(),
-)
+
+def _state_order(today: datetime.date) -> Case:
+    """Overdue first, then what is due soon (``TRAINING_DUE_SOON_DAYS``), the rest still to do, what is settled."""
+    soon = today + datetime.timedelta(days=settings.TRAINING_DUE_SOON_DAYS)
+    return Case(
+        When(status=Assignment.Status.OPEN, due_on__lt=today, then=Value(0)),
+        When(status=Assignment.Status.OPEN, due_on__lte=soon, then=Value(1)),
+        When(state=AssignmentState.IN_PROGRESS, then=Value(2)),
+        When(state=AssignmentState.NOT_STARTED, then=Value(3)),
+        When(state=AssignmentState.COMPLETED, then=Value(4)),
+        default=Value(5),
+        output_field=IntegerField(),
+    )
 
 
 def can_decide(*, user: User | AnonymousUser, extension: ExtensionRequest) -> bool:
@@ -31,7 +36,9 @@ def can_decide(*, user: User | AnonymousUser, extension: ExtensionRequest) -> bo
 
 
 def my_training_for(*, user: User, today: datetime.date | None = None) -> dict[str, Any]:
-    """A person's current assignments (overdue first, then by due date) and past cycles.
+    """A person's current assignments (overdue, then due soon, then the rest by due date) and past cycles.
+
+    An assignment due within ``TRAINING_DUE_SOON_DAYS`` days carries ``due_soon`` and ``days_left``.
 
     Four queries: assignments with their requirement and course, pending
     extension requests, the history, and whether the person manages a unit.
@@ -45,11 +52,14 @@ def my_training_for(*, user: User, today: datetime.date | None = None) -> dict[s
     current = list(
         Assignment.objects.filter(user=user, is_current=True)
         .with_state(today)
-        .annotate(state_order=_STATE_ORDER)
+        .annotate(state_order=_state_order(today))
         .select_related("requirement__course")
         .prefetch_related(pending)
         .order_by("state_order", "due_on", "pk")
     )
+    for assignment in current:
+        assignment.due_soon = assignment.state_order == 1
+        assignment.days_left = (assignment.due_on - today).days
     history = list(
         Assignment.objects.filter(user=user, is_current=False)
         .exclude(status=Assignment.Status.CANCELLED)

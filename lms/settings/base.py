@@ -181,7 +181,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.EmailOrPhoneBackend"]
 LOGIN_URL = "accounts:sign_in"
-LOGIN_REDIRECT_URL = "courses:my_learning"
+# My training: open assignments due within this many days are "due soon" and come right after the overdue ones.
+TRAINING_DUE_SOON_DAYS = int(env("TRAINING_DUE_SOON_DAYS", "14"))
+LOGIN_REDIRECT_URL = "courses:my_learning"  # where no landing rule answers (citizens)
+# Where a person lands after sign-in without a safe ``next``, asked in order (docs/landing.md).
+ACCOUNTS_LANDING_RULES = [
+    "accounts.landing.admin_work_landing",  # superusers, staff, communications, training office: the admin
+    "insights.landing.leader_landing",  # leaders: the operations dashboard
+    "courses.training.landing.team_landing",  # unit managers: the team page
+    "courses.training.landing.training_landing",  # mandatory training to do: My training
+    "accounts.landing.admin_access_landing",  # anyone else who may open the admin
+]
+# The welcome page after sign-up: first steps (before notifications and profile), then more to explore.
+ACCOUNTS_WELCOME_FIRST_STEPS = ["courses.nav.welcome_first_steps"]
+ACCOUNTS_WELCOME_LINKS = ["courses.nav.welcome_links"]
+# Told on the sign-in and sign-up pages: the courses the sign-in hook will enrol this visitor in.
+ACCOUNTS_SIGN_IN_NOTES = ["courses.nav.sign_in_notes"]
 LOGOUT_REDIRECT_URL = "/"
 # seed_demo (outreach) runs these too: demo data of layers above outreach; each returns [(account, role)].
 DEMO_SEEDERS = ["insights.demo.demo_insights_seed"]

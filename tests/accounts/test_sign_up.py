@@ -83,7 +83,7 @@ class TestSignUp:
     def test_sign_up_with_email(self, client):
         response = client.post(SIGN_UP, sign_up_data("  Lan.Hoang@Example.VN "))
         assert response.status_code == 302
-        assert response.url == reverse("courses:my_learning")
+        assert response.url == reverse("accounts:account_welcome")
         user = User.objects.get()
         assert user.email == "lan.hoang@example.vn"
         assert user.phone is None
@@ -171,16 +171,16 @@ class TestSignUp:
         assert list(response.context["form"].errors) == ["password2"]
         assert not User.objects.exists()
 
-    def test_safe_next_is_honoured(self, client):
+    def test_safe_next_is_carried_to_the_welcome_page(self, client):
         response = client.post(SIGN_UP, sign_up_data(next="/learn/some-course/?step=2"))
         assert response.status_code == 302
-        assert response.url == "/learn/some-course/?step=2"
+        assert response.url == "/account/welcome/?next=%2Flearn%2Fsome-course%2F%3Fstep%3D2"
 
     @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "javascript:alert(1)"])
     def test_next_to_another_host_is_ignored(self, client, target):
         response = client.post(f"{SIGN_UP}?next={target}", sign_up_data())
         assert response.status_code == 302
-        assert response.url == reverse("courses:my_learning")
+        assert response.url == reverse("accounts:account_welcome")
 
     def test_next_is_kept_in_the_form(self, client):
         response = client.get(f"{SIGN_UP}?next=/learn/abc/")

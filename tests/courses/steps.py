@@ -5,10 +5,14 @@ from django.utils.translation import gettext
 from playwright.sync_api import expect
 
 
-def public_services_course_complete(tab, language="en"):
-    """On the course's page: enrol, read the first lesson, pass the second's quiz, then the final test."""
+def public_services_course_complete(tab, language="en", enrolled=False):
+    """On the course's page: enrol (or, ``enrolled`` already, continue), read the first lesson, pass the
+    second's quiz, then the final test."""
     with translation.override(language):
-        tab.get_by_role("button", name=gettext("Enrol in this course")).click()
+        if enrolled:
+            tab.get_by_role("link", name=gettext("Continue where you left off")).click()
+        else:
+            tab.get_by_role("button", name=gettext("Start this course")).click()
         expect(tab.get_by_role("heading", level=1)).to_have_text("Dịch vụ công trực tuyến là gì?")
         tab.get_by_role("button", name=gettext("Mark this lesson complete")).click()
         expect(tab.get_by_role("heading", level=1)).to_have_text("Tài khoản VNeID")

@@ -81,6 +81,13 @@ def sign_up(tab, name="Nguyễn Thị Hằng", phone="0987 111 222", language="e
         tab.get_by_role("button", name=gettext("Create account")).click()
 
 
+def welcome_continue(tab, language="en"):
+    """On the welcome page after sign-up, go back to the page the person came from."""
+    with translation.override(language):
+        expect(tab).to_have_url(re.compile(r"/account/welcome/\?next="))
+        tab.get_by_role("link", name=gettext("Continue where you were")).click()
+
+
 def axe_read():
     """axe-core's script, from npm (``make test`` installs it)."""
     if not AXE.exists():

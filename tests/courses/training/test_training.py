@@ -435,7 +435,7 @@ def test_my_training_lists_overdue_first_with_a_fixed_number_of_queries(
     requirement_for(other_course, [tree["commune"]], name="Yêu cầu quá hạn", due_rule="fixed", due_on=D(2020, 1, 1))
     assignments_sync()
     client.force_login(person)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):  # 13th: the header asks whether the person manages a unit
         response = client.get(reverse("courses:my_training"))
     assert response.status_code == 200
     text = response.content.decode()
@@ -446,7 +446,7 @@ def test_my_training_lists_overdue_first_with_a_fixed_number_of_queries(
         extra = course_create(home_page, title=f"Khóa {index}", slug=f"khoa-them-{index}")
         requirement_for(extra, [tree["commune"]], name=f"Thêm {index}")
     assignments_sync()
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         assert client.get(reverse("courses:my_training")).status_code == 200
 
 
@@ -634,3 +634,22 @@ def test_renamed_training_tasks_keep_their_old_names_routable():
         "courses.training.sync_all",
         "courses.training.unit_paths_refresh",
     }
+
+
+def test_my_training_puts_due_soon_right_after_overdue_and_says_so(client, tree, home_page, settings):
+    settings.TRAINING_DUE_SOON_DAYS = 14
+    today = timezone.localdate()
+    person = servant(tree["commune"])
+    for name, days in (("Còn lâu", 90), ("Sắp đến hạn", 5), ("Quá hạn rồi", -3), ("Hạn hôm nay", 0)):
+        other = course_create(home_page, title=f"Khóa {name}", slug=f"khoa-{days + 100}")
+        requirement_for(other, [tree["commune"]], name=name, due_rule="fixed", due_on=today + datetime.timedelta(days))
+    assignments_sync()
+    # Started (in progress) but not due for months: after what is due soon.
+    far = Assignment.objects.get(user=person, requirement__name="Còn lâu")
+    Assignment.objects.filter(pk=far.pk).update(started_at=timezone.now())
+    client.force_login(person)
+    html = client.get("/en" + reverse("courses:my_training")).content.decode()
+    order = [html.index(name) for name in ("Quá hạn rồi", "Hạn hôm nay", "Sắp đến hạn", "Còn lâu")]
+    assert order == sorted(order)
+    assert "Due soon: 5 days left" in html and "Due today" in html
+    assert html.count("status-due-soon") == 2

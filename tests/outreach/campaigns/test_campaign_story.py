@@ -29,7 +29,7 @@ from tests.courses.factories import public_services_course
 from tests.courses.steps import public_services_course_complete
 from tests.outreach.campaigns import steps
 from tests.outreach.factories import person
-from tests.support.browser import admin_sign_in, sign_up
+from tests.support.browser import admin_sign_in, sign_up, welcome_continue
 from tests.support.pages import page_add
 from tests.support.waiting import wait_until
 
@@ -141,17 +141,18 @@ def test_campaign_from_the_officers_draft_to_a_completed_course(live_server, cam
     assert [(d.recipient_id, d.channel, d.status) for d in deliveries] == [(recipient.pk, "email", "sent")]
 
     # 6. On the phone the e-mail was read on: the tracked link leads to the course; whoever holds
-    #    the phone signs up from the course's "Enrol", then completes the lessons and the final test.
+    #    the phone signs up from the course's "Enrol" (enrolled on the way back through the welcome page),
+    #    then completes the lessons and the final test.
     visitor = phone()
     visitor.goto(base + steps.tracked_link(deliveries.get().body))
     expect(visitor).to_have_url(re.compile(re.escape(course.url) + "$"))
-    visitor.get_by_role("button", name=gettext("Enrol in this course")).click()
-    visitor.get_by_role("link", name=gettext("Create an account")).click()
+    visitor.get_by_role("button", name=gettext("Start this course")).click()
     sign_up(visitor, name="Đinh Người Nhà", phone="nguoinha@example.vn", language="vi")
+    welcome_continue(visitor, language="vi")
     expect(visitor).to_have_url(re.compile(re.escape(course.url) + "$"))
     learner = User.objects.get(email="nguoinha@example.vn")
     assert CampaignTouch.objects.filter(user=learner, campaign=campaign).exists()
-    public_services_course_complete(visitor, language="vi")
+    public_services_course_complete(visitor, language="vi", enrolled=True)
     assert Enrolment.objects.get(user=learner, course=course).completed_at is not None
     visitor.context.close()
 
