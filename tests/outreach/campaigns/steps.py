@@ -9,7 +9,7 @@ import re
 from django.utils.translation import gettext, ngettext
 from playwright.sync_api import expect
 
-from outreach.campaigns.admin import FUNNEL
+from outreach.campaigns.admin_results import FUNNEL
 
 
 def footer_menu(tab):
