@@ -314,6 +314,16 @@ class Consent(models.Model):
 
 # The auth event log lives in its own module; imported so that Django finds the model in this app.
 from .audit.models import AuthEvent  # noqa: E402
+from .codes.models import OneTimeCode  # noqa: E402
 from .profile.models import EmailChange  # noqa: E402
 
-__all__ = ["AuthEvent", "Consent", "ContactPreference", "EmailChange", "OrganisationUnit", "RosterImport", "User"]
+__all__ = [
+    "AuthEvent",
+    "Consent",
+    "ContactPreference",
+    "EmailChange",
+    "OneTimeCode",
+    "OrganisationUnit",
+    "RosterImport",
+    "User",
+]

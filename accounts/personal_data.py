@@ -18,7 +18,7 @@ from core.localtime import moment_iso
 
 from .audit.models import AuthEvent
 from .audit.services import auth_event_record
-from .models import EmailChange, OrganisationUnit, RosterImport, User
+from .models import EmailChange, OneTimeCode, OrganisationUnit, RosterImport, User
 
 
 def _providers():
@@ -65,6 +65,17 @@ def personal_data_export(user):
         }
         for change in EmailChange.objects.filter(user=user).order_by("requested_at", "pk")
     ]
+    # One-time codes: what was sent where and what became of it (never the code, not even hashed).
+    data["one_time_codes"] = [
+        {
+            "purpose": code.purpose,
+            "sent_to": code.address,
+            "created_at": moment_iso(code.created_at),
+            "expires_at": moment_iso(code.expires_at),
+            "outcome": code.outcome,
+        }
+        for code in OneTimeCode.objects.filter(user=user).order_by("created_at", "pk")
+    ]
     for provider in _providers():
         data.update(provider.export(user))
     return data
@@ -88,5 +99,7 @@ def personal_data_erase(user, *, request=None, by="admin"):
         for provider in _providers():
             provider.erase(user)
         RosterImport.objects.filter(uploaded_by=user).update(uploaded_by=None)
+        # Codes sent to the person go with the account (cascade); invitations they sent keep no sender.
+        OneTimeCode.objects.filter(sent_by=user).update(sent_by=None)
         user.managed_units.clear()
         User.objects.filter(pk=user.pk).delete()

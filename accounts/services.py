@@ -22,8 +22,12 @@ from .models import OrganisationUnit, User
 TRAINING_FIELDS = {"kind", "organisation_unit", "position", "started_on", "is_active"}
 
 
-def user_sign_up(*, full_name: str, email: str | None, phone: str | None, password: str, language: str) -> User:
+def user_sign_up(
+    *, full_name: str, email: str | None, phone: str | None, password: str, language: str, active: bool = True
+) -> User:
     """Create a citizen's account, with the time they accepted the privacy notice.
+
+    ``active=False``: a sign-up by phone, usable once its code is typed (``accounts.codes.flows``).
 
     Call inside ``transaction.atomic()``: the database refuses (IntegrityError) an email or a phone
     taken by someone who signed up at the same time.
@@ -36,6 +40,7 @@ def user_sign_up(*, full_name: str, email: str | None, phone: str | None, passwo
         kind=User.Kind.CITIZEN,
         preferred_language=language,
         privacy_consent_at=timezone.now(),
+        is_active=active,
     )
     group, _created = Group.objects.get_or_create(name=roles.CITIZEN)
     user.groups.add(group)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .codes import views as code_views
 from .profile import views as profile_views
 from .twofactor import views as two_factor_views
 
@@ -11,6 +12,14 @@ urlpatterns = [
     path("sign-up/", views.sign_up, name="sign_up"),
     path("sign-in/", views.SignInView.as_view(), name="sign_in"),
     path("sign-out/", views.SignOutView.as_view(), name="sign_out"),
+    # One-time codes (accounts.codes): sign-up by phone, password by SMS code, activation, phone change;
+    # before password-reset/<uidb64>/<token>/, which would take phone/code/.
+    path("sign-up/confirm/", code_views.sign_up_confirm, name="sign_up_confirm"),
+    path("password-reset/phone/", code_views.phone_password_code, name="phone_reset"),
+    path("password-reset/phone/code/", code_views.password_by_code, name="phone_reset_code"),
+    path("activate/", code_views.password_by_code, {"mode": "activate"}, name="activate"),
+    path("activate/by-sms/", code_views.phone_password_code, {"mode": "activate"}, name="activate_request"),
+    path("profile/phone/", code_views.phone_change, name="account_phone_change"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("password-reset/sent/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path("password-reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),

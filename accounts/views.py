@@ -22,6 +22,9 @@ from django.views.decorators.http import require_POST
 from .audit.models import AuthEvent
 from .audit.services import auth_event_record
 from .backends import password_reset_allowed
+from .codes.flows import phone_sign_up
+from .codes.services import CodeRefused
+from .codes.views import sign_up_confirm_start
 from .forms import AccountDeleteForm, PasswordResetForm, SignInForm, SignUpForm
 from .hooks import sign_in_hooks_run
 from .personal_data import personal_data_erase, personal_data_export
@@ -60,7 +63,24 @@ def sign_up(request):
     if request.user.is_authenticated:
         return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
     form = SignUpForm(request.POST if request.method == "POST" else None)
-    if form.is_valid():
+    if form.is_valid() and form.cleaned_data["phone"]:
+        # By phone: the account waits for the code sent to the number (accounts.codes).
+        data = form.cleaned_data
+        try:
+            user = phone_sign_up(
+                full_name=data["full_name"],
+                phone=data["phone"],
+                password=data["password1"],
+                language=_active_language(),
+                request=request,
+            )
+        except CodeRefused as refused:
+            form.add_error(None, refused.message)
+        except IntegrityError:
+            form.add_error("identifier", form.duplicate_error())
+        else:
+            return sign_up_confirm_start(request, user=user, next_url=next_url)
+    elif form.is_valid():
         try:
             with transaction.atomic():
                 data = form.cleaned_data
@@ -79,6 +99,7 @@ def sign_up(request):
             sign_in_hooks_run(request, user)
             return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
     context = {"form": form, "next": next_url, "privacy_notice_url": privacy_notice_url()}
+    context["needs_activation"] = form.is_bound and form.has_error("identifier", "needs_activation")
     return render(request, "accounts/sign_up.html", context)
 
 
