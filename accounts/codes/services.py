@@ -166,7 +166,7 @@ def _message(*, row: OneTimeCode, user: User, code: str, channel: str, kind: str
         address=row.address,
         subject=subject,
         body=body,
-        key=f"account-code:{row.pk}:{channel}",
+        key=f"account-code:{row.pk}:{secrets.token_hex(6)}:{channel}",
         language=language,
         expires_at=row.expires_at,
         urgent=kind == "code",
