@@ -7,6 +7,8 @@ the delivery log, retries and the shared rate limit. Codes are not held by SMS q
 person is waiting), reach an account not active yet (a sign-up waiting for its code), and are
 cancelled instead of sent once their code expired or was replaced or used (the re-check). Their
 text is blanked once sent, failed or cancelled (``Kind.secret``), and never resent from the admin.
+Notices (the old number told that the account's number changed) carry no secret and wait for the
+end of the quiet hours like any SMS.
 """
 
 from django.db import transaction
@@ -24,7 +26,8 @@ from .delivery.outbox import enqueue_ids
 
 ACCOUNT_CODE = "account_code"
 ACCOUNT_INVITATION = "account_invitation"
-KINDS = {"code": ACCOUNT_CODE, "invitation": ACCOUNT_INVITATION}
+ACCOUNT_NOTICE = "account_notice"  # a change to the account told to the old number (no code in it)
+KINDS = {"code": ACCOUNT_CODE, "invitation": ACCOUNT_INVITATION, "notice": ACCOUNT_NOTICE}
 
 
 def _describe(delivery: Delivery) -> str:
@@ -34,8 +37,8 @@ def _describe(delivery: Delivery) -> str:
 
 
 def account_messages_recheck(*, rows: list[dict], now, today) -> dict[int, str]:
-    """Rows whose code expired, or was replaced or used meanwhile: cancelled, not sent."""
-    code_ids = {row["pk"]: (row["context"] or {}).get("code_id") for row in rows}
+    """Rows whose code expired, or was replaced or used meanwhile: cancelled, not sent (notices carry no code)."""
+    code_ids = {row["pk"]: (row["context"] or {}).get("code_id") for row in rows if row["kind"] != ACCOUNT_NOTICE}
     live = set(
         OneTimeCode.objects.filter(
             pk__in={code_id for code_id in code_ids.values() if code_id}, spent_at__isnull=True, expires_at__gt=now
@@ -58,6 +61,7 @@ FAMILY = family_register(
                 reaches_inactive=True,
             ),
             Kind(ACCOUNT_INVITATION, gettext_lazy("Account invitation"), describe=_describe, secret=True),
+            Kind(ACCOUNT_NOTICE, gettext_lazy("Account notice"), describe=_describe),
         ),
         recheck=account_messages_recheck,
         reasons={"code_expired": gettext_lazy("The code expired, or a newer one replaced it")},

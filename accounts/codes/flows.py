@@ -5,16 +5,19 @@ Views call one of these; each runs in one transaction and writes nothing when it
 """
 
 import datetime
+import secrets
 
+from django.conf import settings
 from django.contrib.auth import password_validation
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from ..audit.models import AuthEvent
 from ..audit.services import auth_event_record
-from ..backends import login_failures_clear
-from ..messaging import SMS
+from ..backends import counter_hit, login_failures_clear
+from ..messaging import SMS, AccountMessage, message_send
 from ..models import User
 from ..phone import phone_is_mobile
 from ..services import user_sign_up
@@ -148,31 +151,110 @@ def password_set_by_code(*, address: str, code: str, password: str, request: Htt
     return user
 
 
-# Phone change ------------------------------------------------------------------------------------------
+# Phone change (the profile page) ---------------------------------------------------------------------
 
 
 class PhoneTaken(Exception):
     """The new number belongs to another account."""
 
 
+class PhoneUnchanged(Exception):
+    """The new number is the one the account already has."""
+
+
+def phone_change_pending(*, user: User) -> OneTimeCode | None:
+    """The change of number still waiting for its code (a live phone-change code of ``user``)."""
+    return (
+        OneTimeCode.objects.filter(
+            user=user, purpose=Purpose.PHONE_CHANGE, spent_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
 def phone_change_request(*, user: User, phone: str, request: HttpRequest) -> OneTimeCode:
-    """Send a code to the new number; it replaces the old one only once the code is typed."""
+    """Send a code to the new number; it replaces the old one only once the code is typed.
+
+    A newer request replaces one still waiting (its code stops working). Raises ``PhoneUnchanged``,
+    ``PhoneTaken`` or ``CodeRefused`` (cool-down, rate limits) with nothing written.
+    """
+    if phone == user.phone:
+        raise PhoneUnchanged
     if User.objects.filter(phone=phone).exclude(pk=user.pk).exists():
         raise PhoneTaken
-    return code_issue(purpose=Purpose.PHONE_CHANGE, user=user, address=phone, request=request)
+    # Per person too (not only per number): nobody sends codes to many numbers through their account.
+    limit, window = settings.ACCOUNTS_CODE_RATE_LIMIT, settings.ACCOUNTS_CODE_RATE_WINDOW
+    if counter_hit(f"phone-change:user:{user.pk}", window) > limit:
+        raise CodeRefused("rate_limited")
+    with transaction.atomic():
+        # Only the last number asked for can be confirmed.
+        OneTimeCode.objects.filter(user=user, purpose=Purpose.PHONE_CHANGE, spent_at__isnull=True).exclude(
+            address=phone
+        ).update(spent_at=timezone.now(), outcome=OneTimeCode.Outcome.SUPERSEDED)
+        row = code_issue(purpose=Purpose.PHONE_CHANGE, user=user, address=phone, request=request)
+        auth_event_record(kind=AuthEvent.Kind.PHONE_CHANGE_REQUESTED, request=request, subject=user)
+    return row
 
 
-def phone_change_confirm(*, user: User, phone: str, code: str, request: HttpRequest) -> User:
+def phone_change_cancel(*, user: User) -> int:
+    """Forget the change waiting for its code (the number stays as it is)."""
+    return OneTimeCode.objects.filter(user=user, purpose=Purpose.PHONE_CHANGE, spent_at__isnull=True).update(
+        spent_at=timezone.now(), outcome=OneTimeCode.Outcome.CANCELLED
+    )
+
+
+def _phone_changed_notice(*, user: User, old_phone: str) -> None:
+    """Tell the old number that it no longer signs in to this account (in the caller's transaction)."""
+    language = user.preferred_language if user.preferred_language in dict(settings.LANGUAGES) else "vi"
+    with translation.override(language):
+        body = gettext(
+            "Kỹ Năng Số: the phone number of your account was changed; this number no longer signs in to it. "
+            "If you did not do this, contact the training office."
+        )
+    message_send(
+        AccountMessage(
+            kind="notice",
+            channel=SMS,
+            user_id=user.pk,
+            address=old_phone,
+            subject=body[:80],
+            body=body,
+            key=f"account-phone-changed:{user.pk}:{secrets.token_hex(8)}",
+            language=language,
+            context={"purpose": Purpose.PHONE_CHANGE},
+        )
+    )
+
+
+def phone_change_confirm(*, user: User, code: str, request: HttpRequest) -> User:
+    """The right code makes the number waiting for it the account's number; the old number is told.
+
+    Raises ``CodeRefused`` (wrong, dead, nothing waiting) or ``PhoneTaken`` (someone took the number
+    meanwhile); either way nothing but the wrong try is written.
+    """
+    pending = phone_change_pending(user=user)
+    if pending is None:
+        raise CodeRefused("dead")
+    old_phone = user.phone
+
     def change(row: OneTimeCode) -> User:
         if row.user_id != user.pk:
             raise CodeRefused("wrong")
-        if User.objects.filter(phone=phone).exclude(pk=user.pk).exists():
+        if User.objects.filter(phone=row.address).exclude(pk=user.pk).exists():
             raise PhoneTaken
-        User.objects.filter(pk=user.pk).update(phone=phone)
-        user.phone = phone
+        try:
+            with transaction.atomic():
+                User.objects.filter(pk=user.pk).update(phone=row.address)
+        except IntegrityError:  # taken by someone else at this very moment
+            raise PhoneTaken from None
+        auth_event_record(kind=AuthEvent.Kind.PHONE_CHANGED, request=request, subject=user)
+        if old_phone:
+            _phone_changed_notice(user=user, old_phone=old_phone)
+        user.phone = row.address
         return user
 
-    return code_use(purposes=(Purpose.PHONE_CHANGE,), address=phone, code=code, request=request, then=change)
+    return code_use(purposes=(Purpose.PHONE_CHANGE,), address=pending.address, code=code, request=request, then=change)
 
 
 def sign_ups_abandoned_forget(*, days: int = 7) -> int:

@@ -1,10 +1,10 @@
 """The pages of the codes: confirm a sign-up by phone, get a code and choose a password (reset,
-activation), change one's phone number. No JavaScript; each POST calls one flow."""
+activation). The change of phone number is on the profile page (``accounts.profile.views``).
+No JavaScript; each POST calls one flow."""
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import NoReverseMatch, reverse
@@ -23,7 +23,6 @@ from .services import CodeRefused
 BACKEND = "accounts.backends.EmailOrPhoneBackend"
 SIGN_UP_SESSION = "accounts_sign_up_confirm"  # {"user_id": …, "next": …}
 CODE_FOR_SESSION = "accounts_code_for"  # the number a password code was asked for
-PHONE_CHANGE_SESSION = "accounts_phone_change"  # the new number waiting for its code
 
 
 def after_sign_up_url() -> str:
@@ -121,48 +120,3 @@ def password_by_code(request, mode="reset"):
             return redirect("accounts:sign_in")
     status = 400 if request.method == "POST" else 200
     return render(request, "accounts/codes/password_by_code.html", {"form": form, "mode": mode}, status=status)
-
-
-@login_required
-@csrf_protect
-@never_cache
-def phone_change(request):
-    """A new number replaces the old one only once the code sent to it is typed."""
-    waiting = request.session.get(PHONE_CHANGE_SESSION) or ""
-    step = "code" if waiting and request.POST.get("step") != "phone" else "phone"
-    phone_form = PhoneForm(request.POST if request.method == "POST" and step == "phone" else None)
-    code_form = CodeForm(request.POST if request.method == "POST" and step == "code" else None)
-    if request.method == "POST" and step == "phone" and phone_form.is_valid():
-        phone = phone_form.cleaned_data["phone"]
-        try:
-            flows.phone_change_request(user=request.user, phone=phone, request=request)
-        except flows.PhoneTaken:
-            phone_form.add_error("phone", _("This number cannot be used for your account. Check it, or use another."))
-        except CodeRefused as refused:
-            phone_form.add_error("phone", refused.message)
-        else:
-            request.session[PHONE_CHANGE_SESSION] = phone
-            messages.info(request, _("We sent a code to %(phone)s.") % {"phone": masked(phone)})
-            return redirect("accounts:account_phone_change")
-    elif request.method == "POST" and step == "code" and code_form.is_valid():
-        try:
-            flows.phone_change_confirm(
-                user=request.user, phone=waiting, code=code_form.cleaned_data["code"], request=request
-            )
-        except flows.PhoneTaken:
-            code_form.add_error("code", _("This number cannot be used for your account. Check it, or use another."))
-        except CodeRefused as refused:
-            code_form.add_error("code", refused.message)
-        else:
-            request.session.pop(PHONE_CHANGE_SESSION, None)
-            messages.success(request, _("Your phone number is changed."))
-            return redirect("accounts:account_phone_change")
-    status = 400 if request.method == "POST" else 200
-    context = {
-        "phone_form": phone_form,
-        "code_form": code_form,
-        "step": step,
-        "waiting": masked(waiting),
-        "current": request.user.phone,
-    }
-    return render(request, "accounts/codes/phone_change.html", context, status=status)

@@ -1,7 +1,8 @@
 """One-time codes (accounts.codes): hashed, expiring, a few tries, single use, one live per purpose and
 number, rate-limited per number and per client; and the flows built on them: sign-up by phone, password
-by SMS code, phone change. Without a worker the code is read from the planned outbox row (the text the
-person would get); tests/accounts/test_codes_worker.py and the browser test read it from the provider."""
+by SMS code (the phone change on the profile page: tests/accounts/test_profile.py). Without a worker the
+code is read from the planned outbox row (the text the person would get); the browser test
+(tests/accounts/test_phone_browser.py) reads it from the SMS provider's file."""
 
 import datetime
 
@@ -354,33 +355,6 @@ class TestPasswordBySms:
         }
         assert client.post("/account/activate/", data).status_code == 302
         assert Client().login(username="0366777888", password=NEW_PASSWORD)
-
-
-class TestPhoneChange:
-    def test_the_new_number_replaces_the_old_only_after_its_code(self, client):
-        user = UserFactory(email="lan@example.vn", phone=PHONE)
-        client.force_login(user)
-        assert client.get("/account/profile/phone/").status_code == 200
-        response = client.post(reverse("accounts:account_phone_change"), {"step": "phone", "phone": "0987 654 321"})
-        assert response.status_code == 302
-        user.refresh_from_db()
-        assert user.phone == PHONE
-        response = client.post("/account/profile/phone/", {"step": "code", "code": planned_code("0987654321")})
-        assert response.status_code == 302
-        user.refresh_from_db()
-        assert user.phone == "0987654321"
-
-    def test_a_number_of_another_account_is_refused_neutrally(self, client):
-        UserFactory(email=None, phone="0987654321")
-        user = UserFactory(email="lan@example.vn", phone=PHONE)
-        client.force_login(user)
-        response = client.post("/en/account/profile/phone/", {"step": "phone", "phone": "0987654321"})
-        assert response.status_code == 400
-        assert "cannot be used for your account" in response.content.decode()
-        assert not OneTimeCode.objects.exists()
-
-    def test_anonymous_visitors_are_sent_to_sign_in(self, client):
-        assert client.get("/account/profile/phone/").status_code == 302
 
 
 def test_codes_are_in_the_personal_data_export_without_their_hash(rf):
