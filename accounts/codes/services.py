@@ -16,7 +16,7 @@ import datetime
 import hashlib
 import secrets
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -41,7 +41,7 @@ Purpose = OneTimeCode.Purpose
 CODE_DIGITS = 6
 
 # What the code lets the person do, as the message says it.
-ACTIONS = {
+ACTIONS: dict[str, Any] = {
     Purpose.SIGN_UP: gettext_lazy("confirm your new account"),
     Purpose.PASSWORD_RESET: gettext_lazy("choose a new password"),
     Purpose.ACTIVATION: gettext_lazy("activate your account"),
@@ -275,7 +275,7 @@ def code_use(
             if row.expires_at <= now:
                 continue
             tries = row.attempts + 1
-            fields = {"attempts": tries}
+            fields: dict[str, object] = {"attempts": tries}
             if tries >= max_tries():
                 fields.update(spent_at=now, outcome=OneTimeCode.Outcome.TOO_MANY_TRIES)
                 refused = "dead" if len(rows) == 1 else refused

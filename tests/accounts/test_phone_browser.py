@@ -1,6 +1,7 @@
 """A citizen with only a phone number, in a real browser with the real worker: signs up and confirms
 the number with the code the SMS provider received, signs out, forgets the password, resets it by
-SMS code and signs in with the new one. Codes are read from the test SMS provider's file, as the
+SMS code and signs in with the new one; then changes the number on the profile page, confirmed by
+the code sent to the new number. Codes are read from the test SMS provider's file, as the
 person reads them on their phone, never from the database."""
 
 import re
@@ -47,5 +48,18 @@ def test_sign_up_by_phone_confirm_sign_out_reset_by_sms_and_sign_in(live_server,
     page.get_by_label("Password").fill(NEW_PASSWORD)
     page.locator("main form button[type=submit]").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+    # A new number on the profile page: it replaces the old one only once its code is typed.
+    page.goto(base + "/en/account/profile/")
+    since = sms_mark()
+    page.locator("#phone-change-form").get_by_label("Phone number").fill("0366 654 321")
+    page.locator("#phone-change-form button[type=submit]").click()
+    expect(page.locator("[data-phone-pending]")).to_have_attribute("data-phone-pending", "0366654321")
+    assert User.objects.get(pk=user.pk).phone == "0366123456"
+    page.locator("#phone-confirm-form").get_by_label("Code").fill(sms_code("0366654321", since))
+    page.get_by_role("button", name="Confirm the new number").click()
+    expect(page.locator("[data-phone]")).to_have_attribute("data-phone", "0366654321")
+    assert User.objects.get(pk=user.pk).phone == "0366654321"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
     # The delivery log kept no code: the texts were blanked once sent.
     assert not Delivery.objects.filter(recipient=user, body__regex=r"\d{6}").exists()

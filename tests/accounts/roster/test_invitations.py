@@ -1,7 +1,7 @@
 """Invitations for imported people (accounts.roster.invitations): after an import the training office
 sees who has not activated, sends invitations (SMS to phone-only people, e-mail where there is an
 address), and each invitation's code lets the person choose a password, once; re-sending supersedes.
-The worker test (test_invitations_worker.py) sends them through a real worker and the SMS gateway stub."""
+tests/accounts/roster/test_phone_only.py walks the three walls of a phone-only imported person."""
 
 import pytest
 from celery import current_app
