@@ -59,6 +59,12 @@ class PhoneForm(forms.Form):
     phone = PhoneField()
 
 
+class NewPhoneForm(forms.Form):
+    """The profile page's change of number."""
+
+    phone = PhoneField(label=_("New phone number"))
+
+
 class PasswordByCodeForm(forms.Form):
     """The number (or e-mail address) the code was sent to, the code and the new password."""
 

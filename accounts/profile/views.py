@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from core.localtime import datetime_display
 
 from ..codes import flows
-from ..codes.forms import CodeForm, PhoneForm
+from ..codes.forms import CodeForm, NewPhoneForm
 from ..codes.services import CodeRefused
 from ..phone import phone_is_mobile
 from .forms import ProfileForm
@@ -31,7 +31,7 @@ def _page(request, form=None, status=200, *, phone_form=None, code_form=None):
         "form": form or ProfileForm(user=request.user),
         "pending": pending,
         "pending_at": datetime_display(pending.requested_at) if pending else "",
-        "phone_form": phone_form or PhoneForm(),
+        "phone_form": phone_form or NewPhoneForm(),
         "code_form": code_form or CodeForm(),
         "phone_pending": phone_pending.address if phone_pending else "",
         "phone_pending_at": datetime_display(phone_pending.created_at) if phone_pending else "",
@@ -124,7 +124,7 @@ def phone_change_request_view(request):
         if flows.phone_change_cancel(user=request.user):
             messages.info(request, _("The change of phone number is cancelled. Your number stays as it is."))
         return _profile_phone()
-    phone_form = PhoneForm(request.POST)
+    phone_form = NewPhoneForm(request.POST)
     if not phone_form.is_valid():
         return _page(request, phone_form=phone_form, status=400)
     phone = phone_form.cleaned_data["phone"]

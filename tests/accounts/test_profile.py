@@ -344,6 +344,17 @@ class TestPhone:
         assert response.status_code == 400 and 'id="id_phone_error"' in response.content.decode()
         assert not OneTimeCode.objects.exists() and not Delivery.objects.exists()
 
+    def test_a_number_taken_meanwhile_is_refused_at_the_confirmation_with_nothing_written(self, signed_in, person):
+        self.ask(signed_in)
+        code = planned_code(self.NEW)
+        UserFactory(email=None, phone=self.NEW)
+        response = signed_in.post(self.CONFIRM_URL, {"code": code})
+        assert response.status_code == 400 and 'id="id_code_error"' in response.content.decode()
+        person.refresh_from_db()
+        assert person.phone == "0912345678"
+        assert OneTimeCode.objects.get().spent_at is None  # nothing written, not even the spending
+        assert not Delivery.objects.filter(kind=ACCOUNT_NOTICE).exists()
+
     def test_the_same_number_or_a_landline_or_nonsense_sends_nothing(self, signed_in):
         assert self.ask(signed_in, "0912 345 678").status_code == 302
         assert self.ask(signed_in, "024 3825 2525").status_code == 400  # a Hà Nội landline gets no SMS
