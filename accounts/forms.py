@@ -127,7 +127,21 @@ class OrganisationUnitForm(WagtailAdminModelForm):
 
 
 class SignInForm(IdentifierLoginMixin, auth_forms.AuthenticationForm):
-    """The public sign-in form: email or phone number and password."""
+    """The public sign-in form: email or phone number and password.
+
+    A refused phone number gets a message that also points to activation by SMS (people imported
+    by their organisation have no password yet), whether or not the number has an account.
+    """
+
+    phone_login_error = _(
+        "The phone number or password is not right. If your organisation created your account and you "
+        "never chose a password, activate it with a code by SMS (link below)."
+    )
+
+    def get_invalid_login_error(self):
+        if phone_normalise(self.cleaned_data.get("username")):
+            return forms.ValidationError(self.phone_login_error, code="invalid_login")
+        return super().get_invalid_login_error()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -146,6 +160,10 @@ class SignUpForm(forms.Form):
         "invalid_identifier": _("Enter an email address or a Vietnamese phone number, for example 0912 345 678."),
         "duplicate_email": _("An account with this email address already exists. Sign in instead."),
         "duplicate_phone": _("An account with this phone number already exists. Sign in instead."),
+        "needs_activation": _(
+            "Your organisation already created an account with this phone number. Activate it instead: "
+            "we send you a code by SMS and you choose your password."
+        ),
         "password_mismatch": _("The two passwords do not match."),
     }
 
@@ -223,8 +241,12 @@ class SignUpForm(forms.Form):
         phone = phone_normalise(raw)
         if phone is None:
             raise forms.ValidationError(self.error_messages["invalid_identifier"], code="invalid_identifier")
-        if User.objects.filter(phone=phone).exists():
-            raise forms.ValidationError(self.error_messages["duplicate_phone"], code="duplicate_phone")
+        existing = User.objects.filter(phone=phone).first()
+        if existing is not None and not self._may_sign_up_again(existing):
+            code = (
+                "needs_activation" if existing.is_active and not existing.has_usable_password() else "duplicate_phone"
+            )
+            raise forms.ValidationError(self.error_messages[code], code=code)
         self.cleaned_data["email"], self.cleaned_data["phone"] = None, phone
         return phone
 
@@ -242,6 +264,12 @@ class SignUpForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return cleaned
+
+    @staticmethod
+    def _may_sign_up_again(user):
+        # A sign-up by phone never confirmed (inactive, never signed in, waiting for its code) is
+        # written again by the new one: nobody keeps a number they did not prove is theirs.
+        return not user.is_active and user.last_login is None and user.one_time_codes.filter(purpose="sign_up").exists()
 
     def duplicate_error(self):
         """The error to show when the database refuses a duplicate (two sign-ups at once)."""

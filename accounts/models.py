@@ -328,6 +328,7 @@ class Consent(models.Model):
 # The auth event log and the consent record live in their own modules; imported so that Django
 # finds the models in this app.
 from .audit.models import AuthEvent  # noqa: E402
+from .codes.models import OneTimeCode  # noqa: E402
 from .consent.models import ConsentRecord  # noqa: E402
 from .profile.models import EmailChange  # noqa: E402
 
@@ -337,6 +338,7 @@ __all__ = [
     "ConsentRecord",
     "ContactPreference",
     "EmailChange",
+    "OneTimeCode",
     "OrganisationUnit",
     "RosterImport",
     "User",

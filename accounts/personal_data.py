@@ -18,7 +18,7 @@ from core.localtime import moment_iso
 
 from .audit.models import AuthEvent
 from .audit.services import auth_event_record
-from .models import Consent, ConsentRecord, EmailChange, OrganisationUnit, RosterImport, User
+from .models import Consent, ConsentRecord, EmailChange, OneTimeCode, OrganisationUnit, RosterImport, User
 
 
 def _providers():
@@ -87,6 +87,17 @@ def personal_data_export(user):
         }
         for r in ConsentRecord.objects.filter(user=user).order_by("at", "pk")
     ]
+    # One-time codes: what was sent where and what became of it (never the code, not even hashed).
+    data["one_time_codes"] = [
+        {
+            "purpose": code.purpose,
+            "sent_to": code.address,
+            "created_at": moment_iso(code.created_at),
+            "expires_at": moment_iso(code.expires_at),
+            "outcome": code.outcome,
+        }
+        for code in OneTimeCode.objects.filter(user=user).order_by("created_at", "pk")
+    ]
     for provider in _providers():
         data.update(provider.export(user))
     return data
@@ -112,5 +123,7 @@ def personal_data_erase(user, *, request=None, by="admin"):
         RosterImport.objects.filter(uploaded_by=user).update(uploaded_by=None)
         ConsentRecord.objects.filter(user=user).delete()
         Consent.objects.filter(user=user).delete()
+        # Codes sent to the person go with the account (cascade); invitations they sent keep no sender.
+        OneTimeCode.objects.filter(sent_by=user).update(sent_by=None)
         user.managed_units.clear()
         User.objects.filter(pk=user.pk).delete()

@@ -31,9 +31,12 @@ def user_sign_up(
     password: str,
     language: str,
     campaign_channels: Collection[str] = (),
+    active: bool = True,
 ) -> User:
     """Create a citizen's account, with the time they accepted the privacy notice, and their consent to
     campaign news on ``campaign_channels`` (the boxes they ticked; none by default).
+
+    ``active=False``: a sign-up by phone, usable once its code is typed (``accounts.codes.flows``).
 
     Call inside ``transaction.atomic()``: the database refuses (IntegrityError) an email or a phone
     taken by someone who signed up at the same time.
@@ -46,6 +49,7 @@ def user_sign_up(
         kind=User.Kind.CITIZEN,
         preferred_language=language,
         privacy_consent_at=timezone.now(),
+        is_active=active,
     )
     group, _created = Group.objects.get_or_create(name=roles.CITIZEN)
     user.groups.add(group)

@@ -22,6 +22,9 @@ from django.views.decorators.http import require_POST
 from .audit.models import AuthEvent
 from .audit.services import auth_event_record
 from .backends import password_reset_allowed
+from .codes.flows import phone_sign_up
+from .codes.services import CodeRefused
+from .codes.views import sign_up_confirm_start
 from .consent.services import notice_version
 from .forms import AccountDeleteForm, PasswordResetForm, SignInForm, SignUpForm
 from .hooks import sign_in_hooks_run, sign_in_notes
@@ -53,7 +56,25 @@ def sign_up(request):
     if request.user.is_authenticated:
         return redirect(landing_url(request=request, user=request.user))
     form = SignUpForm(request.POST if request.method == "POST" else None)
-    if form.is_valid():
+    if form.is_valid() and form.cleaned_data["phone"]:
+        # By phone: the account waits for the code sent to the number (accounts.codes).
+        data = form.cleaned_data
+        try:
+            user = phone_sign_up(
+                full_name=data["full_name"],
+                phone=data["phone"],
+                password=data["password1"],
+                language=_active_language(),
+                campaign_channels=form.campaign_channels(),
+                request=request,
+            )
+        except CodeRefused as refused:
+            form.add_error(None, refused.message)
+        except IntegrityError:
+            form.add_error("identifier", form.duplicate_error())
+        else:
+            return sign_up_confirm_start(request, user=user, next_url=next_url)
+    elif form.is_valid():
         try:
             with transaction.atomic():
                 data = form.cleaned_data
@@ -78,6 +99,7 @@ def sign_up(request):
         "privacy_notice_url": privacy_notice_url(),
         "notes": sign_in_notes(request),
     }
+    context["needs_activation"] = form.is_bound and form.has_error("identifier", "needs_activation")
     return render(request, "accounts/sign_up.html", context)
 
 

@@ -28,6 +28,8 @@ def register_roster_urls():
         path("roster/sample.csv", roster_views.roster_sample, name="accounts_roster_sample"),
         path("roster/<int:pk>/", roster_views.roster_detail, name="accounts_roster_detail"),
         path("roster/<int:pk>/import/", roster_views.roster_apply, name="accounts_roster_apply"),
+        path("roster/activation/", roster_views.roster_activation, name="accounts_roster_activation"),
+        path("roster/activation/invite/", roster_views.roster_invite, name="accounts_roster_invite"),
     ]
 
 

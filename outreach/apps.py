@@ -16,6 +16,7 @@ class OutreachConfig(AppConfig):
 
         # The message kinds register their planners and re-checks with delivery (outreach.delivery.kinds),
         # in the order the planning pass runs them.
+        from . import account_messages  # noqa: F401 (accounts' codes and invitations)
         from .campaigns import messages as campaign_messages  # noqa: F401
         from .campaigns.models import CAMPAIGN_PAGE_HEADER, CampaignPage, CampaignPageView
         from .campaigns.moderation import campaign_index_created

@@ -31,6 +31,8 @@ class AuthEvent(models.Model):
         EMAIL_CHANGE_REQUESTED = "email_change_requested", _("E-mail change requested")
         EMAIL_CHANGED = "email_changed", _("E-mail address changed")
         EMAIL_REMOVED = "email_removed", _("E-mail address removed")
+        PHONE_CHANGE_REQUESTED = "phone_change_requested", _("Phone change requested")
+        PHONE_CHANGED = "phone_changed", _("Phone number changed")
 
     at = models.DateTimeField(_("time"), default=timezone.now)
     kind = models.CharField(_("event"), max_length=32, choices=Kind.choices)

@@ -8,7 +8,7 @@ from celery import shared_task
 
 from core.tasks import task_renamed
 
-from . import services
+from . import invitations, services
 from .services import APPLY_TASK, CHECK_TASK
 
 
@@ -48,3 +48,9 @@ def roster_imports_resume() -> dict[str, list[int]]:
 
 
 task_renamed("accounts.tasks.roster_imports_resume", roster_imports_resume)
+
+
+@shared_task(name=invitations.SEND_TASK, acks_late=True)
+def invitations_send(user_ids: list[int], by_id: int | None, reference: str) -> int:
+    """Send invitations to these imported people who have not activated (once per ``reference``)."""
+    return invitations.invitations_send(user_ids=user_ids, by_id=by_id, reference=reference)

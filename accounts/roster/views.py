@@ -8,17 +8,20 @@ without admin access are turned away.
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.admin import messages
 
 from ..models import RosterImport
+from .invitations import activation_counts, imported_people, invitations_send_start, not_activated, with_invitation
 from .messages import roster_file_error, roster_summary_changes, roster_summary_errors
 from .planning import LIST_CAP
 from .reading import max_upload_bytes, roster_sample_csv
@@ -152,6 +155,8 @@ def roster_detail(request, pk):
         can_apply=roster_import_can_apply(roster_import=roster_import),
         applied=roster_import.status == RosterImport.Status.APPLIED,
     )
+    if context["applied"]:
+        context["activation"] = activation_counts()
     return TemplateResponse(request, "accounts/roster/admin/result.html", context)
 
 
@@ -176,3 +181,66 @@ def roster_sample(request):
     response = HttpResponse(roster_sample_csv(language), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="roster-sample.csv"'
     return response
+
+
+# Activation: who has not chosen a password yet, and invitations ------------------------------------
+
+ACTIVATION_FILTERS = {
+    "not_activated": _("Not activated"),
+    "activated": _("Activated"),
+    "all": _("Everyone imported"),
+}
+
+
+def roster_activation(request):
+    """The imported people, activated or not (filter), with counts; invite those who are not."""
+    _check(request)
+    shown = request.GET.get("status")
+    shown = shown if shown in ACTIVATION_FILTERS else "not_activated"
+    people = imported_people()
+    if shown == "not_activated":
+        people = not_activated(people)
+    elif shown == "activated":
+        people = people.exclude(pk__in=not_activated().values("pk"))
+    people = (
+        with_invitation(people)
+        .select_related("organisation_unit")
+        .annotate(activated=~Exists(not_activated().filter(pk=OuterRef("pk"))))
+    )
+    page_obj = Paginator(people.order_by("full_name", "pk"), 50).get_page(request.GET.get("p"))
+    context = {
+        "title": _("Activation of imported accounts"),
+        "page_obj": page_obj,
+        "counts": activation_counts(),
+        "filters": ACTIVATION_FILTERS,
+        "shown": shown,
+    }
+    return TemplateResponse(request, "accounts/roster/admin/activation.html", context)
+
+
+@require_POST
+def roster_invite(request):
+    """Send (or send again) invitations: to the people ticked, or to everyone not activated."""
+    _check(request)
+    if request.POST.get("everyone"):
+        user_ids = None
+    else:
+        user_ids = [int(value) for value in request.POST.getlist("user") if value.isdigit() and len(value) < 12]
+        if not user_ids:
+            messages.error(request, _("Tick the people to invite, or invite everyone not activated."))
+            return redirect("accounts_roster_activation")
+    with transaction.atomic():
+        queued = invitations_send_start(user_ids=user_ids, by=request.user)
+    if queued:
+        messages.success(
+            request,
+            ngettext(
+                "An invitation is being sent to %(count)s person.",
+                "Invitations are being sent to %(count)s people.",
+                queued,
+            )
+            % {"count": queued},
+        )
+    else:
+        messages.warning(request, _("Nobody to invite: everyone chosen has activated their account already."))
+    return redirect("accounts_roster_activation")

@@ -241,6 +241,19 @@ ACCOUNTS_TWO_FACTOR_REQUIRED = env_bool("ACCOUNTS_TWO_FACTOR_REQUIRED", False)
 TWO_FACTOR_RATE_LIMIT = int(env("TWO_FACTOR_RATE_LIMIT", "5"))
 TWO_FACTOR_RATE_WINDOW = int(env("TWO_FACTOR_RATE_WINDOW", "900"))
 OTP_TOTP_ISSUER = "Kỹ Năng Số"
+# One-time codes (accounts.codes, docs/accounts.md): life in seconds, wrong tries before a code dies,
+# seconds before a new code may be asked for, codes per number (ten times as many per client address)
+# in ACCOUNTS_CODE_RATE_WINDOW seconds, wrong codes per client (MAX_TRIES × 10) in CHECK_WINDOW seconds.
+ACCOUNTS_CODE_TTL = int(env("ACCOUNTS_CODE_TTL", "600"))
+ACCOUNTS_CODE_MAX_TRIES = int(env("ACCOUNTS_CODE_MAX_TRIES", "5"))
+ACCOUNTS_CODE_RESEND_SECONDS = int(env("ACCOUNTS_CODE_RESEND_SECONDS", "60"))
+ACCOUNTS_CODE_RATE_LIMIT = int(env("ACCOUNTS_CODE_RATE_LIMIT", "5"))
+ACCOUNTS_CODE_RATE_WINDOW = int(env("ACCOUNTS_CODE_RATE_WINDOW", "3600"))
+ACCOUNTS_CODE_CHECK_WINDOW = int(env("ACCOUNTS_CODE_CHECK_WINDOW", "900"))
+# Seconds an invitation (roster imports: a code to choose one's password) lasts.
+ACCOUNTS_INVITATION_TTL = int(env("ACCOUNTS_INVITATION_TTL", str(7 * 24 * 3600)))
+# Who sends accounts' messages (codes, invitations): outreach's outbox (accounts.messaging).
+ACCOUNTS_MESSAGE_SENDERS = ["outreach.account_messages.account_message_send"]
 # Days the auth event log keeps a row (the daily forget task removes older ones).
 ACCOUNTS_AUTH_EVENT_RETENTION_DAYS = int(env("ACCOUNTS_AUTH_EVENT_RETENTION_DAYS", "365"))
 # The privacy notice in force: stored with every change of a consent (accounts.consent.services)
@@ -415,6 +428,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "clear-expired-sessions": {
         "task": "accounts.tasks.expired_sessions_clear",
+        "schedule": 24 * 3600.0,
+    },
+    "forget-old-codes": {
+        "task": "accounts.codes_forget",
         "schedule": 24 * 3600.0,
     },
     "forget-old-auth-events": {

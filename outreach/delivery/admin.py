@@ -23,7 +23,7 @@ from wagtail.admin.widgets.button import Button
 from core.admin import ReadableIndexView, ReadableInspectView, RecordViewSet
 from core.localtime import datetime_display
 
-from .kinds import kind_choices, kind_display, reason_label
+from .kinds import kind_choices, kind_display, kinds_where, reason_label
 from .models import Channel, Delivery
 from .sending import delivery_resend_prepare
 
@@ -62,7 +62,12 @@ class DeliveryIndexView(ReadableIndexView):
 
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
-        if self.resend_url_name and instance.status == Delivery.Status.FAILED and self.user_has_permission("resend"):
+        if (
+            self.resend_url_name
+            and instance.status == Delivery.Status.FAILED
+            and instance.kind not in kinds_where("secret")
+            and self.user_has_permission("resend")
+        ):
             buttons.append(
                 MenuItem(
                     _("Resend"), url=reverse(self.resend_url_name, args=[quote(instance.pk)]), icon_name="redirect"
@@ -91,7 +96,12 @@ class DeliveryInspectView(ReadableInspectView):
 
     def get_header_more_buttons(self):
         buttons = super().get_header_more_buttons()
-        if self.resend_url_name and self.object.status == Delivery.Status.FAILED and self.user_has_permission("resend"):
+        if (
+            self.resend_url_name
+            and self.object.status == Delivery.Status.FAILED
+            and self.object.kind not in kinds_where("secret")
+            and self.user_has_permission("resend")
+        ):
             buttons.append(
                 Button(
                     _("Resend"), url=reverse(self.resend_url_name, args=[quote(self.object.pk)]), icon_name="redirect"

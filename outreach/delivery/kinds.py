@@ -43,12 +43,25 @@ REASONS = {
 
 @dataclass(frozen=True)
 class Kind:
-    """One kind of message. ``describe(delivery)`` names one of its rows in the delivery log."""
+    """One kind of message. ``describe(delivery)`` names one of its rows in the delivery log.
+
+    ``quiet_hours``: its SMS wait for the end of the quiet hours (False: someone is waiting for it,
+    a one-time code). ``secret``: its text holds a secret: blanked (``REDACTED``) once the row is
+    sent, failed or cancelled, and never resent from the admin. ``reaches_inactive``: sent to an
+    account not active yet (a sign-up waiting for its code).
+    """
 
     value: str
     label: Any
     refusable: str = ""
     describe: Callable[[Any], str] | None = None
+    quiet_hours: bool = True
+    secret: bool = False
+    reaches_inactive: bool = False
+
+
+# What a secret kind's row keeps of its text once it is done with it.
+REDACTED = "[…]"
 
 
 @dataclass(frozen=True)
@@ -106,6 +119,11 @@ def rechecks() -> list[tuple[tuple[str, ...], Recheck]]:
 def refusable_purposes() -> dict[str, str]:
     """{kind: the consent purpose a person may refuse}, for the kinds that can be refused."""
     return {kind.value: kind.refusable for family in families() for kind in family.kinds if kind.refusable}
+
+
+def kinds_where(flag: str, value: bool = True) -> set[str]:
+    """The values of the kinds whose ``flag`` (``quiet_hours``, ``secret``, ``reaches_inactive``) is ``value``."""
+    return {kind.value for family in families() for kind in family.kinds if getattr(kind, flag) == value}
 
 
 def reason_label(code: str) -> str:

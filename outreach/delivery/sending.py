@@ -137,8 +137,9 @@ def _cancellations(rows: list[dict], now: datetime.datetime) -> dict[int, str]:
     the refusals of the purposes a person may refuse; bulk queries, one per kind family."""
     cancel = {}
     by_kind = defaultdict(list)
+    to_inactive = kinds.kinds_where("reaches_inactive")
     for row in rows:
-        if not row["recipient__is_active"]:
+        if not row["recipient__is_active"] and row["kind"] not in to_inactive:
             cancel[row["pk"]] = "inactive"
         else:
             by_kind[row["kind"]].append(row)
@@ -238,7 +239,9 @@ def _prepare(rows: list[dict], batch: "_Batch", now: datetime.datetime) -> list[
     by_reason = defaultdict(list)
     for pk, reason in cancel.items():
         by_reason[reason].append(pk)
+    secret = kinds.kinds_where("secret")
     for reason, pks in by_reason.items():
+        _mine(pks, token).filter(kind__in=secret).update(body=kinds.REDACTED)
         _mine(pks, token).update(status=Delivery.Status.CANCELLED, reason=reason, claim="")
         result.counts["cancelled"] += len(pks)
         batch.pending.difference_update(pks)
@@ -249,7 +252,8 @@ def _prepare(rows: list[dict], batch: "_Batch", now: datetime.datetime) -> list[
     if any(row["channel"] == Channel.SMS for row in rows):
         quiet_end = quiet_end_at(now=now)
     if quiet_end is not None:
-        held = [row["pk"] for row in rows if row["channel"] == Channel.SMS]
+        waits = kinds.kinds_where("quiet_hours")
+        held = [row["pk"] for row in rows if row["channel"] == Channel.SMS and row["kind"] in waits]
         if held:
             _mine(held, token).update(
                 status=Delivery.Status.PLANNED,
@@ -261,7 +265,8 @@ def _prepare(rows: list[dict], batch: "_Batch", now: datetime.datetime) -> list[
             )
             result.counts["held"] += len(held)
             batch.pending.difference_update(held)
-            rows = [row for row in rows if row["channel"] != Channel.SMS]
+            held_set = set(held)
+            rows = [row for row in rows if row["pk"] not in held_set]
     return rows
 
 
@@ -309,10 +314,12 @@ class _Batch:
         """One outcome, committed now: sent, planned again after the back-off, or failed for good."""
         pk, now = row["pk"], self.now()
         counts = self.result.counts
+        # A secret kind's text (a one-time code) is not kept once the row is done with it.
+        done_fields = {"body": kinds.REDACTED} if row["kind"] in kinds.kinds_where("secret") else {}
         if answer is None:
             done = _record(
                 lambda: _mine([pk], self.token).update(
-                    status=Delivery.Status.SENT, sent_at=now, claim="", last_error=""
+                    status=Delivery.Status.SENT, sent_at=now, claim="", last_error="", **done_fields
                 )
             )
             counts["sent"] += 1
@@ -321,7 +328,9 @@ class _Batch:
         elif isinstance(answer, PermanentDeliveryError) or row["attempts"] >= settings.DELIVERY_MAX_ATTEMPTS:
             error = str(answer)[:2000]
             done = _record(
-                lambda: _mine([pk], self.token).update(status=Delivery.Status.FAILED, last_error=error, claim="")
+                lambda: _mine([pk], self.token).update(
+                    status=Delivery.Status.FAILED, last_error=error, claim="", **done_fields
+                )
             )
             counts["failed"] += 1
             log.warning("Delivery %s failed for good: %s", pk, error)
@@ -472,7 +481,9 @@ def delivery_resend_prepare(*, delivery: Delivery, user: User) -> bool:
     from .tasks import delivery_resend
 
     with transaction.atomic():
-        updated = Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.FAILED).update(
+        resendable = Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.FAILED)
+        # A secret kind's text is gone (and a one-time code is short-lived): the person asks for a new one.
+        updated = resendable.exclude(kind__in=kinds.kinds_where("secret")).update(
             status=Delivery.Status.PLANNED,
             attempts=0,
             claim="",

@@ -1,18 +1,24 @@
-"""The profile page: name and language saved at once; a new e-mail address only after its link is opened."""
+"""The profile page: name and language saved at once; a new e-mail address only after its link is opened;
+a new phone number only after the code sent to it is typed."""
 
+import datetime
 import re
 
 import pytest
 from django.core import mail, signing
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.audit.models import AuthEvent
+from accounts.codes.models import OneTimeCode
 from accounts.models import EmailChange, User
 from accounts.personal_data import personal_data_export
 from accounts.profile import services
-from accounts.profile.views import phone_change_url
-from tests.accounts.factories import UserFactory
+from outreach.account_messages import ACCOUNT_NOTICE
+from outreach.models import Delivery
+from tests.accounts.codes_support import CODE, planned_code
+from tests.accounts.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -54,13 +60,10 @@ class TestPage:
         with translation.override("vi"):
             assert reverse("accounts:account_profile") == "/account/profile/"
 
-    def test_phone_change_is_linked_only_when_that_page_exists(self, signed_in):
-        url = phone_change_url()
+    def test_the_phone_change_is_on_the_page(self, signed_in):
         text = signed_in.get(PROFILE).content.decode()
-        if url:
-            assert f'href="{url}"' in text
-        else:
-            assert "phone/" not in text
+        assert 'id="phone-change-form"' in text and 'action="/en/account/profile/phone/"' in text
+        assert "phone-confirm-form" not in text  # nothing waiting for a code
 
     def test_my_data_and_notification_pages_link_to_it(self, signed_in):
         for page in ("/en/account/my-data/", "/en/account/notifications/"):
@@ -260,3 +263,141 @@ class BrokenBackend:
 
     def send_messages(self, messages):
         raise OSError("the mail server is down")
+
+
+class TestPhone:
+    """A new phone number replaces the old one only once the code sent to it is typed on the profile page."""
+
+    NEW = "0987654321"
+    PHONE_URL = "/en/account/profile/phone/"
+    CONFIRM_URL = "/en/account/profile/phone/confirm/"
+
+    def ask(self, client, phone="0987 654 321"):
+        return client.post(self.PHONE_URL, {"phone": phone})
+
+    def test_replaced_only_after_the_code_and_the_old_number_is_told(self, signed_in, person):
+        response = self.ask(signed_in)
+        assert response.status_code == 302 and response["Location"].endswith("/account/profile/#phone")
+        person.refresh_from_db()
+        assert person.phone == "0912345678"
+        page = signed_in.get(PROFILE).content.decode()
+        assert f'data-phone-pending="{self.NEW}"' in page and 'id="phone-confirm-form"' in page
+        code = planned_code(self.NEW)
+
+        wrong = "000000" if code != "000000" else "111111"
+        response = signed_in.post(self.CONFIRM_URL, {"code": wrong})
+        assert response.status_code == 400 and 'id="id_code_error"' in response.content.decode()
+        person.refresh_from_db()
+        assert person.phone == "0912345678"
+
+        response = signed_in.post(self.CONFIRM_URL, {"code": code})
+        assert response.status_code == 302
+        person.refresh_from_db()
+        assert person.phone == self.NEW
+        notice = Delivery.objects.get(kind=ACCOUNT_NOTICE)
+        assert notice.address == "0912345678" and notice.recipient == person and not CODE.search(notice.body)
+        kinds = set(AuthEvent.objects.filter(subject=person).values_list("kind", flat=True))
+        assert {AuthEvent.Kind.PHONE_CHANGE_REQUESTED, AuthEvent.Kind.PHONE_CHANGED} <= kinds
+        # Used once: the same code again finds nothing waiting.
+        assert signed_in.post(self.CONFIRM_URL, {"code": code}).status_code == 400
+        assert User.objects.filter(phone="0912345678").count() == 0
+        # Signs in with the new number, not the old one.
+        assert Client().login(username=self.NEW, password=PASSWORD)
+        assert not Client().login(username="0912345678", password=PASSWORD)
+
+    def test_an_expired_code_changes_nothing(self, signed_in, person):
+        self.ask(signed_in)
+        code = planned_code(self.NEW)
+        OneTimeCode.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+        with translation.override("en"):
+            response = signed_in.post(self.CONFIRM_URL, {"code": code})
+        assert response.status_code == 400
+        person.refresh_from_db()
+        assert person.phone == "0912345678"
+        assert "data-phone-pending" not in response.content.decode()
+
+    def test_five_wrong_codes_kill_it(self, signed_in, person):
+        self.ask(signed_in)
+        code = planned_code(self.NEW)
+        wrong = "000000" if code != "000000" else "111111"
+        for _ in range(5):
+            assert signed_in.post(self.CONFIRM_URL, {"code": wrong}).status_code == 400
+        assert signed_in.post(self.CONFIRM_URL, {"code": code}).status_code == 400
+        person.refresh_from_db()
+        assert person.phone == "0912345678"
+        assert OneTimeCode.objects.get().outcome == OneTimeCode.Outcome.TOO_MANY_TRIES
+
+    def test_only_the_last_number_asked_for_can_be_confirmed(self, signed_in, person):
+        self.ask(signed_in)
+        first = planned_code(self.NEW)
+        assert self.ask(signed_in, "0977 111 222").status_code == 302
+        assert signed_in.post(self.CONFIRM_URL, {"code": first}).status_code == 400
+        person.refresh_from_db()
+        assert person.phone == "0912345678"
+        assert signed_in.post(self.CONFIRM_URL, {"code": planned_code("0977111222")}).status_code == 302
+        person.refresh_from_db()
+        assert person.phone == "0977111222"
+
+    def test_a_number_of_another_account_is_refused_and_nothing_is_written(self, signed_in):
+        UserFactory(email=None, phone=self.NEW)
+        response = self.ask(signed_in)
+        assert response.status_code == 400 and 'id="id_phone_error"' in response.content.decode()
+        assert not OneTimeCode.objects.exists() and not Delivery.objects.exists()
+
+    def test_a_number_taken_meanwhile_is_refused_at_the_confirmation_with_nothing_written(self, signed_in, person):
+        self.ask(signed_in)
+        code = planned_code(self.NEW)
+        UserFactory(email=None, phone=self.NEW)
+        response = signed_in.post(self.CONFIRM_URL, {"code": code})
+        assert response.status_code == 400 and 'id="id_code_error"' in response.content.decode()
+        person.refresh_from_db()
+        assert person.phone == "0912345678"
+        assert OneTimeCode.objects.get().spent_at is None  # nothing written, not even the spending
+        assert not Delivery.objects.filter(kind=ACCOUNT_NOTICE).exists()
+
+    def test_the_same_number_or_a_landline_or_nonsense_sends_nothing(self, signed_in):
+        assert self.ask(signed_in, "0912 345 678").status_code == 302
+        assert self.ask(signed_in, "024 3825 2525").status_code == 400  # a Hà Nội landline gets no SMS
+        for junk in ("", "abc", "0" * 40, "<script>", "\x00", "١٢٣"):
+            assert self.ask(signed_in, junk).status_code == 400
+        assert not OneTimeCode.objects.exists() and not Delivery.objects.exists()
+
+    def test_bad_codes_are_form_errors(self, signed_in, person):
+        assert signed_in.post(self.CONFIRM_URL, {"code": "123456"}).status_code == 400  # nothing waiting
+        self.ask(signed_in)
+        for junk in ("", "12345", "abcdef", "1234567", "１２３４５６", "x" * 5000):
+            assert signed_in.post(self.CONFIRM_URL, {"code": junk}).status_code == 400
+        person.refresh_from_db()
+        assert person.phone == "0912345678"
+        assert signed_in.get(self.CONFIRM_URL).status_code == 405
+
+    def test_cancel(self, signed_in, person):
+        self.ask(signed_in)
+        code = planned_code(self.NEW)
+        assert signed_in.post(self.PHONE_URL, {"cancel": "1"}).status_code == 302
+        assert signed_in.post(self.CONFIRM_URL, {"code": code}).status_code == 400
+        person.refresh_from_db()
+        assert person.phone == "0912345678"
+
+    def test_limited_per_person(self, signed_in, settings):
+        settings.ACCOUNTS_CODE_RATE_LIMIT = 2
+        assert self.ask(signed_in, "0987 654 321").status_code == 302
+        assert self.ask(signed_in, "0977 111 222").status_code == 302
+        assert self.ask(signed_in, "0966 333 444").status_code == 429
+        assert not OneTimeCode.objects.filter(address="0966333444").exists()
+
+    def test_a_phone_only_person_adds_nothing_without_the_code(self, client):
+        person = UserFactory(email="lan@example.vn", phone=None)
+        client.force_login(person)
+        self.ask(client)
+        person.refresh_from_db()
+        assert person.phone is None
+        assert client.post(self.CONFIRM_URL, {"code": planned_code(self.NEW)}).status_code == 302
+        person.refresh_from_db()
+        assert person.phone == self.NEW
+        assert not Delivery.objects.filter(kind=ACCOUNT_NOTICE).exists()  # no old number to tell
+
+    def test_visitors_are_sent_to_sign_in(self, client):
+        assert client.post(self.PHONE_URL, {"phone": self.NEW}).status_code == 302
+        assert client.post(self.CONFIRM_URL, {"code": "123456"}).status_code == 302
+        assert not OneTimeCode.objects.exists()

@@ -28,7 +28,7 @@ def learning_site(home_page):
     return public_services_course(home_page, issues_certificate=True)
 
 
-def test_citizen_journey_from_search_to_verified_certificate(live_server, learning_site, page):
+def test_citizen_journey_from_search_to_verified_certificate(live_server, learning_site, celery_worker, page):
     base = live_server.url
     # Search without diacritics, in Vietnamese, and open the tutorial.
     page.goto(base + "/")
@@ -39,7 +39,7 @@ def test_citizen_journey_from_search_to_verified_certificate(live_server, learni
         "Hướng dẫn đăng ký tài khoản trên Cổng Dịch vụ công quốc gia"
     )
 
-    # Sign up (in English from here on), with a phone number and consent.
+    # Sign up (in English from here on), with a phone number (confirmed by the SMS code) and consent.
     page.goto(base + "/en/account/sign-up/?next=/en/khoa-hoc/dung-dich-vu-cong/")
     sign_up(page)
     welcome_continue(page)
@@ -72,7 +72,7 @@ def test_citizen_journey_from_search_to_verified_certificate(live_server, learni
     expect(page.get_by_text("✓ Valid.")).to_be_visible()
 
 
-def test_a_failed_quiz_does_not_complete_the_course(live_server, learning_site, page):
+def test_a_failed_quiz_does_not_complete_the_course(live_server, learning_site, celery_worker, page):
     base = live_server.url
     page.goto(base + "/en/account/sign-up/?next=/en/khoa-hoc/dung-dich-vu-cong/")
     sign_up(page, name="Trần Văn Bình", phone="0987 333 444")

@@ -5,6 +5,7 @@ Step labels are read from the message catalogue (``gettext``), so a step works i
 """
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -16,7 +17,9 @@ from django.utils import translation
 from django.utils.translation import gettext
 from playwright.sync_api import expect, sync_playwright
 
+from accounts.phone import phone_normalise
 from tests.accounts.factories import PASSWORD
+from tests.support.waiting import wait_until
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -68,8 +71,40 @@ def site_sign_in(tab, base, identifier, password=PASSWORD, next_path="/en/learn/
     tab.locator("main form button[type=submit]").click()
 
 
+def sms_mark():
+    """Where the test SMS provider's file (``SMS_FILE_PATH``, written by the worker) ends now."""
+    path = Path(settings.SMS_FILE_PATH)
+    return path.stat().st_size if path.exists() else 0
+
+
+def sms_code(phone, since=0, timeout=60):
+    """The code in the newest SMS to ``phone`` the test SMS provider received after ``since`` (a
+    ``sms_mark``), as the person reads it on their phone (not from the database)."""
+    number = phone_normalise(phone)
+    path = Path(settings.SMS_FILE_PATH)
+
+    def newest():
+        if not path.exists():
+            return None
+        with open(path, "rb") as handle:
+            handle.seek(since)
+            lines = [json.loads(line) for line in handle.read().decode().splitlines() if line.strip()]
+        texts = [line["text"] for line in lines if line["to"] == number]
+        found = texts and re.search(r"\b(\d{6})\b", texts[-1])
+        return found.group(1) if found else None
+
+    code = wait_until(newest, timeout=timeout)
+    assert code, f"no SMS with a code reached {number} in {path}"
+    return code
+
+
 def sign_up(tab, name="Nguyễn Thị Hằng", phone="0987 111 222", language="en"):
-    """Fill in and send the sign-up form, shown in ``language`` (its labels read from the catalogue)."""
+    """Fill in and send the sign-up form, shown in ``language`` (its labels read from the catalogue).
+
+    With a phone number, the account waits for the code sent by SMS: it is read from the test SMS
+    provider (the worker sends it: the test needs ``celery_worker``) and typed in.
+    """
+    since = sms_mark()
     with translation.override(language):
         tab.get_by_label(gettext("Full name")).fill(name)
         tab.get_by_label(gettext("Email or phone number")).fill(phone)
@@ -79,6 +114,10 @@ def sign_up(tab, name="Nguyễn Thị Hằng", phone="0987 111 222", language="e
             gettext("I have read the privacy notice and agree that my personal data is processed as it describes.")
         ).check()
         tab.get_by_role("button", name=gettext("Create account")).click()
+        if "@" not in phone:
+            expect(tab).to_have_url(re.compile(r"/account/sign-up/confirm/$"))
+            tab.get_by_label(gettext("Code")).fill(sms_code(phone, since))
+            tab.get_by_role("button", name=gettext("Confirm"), exact=True).click()
 
 
 def welcome_continue(tab, language="en"):

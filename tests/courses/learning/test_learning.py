@@ -9,6 +9,7 @@ from accounts.models import User
 from courses.learning import services
 from courses.learning.quiz import answers_from_post, quiz_grade, quiz_questions
 from courses.models import Audience, Enrolment, LessonCompletion, LessonPage, QuizAttempt, TutorialCompletion
+from tests.accounts.codes_support import planned_code
 from tests.accounts.factories import UserFactory
 from tests.courses.factories import (
     answers_for,
@@ -430,6 +431,9 @@ def test_progress_before_sign_up_is_kept_by_the_sign_up_form(client, home_page):
             "consent": "on",
         },
     )
+    assert response.status_code == 302
+    # By phone the account waits for its SMS code; the progress is kept through the confirmation.
+    response = client.post("/en/account/sign-up/confirm/", {"code": planned_code("0977000111")})
     assert response.status_code == 302
     user = User.objects.get(phone="0977000111")
     assert list(LessonCompletion.objects.filter(user=user).values_list("lesson_id", flat=True)) == [first.pk]

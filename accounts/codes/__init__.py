@@ -1,0 +1,1 @@
+"""One-time codes sent by SMS or e-mail: sign-up confirmation, password reset, activation, phone change."""
