@@ -12,6 +12,7 @@ from accounts.consent.selectors import consent_channels
 from accounts.models import Consent, ConsentRecord, User
 from outreach.campaigns.messages import campaign_message_plan, campaign_message_send
 from outreach.models import CAMPAIGN_KIND, Delivery
+from tests.accounts.codes_support import planned_code
 from tests.outreach.factories import campaign_create, message_create, segment_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -40,6 +41,10 @@ def test_sign_up_with_campaign_sms_see_it_in_settings_and_withdraw_by_the_sms_li
         ).check()
         campaign_sms.check()
         tab.get_by_role("button", name=gettext("Create account")).click()
+        # By phone: the number is confirmed by the code sent to it (read from the planned SMS).
+        expect(tab).to_have_url(re.compile(r"/account/sign-up/confirm/$"))
+        tab.get_by_label(gettext("Code")).fill(planned_code("0987111222"))
+        tab.get_by_role("button", name=gettext("Confirm"), exact=True).click()
         expect(tab).not_to_have_url(re.compile(r"/sign-up/"))
         citizen = User.objects.get(phone="0987111222")
         assert consent_channels(user=citizen, purpose=Consent.Purpose.CAMPAIGNS) == ["sms"]

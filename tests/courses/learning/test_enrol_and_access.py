@@ -11,6 +11,7 @@ from django.utils import translation
 from accounts.models import User
 from courses.learning.progress import course_access_error
 from courses.models import Audience, Enrolment
+from tests.accounts.codes_support import planned_code
 from tests.accounts.factories import PASSWORD, UserFactory
 from tests.courses.factories import course_create
 
@@ -57,8 +58,12 @@ class TestAnonymousEnrol:
         page = client.get(sign_up_url).content.decode()
         assert f'name="next" value="{course.url}"' in page
         response = client.post(sign_up_url, sign_up_form())
-        assert response["Location"] == f"/account/welcome/?next={quote(course.url, safe='')}"
+        # By phone: the account waits for its SMS code, and so does the enrolment.
+        assert response["Location"] == reverse("accounts:sign_up_confirm")
         user = User.objects.get(phone="0977000111")
+        assert not Enrolment.objects.exists()
+        response = client.post(response["Location"], {"code": planned_code(user.phone)})
+        assert response["Location"] == f"/account/welcome/?next={quote(course.url, safe='')}"
         assert Enrolment.objects.filter(user=user, course=course).exists()
         welcome = client.get(response["Location"]).content.decode()
         assert f'<a class="button" href="{course.url}">' in welcome
@@ -162,9 +167,10 @@ class TestSafeAndVisible:
         assert not User.objects.exists() and not Enrolment.objects.exists()
         browser.get(response["Location"])
         token = browser.cookies["csrftoken"].value
-        response = browser.post("/account/sign-up/", {**sign_up_form(), "csrfmiddlewaretoken": token})
+        by_email = sign_up_form(identifier="mai.lo@example.vn")  # by phone it would wait for its SMS code first
+        response = browser.post("/account/sign-up/", {**by_email, "csrfmiddlewaretoken": token})
         assert response.status_code == 302
-        assert Enrolment.objects.filter(user__phone="0977000111", course=course).exists()
+        assert Enrolment.objects.filter(user__email="mai.lo@example.vn", course=course).exists()
 
     def test_a_sign_in_post_without_the_csrf_token_is_refused_and_enrols_nobody(self, course):
         UserFactory(email="mai@example.vn")

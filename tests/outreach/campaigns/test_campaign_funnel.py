@@ -4,7 +4,7 @@ or its figure, on a phone (360 px) and on a desktop, with no script in the page.
 import pytest
 from django.utils import translation
 
-from outreach.campaigns import admin as campaigns_admin
+from outreach.campaigns import admin_results as campaigns_admin
 from tests.outreach.factories import campaign_create
 from tests.support.browser import admin_sign_in
 
