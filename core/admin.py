@@ -57,20 +57,21 @@ def choice_label(field: models.Field, value: Any) -> Any:
 def value_display(instance: models.Model, name: str) -> Any:
     """``instance``'s field (or attribute, or ``a__b`` relation) ``name``, readable (see ``plain_display``)."""
     *relations, last = name.split("__")
+    target: Any = instance
     for relation in relations:
-        instance = getattr(instance, relation, None)
-        if instance is None:
+        target = getattr(target, relation, None)
+        if target is None:
             return EMPTY
     try:
-        field = instance._meta.get_field(last)
+        field = target._meta.get_field(last)
     except FieldDoesNotExist:
         field = None
-    if field is not None and getattr(field, "attname", None) and not field.is_relation:
-        value = getattr(instance, field.attname)
+    if isinstance(field, models.Field) and not field.is_relation:
+        value = getattr(target, field.attname)
         if field.choices and value not in (None, ""):
             return choice_label(field, value)
         return plain_display(value)
-    value = getattr(instance, last, None)
+    value = getattr(target, last, None)
     if callable(value) and not isinstance(value, models.Manager):
         value = value()
     return plain_display(value)
