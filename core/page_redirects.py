@@ -21,7 +21,7 @@ from django.db import transaction
 
 
 def _language_prefixes() -> list[str]:
-    """"" for the default language, then "/en" and any other (``prefix_default_language=False``)."""
+    """The prefixes: none for the default language, then "/en" and any other (``prefix_default_language=False``)."""
     return ["", *(f"/{code}" for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE)]
 
 
