@@ -278,7 +278,18 @@ class SignUpForm(forms.Form):
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Reset by email: only active accounts with that email address and a usable password get a link."""
+    """Reset by email: every active account with that email address gets a link.
+
+    One with a password gets "reset your password". One that never had a password (made for the
+    person by a roster import, never activated) gets "activate your account": the same single-use
+    link, with which they choose their first password, as an invitation by SMS or e-mail would let
+    them (``accounts.codes.flows.user_needs_activation``, the same rule as the reset by SMS code).
+    Django's own form skips accounts without a usable password; they had nowhere to turn but an
+    administrator. The link proves the mailbox is theirs, as it does for a reset.
+    """
+
+    activation_subject_template_name = "accounts/account_activation_subject.txt"
+    activation_email_template_name = "accounts/account_activation_email.txt"
 
     email = forms.EmailField(
         label=_("Email address"),
@@ -294,8 +305,15 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         email = (email or "").strip()
         if not email:
             return iter(())
-        users = User._default_manager.filter(email__iexact=email, is_active=True)
-        return (user for user in users if user.has_usable_password())
+        return iter(User._default_manager.filter(email__iexact=email, is_active=True))
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        user = context.get("user")
+        if user is not None and user.is_active and not user.has_usable_password():
+            subject_template_name = self.activation_subject_template_name
+            email_template_name = self.activation_email_template_name
+            kwargs["html_email_template_name"] = None
+        super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
 
 
 class AccountDeleteForm(forms.Form):

@@ -22,8 +22,8 @@ from django.views.decorators.http import require_POST
 from .audit.models import AuthEvent
 from .audit.services import auth_event_record
 from .backends import password_reset_allowed
-from .codes.flows import phone_sign_up
-from .codes.services import CodeRefused
+from .codes.flows import PASSWORD_PURPOSES, phone_sign_up
+from .codes.services import CodeRefused, code_cancel
 from .codes.views import sign_up_confirm_start
 from .consent.services import notice_version
 from .forms import AccountDeleteForm, PasswordResetForm, SignInForm, SignUpForm
@@ -170,8 +170,16 @@ class PasswordResetConfirmMixin:
     """Logs the new password being set (the reset link's last step)."""
 
     def form_valid(self, form):
+        first_password = not form.user.has_usable_password()
         response = super().form_valid(form)
-        auth_event_record(kind=AuthEvent.Kind.PASSWORD_RESET_DONE, request=self.request, subject=form.user)
+        # The other ways in this person was sent (an invitation, a code by SMS) are void now.
+        code_cancel(user=form.user, purposes=PASSWORD_PURPOSES)
+        auth_event_record(
+            kind=AuthEvent.Kind.PASSWORD_RESET_DONE,
+            request=self.request,
+            subject=form.user,
+            detail={"channel": "email", "first_password": first_password},
+        )
         return response
 
 

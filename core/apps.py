@@ -31,6 +31,11 @@ class CoreConfig(AppConfig):
         for signal in (page_published, page_unpublished, post_page_move, page_slug_changed):
             signal.connect(published_content_changed, dispatch_uid=f"page-cache-{signal!r}")
         post_delete.connect(_page_deleted, dispatch_uid="page-cache-delete")
+        # A renamed or moved page's old addresses redirect in every language, /en/… too (core.page_redirects).
+        from .page_redirects import on_page_moved, on_page_slug_changed
+
+        page_slug_changed.connect(on_page_slug_changed, dispatch_uid="page-redirects-slug")
+        post_page_move.connect(on_page_moved, dispatch_uid="page-redirects-move")
         for sender in ("wagtailcore.Site", "wagtailcore.PageViewRestriction"):
             for signal in (post_save, post_delete):
                 signal.connect(published_content_changed, sender=sender, dispatch_uid=f"page-cache-{sender}-{signal!r}")

@@ -1,5 +1,7 @@
 """Printable PDFs (certificates, campaign posters): WeasyPrint with local fonts only, QR codes as SVG.
 
+Images come only embedded as ``data:image/png`` or ``data:image/jpeg`` URLs (a signature).
+
 Fonts with full Vietnamese coverage come from Debian (fonts-noto-core, fonts-dejavu-core); the
 renderer fetches nothing but those font files, never anything from the network.
 """
@@ -18,6 +20,8 @@ FONT_FILES = {
     ),
 }
 FONT_DIRECTORIES = ("/usr/share/fonts/",)
+# Images the document embeds as data: URLs (nothing is fetched for them).
+DATA_IMAGE_PREFIXES = ("data:image/png;base64,", "data:image/jpeg;base64,")
 
 
 def font_urls():
@@ -44,6 +48,8 @@ def _url_fetcher():
     """Fetch local font files only."""
 
     def allowed(url):
+        if url.startswith(DATA_IMAGE_PREFIXES):
+            return True  # an image embedded in the document itself (a certificate's signature)
         if not url.startswith("file:"):
             return False
         path = url.removeprefix("file://")
@@ -67,7 +73,7 @@ def _url_fetcher():
                 raise ValueError(f"Not fetched into a PDF: {url}")
             return super().fetch(url, headers)
 
-    return FontsOnlyFetcher(allowed_protocols=("file",))
+    return FontsOnlyFetcher(allowed_protocols=("file", "data"))
 
 
 def pdf_from_html(html):

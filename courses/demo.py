@@ -10,6 +10,7 @@ from accounts.models import OrganisationUnit
 from .demo_images import demo_image_ensure
 from .models import (
     Audience,
+    CertificateSetting,
     CourseIndexPage,
     CoursePage,
     LessonPage,
@@ -497,7 +498,22 @@ def demo_courses_seed(home_page):
             lesson = LessonPage(title=title, slug=f"bai-{number}", estimated_minutes=10, body=body)
             course.add_child(instance=lesson)
             lesson.save_revision().publish()
+    demo_certificate_issuer_seed()
     return index
+
+
+def demo_certificate_issuer_seed():
+    """The demo province's issuer and signer (configuration: the setting itself); kept if already filled in."""
+    setting = CertificateSetting.load()
+    if setting.issuer_name:
+        return setting
+    setting.issuer_name = "Sở Khoa học và Công nghệ tỉnh Thái Nguyên"
+    setting.signer_name = "Nguyễn Văn An"
+    setting.signer_title = "Giám đốc"
+    setting.issued_place = "Thái Nguyên"
+    setting.full_clean()
+    setting.save()
+    return setting
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from .certificates.models import (
     CERTIFICATE_CODE_ALPHABET,
     CERTIFICATE_CODE_LENGTH,
     Certificate,
+    CertificateSetting,
     certificate_code_new,
 )
 from .learning.models import (
@@ -51,6 +52,7 @@ __all__ = [
     "AssignmentState",
     "Audience",
     "Certificate",
+    "CertificateSetting",
     "CourseIndexPage",
     "CoursePage",
     "Enrolment",

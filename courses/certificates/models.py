@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
 from core.codes import READABLE_ALPHABET, readable_code_new
 
@@ -42,6 +43,21 @@ class Certificate(models.Model):
     # Snapshots: the certificate shows what was true when it was issued.
     learner_name = models.CharField(_("learner name"), max_length=255)
     course_title = models.CharField(_("course title"), max_length=255)
+    # The issuer and signature block in force when it was issued (``CertificateSetting``), so a later
+    # change of the setting does not rewrite what was issued; a re-issue copies them. Empty on
+    # certificates issued before the setting existed (they print no issuer).
+    issuer_name = models.CharField(_("issuing authority"), max_length=255, blank=True)
+    signer_name = models.CharField(_("signed by"), max_length=255, blank=True)
+    signer_title = models.CharField(_("signer's title"), max_length=255, blank=True)
+    issued_place = models.CharField(_("place of issue"), max_length=255, blank=True)
+    signature_image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("signature image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
@@ -120,3 +136,55 @@ class Certificate(models.Model):
 def learner_name_normalise(name: str) -> str:
     """The name as printed: single spaces, no spaces around."""
     return " ".join((name or "").split())
+
+
+@register_setting(icon="doc-full")
+class CertificateSetting(BaseGenericSetting):
+    """Who issues the certificates and who signs them: edited by the training office (one row).
+
+    Copied onto each certificate when it is issued (``services.certificate_issue``): changing it
+    changes the certificates issued from then on, never those already issued.
+    """
+
+    issuer_name = models.CharField(
+        _("issuing authority"),
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "Printed on the certificate and named on its verification page, "
+            "e.g. the Department of Science and Technology of the province."
+        ),
+    )
+    signer_name = models.CharField(_("signed by"), max_length=255, blank=True)
+    signer_title = models.CharField(
+        _("signer's title"), max_length=255, blank=True, help_text=_("For example: Director.")
+    )
+    signature_image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("signature image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Optional: a scan of the signature (and seal), printed small above the signer's name."),
+    )
+    issued_place = models.CharField(
+        _("place of issue"),
+        max_length=255,
+        blank=True,
+        help_text=_("Optional: printed before the date, e.g. the provincial capital."),
+    )
+
+    class Meta:
+        verbose_name = _("certificate issuer")
+        verbose_name_plural = _("certificate issuer")
+
+    def snapshot(self) -> dict:
+        """The fields a certificate keeps from this setting when it is issued (spaces collapsed)."""
+        return {
+            "issuer_name": learner_name_normalise(self.issuer_name),
+            "signer_name": learner_name_normalise(self.signer_name),
+            "signer_title": learner_name_normalise(self.signer_title),
+            "issued_place": learner_name_normalise(self.issued_place),
+            "signature_image_id": self.signature_image_id,
+        }

@@ -5,6 +5,7 @@ A certificate is issued once per completed enrolment of a course that grants one
 and the course title, so later renames do not change what was certified.
 """
 
+import base64
 import logging
 
 from django.conf import settings
@@ -18,13 +19,19 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.codes import readable_code_is_well_formed, readable_code_normalise
-from core.localtime import date_display, months_add
+from core.localtime import date_display, local_date, months_add
 from core.pdf import font_urls, pdf_from_html, qr_svg
 
 from .. import hooks
 from ..learning import events
 from ..learning.models import Enrolment
-from .models import CERTIFICATE_CODE_ALPHABET, CERTIFICATE_CODE_LENGTH, Certificate, learner_name_normalise
+from .models import (
+    CERTIFICATE_CODE_ALPHABET,
+    CERTIFICATE_CODE_LENGTH,
+    Certificate,
+    CertificateSetting,
+    learner_name_normalise,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +96,8 @@ def certificate_issue(*, enrolment: Enrolment) -> Certificate | None:
         "course_title": course.title,
         "issued_at": issued_at,
         "expires_at": months_add(issued_at, months) if months else None,
+        # The issuer in force now, kept on the certificate (a later change of the setting rewrites nothing).
+        **CertificateSetting.load().snapshot(),
     }
     for _attempt in range(3):
         try:
@@ -187,6 +196,12 @@ def _certificate_copy(*, old: Certificate, name: str) -> Certificate:
         "issued_at": old.issued_at,
         "expires_at": old.expires_at,
         "original_id": old.original_id or old.pk,
+        # Issued again under the issuer it was first issued under (only the name is corrected).
+        "issuer_name": old.issuer_name,
+        "signer_name": old.signer_name,
+        "signer_title": old.signer_title,
+        "issued_place": old.issued_place,
+        "signature_image_id": old.signature_image_id,
     }
     # ``old.enrolment_id`` is still the value read before the update let go of it.
     for _attempt in range(3):
@@ -207,9 +222,29 @@ def certificate_qr_svg(*, url: str) -> str:
     return qr_svg(url)
 
 
+SIGNATURE_RENDITION = "max-360x140"  # printed at most 45 × 18 mm: small, beside the signer's name
+
+
+def certificate_signature_data_url(*, certificate: Certificate) -> str:
+    """The signature image as a ``data:`` URL for WeasyPrint, or "" (none, deleted, or unreadable)."""
+    image = certificate.signature_image
+    if image is None:
+        return ""
+    try:
+        rendition = image.get_rendition(SIGNATURE_RENDITION + "|format-png")
+        with rendition.file.open("rb") as handle:
+            content = handle.read()
+    except Exception:  # a missing or broken file: the certificate prints without the image
+        logger.warning("Signature image %s of certificate %s could not be read", image.pk, certificate.code)
+        return ""
+    return "data:image/png;base64," + base64.b64encode(content).decode("ascii")
+
+
 def certificate_pdf_html(*, certificate: Certificate) -> str:
     url = certificate_verification_url(certificate=certificate)
     context = {
+        "signature_url": certificate_signature_data_url(certificate=certificate),
+        "issued_day": local_date(certificate.issued_at),
         "certificate": certificate,
         "code": code_display(code=certificate.code),
         "issued": date_display(certificate.issued_at),

@@ -7,6 +7,7 @@ from django.contrib.auth import SESSION_KEY
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from accounts import roles
 from accounts.models import User
@@ -333,6 +334,14 @@ class TestAccountNav:
         assert "sign-in" not in html
 
 
+def _imported(**kwargs):
+    """A civil servant as a roster import makes them: an e-mail, an employee code, no password."""
+    user = UserFactory(civil_servant=True, employee_code=kwargs.pop("employee_code", "CB-0001"), **kwargs)
+    user.set_unusable_password()
+    user.save()
+    return user
+
+
 @pytest.mark.django_db
 class TestPasswordReset:
     def test_page_in_english_says_what_phone_only_people_do(self, client):
@@ -373,16 +382,57 @@ class TestPasswordReset:
         assert "http://testserver/en/account/password-reset/" in mail.outbox[0].body
         assert "Reset your Digital Skills password" in mail.outbox[0].subject
 
-    @pytest.mark.parametrize("email", ["nobody@example.vn", "inactive@example.vn", "unusable@example.vn"])
-    def test_no_email_for_unknown_inactive_or_unusable_accounts_but_the_same_answer(self, client, email):
+    @pytest.mark.parametrize("email", ["nobody@example.vn", "inactive@example.vn", "imported@example.vn"])
+    def test_the_same_answer_for_unknown_inactive_and_never_activated_accounts(self, client, email):
+        """Nothing tells which addresses have accounts; only the never-activated one is sent a message."""
         UserFactory(email="inactive@example.vn", is_active=False)
-        unusable = UserFactory(email="unusable@example.vn")
-        unusable.set_unusable_password()
-        unusable.save()
+        _imported(email="imported@example.vn")
         response = client.post("/en/account/password-reset/", {"email": email}, follow=True)
         assert response.redirect_chain == [("/en/account/password-reset/sent/", 302)]
         assert "we have sent it a link" in response.content.decode()
-        assert mail.outbox == []
+        assert [message.to for message in mail.outbox] == ([[email]] if email == "imported@example.vn" else [])
+
+    def test_a_never_activated_imported_person_gets_an_activation_link_and_chooses_a_first_password(self, client):
+        """Issue 13: imported people were told "ask an administrator"; now the e-mail reset activates them."""
+        from accounts.codes.models import OneTimeCode
+        from accounts.roster.invitations import invitations_send, not_activated
+
+        user = _imported(email="nam@example.vn")
+        invitations_send(user_ids=[user.pk], by_id=None, reference="r1")  # an invitation already sent
+        mail.outbox.clear()
+        with translation.override("en"):
+            response = client.post("/en/account/password-reset/", {"email": "NAM@example.vn"})
+        assert response.url == "/en/account/password-reset/sent/"
+        assert len(mail.outbox) == 1
+        message = mail.outbox[0]
+        assert message.to == ["nam@example.vn"]
+        assert message.subject == "Activate your Digital Skills account"
+        assert "has no password yet" in message.body
+        link = re.search(r"http://testserver(/en/account/password-reset/[^/\s]+/[^/\s]+/)", message.body).group(1)
+        set_password_url = client.get(link).url
+        assert client.get(set_password_url).context["validlink"] is True
+        response = client.post(set_password_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+        assert response.status_code == 302
+        user.refresh_from_db()
+        assert user.check_password(NEW_PASSWORD)
+        assert not not_activated().filter(pk=user.pk).exists()  # the training office sees them activated
+        # The invitation's code is void now, and the link works once.
+        assert not OneTimeCode.objects.filter(user=user, spent_at__isnull=True).exists()
+        assert client.get(link, follow=True).context["validlink"] is False
+        response = Client().post(SIGN_IN, {"username": "nam@example.vn", "password": NEW_PASSWORD})
+        assert response.status_code == 302
+        # Once activated, the next request is an ordinary reset.
+        mail.outbox.clear()
+        client.post(RESET, {"email": "nam@example.vn"})
+        assert mail.outbox[0].body.count("/account/password-reset/") == 1
+        assert "has no password yet" not in mail.outbox[0].body
+
+    def test_activation_links_are_rate_limited_like_resets(self, client, settings):
+        settings.PASSWORD_RESET_RATE_LIMIT = 2
+        _imported(email="nam@example.vn")
+        for _ in range(4):
+            assert client.post(RESET, {"email": "nam@example.vn"}).url == reverse("accounts:password_reset_done")
+        assert len(mail.outbox) == 2
 
     def test_phone_only_people_get_no_email(self, client):
         UserFactory(email=None, phone="0912345678")
