@@ -405,6 +405,7 @@ TASK_QUEUE_KINDS = {
     "core.page_views_flush": "scheduled",
     "accounts.tasks.expired_sessions_clear": "scheduled",
     "accounts.auth_events_forget": "scheduled",
+    "accounts.codes_forget": "scheduled",
     "accounts.roster.imports_forget": "scheduled",
     "accounts.roster.imports_resume": "scheduled",
     # Everything else (roster checks and imports, assignments, a resend, the insights' long nightly
