@@ -168,7 +168,7 @@ class AudienceSegmentViewSet(ReadableViewSet):
 
 
 class CampaignMessageForm(WagtailAdminModelForm):
-    campaign = forms.ModelChoiceField(label=_("campaign"), queryset=CampaignPage.objects.order_by("-starts_on"))
+    campaign = forms.ModelChoiceField(label=_("Campaign"), queryset=CampaignPage.objects.order_by("-starts_on"))
 
     class Meta:
         model = CampaignMessage
