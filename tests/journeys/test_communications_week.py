@@ -17,7 +17,7 @@ from accounts.demo import DEMO_CAMPAIGN_CONSENTS
 from accounts.models import User
 from courses.models import TutorialIndexPage, TutorialPage
 from outreach.campaigns.audiences import SegmentRules, segment_people, with_campaign_consent
-from outreach.models import CAMPAIGN_KIND, CampaignMessage, CampaignPage, Delivery
+from outreach.models import CAMPAIGN_KIND, CampaignMessage, Delivery
 from tests.outreach.campaigns import steps
 from tests.support.layout import PHONE_VIEWPORT, assert_no_sideways_scroll
 from tests.support.waiting import wait_until
@@ -90,6 +90,7 @@ def test_the_communications_officers_first_week(live_server, demo_site, celery_w
     # On a phone, the tutorial is at its readable address, and fits the screen.
     phone = browser.new_context(viewport=PHONE_VIEWPORT, locale="vi-VN").new_page()
     phone.goto(base + "/huong-dan/")
+    assert_no_sideways_scroll(phone)
     phone.locator("main").get_by_role("link", name=TITLE).click()
     expect(phone).to_have_url(f"{base}/huong-dan/{SLUG}/")
     expect(phone.locator("h1")).to_have_text(TITLE)
@@ -114,7 +115,7 @@ def test_the_communications_officers_first_week(live_server, demo_site, celery_w
 
     # 4. The message for a running campaign, from the admin menu, and sent now.
     officer.goto(base + "/admin/campaigns/messages/")
-    officer.locator(f"a[href$='/admin/campaigns/messages/new/']").first.click()
+    officer.locator("a[href$='/admin/campaigns/messages/new/']").first.click()
     steps.message_fill(
         officer,
         campaign_title=CAMPAIGN,
@@ -136,14 +137,16 @@ def test_the_communications_officers_first_week(live_server, demo_site, celery_w
     # 6. The delivery log, from the message's edit page (where the send ended) and from the results page.
     officer.reload()
     officer.locator("header .w-dropdown__toggle").first.click()  # the header's "…" (Actions) menu
-    officer.locator("a[href$='/admin/campaigns/messages/deliveries/%d/']" % message.pk).first.click()
+    log_link = f"a[href$='/admin/campaigns/messages/deliveries/{message.pk}/']"
+    officer.locator(log_link).first.click()
     expect(officer).to_have_url(re.compile(rf"/admin/campaigns/messages/deliveries/{message.pk}/$"))
     log = officer.locator("#campaign-delivery-log tbody tr")
     expect(log).to_have_count(sent.count())
     expect(officer.locator("[data-status-count=sent] strong")).to_have_text(str(sent.count()))
 
-    campaign = CampaignPage.objects.get(title=CAMPAIGN)
-    officer.goto(f"{base}/admin/campaigns/messages/results/{campaign.pk}/")
-    officer.locator("a[href$='/admin/campaigns/messages/deliveries/%d/']" % message.pk).first.click()
+    # The campaign's results, from the admin menu: the people reached and the messages sent, then the log again.
+    figures = steps.results_read(officer, base, CAMPAIGN)
+    assert figures["recipients"] == consenting and figures["sent"] == sent.count() and figures["failed"] == 0
+    officer.locator(log_link).first.click()
     expect(officer.locator("#campaign-delivery-log tbody tr")).to_have_count(sent.count())
     officer.context.close()
