@@ -26,6 +26,12 @@ pytestmark = [
 ]
 
 CITIZEN = "0912345678"  # the demo citizen: campaign news by SMS and in the inbox
+MANAGER = "quanly@kynangso.local"  # the demo unit manager: by e-mail and in the inbox
+# Who signs in (both have campaign messages in the inbox), and the pages of their own then visited.
+SIGNED_IN = {
+    CITIZEN: ["/learn/my-learning/", "/account/notifications/", "/account/profile/", "/account/my-data/"],
+    MANAGER: ["/learn/training/", "/learn/team/"],
+}
 
 FIXED_PATHS = [
     "/minh-bach/",
@@ -64,8 +70,9 @@ def campaign_messages_to_the_inbox():
             in_app_body="Chào {name}, xem ngay: {link}\nHọc thử: {action}",
         )
         campaign_message_send(message=message)
-    inbox = Delivery.objects.filter(kind=CAMPAIGN_KIND, channel="in_app", recipient__phone=CITIZEN)
-    assert wait_until(lambda: inbox.filter(status="sent").count() == 2, timeout=90)
+    inbox = Delivery.objects.filter(kind=CAMPAIGN_KIND, channel="in_app", status="sent")
+    assert wait_until(lambda: inbox.filter(recipient__phone=CITIZEN).count() == 2, timeout=90)
+    assert wait_until(lambda: inbox.filter(recipient__email=MANAGER).count() == 2, timeout=30)
 
 
 def overflows(tab):
@@ -93,13 +100,19 @@ def test_no_page_of_the_public_site_or_the_inbox_scrolls_sideways_at_360(
         assert response.status < 500, (path, response.status)
         failures += overflows(tab)
 
-    # The inbox of a demo person with campaign messages: their links are buttons.
-    tab.goto(f"{base}/account/sign-in/?next=/inbox/")
-    tab.locator("input[name=username]").fill(CITIZEN)
-    tab.locator("input[name=password]").fill(demo_site)
-    tab.locator("main form button[type=submit]").click()
-    tab.wait_for_url(re.compile(r"/inbox/$"))
-    assert tab.locator(".inbox-body a.button").count() >= 2
-    failures += overflows(tab)
+    # The inbox of demo people with campaign messages (their links are buttons), and their own pages.
+    for identifier, own_pages in SIGNED_IN.items():
+        tab.context.clear_cookies()
+        tab.goto(f"{base}/account/sign-in/?next=/inbox/")
+        tab.locator("input[name=username]").fill(identifier)
+        tab.locator("input[name=password]").fill(demo_site)
+        tab.locator("main form button[type=submit]").click()
+        tab.wait_for_url(re.compile(r"/inbox/$"))
+        assert tab.locator(".inbox-body a.button").count() >= 2, identifier
+        failures += overflows(tab)
+        for path in own_pages:
+            response = tab.goto(base + path)
+            assert response.status < 500, (path, response.status)
+            failures += overflows(tab)
     context.close()
     assert not failures, "\n".join(failures)
