@@ -11,6 +11,7 @@ the campaign's results. Nothing after ``seed_demo`` is done in the shell or the 
 import re
 
 import pytest
+from django.core import mail
 from playwright.sync_api import expect
 
 from accounts.demo import DEMO_CAMPAIGN_CONSENTS
@@ -67,6 +68,8 @@ def tutorial_write_and_submit(tab, base):
 def test_the_communications_officers_first_week(live_server, demo_site, celery_worker, browser):
     base = live_server.url
 
+    mail.outbox.clear()
+
     # 1. The tutorial, written and submitted: not live yet, its slug folded to ASCII.
     officer = desk(browser)
     admin_sign_in(officer, base, OFFICER, demo_site)
@@ -74,6 +77,13 @@ def test_the_communications_officers_first_week(live_server, demo_site, celery_w
     tutorial = TutorialPage.objects.get(title=TITLE)
     assert tutorial.slug == SLUG
     assert not tutorial.live and tutorial.workflow_in_progress
+
+    # A passer-by's phone has the tutorials' list (now in the page cache): not there yet.
+    phone = browser.new_context(viewport=PHONE_VIEWPORT, locale="vi-VN").new_page()
+    phone.goto(base + "/huong-dan/")
+    expect(phone.locator("main")).not_to_contain_text(TITLE)
+    # Wagtail told the lead by e-mail that it waits for his review.
+    assert any(LEAD in message.to and TITLE in message.subject for message in mail.outbox)
 
     # 2. The lead finds it on his admin home, awaiting his review, and approves it: it goes live.
     lead = desk(browser)
@@ -86,14 +96,17 @@ def test_the_communications_officers_first_week(live_server, demo_site, celery_w
     tutorial.refresh_from_db()
     assert tutorial.live and tutorial.url == f"/huong-dan/{SLUG}/"
     lead.context.close()
+    assert any(OFFICER in message.to and TITLE in message.subject for message in mail.outbox)  # told: approved
 
-    # On a phone, the tutorial is at its readable address, and fits the screen.
-    phone = browser.new_context(viewport=PHONE_VIEWPORT, locale="vi-VN").new_page()
-    phone.goto(base + "/huong-dan/")
+    # On the phone, the list now has it, at its readable address; search finds it typed without diacritics.
+    phone.reload()
     assert_no_sideways_scroll(phone)
     phone.locator("main").get_by_role("link", name=TITLE).click()
     expect(phone).to_have_url(f"{base}/huong-dan/{SLUG}/")
     expect(phone.locator("h1")).to_have_text(TITLE)
+    assert_no_sideways_scroll(phone)
+    phone.goto(base + "/search/?q=doi+giay+phep+lai+xe")
+    expect(phone.locator("main").get_by_role("link", name=TITLE)).to_have_attribute("href", f"/huong-dan/{SLUG}/")
     assert_no_sideways_scroll(phone)
     phone.context.close()
 
