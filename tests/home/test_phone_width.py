@@ -2,7 +2,8 @@
 
 On the demo site (``seed_demo``), one browser and one tab walk every live page of the page tree (home, tutorials,
 courses and lessons, campaigns, standard pages), the transparency page, search results, sign-in, sign-up, the
-certificate pages, and the inbox of a demo person holding campaign messages (their links shown as buttons).
+certificate pages, each in Vietnamese and in English, then the inbox of two demo people holding campaign messages
+(their links shown as buttons) and their own pages.
 """
 
 import io
@@ -90,6 +91,7 @@ def test_no_page_of_the_public_site_or_the_inbox_scrolls_sideways_at_360(
     campaign_messages_to_the_inbox()
     base = live_server.url
     paths = live_paths() + FIXED_PATHS
+    paths += ["/en" + path for path in paths]  # English words run longer
     assert len(paths) > 20, paths
     context = browser.new_context(viewport=PHONE_VIEWPORT, locale="vi-VN")
     tab = context.new_page()
