@@ -334,7 +334,12 @@ class CampaignMessageViewSet(ReadableViewSet):
         "campaign",
         "segment",
         Column("status", label=_("Status"), accessor="get_status_display"),
-        "recipients",
+        # Counted when the message is planned: a draft's "0" would read as "reaches nobody".
+        Column(
+            "recipients",
+            label=capfirst(CampaignMessage._meta.get_field("recipients").verbose_name),
+            accessor=lambda m: m.recipients if m.planned_at else "—",
+        ),
         Column(
             "scheduled_at",
             label=_("Send at"),
