@@ -147,6 +147,12 @@ def test_the_communications_officers_first_week(live_server, demo_site, celery_w
     sent = Delivery.objects.filter(kind=CAMPAIGN_KIND, subject_id=message.pk, status="sent")
     assert wait_until(lambda: sent.values("recipient").distinct().count() == consenting, timeout=90)
 
+    # The list of messages counts the people it reached.
+    officer.goto(base + "/admin/campaigns/messages/")
+    row = officer.locator("table.listing tbody tr", has_text="Tuần đầu")
+    expect(row.locator("td").filter(has_text=re.compile(rf"^\s*{consenting}\s*$"))).to_have_count(1)
+    officer.go_back()
+
     # 6. The delivery log, from the message's edit page (where the send ended) and from the results page.
     officer.reload()
     officer.locator("header .w-dropdown__toggle").first.click()  # the header's "…" (Actions) menu
