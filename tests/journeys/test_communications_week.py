@@ -19,6 +19,7 @@ from accounts.models import User
 from courses.models import TutorialIndexPage, TutorialPage
 from outreach.campaigns.audiences import SegmentRules, segment_people, with_campaign_consent
 from outreach.models import CAMPAIGN_KIND, CampaignMessage, Delivery
+from tests.journeys.staff_steps import staff_sign_in
 from tests.outreach.campaigns import steps
 from tests.support.layout import PHONE_VIEWPORT, assert_no_sideways_scroll
 from tests.support.waiting import wait_until
@@ -43,14 +44,6 @@ def desk(browser):
     return tab
 
 
-def admin_sign_in(tab, base, email, password):
-    tab.goto(base + "/admin/")
-    tab.locator("input[name=username]").fill(email)
-    tab.locator("input[name=password]").fill(password)
-    tab.locator("form button[type=submit]").click()
-    expect(tab).to_have_url(re.compile(r"/admin/$"))
-
-
 def tutorial_write_and_submit(tab, base):
     """From the tutorials' listing in the page explorer: add a child page, fill it in, submit it for review."""
     index = TutorialIndexPage.objects.get()
@@ -65,14 +58,15 @@ def tutorial_write_and_submit(tab, base):
     expect(tab.locator(".messages")).to_contain_text(TITLE)
 
 
-def test_the_communications_officers_first_week(live_server, demo_site, celery_worker, browser):
+def test_the_communications_officers_first_week(live_server, demo_site, settings, celery_worker, browser):
+    settings.ACCOUNTS_TWO_FACTOR_REQUIRED = True  # as in production: each sets it up at the first sign-in
     base = live_server.url
 
     mail.outbox.clear()
 
     # 1. The tutorial, written and submitted: not live yet, its slug folded to ASCII.
     officer = desk(browser)
-    admin_sign_in(officer, base, OFFICER, demo_site)
+    staff_sign_in(officer, base, OFFICER, demo_site)
     tutorial_write_and_submit(officer, base)
     tutorial = TutorialPage.objects.get(title=TITLE)
     assert tutorial.slug == SLUG
@@ -87,7 +81,7 @@ def test_the_communications_officers_first_week(live_server, demo_site, celery_w
 
     # 2. The lead finds it on his admin home, awaiting his review, and approves it: it goes live.
     lead = desk(browser)
-    admin_sign_in(lead, base, LEAD, demo_site)
+    staff_sign_in(lead, base, LEAD, demo_site)
     lead.locator("main").get_by_role("link", name=TITLE).first.click()
     expect(lead).to_have_url(re.compile(rf"/admin/pages/{tutorial.pk}/edit/"))
     steps.footer_menu(lead)

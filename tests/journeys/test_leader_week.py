@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 from insights import selectors
 from insights.period import Period
 from insights.scope import EVERYTHING
+from tests.journeys.staff_steps import staff_sign_in
 from tests.support.layout import PHONE_VIEWPORT, assert_no_sideways_scroll
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -42,18 +43,15 @@ def shown_as_exact(text, value):
         return text in (number_format(value, use_l10n=True, force_grouping=True), f"{value}")
 
 
-def test_the_leaders_first_week(live_server, demo_site, browser):
+def test_the_leaders_first_week(live_server, demo_site, settings, browser):
+    settings.ACCOUNTS_TWO_FACTOR_REQUIRED = True  # as in production: set up at the first sign-in
     base = live_server.url
     fewer, hidden = vi("fewer than %(count)s", count=5), vi("hidden")
     tab = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN").new_page()
     tab.set_default_timeout(15_000)
 
-    # 1. Signs in on the public site: lands on the dashboard, the province over the default period.
-    tab.goto(base + "/account/sign-in/")
-    tab.locator("input[name=username]").fill(LEADER)
-    tab.locator("input[name=password]").fill(demo_site)
-    tab.locator("main form button[type=submit]").click()
-    expect(tab).to_have_url(re.compile(r"/admin/insights/$"))
+    # 1. Signs in on the public site and sets up two-step verification; lands on the dashboard (the province).
+    staff_sign_in(tab, base, LEADER, demo_site, sign_in_path="/account/sign-in/", lands_on=r"/admin/insights/$")
     expect(tab.locator("[data-figure]").first).to_be_visible()
     period = Period(
         datetime.date.fromisoformat(tab.locator("#id_start").input_value()),
