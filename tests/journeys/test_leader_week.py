@@ -1,14 +1,18 @@
 """The provincial leader's first week on the demo site, in Chromium (issue 13).
 
-Hoàng Minh Đức (``lanhdao@kynangso.local``) signs in on the public site and lands on the operations dashboard:
-the demo's figures are small, so some are suppressed, and each of those reads "fewer than 5" ("dưới 5") or
-"hidden", never a 0 that is not so; every other headline figure is the exact number. He then opens the public
-transparency page from the site's footer, where the province's row tells no false zero either. Nothing after
-``seed_demo`` is done in the shell or the ORM: the figures it is checked against are only read.
+Hoàng Minh Đức (``lanhdao@kynangso.local``) signs in on the public site, sets up two-step verification and lands
+on the operations dashboard. The demo's figures are small, so some are suppressed: each of those reads "fewer than
+5" ("dưới 5") or "hidden", never a 0 that is not so, in the headline, in the table by unit and in the CSV he
+downloads; every other headline figure is the exact number. He then opens the public transparency page from the
+site's footer, where the small groups' figures are words too and the province's row tells no false zero. Nothing
+after ``seed_demo`` is done in the shell or the ORM: the figures it is checked against are only read.
 """
 
+import csv
 import datetime
+import io
 import re
+from pathlib import Path
 
 import pytest
 from django.utils import translation
@@ -89,6 +93,15 @@ def test_the_leaders_first_week(live_server, demo_site, settings, browser):
         for text, key in zip(texts, keys, strict=True):
             value = row.cells[key].value
             assert text.strip() != "0" or not value, f"{row.label}, {key}: 0 shown for {value}"
+
+    # The headline figures he downloads (CSV, in the headline's order) say the same: never a false 0.
+    with tab.expect_download() as download:
+        tab.locator("a[href*='/admin/insights/export/headline/csv/']").click()
+    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))[1:]
+    for (_label, text), key in zip(rows, exact, strict=True):
+        assert text != "0" or not exact[key], f"the export's {key} reads 0, but is {exact[key]}"
+        if key in suppressed:
+            assert text in (fewer, hidden), (key, text)
 
     # 3. The public page, from the site's footer on a phone: the province's row tells no false zero.
     phone = browser.new_context(viewport=PHONE_VIEWPORT, locale="vi-VN").new_page()
