@@ -1,8 +1,9 @@
 """The communications officer's first week on the demo site, in Chromium with a real worker (issue 13).
 
-Nguyễn Thị Hoa (``truyenthong@kynangso.local``) writes a tutorial with a Vietnamese title, which gets an ASCII
-slug, and submits it for review; the communications lead (``truongnhom@kynangso.local``), in a browser of his
-own, finds it waiting on his admin home and approves it, which puts it live. She then builds an audience of
+Nguyễn Thị Hoa (``truyenthong@kynangso.local``) signs in (setting up two-step verification, as both staff do), writes
+a tutorial with a Vietnamese title, which gets an ASCII slug, and submits it for review; the communications lead
+(``truongnhom@kynangso.local``), told by e-mail, in a browser of his own, finds it waiting on his admin home and
+approves it, which puts it live (the cached tutorial list shows it; search finds it). She then builds an audience of
 civil servants, writes a message for a running demo campaign and sends it; the worker delivers it to those who
 agreed to campaign news (the demo's consents); she reads the message's delivery log, from the message and from
 the campaign's results. Nothing after ``seed_demo`` is done in the shell or the ORM: the database is only read.
