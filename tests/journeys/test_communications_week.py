@@ -22,6 +22,7 @@ from outreach.campaigns.audiences import SegmentRules, segment_people, with_camp
 from outreach.models import CAMPAIGN_KIND, CampaignMessage, Delivery
 from tests.journeys.staff_steps import staff_sign_in
 from tests.outreach.campaigns import steps
+from tests.support.browser import axe_violations
 from tests.support.layout import PHONE_VIEWPORT, assert_no_sideways_scroll
 from tests.support.waiting import wait_until
 
@@ -59,7 +60,7 @@ def tutorial_write_and_submit(tab, base):
     expect(tab.locator(".messages")).to_contain_text(TITLE)
 
 
-def test_the_communications_officers_first_week(live_server, demo_site, settings, celery_worker, browser):
+def test_the_communications_officers_first_week(live_server, demo_site, settings, celery_worker, browser, axe_source):
     settings.ACCOUNTS_TWO_FACTOR_REQUIRED = True  # as in production: each sets it up at the first sign-in
     base = live_server.url
 
@@ -100,6 +101,7 @@ def test_the_communications_officers_first_week(live_server, demo_site, settings
     expect(phone).to_have_url(f"{base}/huong-dan/{SLUG}/")
     expect(phone.locator("h1")).to_have_text(TITLE)
     assert_no_sideways_scroll(phone)
+    assert axe_violations(phone, axe_source) == []
     phone.goto(base + "/search/?q=doi+giay+phep+lai+xe")
     expect(phone.locator("main").get_by_role("link", name=TITLE)).to_have_attribute("href", f"/huong-dan/{SLUG}/")
     assert_no_sideways_scroll(phone)
