@@ -18,6 +18,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.menus import MenuItem
@@ -53,23 +54,25 @@ class _UnitChoices(forms.ModelMultipleChoiceField):
 
 class AudienceSegmentForm(WagtailAdminModelForm):
     units = _UnitChoices(
-        label=_("organisation units"),
+        label=capfirst(_("organisation units")),
         queryset=OrganisationUnit.objects.order_by("path"),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
         help_text=_("Empty: everyone, whatever their unit."),
     )
     completed_course = forms.ModelChoiceField(
-        label=_("has completed the course"), queryset=CoursePage.objects.order_by("title"), required=False
+        label=capfirst(_("has completed the course")), queryset=CoursePage.objects.order_by("title"), required=False
     )
     not_completed_course = forms.ModelChoiceField(
-        label=_("has not completed the course"), queryset=CoursePage.objects.order_by("title"), required=False
+        label=capfirst(_("has not completed the course")), queryset=CoursePage.objects.order_by("title"), required=False
     )
     completed_tutorial = forms.ModelChoiceField(
-        label=_("has completed the tutorial"), queryset=TutorialPage.objects.order_by("title"), required=False
+        label=capfirst(_("has completed the tutorial")), queryset=TutorialPage.objects.order_by("title"), required=False
     )
     not_completed_tutorial = forms.ModelChoiceField(
-        label=_("has not completed the tutorial"), queryset=TutorialPage.objects.order_by("title"), required=False
+        label=capfirst(_("has not completed the tutorial")),
+        queryset=TutorialPage.objects.order_by("title"),
+        required=False,
     )
 
     class Meta:
@@ -168,7 +171,7 @@ class AudienceSegmentViewSet(ReadableViewSet):
 
 
 class CampaignMessageForm(WagtailAdminModelForm):
-    campaign = forms.ModelChoiceField(label=_("campaign"), queryset=CampaignPage.objects.order_by("-starts_on"))
+    campaign = forms.ModelChoiceField(label=_("Campaign"), queryset=CampaignPage.objects.order_by("-starts_on"))
 
     class Meta:
         model = CampaignMessage
@@ -331,7 +334,12 @@ class CampaignMessageViewSet(ReadableViewSet):
         "campaign",
         "segment",
         Column("status", label=_("Status"), accessor="get_status_display"),
-        "recipients",
+        # Counted when the message is planned: a draft's "0" would read as "reaches nobody".
+        Column(
+            "recipients",
+            label=capfirst(CampaignMessage._meta.get_field("recipients").verbose_name),
+            accessor=lambda m: m.recipients if m.planned_at else "—",
+        ),
         Column(
             "scheduled_at",
             label=_("Send at"),

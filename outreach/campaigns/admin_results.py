@@ -168,6 +168,14 @@ class CampaignResultsView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Tem
     def get_page_subtitle(self):
         return self.campaign.title
 
+    def get_breadcrumbs_items(self):
+        # Without them Wagtail's header shows only "Home", and nothing on the page names the campaign.
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse(self.index_url_name), "label": self.get_page_title()},
+            {"url": "", "label": self.campaign.title},
+        ]
+
     def get(self, request, *args, **kwargs):
         if request.GET.get("format") == "csv":
             return self.csv()
@@ -206,6 +214,9 @@ class CampaignResultsIndexView(PermissionCheckedMixin, WagtailAdminTemplateMixin
     page_title = _("Campaign results")
     header_icon = "table"
     results_url_name = None
+
+    def get_breadcrumbs_items(self):
+        return [*self.breadcrumbs_items, {"url": "", "label": self.get_page_title()}]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -4,7 +4,7 @@ or its figure, on a phone (360 px) and on a desktop, with no script in the page.
 import pytest
 from django.utils import translation
 
-from outreach.campaigns import admin_results as campaigns_admin
+from outreach.campaigns import admin_results
 from tests.outreach.factories import campaign_create
 from tests.support.browser import admin_sign_in
 
@@ -53,7 +53,7 @@ def funnel_campaign(home_page, monkeypatch):
     UserFactory(email="truyenthong@example.vn", officer=True)
     campaign = campaign_create(home_page)
     # The live server runs in this process: the results view reads these figures.
-    monkeypatch.setattr(campaigns_admin, "campaign_results", lambda *, campaign: dict(RESULTS))
+    monkeypatch.setattr(admin_results, "campaign_results", lambda *, campaign: dict(RESULTS))
     return campaign
 
 
@@ -69,13 +69,13 @@ def test_funnel_labels_never_overlap_bars_at_phone_and_desktop_widths(
     svg = tab.locator("svg.campaign-funnel")
     svg.scroll_into_view_if_needed()
     measured = svg.evaluate(OVERLAPS)
-    assert measured["labels"] == 2 * len(campaigns_admin.FUNNEL)  # a label and a figure per measure
+    assert measured["labels"] == 2 * len(admin_results.FUNNEL)  # a label and a figure per measure
     assert measured["found"] == [], (width, measured)
     assert measured["outside"] == [], (width, measured)
     assert 200 <= measured["width"] <= width  # fits the screen, readable
     assert svg.locator("script").count() == 0
     with translation.override("vi"):
-        labels = [str(label) for _key, label in campaigns_admin.FUNNEL]
-    assert svg.locator("text").first.text_content() in (labels[0], str(campaigns_admin.FUNNEL[0][1]))
+        labels = [str(label) for _key, label in admin_results.FUNNEL]
+    assert svg.locator("text").first.text_content() in (labels[0], str(admin_results.FUNNEL[0][1]))
     svg.screenshot(path=tmp_path / f"funnel-{width}.png")  # to look at, not kept
     tab.context.close()

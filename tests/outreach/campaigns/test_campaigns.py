@@ -4,6 +4,7 @@ import datetime
 import re
 
 import pytest
+from bs4 import BeautifulSoup
 from django.conf import settings
 from django.core import signing
 from django.db import connection
@@ -787,3 +788,32 @@ def test_an_invalid_link_page_speaks_the_visitors_language(client, path, headers
 def test_an_invalid_link_page_follows_the_language_cookie(client):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     assert '<html lang="en">' in client.get("/r/not-a-token/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+
+
+def test_the_results_pages_header_names_them_and_the_campaign_not_home(home_page, client):
+    campaign = campaign_create(home_page, title="Chiến dịch có tên riêng")
+    client.force_login(UserFactory(officer=True))
+    html = client.get(f"/admin/campaigns/messages/results/{campaign.pk}/").content.decode()
+    header = BeautifulSoup(html, "html.parser").select_one("header")
+    assert campaign.title in header.get_text()
+    assert header.select_one('a[href="/admin/campaigns/messages/campaign-results/"]') is not None
+    index = BeautifulSoup(client.get("/admin/campaigns/messages/campaign-results/").content, "html.parser")
+    assert _("Campaign results") in index.select_one("header").get_text()
+
+
+def test_the_message_list_shows_no_recipient_count_before_the_message_is_planned(home_page, client):
+    campaign = campaign_create(home_page)
+    person()
+    draft = message_create(campaign, segment_create(), name="Bản nháp")
+    sent = message_create(campaign, segment_create(), name="Đã gửi")
+    campaign_message_send(message=sent)
+    campaign_message_plan(message_id=sent.pk)
+    client.force_login(UserFactory(officer=True))
+    soup = BeautifulSoup(client.get("/admin/campaigns/messages/").content, "html.parser")
+    rows = {
+        row.select_one("td").get_text(" ", strip=True): [td.get_text(strip=True) for td in row.select("td")]
+        for row in soup.select("table.listing tbody tr")
+    }
+    draft_row, sent_row = (next(cells for name, cells in rows.items() if m.name in name) for m in (draft, sent))
+    assert "—" in draft_row and "0" not in draft_row
+    assert "1" in sent_row
