@@ -111,3 +111,56 @@ def extension_decide(tab, requester_name, *, approve, note=""):
         card.locator("input[name=note]").fill(note)
     card.locator("button[type=submit]").click()
     expect(tab.locator(".message, .messages").first).to_be_visible()
+
+
+def quiet_now():
+    """True in the quiet hours (no SMS at night, 21:00 to 07:00 by default): SMS that may wait are held then."""
+    from django.utils import timezone
+
+    from outreach.delivery.outbox import quiet_end_at
+
+    return quiet_end_at(now=timezone.now()) is not None
+
+
+def sms_or_held(number, since, *, contains, kind):
+    """The text of the SMS to ``number`` with ``contains``; in the quiet hours, the text of the message of ``kind``
+    held for the morning (it is planned and not sent: the person reads it at 07:00; read from the delivery log)."""
+    if not quiet_now():
+        return sms_text(number, since, contains=contains)
+    from outreach.models import Delivery
+
+    def held():
+        row = Delivery.objects.filter(address=phone_normalise(number), kind=kind, channel="sms").order_by("-pk").first()
+        return row if row is not None and contains in row.body else None
+
+    row = wait_until(held, timeout=60)
+    assert row is not None and row.status == Delivery.Status.PLANNED, row
+    return row.body
+
+
+def segment_create(tab, base, *, name, learner_kind):
+    """The communications officer saves a segment by learner kind (after its live count)."""
+    tab.goto(base + "/admin/campaigns/segments/new/")
+    tab.locator("#id_name").fill(name)
+    tab.locator("#id_learner_kind").select_option(learner_kind)
+    tab.locator("button[name=count]").click()
+    expect(tab.locator("#live-count")).to_be_visible()
+    tab.locator("footer button[type=submit]").first.click()
+    expect(tab).to_have_url(re.compile(r"/admin/campaigns/segments/$"))
+
+
+def message_create_and_send(tab, base, *, campaign_title, name, segment, texts):
+    """The officer writes a campaign message (``texts``: its fields by name) and sends it now."""
+    tab.goto(base + "/admin/campaigns/messages/new/")
+    tab.locator("#id_campaign").select_option(label=campaign_title)
+    tab.locator("#id_name").fill(name)
+    tab.locator("#id_segment").select_option(label=segment)
+    for field, value in texts.items():
+        tab.locator(f"#id_{field}").fill(value)
+    tab.locator("footer button[type=submit]").first.click()
+    expect(tab).to_have_url(re.compile(r"/admin/campaigns/messages/$"))
+    tab.get_by_role("link", name=name, exact=True).first.click()  # its edit page, whose header menu offers "Send"
+    tab.locator("header .w-dropdown__toggle").first.click()
+    tab.locator("a[href*='/admin/campaigns/messages/send/']").first.click()
+    tab.locator("button[name=send]").click()
+    expect(tab).to_have_url(re.compile(r"/admin/campaigns/messages/edit/\d+/$"))
