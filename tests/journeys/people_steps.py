@@ -125,9 +125,14 @@ def quiet_now():
 def sms_or_held(number, since, *, contains, kind):
     """The text of the SMS to ``number`` with ``contains``; in the quiet hours, the text of the message of ``kind``
     held for the morning (it is planned and not sent: the person reads it at 07:00; read from the delivery log)."""
-    if not quiet_now():
-        return sms_text(number, since, contains=contains)
     from outreach.models import Delivery
+
+    if not quiet_now():
+        try:
+            return sms_text(number, since, contains=contains)
+        except AssertionError as error:
+            rows = Delivery.objects.filter(address=phone_normalise(number), kind=kind).values_list("status", "reason")
+            raise AssertionError(f"{error}; the delivery log's {kind} rows: {list(rows)}") from None
 
     def held():
         row = Delivery.objects.filter(address=phone_normalise(number), kind=kind, channel="sms").order_by("-pk").first()
