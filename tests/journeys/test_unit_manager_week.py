@@ -38,6 +38,16 @@ def team_overdue(tab):
     return int(tab.locator("#summary-heading ~ div table tfoot td").nth(4).inner_text())
 
 
+def assert_headers_readable(tab):
+    """No table header on the team page is squeezed to a letter per line (at most four lines of text)."""
+    squeezed = tab.evaluate(
+        """() => [...document.querySelectorAll('main table th')]
+            .filter(th => th.getBoundingClientRect().height > 4 * parseFloat(getComputedStyle(th).lineHeight) + 16)
+            .map(th => th.textContent.trim())"""
+    )
+    assert not squeezed, f"table headers squeezed on a phone: {squeezed}"
+
+
 def dashboard_overdue(tab):
     """The operations dashboard's headline "Overdue" figure."""
     return int(tab.locator("[data-figure=overdue] dd").inner_text())
@@ -64,6 +74,7 @@ def test_unit_manager_is_told_approves_from_the_team_page_and_sees_one_overdue_f
     steps.site_sign_in(manager, base, MANAGER, demo_site)
     expect(manager).to_have_url(re.compile(r"/learn/team/$"))
     assert_no_sideways_scroll(manager)
+    assert_headers_readable(manager)
     before = team_overdue(manager)
     assert before == overdue_now(unit) > 0
     manager.locator(".account-nav a[href$='/admin/insights/']").click()
