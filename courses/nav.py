@@ -17,9 +17,21 @@ def account_links(request: HttpRequest) -> list[AccountLink]:
     links = [AccountLink(_("My learning"), reverse("courses:my_learning"))]
     if request.user.kind == "civil_servant":
         links.append(AccountLink(_("My training"), reverse("courses:my_training")))
-    if managed_units(user=request.user):
+    if _manages_units(request):
         links.append(AccountLink(_("My units"), reverse("courses:team")))
     return links
+
+
+_MANAGES_UNITS = "_courses_manages_units"
+
+
+def _manages_units(request: HttpRequest) -> bool:
+    """Whether the signed-in person manages a unit, asked once per request (the header renders on every page)."""
+    answer = getattr(request, _MANAGES_UNITS, None)
+    if answer is None:
+        answer = bool(managed_units(user=request.user))
+        setattr(request, _MANAGES_UNITS, answer)
+    return answer
 
 
 def _course_to_start(request: HttpRequest) -> AccountLink | None:

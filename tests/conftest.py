@@ -1,4 +1,5 @@
 import uuid
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -24,6 +25,21 @@ def _fresh_state():
     translation.activate("vi")
     yield
     translation.deactivate()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sms_file_fresh():
+    """Each test session starts with an empty test SMS file, before any worker reads it.
+
+    The file provider, like a real one, takes a client reference once only (a worker remembers every reference
+    in the file), and a fresh test database gives messages the references of an earlier session (the same
+    message and person ids): in a file kept from an earlier run, such an SMS would be ignored as a repeat.
+    """
+    from django.conf import settings
+
+    path = Path(settings.SMS_FILE_PATH)
+    if path.exists():
+        path.write_text("")
 
 
 @pytest.fixture(scope="session")

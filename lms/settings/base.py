@@ -134,7 +134,12 @@ CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 SITE_SECTION_PARENT_PAGE_TYPES = ["home.HomePage"]
 
 # The signed-in person's links in the site header, in order (core.nav): each app adds its own.
-SITE_ACCOUNT_LINKS = ["courses.nav.account_links", "outreach.nav.account_links", "accounts.nav.account_links"]
+SITE_ACCOUNT_LINKS = [
+    "courses.nav.account_links",
+    "insights.nav.account_links",
+    "outreach.nav.account_links",
+    "accounts.nav.account_links",
+]
 
 TEMPLATES = [
     {
