@@ -1,9 +1,12 @@
+import io
 import uuid
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
+from accounts.demo import DEMO_PASSWORD
 from home.models import HomePage
 from tests.support.browser import axe_read, chromium
 from tests.support.worker import worker_database_url, worker_start, worker_stop
@@ -12,6 +15,18 @@ from tests.support.worker import worker_database_url, worker_start, worker_stop
 @pytest.fixture
 def home_page(db):
     return HomePage.objects.get()
+
+
+@pytest.fixture
+def demo_site(settings):
+    """The demo content and accounts, seeded as ``make run`` seeds them; returns the shared demo password.
+
+    The journeys (``tests/journeys``) and the 360 px sweep start from it; after it, they do everything through
+    the site.
+    """
+    settings.DEMO_DATA_ALLOWED = True
+    call_command("seed_demo", stdout=io.StringIO())
+    return DEMO_PASSWORD
 
 
 @pytest.fixture(autouse=True)

@@ -6,14 +6,11 @@ certificate pages, each in Vietnamese and in English, then the inbox of two demo
 (their links shown as buttons) and their own pages.
 """
 
-import io
 import re
 
 import pytest
-from django.core.management import call_command
 from wagtail.models import Page
 
-from accounts.demo import DEMO_PASSWORD
 from outreach.campaigns.messages import campaign_message_send
 from outreach.models import CAMPAIGN_KIND, CampaignPage, Delivery
 from tests.outreach.factories import message_create, segment_create
@@ -44,14 +41,6 @@ FIXED_PATHS = [
     "/certificates/",
     "/certificates/KNS-0000-0000/",
 ]
-
-
-@pytest.fixture
-def demo_site(settings):
-    """The demo site, seeded as ``make run`` seeds it (as ``tests/journeys``' fixture); the demo password."""
-    settings.DEMO_DATA_ALLOWED = True
-    call_command("seed_demo", stdout=io.StringIO())
-    return DEMO_PASSWORD
 
 
 def live_paths():
