@@ -131,6 +131,17 @@ class Activity:
         if connection.vendor != "postgresql":
             model.objects.bulk_create([model(**row) for row in rows], batch_size=2000)
             return len(rows)
+        # COPY writes no column defaults: add every concrete field the rows leave out that has a default,
+        # or is NOT NULL text ("") — a column added later then never breaks the generator.
+        missing = {
+            field.attname: field.get_default()
+            for field in model._meta.concrete_fields
+            if field.attname not in rows[0]
+            and not field.primary_key
+            and (field.has_default() or (field.empty_strings_allowed and not field.null))
+        }
+        if missing:
+            rows = [{**missing, **row} for row in rows]
         names = list(rows[0])
         columns = ", ".join(connection.ops.quote_name(model._meta.get_field(name).column) for name in names)
         table = connection.ops.quote_name(model._meta.db_table)
@@ -266,8 +277,6 @@ class Activity:
                 "learner_name": names.get(user_id, ""),
                 "course_title": granting[course_id],
                 "issued_at": completed_at,
-                "revoked_reason": "",
-                "superseded_reason": "",  # COPY sets no defaults: every NOT NULL text column, none issued again
             }
             for pk, user_id, course_id, completed_at in completed.iterator(chunk_size=BATCH)
         ]
