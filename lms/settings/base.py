@@ -348,7 +348,8 @@ SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 # Wagtail
 WAGTAIL_SITE_NAME = "Kỹ Năng Số"
-WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+# Printed in QR codes, certificates and message links; on the embedded default, the port `make run` serves.
+WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", f"http://127.0.0.1:{env('WEB_PORT', '8000')}")
 WAGTAILSEARCH_BACKENDS = {
     "default": {
         # Database backend: FTS5 on SQLite, full-text search on PostgreSQL.
