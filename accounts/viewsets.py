@@ -97,6 +97,8 @@ class OrganisationUnitViewSet(ReadableViewSet):
     ordering = ["path"]
     list_per_page = 100
     inspect_view_enabled = True
+    # Not the tree's own bookkeeping (path, depth, numchild): they mean nothing to the training office.
+    inspect_view_fields = ["name", "code", "kind", "managers"]
     add_view_class = OrganisationUnitCreateView
     edit_view_class = OrganisationUnitEditView
 

@@ -36,6 +36,16 @@ class CoreConfig(AppConfig):
 
         page_slug_changed.connect(on_page_slug_changed, dispatch_uid="page-redirects-slug")
         post_page_move.connect(on_page_moved, dispatch_uid="page-redirects-move")
+        # Vietnamese where Wagtail prints English it never marked for translation (core.admin_strings).
+        from .admin_strings import admin_strings_fix
+
+        admin_strings_fix()
+        # Permission names in Vietnamese (core.permission_names), after each app's migrations.
+        from django.db.models.signals import post_migrate
+
+        from .permission_names import on_post_migrate
+
+        post_migrate.connect(on_post_migrate, dispatch_uid="core-permission-names")
         for sender in ("wagtailcore.Site", "wagtailcore.PageViewRestriction"):
             for signal in (post_save, post_delete):
                 signal.connect(published_content_changed, sender=sender, dispatch_uid=f"page-cache-{sender}-{signal!r}")

@@ -145,8 +145,15 @@ TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
-        "APP_DIRS": True,
         "OPTIONS": {
+            # Django's defaults, with Wagtail's few unmarked English strings fixed as its templates load
+            # (core.admin_strings); cached in every environment, as Django does by default.
+            "loaders": [
+                (
+                    "django.template.loaders.cached.Loader",
+                    ["django.template.loaders.filesystem.Loader", "core.admin_strings.Loader"],
+                )
+            ],
             "context_processors": [
                 "django.template.context_processors.debug",
                 "django.template.context_processors.request",
@@ -268,7 +275,9 @@ ACCOUNTS_PRIVACY_NOTICE_VERSION = env("ACCOUNTS_PRIVACY_NOTICE_VERSION", "2026-1
 # Internationalisation: Vietnamese first, English second.
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Ours first (it wins), then the Vietnamese we ship for Wagtail's and Django's admin strings
+# (locale_upstream/sync.py): their own catalogues cover a fraction of the admin.
+LOCALE_PATHS = [BASE_DIR / "locale", *sorted((BASE_DIR / "locale_upstream").glob("**/locale"))]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
