@@ -129,7 +129,7 @@ def test_the_admin_works_under_its_policy(live_server, content, browser):
     watched.goto(f"{base}/admin/pages/{tutorial.pk}/edit/")
     body = tab.locator("[data-contentpath=body]")
     expect(body.locator("[contenteditable=true]").first).to_be_visible()
-    body.get_by_role("button", name="Insert a block").last.click()
+    body.locator("button.c-sf-add-button").last.click()  # "Insert a block", in the admin's language
     tab.get_by_role("option", name=gettext("Paragraph")).click()  # our block labels are translated
     editors = body.locator("[contenteditable=true]")
     expect(editors).to_have_count(2)
@@ -138,21 +138,21 @@ def test_the_admin_works_under_its_policy(live_server, content, browser):
     expect(editors.last).to_contain_text("Bước mới thêm")
     # Draftail writes its content to the block's input a moment after typing.
     expect(body.locator("input[name$='-value']").last).to_have_value(re.compile("Bước mới thêm"))
-    tab.get_by_role("button", name="Save draft").click()
+    tab.get_by_role("button", name=gettext("Save draft")).click()
     expect(tab.locator(".messages .success, .messages [class*=success]").first).to_be_visible()
     saved = json.loads(Page.objects.get(pk=tutorial.pk).get_latest_revision().content["body"])
     assert [block["type"] for block in saved] == ["paragraph", "paragraph"]
     assert "Bước mới thêm" in " ".join(block["value"] for block in saved)
 
     # The preview panel: the preview is framed by the editor (frame-ancestors 'self').
-    tab.get_by_role("button", name="Toggle preview").click()
+    tab.get_by_role("button", name=gettext("Toggle preview")).click()
     expect(tab.locator("iframe[src*='/edit/preview/']")).to_have_count(1)
     preview = tab.frame_locator("iframe[src*='/edit/preview/']")
     expect(preview.locator("main h1")).to_have_text(tutorial.title)
     expect(preview.locator("main")).to_contain_text("Bước mới thêm trong trình soạn thảo.")
 
     # The image chooser: an image block's "Choose an image" opens its modal.
-    body.get_by_role("button", name="Insert a block").last.click()
+    body.locator("button.c-sf-add-button").last.click()  # "Insert a block", in the admin's language
     tab.get_by_role("option", name=gettext("Image"), exact=True).click()
     body.locator("[data-chooser-action-choose]").last.click()  # its label is Wagtail's Vietnamese
     modal = tab.locator(".modal-dialog")
