@@ -54,6 +54,7 @@ CATALOGUES = [
             "contrib/auth",
             "contrib/contenttypes",
             "contrib/sessions",
+            "contrib/humanize",
         )
     ),
     ("taggit", "", "django", False),

@@ -96,6 +96,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Wagtail's admin formats dates with humanize ("3 giây trước"); installed, its Vietnamese is loaded.
+    "django.contrib.humanize",
 ]
 
 MIDDLEWARE = [
