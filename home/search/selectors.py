@@ -1,16 +1,16 @@
 """Reads for site search: live, public pages of the site matching a query, best first, a page at a time."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import SimpleNamespace
+from typing import Any, TypeVar
 
 from django.db import connection
-from django.db.models import BooleanField, Case, CharField, Count, Exists, F, OuterRef, Q, Value, When
-from django.db.models.expressions import RawSQL, Window
+from django.db.models import CharField, Exists, F, OuterRef, QuerySet
 from django.db.models.functions import Cast
 from django.db.models.lookups import StartsWith
 from django.http import HttpRequest
-from wagtail.models import Page, PageViewRestriction, Site
+from wagtail.models import PageViewRestriction, Site
 
 from core.published import any_page_private, published_memo
 
@@ -28,11 +28,13 @@ PHRASE_TITLE_POINTS = 8
 PHRASE_TEXT_POINTS = 3
 
 
-@dataclass(frozen=True)
+@dataclass
 class SearchResult:
-    page: Page  # id and url_path only: enough for {% pageurl %}
+    page_id: int
+    url_path: str  # the view turns it into ``url`` (home.search.views)
     title: str
     summary: str
+    url: str = ""
 
 
 @dataclass
@@ -46,11 +48,15 @@ class SearchResults:
     # The corrected query the results are for, when the query as typed found nothing ("did you mean").
     suggestion: str = ""
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[SearchResult]:
         return iter(self.results)
 
 
-def _memo(request: HttpRequest | None, key: object, compute):
+_T = TypeVar("_T")
+Synonyms = Mapping[str, tuple[str, ...]]
+
+
+def _memo(request: HttpRequest | None, key: object, compute: Callable[[], _T]) -> _T:
     # Without a request (a task, a shell), a throwaway one: the generation is read once.
     return published_memo(request if request is not None else SimpleNamespace(), key, compute)
 
@@ -65,7 +71,7 @@ def _synonyms_load() -> dict[str, tuple[str, ...]]:
     return {term: tuple(found) for term, found in expansions.items()}
 
 
-def search_synonyms_map(*, request: HttpRequest | None = None) -> Mapping[str, tuple[str, ...]]:
+def search_synonyms_map(*, request: HttpRequest | None = None) -> Synonyms:
     """Folded term → folded expansions, both ways ("cccd" ↔ "can cuoc cong dan").
 
     Remembered by the process per published generation (core.published); saving or deleting a
@@ -74,14 +80,14 @@ def search_synonyms_map(*, request: HttpRequest | None = None) -> Mapping[str, t
     return _memo(request, "search-synonyms", _synonyms_load)
 
 
-def _public_q() -> Q:
+def _public_q() -> Any:
     restricted = PageViewRestriction.objects.filter(
         StartsWith(Cast(OuterRef("page__path"), CharField()), F("page__path"))
     )
     return ~Exists(restricted)
 
 
-def _entries(*, site: Site | None, request: HttpRequest | None):
+def _entries(*, site: Site | None, request: HttpRequest | None) -> QuerySet[SearchEntry]:
     entries = SearchEntry.objects.filter(page__live=True)
     if site is not None:
         entries = entries.filter(page__path__startswith=site.root_page.path)
@@ -100,59 +106,79 @@ def search_vocabulary(*, site: Site | None = None, request: HttpRequest | None =
     )
 
 
-def _contains(field_name: str, group: QueryGroup) -> Q:
-    found = Q()
-    for phrase in group.alternatives:
-        found |= Q(**{f"{field_name}__contains": f" {phrase} "})
-    return found
+def _like(phrase: str) -> str:
+    # Folded phrases hold only a-z, 0-9 and single spaces: nothing LIKE would read as a wildcard.
+    return f"% {phrase} %"
 
 
-def _matches(groups: list[QueryGroup]) -> Q | RawSQL:
+def _any_of(column: str, group: QueryGroup, params: list[Any]) -> str:
+    params += [_like(phrase) for phrase in group.alternatives]
+    return "(" + " OR ".join(f"{column} LIKE %s" for _phrase in group.alternatives) + ")"
+
+
+def _matches_sql(groups: list[QueryGroup], params: list[Any]) -> str:
     if connection.vendor == "postgresql":
-        # The GIN index on the generated tsvector (migration 0005); the same matches as the LIKEs below.
-        tsquery = " & ".join(
-            "(" + " | ".join("(" + alt.replace(" ", " <-> ") + ")" for alt in group.alternatives) + ")"
-            for group in groups
+        # The GIN index on the generated tsvector (migration 0004): the same pages as the LIKEs below.
+        params.append(
+            " & ".join(
+                "(" + " | ".join("(" + phrase.replace(" ", " <-> ") + ")" for phrase in group.alternatives) + ")"
+                for group in groups
+            )
         )
-        return RawSQL("home_searchentry.document @@ to_tsquery('simple', %s)", [tsquery], output_field=BooleanField())
-    found = Q()
-    for group in groups:
-        found &= _contains("text_words", group)
-    return found
+        return "e.document @@ to_tsquery('simple', %s)"
+    return " AND ".join(_any_of("e.text_words", group, params) for group in groups)
 
 
-def _score(groups: list[QueryGroup]):
-    score = F("weight")
+def _score_sql(groups: list[QueryGroup], params: list[Any]) -> str:
+    terms = ["e.weight"]
     for group in groups:
-        score += Case(When(_contains("title_words", group), then=Value(TITLE_POINTS)), default=Value(TEXT_POINTS))
+        in_title = _any_of("e.title_words", group, params)
+        terms.append(f"(CASE WHEN {in_title} THEN {TITLE_POINTS} ELSE {TEXT_POINTS} END)")
     if len(groups) > 1:
-        whole = " ".join(group.text for group in groups)
-        score += Case(
-            When(title_words__contains=f" {whole} ", then=Value(PHRASE_TITLE_POINTS)),
-            When(text_words__contains=f" {whole} ", then=Value(PHRASE_TEXT_POINTS)),
-            default=Value(0),
+        whole = _like(" ".join(group.text for group in groups))
+        params += [whole, whole]
+        terms.append(
+            f"(CASE WHEN e.title_words LIKE %s THEN {PHRASE_TITLE_POINTS}"
+            f" WHEN e.text_words LIKE %s THEN {PHRASE_TEXT_POINTS} ELSE 0 END)"
         )
-    return score
+    return " + ".join(terms)
 
 
-def _page_of(groups: list[QueryGroup], *, site, request, number: int, per_page: int) -> SearchResults:
-    rows = list(
-        _entries(site=site, request=request)
-        .filter(_matches(groups))
-        .annotate(score=_score(groups), total=Window(Count("page_id")))
-        .order_by("-score", "-weight", "page__path")
-        .values("page_id", "page__url_path", "title", "summary", "total")[(number - 1) * per_page : number * per_page]
+_PRIVATE = (
+    " AND NOT EXISTS (SELECT 1 FROM wagtailcore_pageviewrestriction r"
+    " JOIN wagtailcore_page rp ON rp.id = r.page_id WHERE p.path LIKE rp.path || '%%')"
+)
+
+
+def _page_of(
+    groups: list[QueryGroup], *, site: Site | None, request: HttpRequest | None, number: int, per_page: int
+) -> SearchResults:
+    """One query (hand-written: building it with the ORM cost more than running it): the page's rows and the total."""
+    params: list[Any] = []
+    score = _score_sql(groups, params)
+    where = "p.live = %s"
+    params.append(True)
+    if site is not None:
+        where += " AND p.path LIKE %s"
+        params.append(f"{site.root_page.path}%")
+    if request is None or any_page_private(request):
+        where += _PRIVATE
+    where += " AND " + _matches_sql(groups, params)
+    params += [per_page, (number - 1) * per_page]
+    # Only constants and placeholders go into the text; every value the visitor typed is a parameter.
+    sql = (
+        f"SELECT e.page_id, p.url_path, e.title, e.summary, COUNT(*) OVER () AS total, {score} AS score"  # noqa: S608
+        " FROM home_searchentry e JOIN wagtailcore_page p ON p.id = e.page_id"
+        f" WHERE {where} ORDER BY score DESC, e.weight DESC, p.path LIMIT %s OFFSET %s"
     )
-    results = [
-        SearchResult(
-            page=Page(id=row["page_id"], url_path=row["page__url_path"]), title=row["title"], summary=row["summary"]
-        )
-        for row in rows
-    ]
-    return SearchResults(results=results, total=rows[0]["total"] if rows else 0, number=number, per_page=per_page)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    results = [SearchResult(page_id=row[0], url_path=row[1], title=row[2], summary=row[3]) for row in rows]
+    return SearchResults(results=results, total=rows[0][4] if rows else 0, number=number, per_page=per_page)
 
 
-def _corrected(groups: list[QueryGroup], *, vocabulary: Vocabulary, synonyms) -> list[QueryGroup] | None:
+def _corrected(groups: list[QueryGroup], *, vocabulary: Vocabulary, synonyms: Synonyms) -> list[QueryGroup] | None:
     """The groups with typos corrected in their words (not in quoted phrases or synonyms), or None."""
     words = [group.text for group in groups if not group.quoted and len(group.alternatives) == 1]
     corrected = words_correct(words, vocabulary=vocabulary, keep=frozenset(synonyms))

@@ -1,6 +1,7 @@
 """Writes for site search: the index of pages (one entry per page, from its live content) and the synonyms."""
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
 from wagtail.models import Page
@@ -45,7 +46,8 @@ def _words(text: str) -> str:
     return f" {folded} " if folded else " "
 
 
-def _entry_fields(page: FoldedSearchMixin) -> dict[str, object]:
+def _entry_fields(page: Any) -> dict[str, object]:
+    """The entry of ``page``, a live page with ``FoldedSearchMixin``."""
     summary = getattr(page, "summary", "") or getattr(page, "introduction", "") or page.search_description
     return {
         "title": page.title[:255],
@@ -57,19 +59,22 @@ def _entry_fields(page: FoldedSearchMixin) -> dict[str, object]:
     }
 
 
+def _searched(page: Page) -> bool:
+    return isinstance(page, FoldedSearchMixin)
+
+
 def search_entry_update(*, page: Page) -> SearchEntry | None:
     """Write ``page``'s entry from its live content (``page`` is the specific page); None for pages not searched."""
+    page_id = page.pk
     if not isinstance(page, FoldedSearchMixin):
         return None
-    entry, _created = SearchEntry.objects.update_or_create(page_id=page.pk, defaults=_entry_fields(page))
+    entry, _created = SearchEntry.objects.update_or_create(page_id=page_id, defaults=_entry_fields(page))
     return entry
 
 
 def search_entries_refresh(*, pages: Iterable[Page]) -> int:
     """Rewrite the entries of ``pages`` (specific pages) in bulk; returns how many were written."""
-    entries = [
-        SearchEntry(page_id=page.pk, **_entry_fields(page)) for page in pages if isinstance(page, FoldedSearchMixin)
-    ]
+    entries = [SearchEntry(page_id=page.pk, **_entry_fields(page)) for page in pages if _searched(page)]
     if entries:
         SearchEntry.objects.bulk_create(
             entries,
