@@ -1,5 +1,6 @@
 """Reads for site search: live, public pages of the site matching a query, best first, a page at a time."""
 
+import dataclasses
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -12,7 +13,7 @@ from django.db.models.lookups import StartsWith
 from django.http import HttpRequest
 from wagtail.models import PageViewRestriction, Site
 
-from core.published import any_page_private, published_memo
+from core.published import any_page_private, published_memo, search_memo_get
 
 from .models import SearchEntry, SearchSynonym
 from .query import QueryGroup, query_parse, query_words
@@ -50,6 +51,10 @@ class SearchResults:
 
     def __iter__(self) -> Iterator[SearchResult]:
         return iter(self.results)
+
+    def copy(self) -> "SearchResults":
+        """A copy whose results are its own (the view adds their URLs)."""
+        return dataclasses.replace(self, results=[dataclasses.replace(result) for result in self.results])
 
 
 _T = TypeVar("_T")
@@ -209,6 +214,25 @@ def pages_search(
     if not groups:
         return SearchResults(per_page=per_page)
     number = max(1, page)
+    # Remembered per published generation: the same words on the same page cost no query.
+    key = ("search", site.root_page.path if site is not None else "", tuple(groups), number, per_page)
+    found = search_memo_get(
+        request if request is not None else SimpleNamespace(),
+        key,
+        lambda: _search(groups, synonyms=synonyms, site=site, request=request, number=number, per_page=per_page),
+    )
+    return found.copy()
+
+
+def _search(
+    groups: list[QueryGroup],
+    *,
+    synonyms: Synonyms,
+    site: Site | None,
+    request: HttpRequest | None,
+    number: int,
+    per_page: int,
+) -> SearchResults:
     found = _page_of(groups, site=site, request=request, number=number, per_page=per_page)
     if not found.results and number > 1:
         found = _page_of(groups, site=site, request=request, number=1, per_page=per_page)

@@ -6,6 +6,7 @@ from typing import Any
 from django.db import transaction
 from wagtail.models import Page
 
+from core.published import published_content_changed
 from core.search import FOLD_VERSION, FoldedSearchMixin, fold_query
 from courses.models import CourseIndexPage, CoursePage, LessonPage, TutorialIndexPage, TutorialPage
 from outreach.campaigns.models import CampaignIndexPage, CampaignPage
@@ -101,6 +102,8 @@ def search_index_rebuild(*, stale_only: bool = True) -> int:
     ids = list(pages.values_list("pk", flat=True))
     for start in range(0, len(ids), 200):
         written += search_entries_refresh(pages=Page.objects.filter(pk__in=ids[start : start + 200]).specific())
+    if written:
+        published_content_changed()  # remembered search results are forgotten
     return written
 
 

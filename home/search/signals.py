@@ -3,6 +3,8 @@
 from django.db import connections
 from wagtail.models import Page
 
+from core.published import published_content_changed
+
 from .services import search_entry_update, search_index_rebuild
 
 # A save that writes only these fields leaves the live content as it was (a draft's revision, a lock).
@@ -31,7 +33,9 @@ def page_saved(sender, instance, update_fields=None, raw=False, **kwargs):
         return
     if update_fields is not None and _NOT_CONTENT.issuperset(update_fields):
         return
-    search_entry_update(page=instance)
+    if search_entry_update(page=instance) is not None:
+        # Search results are remembered per generation (home.search.selectors): a new one.
+        published_content_changed()
 
 
 def index_rebuild_after_migrate(sender, using="default", plan=None, **kwargs):
