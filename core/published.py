@@ -27,6 +27,7 @@ GENERATION_KEY = "page-cache-generation"
 MEMO_MAX_ENTRIES = 5000
 MEMO_MAX_PAGES = 500
 MEMO_MAX_AGE = 300
+MEMO_MAX_SEARCHES = 1000
 
 
 def _cache():
@@ -98,6 +99,9 @@ class _Memo:
 memo = _Memo()
 # Page objects (with their converted StreamField blocks) are bigger: fewer of them.
 pages_memo = _Memo(max_entries=MEMO_MAX_PAGES)
+# Site search's results (home.search): a memo of their own, so that many different queries
+# cannot fill the one above. Search results change only with published content and synonyms.
+search_memo = _Memo(max_entries=MEMO_MAX_SEARCHES)
 
 
 def published_memo(request, key, compute):
@@ -114,6 +118,15 @@ def published_memo(request, key, compute):
         if len(values) < MEMO_MAX_ENTRIES:
             values[key] = value
         return value
+
+
+def search_memo_get(request, key, compute):
+    """``compute()`` for site search, remembered by this process for the current generation (in ``search_memo``)."""
+    value = search_memo.get(request, key)
+    if value is None:
+        value = compute()
+        search_memo.set(request, key, value)
+    return value
 
 
 def site_for_request(request):

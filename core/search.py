@@ -16,11 +16,21 @@ from wagtail.search import index
 _SPACES = re.compile(r"\s+")
 # What a search backend would read as syntax (quotes, operators, NUL): words are letters and digits.
 _NOT_A_WORD = re.compile(r"[^a-z0-9]+")
+# A lone syllable-final "y" after a consonant onset is written "i" as well (ký/kí, lý/lí, mỹ/mĩ, quy/qui):
+# folded to "i" at index and query time, "dang ky" and "dang ki" are the same words. "uy" (thủy, huy) is kept.
+_FINAL_Y = re.compile(r"\b(b|c|ch|d|g|gh|h|k|kh|l|m|n|ng|ngh|nh|p|ph|q|qu|r|s|t|th|tr|v|x)y\b")
+# Bump when the folding changes: the site search index (home.search) rebuilds the entries of older versions.
+FOLD_VERSION = 2
 
 
 def fold(text):
     """Lower-case ASCII transliteration: "Đăng ký dịch vụ công" -> "dang ky dich vu cong"."""
     return _SPACES.sub(" ", anyascii(str(text or ""))).strip().lower()
+
+
+def fold_spelling(folded: str) -> str:
+    """Folded text with the i/y spelling variants made one: "dang ky my thuat" -> "dang ki mi thuat"."""
+    return _FINAL_Y.sub(r"\1i", folded)
 
 
 def fold_query(text: object) -> str:
@@ -30,7 +40,7 @@ def fold_query(text: object) -> str:
     changes no match; it keeps quotes, NUL bytes and operator characters away from the backend's
     query syntax (an unbalanced quote was an SQLite error). A quoted phrase finds pages with all its words.
     """
-    return _SPACES.sub(" ", _NOT_A_WORD.sub(" ", fold(text))).strip()
+    return fold_spelling(_SPACES.sub(" ", _NOT_A_WORD.sub(" ", fold(text))).strip())
 
 
 class FoldedSearchMixin:
@@ -57,10 +67,10 @@ class FoldedSearchMixin:
                 parts.extend(str(text) for text in field.get_searchable_content(value))
             else:
                 parts.append(str(value))
-        return fold(" ".join(parts))
+        return fold_spelling(fold(" ".join(parts)))
 
     def search_title_folded(self):
-        return fold(self.title)
+        return fold_spelling(fold(self.title))
 
 
 def folded_index_fields():

@@ -3,8 +3,10 @@
 from django.db import transaction
 
 from courses.demo_images import demo_image_ensure
+from courses.models import PublicService, TutorialIndexPage, TutorialPage
 
 from .models import HomePage, StandardPage
+from .search.services import search_index_rebuild, search_synonyms_demo_seed
 
 ABOUT_BODY = (
     "<p>Kỹ Năng Số là chương trình của tỉnh giúp người dân và cán bộ sử dụng thành thạo dịch vụ công trực tuyến: "
@@ -64,3 +66,79 @@ def demo_site_seed():
         body=PRIVACY_BODY,
     )
     return home
+
+
+GPLX_TUTORIAL = {
+    "slug": "doi-giay-phep-lai-xe-truc-tuyen",
+    "title": "Đổi giấy phép lái xe trực tuyến",
+    "summary": "Đổi giấy phép lái xe (GPLX) sắp hết hạn hoặc bị hỏng trên Cổng Dịch vụ công, nhận bằng mới qua bưu điện.",
+    "service": (
+        "Đổi giấy phép lái xe",
+        "Phòng Cảnh sát giao thông Công an tỉnh",
+        "1.002809",
+        "https://dichvucong.gov.vn",
+    ),
+    "body": [
+        {
+            "type": "callout",
+            "value": {
+                "kind": "needs",
+                "text": "<ul><li>Giấy phép lái xe cần đổi (ảnh chụp hai mặt)</li>"
+                "<li>Tài khoản định danh điện tử mức độ 2</li>"
+                "<li>Giấy khám sức khỏe của người lái xe (bản điện tử đã liên thông)</li></ul>",
+            },
+        },
+        {
+            "type": "step",
+            "value": {
+                "title": "Chọn thủ tục đổi giấy phép lái xe",
+                "text": "<p>Đăng nhập Cổng Dịch vụ công quốc gia bằng tài khoản VNeID, tìm "
+                "<b>Đổi giấy phép lái xe</b> và chọn nơi nhận kết quả.</p>",
+                "tip": "Bằng lái còn hạn dưới 3 tháng hoặc đã hết hạn đều đổi được trực tuyến.",
+            },
+        },
+        {
+            "type": "step",
+            "value": {
+                "title": "Khai thông tin và đính kèm ảnh",
+                "text": "<p>Kiểm tra thông tin giấy phép được điền sẵn, tải ảnh chân dung nền trắng "
+                "và chọn giấy khám sức khỏe đã liên thông.</p>",
+                "tip": "",
+            },
+        },
+        {
+            "type": "step",
+            "value": {
+                "title": "Nộp lệ phí và nhận bằng mới",
+                "text": "<p>Thanh toán lệ phí trực tuyến. Giấy phép lái xe mới được gửi qua bưu điện "
+                "đến địa chỉ bạn chọn.</p>",
+                "tip": "Giữ bằng cũ cho đến khi nhận được bằng mới.",
+            },
+        },
+    ],
+}
+
+
+@transaction.atomic
+def demo_search_seed(home):
+    """What search needs beyond the other demo content: the synonyms, a tutorial citizens look for, the index."""
+    index = TutorialIndexPage.objects.child_of(home).first()
+    spec = GPLX_TUTORIAL
+    if index is not None and not TutorialPage.objects.filter(slug=spec["slug"]).exists():
+        name, agency, code, url = spec["service"]
+        service, _created = PublicService.objects.get_or_create(
+            name=name, defaults={"agency": agency, "procedure_code": code, "official_url": url}
+        )
+        tutorial = TutorialPage(
+            title=spec["title"],
+            slug=spec["slug"],
+            summary=spec["summary"],
+            estimated_minutes=8,
+            public_service=service,
+            body=spec["body"],
+        )
+        tutorial.tags.add("giấy phép lái xe")
+        index.add_child(instance=tutorial)
+        tutorial.save_revision().publish()
+    search_synonyms_demo_seed()
+    search_index_rebuild(stale_only=True)

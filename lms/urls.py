@@ -6,7 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from core import views as core_views
-from home import views as home_views
+from home.search import views as search_views
 from outreach.campaigns import tracking as campaign_tracking
 
 urlpatterns = [
@@ -33,7 +33,7 @@ if settings.DEBUG:
 
 # Vietnamese at "/", English at "/en/": public pages are cacheable by URL.
 urlpatterns += i18n_patterns(
-    path("search/", home_views.search, name="search"),
+    path("search/", search_views.search, name="search"),
     path("account/", include("accounts.urls")),
     path("learn/", include("courses.urls")),
     path("certificates/", include("courses.certificates.urls")),

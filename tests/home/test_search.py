@@ -4,7 +4,7 @@ import pytest
 
 from core.search import fold
 from home.models import StandardPage
-from home.selectors import pages_search
+from home.search.selectors import pages_search
 from tests.courses.factories import tutorial_create, tutorial_index_create
 from tests.support.pages import page_add
 

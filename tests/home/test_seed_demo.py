@@ -8,7 +8,7 @@ from accounts import roles
 from accounts.demo import DEMO_PASSWORD
 from accounts.models import OrganisationUnit, User
 from courses.models import TutorialPage
-from home.selectors import pages_search
+from home.search.selectors import pages_search
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from courses.models import PublicService
-from home.selectors import pages_search
+from home.search.selectors import pages_search
 from outreach.campaigns.links import short_link
 from outreach.campaigns.models import CAMPAIGN_CODE_LENGTH
 from outreach.campaigns.posters import campaign_by_code, poster_html, poster_pdf

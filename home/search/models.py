@@ -1,0 +1,80 @@
+"""Site search's tables: the synonyms editors keep, and the index of pages the search reads."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.search import fold_query
+
+TERM_MAX_LENGTH = 100
+
+
+class SearchSynonym(models.Model):
+    """An abbreviation or another name citizens type ("cccd") and what it means ("căn cước công dân")."""
+
+    term = models.CharField(
+        _("term"), max_length=TERM_MAX_LENGTH, help_text=_("As citizens type it, for example “cccd”.")
+    )
+    meaning = models.CharField(
+        _("meaning"),
+        max_length=255,
+        help_text=_("What it means, for example “căn cước công dân”. Several meanings: separate them with commas."),
+    )
+    # The term as the index folds it (no accents, lower case, i/y made one): unique.
+    term_folded = models.CharField(max_length=TERM_MAX_LENGTH, editable=False)
+
+    class Meta:
+        verbose_name = _("search synonym")
+        verbose_name_plural = _("search synonyms")
+        ordering = ["term_folded"]
+        constraints = [models.UniqueConstraint(fields=["term_folded"], name="home_searchsynonym_term_folded_unique")]
+
+    def __str__(self):
+        return f"{self.term} → {self.meaning}"
+
+    def save(self, *args, **kwargs):
+        self.term_folded = fold_query(self.term)
+        super().save(*args, **kwargs)
+
+    def meanings_folded(self) -> list[str]:
+        """Each meaning, folded; empty ones and the term itself left out."""
+        folded = (fold_query(part) for part in self.meaning.replace(";", ",").split(","))
+        return [text for text in dict.fromkeys(folded) if text and text != self.term_folded]
+
+    def clean(self):
+        super().clean()
+        self.term_folded = fold_query(self.term)
+        if not self.term_folded:
+            raise ValidationError({"term": _("Type a term with at least one letter or digit.")})
+        if not self.meanings_folded():
+            raise ValidationError({"meaning": _("Type what the term means, with at least one letter or digit.")})
+        taken = SearchSynonym.objects.filter(term_folded=self.term_folded).exclude(pk=self.pk)
+        if taken.exists():
+            raise ValidationError({"term": _("This term already has a meaning: change that one instead.")})
+
+
+class SearchEntry(models.Model):
+    """One page as site search reads it: its folded words (" word word ") and what a result shows.
+
+    Written when a page is saved live (home.search.services); whether the page is live, public and
+    on the site is read from the page itself at query time, so unpublishing, moving and privacy need
+    no write here. On PostgreSQL a generated ``document`` tsvector column with a GIN index and a
+    trigram index are added by migration 0005 (not model fields: SQLite has neither).
+    """
+
+    page = models.OneToOneField(
+        "wagtailcore.Page", on_delete=models.CASCADE, primary_key=True, related_name="search_entry"
+    )
+    title = models.CharField(max_length=255)
+    summary = models.TextField(blank=True)
+    title_words = models.TextField()
+    text_words = models.TextField()
+    weight = models.SmallIntegerField(default=0)
+    fold_version = models.SmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("search entry")
+        verbose_name_plural = _("search entries")
+
+    def __str__(self):
+        return self.title
