@@ -64,7 +64,7 @@ def postgresql_index(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0007_communications_lead"),
-        ("home", "0003_content_review_workflow"),
+        ("home", "0004_vietnamese_default_names"),
         ("wagtailcore", "0098_apitoken"),
     ]
 
