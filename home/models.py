@@ -14,6 +14,8 @@ from core.slugs import AsciiSlugMixin
 from courses.models import TutorialIndexPage, TutorialPage
 from outreach.campaigns.selectors import campaigns_running
 
+from .search.models import SearchQueryDay  # noqa: F401 (the search sub-package's models, in this app)
+
 RICH_TEXT_FEATURES = ["h2", "h3", "bold", "italic", "link", "ol", "ul", "document-link"]
 
 
