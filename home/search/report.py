@@ -17,9 +17,10 @@ from wagtail.admin.auth import permission_denied
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, NumberColumn
 from wagtail.admin.views.reports import ReportView
+from wagtail.contrib.search_promotions.models import Query
 from wagtail.contrib.search_promotions.views import CreateView
 
-from core.localtime import local_today
+from core.localtime import date_display, local_today
 from core.search import fold_query
 
 from .models import SearchQueryDay
@@ -73,6 +74,12 @@ def search_queries_report(*, days: int):
 
 
 def _promote_link(row):
+    promoted = row.get("promoted_query_id")
+    if promoted:  # already promoted: edit the picks
+        url = reverse("wagtailsearchpromotions:edit", args=[promoted])
+        return format_html(
+            '<a class="button button-small button-secondary" href="{}">{}</a>', url, _("Edit promoted results")
+        )
     if row["latest_results"]:
         return ""
     url = f"{reverse('home_search_promotion_add')}?{urlencode({'q': row['query']})}"
@@ -96,7 +103,12 @@ class SearchQueryReportView(ReportView):
         NumberColumn("without_results", label=_("Searches without results"), sort_key="without_results"),
         NumberColumn("latest_results", label=_("Results now"), sort_key="latest_results"),
         NumberColumn("days", label=_("Days searched"), sort_key="days"),
-        Column("last_day", label=_("Last searched"), sort_key="last_day"),
+        Column(
+            "last_day",
+            label=_("Last searched"),
+            sort_key="last_day",
+            accessor=lambda row: date_display(row["last_day"]),
+        ),
         Column("promote", label="", accessor=_promote_link),
     ]
     list_export = ["query", "total", "without_results", "latest_results", "days", "last_day"]
@@ -122,6 +134,17 @@ class SearchQueryReportView(ReportView):
         kwargs["data"] = data
         kwargs["queryset"] = self.get_base_queryset()
         return kwargs
+
+    def decorate_paginated_queryset(self, object_list):
+        # One query: the promoted queries, folded as the log's, so a row links to its picks.
+        promoted = {
+            fold_query(query_string): pk
+            for pk, query_string in Query.objects.filter(editors_picks__isnull=False).values_list("pk", "query_string")
+        }
+        rows = list(object_list)
+        for row in rows:
+            row["promoted_query_id"] = promoted.get(row["query"])
+        return rows
 
     def get_base_queryset(self):
         period = self.request.GET.get("period")

@@ -10,11 +10,13 @@ import uuid
 import pytest
 from django.urls import reverse
 from django.utils.http import urlencode
+from wagtail.contrib.search_promotions.models import Query
 
 from accounts import roles
 from core.localtime import local_today
 from home.models import SearchQueryDay
 from home.search import querylog
+from home.search.promotions import search_promotion_ensure
 from home.tasks import search_queries_flush, search_queries_forget
 from tests.accounts.factories import UserFactory
 from tests.courses.factories import tutorial_create, tutorial_index_create
@@ -242,3 +244,13 @@ def test_the_promote_link_opens_the_add_form_with_the_query(client, home_page):
     assert b'value="bao hiem y te"' in response.content
     client.force_login(UserFactory(civil_servant=True))
     assert client.get(reverse("home_search_promotion_add"), {"q": "x"}).status_code == 302
+
+
+def test_a_promoted_query_links_to_its_picks_instead(client, logged, home_page):
+    search_promotion_ensure(query="BHYT", page=home_page)
+    client.force_login(UserFactory(officer=True))
+    html = client.get(reverse(REPORT)).content.decode()
+    promoted = Query.objects.get(query_string="bhyt")
+    assert reverse("wagtailsearchpromotions:edit", args=[promoted.pk]) in html
+    assert f"{reverse('home_search_promotion_add')}?{urlencode({'q': 'bhyt'})}" not in html
+    assert f"{reverse('home_search_promotion_add')}?{urlencode({'q': 'gplx'})}" in html
