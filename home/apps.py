@@ -14,9 +14,10 @@ class HomeConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
         from wagtail.contrib.search_promotions.models import Query, SearchPromotion
 
-        from .search.promotions import promotions_changed
+        from .search.promotions import promotion_form_labels_fix, promotions_changed
 
         # Promoted results are remembered per page-cache generation: a change starts a new one.
         for model in (SearchPromotion, Query):
             for signal in (post_save, post_delete):
                 signal.connect(promotions_changed, sender=model, dispatch_uid=f"home-promotions-{signal}-{model}")
+        promotion_form_labels_fix()

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from wagtail.contrib.search_promotions.models import Query, SearchPromotion
 from wagtail.models import Page
 
@@ -76,6 +77,24 @@ def search_promotion_ensure(*, query: str, page: Page, description: str = "") ->
             order = SearchPromotion.objects.filter(query=query_row).count()
             pick = SearchPromotion.objects.create(query=query_row, page=page, description=description, sort_order=order)
     return pick
+
+
+def promotion_form_labels_fix() -> bool:
+    """Wagtail's promotion form labels "external link text" from a field it never marked for translation.
+
+    Called from ``HomeConfig.ready``; returns False when the field is gone (a Wagtail upgrade). A fix
+    for ``core.admin_strings.PYTHON_FIXES`` once both branches meet, and a patch to offer upstream.
+    """
+    from wagtail.contrib.search_promotions.forms import SearchPromotionForm, SearchPromotionsFormSet
+
+    label = _("External link text")
+    fixed = False
+    for form in {SearchPromotionForm, SearchPromotionsFormSet.form}:
+        field = form.base_fields.get("external_link_text")
+        if field is not None:
+            field.label = label
+            fixed = True
+    return fixed
 
 
 def promotions_changed(**_kwargs) -> None:

@@ -13,7 +13,7 @@ from wagtail.contrib.search_promotions.models import Query, SearchPromotion
 
 from accounts import roles
 from home.models import SearchQueryDay
-from home.search.promotions import search_promotion_ensure, search_promotions_for
+from home.search.promotions import promotion_form_labels_fix, search_promotion_ensure, search_promotions_for
 from tests.accounts.factories import UserFactory
 from tests.courses.factories import tutorial_create, tutorial_index_create
 
@@ -139,3 +139,11 @@ def test_seed_demo_promotes_the_top_needs_and_fills_the_report(client, settings)
     client.force_login(UserFactory(officer=True))
     html = client.get(reverse("home_search_queries_report"), {"found": "none"}).content.decode()
     assert "doi giay phep lai xe" in html and "dang ky tai khoan" not in html
+
+
+def test_the_promotion_form_label_wagtail_left_unmarked_is_ours():
+    from wagtail.contrib.search_promotions.forms import SearchPromotionsFormSet
+
+    assert promotion_form_labels_fix()  # the field is still there (a Wagtail upgrade would say otherwise)
+    label = SearchPromotionsFormSet.form.base_fields["external_link_text"].label
+    assert type(label).__name__ == "__proxy__"  # a lazy gettext string, translated in our catalogue
