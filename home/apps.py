@@ -12,10 +12,12 @@ class HomeConfig(AppConfig):
     def ready(self):
         # Imported here: the receivers need the app registry ready.
         from django.db.models.signals import post_delete, post_migrate, post_save
+        from wagtail.contrib.search_promotions.models import Query, SearchPromotion
 
         from core.published import published_content_changed
 
         from .search import signals
+        from .search.promotions import promotion_form_labels_fix, promotions_changed
 
         # Site search's index follows every page saved live (derived data, like Wagtail's own index).
         post_save.connect(signals.page_saved, dispatch_uid="search-entry-page-saved")
@@ -26,3 +28,8 @@ class HomeConfig(AppConfig):
             signal.connect(
                 published_content_changed, sender="home.SearchSynonym", dispatch_uid=f"search-synonym-{signal!r}"
             )
+        # Promoted results are remembered per page-cache generation: a change starts a new one.
+        for model in (SearchPromotion, Query):
+            for signal in (post_save, post_delete):
+                signal.connect(promotions_changed, sender=model, dispatch_uid=f"home-promotions-{signal}-{model}")
+        promotion_form_labels_fix()

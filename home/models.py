@@ -15,7 +15,7 @@ from courses.models import TutorialIndexPage, TutorialPage
 from outreach.campaigns.selectors import campaigns_running
 
 # Site search's tables live with the capability (home/search/models.py); Django finds them here.
-from .search.models import SearchEntry, SearchSynonym  # noqa: F401
+from .search.models import SearchEntry, SearchQueryDay, SearchSynonym  # noqa: F401
 
 RICH_TEXT_FEATURES = ["h2", "h3", "bold", "italic", "link", "ol", "ul", "document-link"]
 

@@ -1,1 +1,2 @@
-"""Site search: the index of live pages, spelling variants, synonyms, typos, ranking (docs/search.md)."""
+"""Site search: the index of live pages, spelling variants, synonyms, typos, ranking; the query log and its
+report (``querylog.py``, ``report.py``); promoted results (``promotions.py``). See docs/search.md."""

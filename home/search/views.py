@@ -8,6 +8,8 @@ from wagtail.models import Page
 from core.params import id_param, text_param
 from core.published import site_for_request, site_root_paths_for_request
 
+from .promotions import search_promotions_for
+from .querylog import search_query_header
 from .selectors import SEARCH_MAX_QUERY_LENGTH, SEARCH_PAGE_SIZE, SearchResults, pages_search
 
 
@@ -62,5 +64,15 @@ def search(request):
         _urls_add(request, found)
         if found.total:
             page_obj = Paginator(_Counted(found), SEARCH_PAGE_SIZE).page(found.number)
-    context = {"query": query, "page_obj": page_obj, "found": found, "suggestion": found.suggestion if found else ""}
-    return render(request, "home/search.html", context)
+    first_page = found is not None and found.number == 1
+    context = {
+        "query": query,
+        "page_obj": page_obj,
+        "found": found,
+        "suggestion": found.suggestion if found else "",
+        "promotions": search_promotions_for(query=query, request=request) if first_page else [],
+    }
+    response = render(request, "home/search.html", context)
+    if found is not None and "page" not in request.GET:  # a search counted once, not once per page of results
+        search_query_header(response, query=query, result_count=found.total)
+    return response

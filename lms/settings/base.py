@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
+    # Promoted results above the site search's results (home/search/promotions.py).
+    "wagtail.contrib.search_promotions",
     "wagtail.embeds",
     "wagtail.sites",
     "accounts.apps.AccountsUsersAppConfig",
@@ -110,6 +112,8 @@ MIDDLEWARE = [
     # Outside the page cache: counts page views (tutorials, campaigns) and QR arrivals, cache hits included.
     "core.page_views.PageViewMiddleware",
     "outreach.campaigns.tracking.CampaignTouchCookieMiddleware",
+    # Outside the page cache too: counts searches (cached results included) for the editors' report.
+    "home.search.querylog.SearchQueryLogMiddleware",
     # Before sessions, auth and CSRF: a hit for an anonymous visitor skips all of them.
     "core.page_cache.AnonymousPageCacheMiddleware",
     # Wagtail's serve routed with what this process remembers per page-cache generation.
@@ -420,6 +424,8 @@ TASK_QUEUE_KINDS = {
     # A dead worker's claims come back within the lease plus this tick, never behind the send backlog.
     "outreach.tasks.deliveries_recover": "scheduled",
     "core.page_views_flush": "scheduled",
+    "home.search_queries_flush": "scheduled",
+    "home.search_queries_forget": "scheduled",
     "accounts.tasks.expired_sessions_clear": "scheduled",
     "accounts.auth_events_forget": "scheduled",
     "accounts.codes_forget": "scheduled",
@@ -488,6 +494,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.page_views_flush",
         "schedule": 60.0,
     },
+    # The search log (home/search/querylog.py): counted searches into the daily table; old days deleted.
+    "search-queries-flush": {"task": "home.search_queries_flush", "schedule": 60.0},
+    "forget-old-search-queries": {"task": "home.search_queries_forget", "schedule": 24 * 3600.0},
     # The insights' daily summary per unit: today and yesterday often, the last 400 days nightly.
     "refresh-insights-figures": {
         "task": "insights.figures_refresh",
@@ -505,6 +514,11 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Each web process adds its counted page views to the shared counters at most this often (seconds).
 PAGE_VIEW_BATCH_SECONDS = float(env("PAGE_VIEW_BATCH_SECONDS", "1"))
+# The search log (docs/search.md; caps SEARCH_LOG_PENDING_MAX, SEARCH_LOG_FLUSH_BATCHES in querylog.py):
+# pushed by each process every few seconds, at most so many queries per flush, kept so many days.
+SEARCH_LOG_BATCH_SECONDS = float(env("SEARCH_LOG_BATCH_SECONDS", "5"))
+SEARCH_LOG_FLUSH_ROWS = int(env("SEARCH_LOG_FLUSH_ROWS", "2000"))
+SEARCH_LOG_RETENTION_DAYS = int(env("SEARCH_LOG_RETENTION_DAYS", "180"))
 # Enrolments and completions this many days after a visit from a campaign link or QR code are the campaign's.
 CAMPAIGN_ATTRIBUTION_DAYS = int(env("CAMPAIGN_ATTRIBUTION_DAYS", "30"))
 

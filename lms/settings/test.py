@@ -24,6 +24,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEMO_DATA_ALLOWED = True
 # Page views reach the shared counters at once (production batches them per second).
 PAGE_VIEW_BATCH_SECONDS = 0
+SEARCH_LOG_BATCH_SECONDS = 0
 # SMS (one-time codes included) go to a JSON-lines file the tests (and the worker they start) share;
 # TEST_SMS_FILE lets two test runs on one checkout use different files.
 SMS_BACKEND = "outreach.delivery.channels.FileSmsBackend"

@@ -191,6 +191,11 @@ def test_roles_exist_with_least_privilege():
         "add_campaignmessage",
         "change_campaignmessage",
         "send_campaignmessage",
+        # Site search: the report "What citizens search" and promoted results (home/migrations/0006).
+        "view_searchqueryday",
+        "add_searchpromotion",
+        "change_searchpromotion",
+        "delete_searchpromotion",
     }
     assert groups[roles.COMMUNICATIONS_STAFF].page_permissions.filter(permission__codename="publish_page").exists()
     assert groups[roles.COMMUNICATIONS_STAFF].collection_permissions.filter(permission__codename="add_image").exists()

@@ -35,6 +35,7 @@ FIXED_PATHS = [
     "/minh-bach/",
     "/search/?q=dich+vu+cong",
     "/search/?q=khong-co-ket-qua-nao",
+    "/search/?q=vneid",  # promoted results above the results (home/search/demo.py)
     "/account/sign-in/",
     "/account/sign-up/",
     "/account/password-reset/",

@@ -5,6 +5,7 @@ from django.utils.module_loading import import_string
 from accounts.demo import DEMO_PASSWORD, demo_people_seed
 from courses.demo import demo_courses_seed, demo_training_seed, demo_tutorials_seed
 from home.demo import demo_search_seed, demo_site_seed
+from home.search.demo import demo_search_log_seed
 from outreach.delivery.outbox import deliveries_plan
 from outreach.demo import demo_campaigns_seed, demo_reminders_seed
 
@@ -23,6 +24,7 @@ class Command(BaseCommand):
         demo_search_seed(home)
         demo_training_seed()
         demo_reminders_seed()
+        demo_search_log_seed()
         # Higher layers' demo data (settings.DEMO_SEEDERS): each returns [(account, role)].
         for path in getattr(settings, "DEMO_SEEDERS", []):
             people += import_string(path)()
