@@ -191,7 +191,12 @@ def test_roles_exist_with_least_privilege():
         "add_campaignmessage",
         "change_campaignmessage",
         "send_campaignmessage",
-        # Site search: the report "What citizens search" and promoted results (home/migrations/0006).
+        # Site search: synonyms (home/migrations/0005), the report "What citizens search" and promoted
+        # results (home/migrations/0007).
+        "view_searchsynonym",
+        "add_searchsynonym",
+        "change_searchsynonym",
+        "delete_searchsynonym",
         "view_searchqueryday",
         "add_searchpromotion",
         "change_searchpromotion",

@@ -103,7 +103,8 @@ def test_a_search_without_promotions_costs_no_extra_query(client, tutorials, set
     search_promotion_ensure(query="le phi", page=tutorials["fees"])  # another query's promotion
     _response, first = sql_of(client, q="vneid")  # the new generation's promotions read once
     response, after = sql_of(client, q="vneid")
-    assert before and len(after) == len(before)
+    # Search results are remembered too (home.search.selectors), so a warm repeat may cost no query at all.
+    assert len(after) == len(before)
     assert any("searchpromotion" in sql for sql in first)
     assert not any("searchpromotion" in sql for sql in after)
     assert promoted_urls(response) == []
