@@ -42,6 +42,23 @@ def _fresh_state():
     translation.deactivate()
 
 
+@pytest.fixture
+def english_interface(settings):
+    """The site rendered with the code's own (English) msgids instead of the Vietnamese catalogue.
+
+    The public site has one language, Vietnamese (docs/languages.md). Tests that read the interface's words
+    use the msgids, which every change writes and the catalogue only gets after the merge: here the only
+    language is English, at the same unprefixed addresses. Messages a worker process renders stay Vietnamese.
+    """
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    settings.LANGUAGES = [("en", "English")]
+    translation.activate("en")
+    yield
+    translation.activate("vi")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _sms_file_fresh():
     """Each test session starts with an empty test SMS file, before any worker reads it.

@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
+    "wagtail.contrib.sitemaps",
+    "django.contrib.sitemaps",  # the sitemap.xml template wagtail.contrib.sitemaps renders
     "wagtail.embeds",
     "wagtail.sites",
     "accounts.apps.AccountsUsersAppConfig",
@@ -105,6 +107,8 @@ MIDDLEWARE = [
     # CSP and Permissions-Policy (core.security): outside the page cache, so cached pages get them too.
     "core.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The retired English addresses (/en/…) → 301 to the same address without the prefix (core.i18n).
+    "core.i18n.RetiredLanguagePrefixMiddleware",
     # Outside the page cache: counts page views (tutorials, campaigns) and QR arrivals, cache hits included.
     "core.page_views.PageViewMiddleware",
     "outreach.campaigns.tracking.CampaignTouchCookieMiddleware",
@@ -265,9 +269,10 @@ ACCOUNTS_AUTH_EVENT_RETENTION_DAYS = int(env("ACCOUNTS_AUTH_EVENT_RETENTION_DAYS
 # and shown on the sign-up and notification settings pages. Change it when the notice changes.
 ACCOUNTS_PRIVACY_NOTICE_VERSION = env("ACCOUNTS_PRIVACY_NOTICE_VERSION", "2026-11")
 
-# Internationalisation: Vietnamese first, English second.
+# Internationalisation: the public site is in Vietnamese only, without a language prefix
+# (docs/languages.md); the code's msgids stay English. Staff may keep Wagtail's admin in English.
 LANGUAGE_CODE = "vi"
-LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
+LANGUAGES = [("vi", _("Vietnamese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
@@ -280,7 +285,7 @@ DATETIME_INPUT_FORMATS = ["%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M
 WAGTAIL_DATE_FORMAT = "%d/%m/%Y"
 WAGTAIL_DATETIME_FORMAT = "%d/%m/%Y %H:%M"
 WAGTAIL_TIME_FORMAT = "%H:%M"
-WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
+WAGTAILADMIN_PERMITTED_LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_CONTENT_LANGUAGES = [("vi", _("Vietnamese"))]
 # ASCII page slugs ("doi-giay-phep-lai-xe", not "%C4%91%E1%BB%95i-…"): core/slugs.py, docs/home.md.
