@@ -17,8 +17,12 @@ def retired_prefix_target(full_path: str) -> str | None:
     for code in RETIRED_PREFIXES:
         prefix = f"/{code}"
         if full_path == prefix or full_path.startswith((prefix + "/", prefix + "?")):
-            rest = full_path[len(prefix) :]
-            return rest if rest.startswith("/") else "/" + rest
+            # One leading slash only: "/en//evil.example" must not become "//evil.example" (another
+            # host, for a browser; "/\\" counts as "//" too), nor "%2F%2F" once decoded.
+            rest = full_path[len(prefix) :].lstrip("/\\")
+            while rest.lower().startswith(("%2f", "%5c")):
+                rest = rest[3:].lstrip("/\\")
+            return "/" + rest
     return None
 
 

@@ -31,16 +31,16 @@ def learning_site(home_page):
 @pytest.mark.usefixtures("english_interface")
 def test_citizen_journey_from_search_to_verified_certificate(live_server, learning_site, celery_worker, page):
     base = live_server.url
-    # Search without diacritics, in Vietnamese, and open the tutorial.
+    # Search the Vietnamese content without diacritics (the interface in the msgids), and open the tutorial.
     page.goto(base + "/")
-    page.get_by_label("Tìm hướng dẫn").fill("dang ky tai khoan")
-    page.get_by_label("Tìm hướng dẫn").press("Enter")
+    page.get_by_label("Search tutorials and guides").fill("dang ky tai khoan")
+    page.get_by_label("Search tutorials and guides").press("Enter")
     page.get_by_role("link", name="Hướng dẫn đăng ký tài khoản trên Cổng Dịch vụ công quốc gia").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Hướng dẫn đăng ký tài khoản trên Cổng Dịch vụ công quốc gia"
     )
 
-    # Sign up (in English from here on), with a phone number (confirmed by the SMS code) and consent.
+    # Sign up, with a phone number (confirmed by the SMS code) and consent.
     page.goto(base + "/account/sign-up/?next=/khoa-hoc/dung-dich-vu-cong/")
     sign_up(page)
     welcome_continue(page)

@@ -56,6 +56,15 @@ def test_the_redirect_lands_on_the_vietnamese_page(tutorial):
     assert response.status_code == 200 and '<html lang="vi">' in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    "path", ["/en//evil.example/", "/en/\\evil.example/", "/en/%2F%2Fevil.example/", "/en/%5Cevil.example/"]
+)
+def test_the_redirect_never_leaves_the_site(path):
+    response = Client().get(path)
+    assert response.status_code == 301
+    assert response["Location"] == "/evil.example/"  # a path on this site, never //host
+
+
 @pytest.mark.parametrize("method", ["head", "post"])
 def test_other_methods_are_redirected_too(tutorial, method):
     response = getattr(Client(), method)("/en/huong-dan/dang-ky-khai-sinh/")

@@ -64,7 +64,7 @@ def admin_sign_in(tab, base, email):
 
 
 def site_sign_in(tab, base, identifier, password=PASSWORD, next_path="/learn/training/"):
-    """Sign in on the public site (in English), then go on to ``next_path``."""
+    """Sign in on the public site (English labels: use the ``english_interface`` fixture), then go to ``next_path``."""
     tab.goto(f"{base}/account/sign-in/?next={next_path}")
     tab.get_by_label("Email or phone number").fill(identifier)
     tab.get_by_label("Password").fill(password)
