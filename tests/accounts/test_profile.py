@@ -101,8 +101,9 @@ class TestName:
         assert person.full_name == "Nguyen Thi Hang"
         assert not AuthEvent.objects.filter(kind=AuthEvent.Kind.NAME_CHANGED).exists()
 
-    def test_errors_are_translated(self, client, person, settings):
-        settings.LANGUAGE_CODE, settings.LANGUAGES = "vi", [("vi", "Vietnamese")]  # the site's own language
+    def test_errors_are_translated(self, client, person, settings, monkeypatch):
+        monkeypatch.undo()  # the site's own language, not english_interface's
+        settings.LANGUAGE_CODE, settings.LANGUAGES = "vi", [("vi", "Vietnamese")]
         client.force_login(person)
         data = {"full_name": "", "preferred_language": "vi", "email": person.email}
         text = client.post("/account/profile/", data).content.decode()
