@@ -7,7 +7,7 @@ from .twofactor import views as two_factor_views
 
 app_name = "accounts"
 
-# Included at /account/ inside i18n_patterns: /account/… in Vietnamese, /en/account/… in English.
+# Included at /account/ (one language, no prefix: docs/languages.md).
 urlpatterns = [
     path("sign-up/", views.sign_up, name="sign_up"),
     path("welcome/", views.welcome, name="account_welcome"),

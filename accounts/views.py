@@ -39,7 +39,7 @@ PRIVACY_NOTICE_PATH = "chinh-sach-bao-ve-du-lieu-ca-nhan/"
 
 
 def privacy_notice_url():
-    """The privacy notice in the active language ("/…" in Vietnamese, "/en/…" in English)."""
+    """The privacy notice's address (one language, no prefix: docs/languages.md)."""
     return reverse("wagtail_serve", args=[PRIVACY_NOTICE_PATH])
 
 

@@ -31,7 +31,7 @@ class CoreConfig(AppConfig):
         for signal in (page_published, page_unpublished, post_page_move, page_slug_changed):
             signal.connect(published_content_changed, dispatch_uid=f"page-cache-{signal!r}")
         post_delete.connect(_page_deleted, dispatch_uid="page-cache-delete")
-        # A renamed or moved page's old addresses redirect in every language, /en/… too (core.page_redirects).
+        # A renamed or moved page's old addresses redirect (core.page_redirects; /en/… first loses its prefix).
         from .page_redirects import on_page_moved, on_page_slug_changed
 
         page_slug_changed.connect(on_page_slug_changed, dispatch_uid="page-redirects-slug")

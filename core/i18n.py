@@ -1,32 +1,42 @@
-"""The visitor's language on pages outside the language-prefixed URLs.
+"""One language on the public site: Vietnamese, without a prefix (docs/languages.md).
 
-``LocaleMiddleware`` gives every unprefixed URL the default language (Vietnamese), which is right
-for the public pages (``/en/…`` is English). Some addresses have one form for everyone, such as
-the signed links in campaign messages (``/r/…``, ``/unsubscribe/…``): there the visitor's own
-choice (the language cookie, then the browser's ``Accept-Language``) decides.
+The site once served an English interface around its Vietnamese content under ``/en/…``. Those
+addresses live on in SMS, e-mails, posters, bookmarks and search engines, so every one of them
+answers a permanent redirect to the same address without the prefix, query string kept. It is
+answered here, before the page cache, sessions and Wagtail: a redirect costs no query and no render.
 """
 
-from collections.abc import Callable
-from functools import wraps
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 
-from django.http import HttpRequest, HttpResponse
-from django.utils import translation
-from django.utils.cache import patch_vary_headers
-
-View = Callable[..., HttpResponse]
+# Language prefixes the site served once and serves no more.
+RETIRED_PREFIXES = ("en",)
 
 
-def visitor_language(view: View) -> View:
-    """Render ``view`` in the language the visitor asked for (cookie, then Accept-Language)."""
+def retired_prefix_target(full_path: str) -> str | None:
+    """The address without a retired language prefix (``/en/a/?b`` → ``/a/?b``), or None if it has none."""
+    for code in RETIRED_PREFIXES:
+        prefix = f"/{code}"
+        if full_path == prefix or full_path.startswith((prefix + "/", prefix + "?")):
+            # One leading slash only: "/en//evil.example" must not become "//evil.example" (another
+            # host, for a browser; "/\\" counts as "//" too), nor "%2F%2F" once decoded.
+            rest = full_path[len(prefix) :].lstrip("/\\")
+            while rest.lower().startswith(("%2f", "%5c")):
+                rest = rest[3:].lstrip("/\\")
+            return "/" + rest
+    return None
 
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        language = translation.get_language_from_request(request, check_path=False)
-        with translation.override(language):
-            request.LANGUAGE_CODE = language
-            response = view(request, *args, **kwargs)
-        response.headers.setdefault("Content-Language", language)
-        patch_vary_headers(response, ("Accept-Language", "Cookie"))
-        return response
 
-    return wrapped
+class RetiredLanguagePrefixMiddleware:
+    """``/en/…`` → 301 ``/…`` (``/en`` and ``/en/`` → ``/``)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # get_full_path() is percent-encoded: the target is a valid Location as it stands.
+        target = retired_prefix_target(request.get_full_path())
+        if target is not None:
+            response = HttpResponsePermanentRedirect(target)
+            response["Cache-Control"] = "public, max-age=86400"
+            return response
+        return self.get_response(request)

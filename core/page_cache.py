@@ -43,7 +43,17 @@ from core.published import (
     site_root_paths_for_request,
 )
 
-SKIPPED_PREFIXES = ("/admin/", "/documents/", "/i18n/", "/healthz", "/static/", "/media/")
+# robots.txt, the icon and the sitemap answer from memory or their own cache (core.seo).
+SKIPPED_PREFIXES = (
+    "/admin/",
+    "/documents/",
+    "/healthz",
+    "/static/",
+    "/media/",
+    "/robots.txt",
+    "/favicon.ico",
+    "/sitemap.xml",
+)
 SKIPPED_SEGMENTS = ("/learn/", "/account/", "/certificates/")
 HEADER = "X-Page-Cache"
 

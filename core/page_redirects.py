@@ -1,13 +1,11 @@
-"""Permanent redirects from a page's old addresses in every language, when its slug changes or it moves.
+"""Permanent redirects from a page's old addresses when its slug changes or it moves.
 
 Wagtail (``WAGTAILREDIRECTS_AUTO_CREATE``) leaves a redirect from the old address of a renamed
-or moved page and of every page below it, but only as its own URL resolver sees the address:
-``/huong-dan/doi-giay-phep``. The site serves its pages through ``i18n_patterns`` too: Vietnamese
-without a prefix and English under ``/en/``. Wagtail's redirect knows nothing of the prefix, so
-``/en/huong-dan/doi-giay-phep/`` (the address of every link an English-speaking visitor was given,
-or that a search engine or an SMS holds) answered 404. Here the same redirects are added under each
-prefix (and without one, should Wagtail's be missing). The redirect names the page, so the
-redirect middleware sends ``/en/<old>`` to ``/en/<new>`` (it answers in the request's language).
+or moved page and of every page below it (``/huong-dan/doi-giay-phep``). Here the same redirects
+are made sure of, for every site the page is on, should Wagtail's be missing (its receiver runs
+in a hook that another app may turn off, and our links in SMS, e-mails and posters must not break).
+The site has one language and no prefix (docs/languages.md): an old English address
+``/en/<old>`` is sent to ``/<old>`` first (``core.i18n``), then here to the page's new address.
 
 Connected in ``core.apps`` to ``page_slug_changed`` and ``post_page_move`` (both sent after
 commit), like Wagtail's own receivers; idempotent: an address that already redirects is left alone.
@@ -18,11 +16,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-
-
-def _language_prefixes() -> list[str]:
-    """The prefixes: none for the default language, then "/en" and any other (``prefix_default_language=False``)."""
-    return ["", *(f"/{code}" for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE)]
 
 
 def page_redirects_create(*, old_url_path: str, new_url_path: str, page_ids: Iterable[int] | None = None) -> int:
@@ -49,8 +42,7 @@ def page_redirects_create(*, old_url_path: str, new_url_path: str, page_ids: Ite
             if url_path == root_path or not url_path.startswith(root_path):
                 continue
             relative = "/" + old_page_path[len(root_path) :].strip("/")
-            for prefix in _language_prefixes():
-                wanted.setdefault((site_id, Redirect.normalise_path(prefix + relative)), page_id)
+            wanted.setdefault((site_id, Redirect.normalise_path(relative)), page_id)
     if not wanted:
         return 0
     created = 0
@@ -74,10 +66,10 @@ def page_redirects_create(*, old_url_path: str, new_url_path: str, page_ids: Ite
 
 
 def on_page_slug_changed(instance: Any, instance_before: Any, **_kwargs: Any) -> None:
-    """``page_slug_changed`` receiver: the page and its descendants, every language."""
+    """``page_slug_changed`` receiver: the page and its descendants."""
     page_redirects_create(old_url_path=instance_before.url_path, new_url_path=instance.url_path)
 
 
 def on_page_moved(instance: Any, url_path_before: str, url_path_after: str, **_kwargs: Any) -> None:
-    """``post_page_move`` receiver: the page and its descendants, every language."""
+    """``post_page_move`` receiver: the page and its descendants."""
     page_redirects_create(old_url_path=url_path_before, new_url_path=url_path_after)

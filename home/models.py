@@ -23,6 +23,10 @@ RICH_TEXT_FEATURES = ["h2", "h3", "bold", "italic", "link", "ol", "ul", "documen
 class HomePage(AsciiSlugMixin, FoldedSearchMixin, Page):
     """The site's root page: what the programme is, and the latest tutorials."""
 
+    # What a shared link shows (core.seo).
+    og_description_field = "hero_text"
+    og_image_field = "hero_image"
+
     hero_title = models.CharField(_("hero title"), max_length=200)
     hero_text = models.TextField(_("hero text"), blank=True)
     hero_image = models.ForeignKey(
@@ -78,6 +82,8 @@ class HomePage(AsciiSlugMixin, FoldedSearchMixin, Page):
 
 class StandardPage(AsciiSlugMixin, FoldedSearchMixin, Page):
     """A plain content page: about the programme, the privacy notice, help."""
+
+    og_description_field = "introduction"  # shared links show it (core.seo)
 
     introduction = models.TextField(_("introduction"), blank=True)
     body = RichTextField(_("body"), blank=True, features=RICH_TEXT_FEATURES)

@@ -1,10 +1,10 @@
 from django.conf import settings
-from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from core import seo
 from core import views as core_views
 from home.search import views as search_views
 from outreach.campaigns import tracking as campaign_tracking
@@ -16,7 +16,10 @@ urlpatterns = [
     path("admin/password_reset/", include("accounts.admin_password_reset")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # For crawlers and browsers, without Wagtail: no template, no query (the sitemap once per publication).
+    path("robots.txt", seo.robots_txt, name="robots_txt"),
+    path("favicon.ico", seo.favicon, name="favicon"),
+    path("sitemap.xml", seo.sitemap_xml, name="sitemap"),
     # Campaign messages' signed links (the same in every language).
     path("r/<str:token>/", campaign_tracking.campaign_link, name="campaign_link"),
     path("unsubscribe/<str:token>/", campaign_tracking.campaign_unsubscribe, name="campaign_unsubscribe"),
@@ -31,8 +34,9 @@ if settings.DEBUG:
     urlpatterns += staticfiles_urlpatterns()
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-# Vietnamese at "/", English at "/en/": public pages are cacheable by URL.
-urlpatterns += i18n_patterns(
+# One language, Vietnamese, without a prefix (docs/languages.md); the old English addresses (/en/…)
+# are redirected before any of this (core.i18n.RetiredLanguagePrefixMiddleware).
+urlpatterns += [
     path("search/", search_views.search, name="search"),
     path("account/", include("accounts.urls")),
     path("learn/", include("courses.urls")),
@@ -42,5 +46,4 @@ urlpatterns += i18n_patterns(
     # Public transparency page (insights): "minh bạch" is "transparency".
     path("minh-bach/", include("insights.urls")),
     path("", include(wagtail_urls)),
-    prefix_default_language=False,
-)
+]

@@ -4,7 +4,7 @@ from .delivery import inbox_views
 
 app_name = "outreach"
 
-# Included at /inbox/ inside i18n_patterns: /inbox/… in Vietnamese, /en/inbox/… in English.
+# Included at /inbox/ (one language, no prefix: docs/languages.md).
 urlpatterns = [
     path("", inbox_views.inbox, name="inbox"),
     path("<int:delivery_id>/read/", inbox_views.inbox_read, name="inbox_read"),

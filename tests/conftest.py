@@ -42,6 +42,25 @@ def _fresh_state():
     translation.deactivate()
 
 
+@pytest.fixture
+def english_interface(settings, monkeypatch):
+    """The site rendered with the code's own (English) msgids instead of the Vietnamese catalogue.
+
+    The public site has one language, Vietnamese (docs/languages.md). Tests that read the interface's words
+    use the msgids, which every change writes and the catalogue only gets after the merge: here every request
+    is in English, at the same unprefixed addresses, whatever the browser asks (Vietnamese stays in
+    ``LANGUAGES``: the pages' content locale is Vietnamese, and Wagtail wants it there). Messages stay Vietnamese.
+    """
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    settings.LANGUAGES = [("en", "English"), ("vi", "Vietnamese")]
+    monkeypatch.setattr(translation, "get_language_from_request", lambda request, check_path=False: "en")
+    translation.activate("en")
+    yield
+    translation.activate("vi")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _sms_file_fresh():
     """Each test session starts with an empty test SMS file, before any worker reads it.

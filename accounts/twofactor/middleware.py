@@ -20,7 +20,6 @@ ALLOWED_URL_NAMES = {
     "accounts:two_factor_recovery_codes",
     "accounts:sign_out",
     "wagtailadmin_logout",
-    "set_language",
     "healthz",
 }
 

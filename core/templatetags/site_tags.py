@@ -1,20 +1,20 @@
 from django import template
 from django.http import QueryDict
-from django.urls import translate_url
 
 from core.nav import account_links as nav_account_links
 from core.published import published_memo, site_for_request, site_root_paths_for_request
+from core.seo import page_meta
 
 register = template.Library()
 
 
-@register.simple_tag(takes_context=True)
-def language_url(context, lang_code):
-    """The current page's address in another language ("/" <-> "/en/")."""
+@register.inclusion_tag("includes/seo_head.html", takes_context=True)
+def seo_head(context):
+    """Canonical address, hreflang and Open Graph tags of the page (core.seo; no query but a rendition's)."""
     request = context.get("request")
     if request is None:
-        return "/" if lang_code == "vi" else f"/{lang_code}/"
-    return translate_url(request.get_full_path(), lang_code)
+        return {"meta": None}
+    return {"meta": page_meta(request=request, page=context.get("page"))}
 
 
 @register.inclusion_tag("includes/main_nav.html", takes_context=True)

@@ -4,7 +4,7 @@ from . import views as certificate_views
 
 app_name = "certificates"
 
-# Included at /certificates/ inside i18n_patterns: Vietnamese at /certificates/…, English at /en/certificates/….
+# Included at /certificates/ (one language, no prefix: docs/languages.md).
 urlpatterns = [
     path("", certificate_views.certificate_lookup, name="lookup"),
     path("<str:code>/", certificate_views.certificate_verify, name="verify"),

@@ -32,6 +32,8 @@ from .quiz import quiz_questions
 class TutorialIndexPage(AsciiSlugMixin, FoldedSearchMixin, Page):
     """Lists the tutorials below it, newest first, filtered and paginated."""
 
+    og_description_field = "intro"  # shared links show it (core.seo)
+
     intro = models.TextField(_("introduction"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
@@ -76,6 +78,10 @@ TUTORIAL_PAGE_HEADER = "X-Tutorial-Page"
 
 class TutorialPage(AsciiSlugMixin, FoldedSearchMixin, Page):
     """A step-by-step guide to one online public service or one digital skill."""
+
+    # What a shared link shows (core.seo).
+    og_type = "article"
+    og_description_field = "summary"
 
     class Difficulty(models.TextChoices):
         BASIC = "basic", _("Basic")
@@ -169,6 +175,10 @@ class CourseIndexPage(AsciiSlugMixin, FoldedSearchMixin, Page):
 class CoursePage(AsciiSlugMixin, FoldedSearchMixin, Page):
     """A course: ordered lessons (its child pages) and an optional final test."""
 
+    og_description_field = "summary"  # shared links show it (core.seo)
+
+    og_description_field = "intro"  # shared links show it (core.seo)
+
     summary = models.TextField(_("summary"))
     audience = models.CharField(_("audience"), max_length=20, choices=Audience.choices, default=Audience.EVERYONE)
     estimated_minutes = models.PositiveSmallIntegerField(
@@ -254,6 +264,8 @@ class CoursePage(AsciiSlugMixin, FoldedSearchMixin, Page):
 
 class LessonPage(AsciiSlugMixin, FoldedSearchMixin, Page):
     """One lesson of a course. Questions in its body form the lesson's quiz."""
+
+    og_type = "article"  # shared links (core.seo)
 
     estimated_minutes = models.PositiveSmallIntegerField(
         _("estimated minutes"), default=5, validators=[MinValueValidator(1), MaxValueValidator(600)]

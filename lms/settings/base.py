@@ -10,7 +10,6 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
-from django.utils.translation import gettext_lazy as _
 
 from core.logs import admins_parse, logging_config, sentry_init
 
@@ -73,6 +72,8 @@ INSTALLED_APPS = [
     "wagtail.contrib.settings",
     # Promoted results above the site search's results (home/search/promotions.py).
     "wagtail.contrib.search_promotions",
+    "wagtail.contrib.sitemaps",
+    "django.contrib.sitemaps",  # the sitemap.xml template wagtail.contrib.sitemaps renders
     "wagtail.embeds",
     "wagtail.sites",
     "accounts.apps.AccountsUsersAppConfig",
@@ -109,6 +110,8 @@ MIDDLEWARE = [
     # CSP and Permissions-Policy (core.security): outside the page cache, so cached pages get them too.
     "core.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The retired English addresses (/en/…) → 301 to the same address without the prefix (core.i18n).
+    "core.i18n.RetiredLanguagePrefixMiddleware",
     # Outside the page cache: counts page views (tutorials, campaigns) and QR arrivals, cache hits included.
     "core.page_views.PageViewMiddleware",
     "outreach.campaigns.tracking.CampaignTouchCookieMiddleware",
@@ -278,26 +281,9 @@ ACCOUNTS_AUTH_EVENT_RETENTION_DAYS = int(env("ACCOUNTS_AUTH_EVENT_RETENTION_DAYS
 # and shown on the sign-up and notification settings pages. Change it when the notice changes.
 ACCOUNTS_PRIVACY_NOTICE_VERSION = env("ACCOUNTS_PRIVACY_NOTICE_VERSION", "2026-11")
 
-# Internationalisation: Vietnamese first, English second.
-LANGUAGE_CODE = "vi"
-LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
-# Ours first (it wins), then the Vietnamese we ship for Wagtail's and Django's admin strings
-# (locale_upstream/sync.py): their own catalogues cover a fraction of the admin.
-LOCALE_PATHS = [BASE_DIR / "locale", *sorted((BASE_DIR / "locale_upstream").glob("**/locale"))]
-TIME_ZONE = "Asia/Ho_Chi_Minh"
-USE_I18N = True
-USE_TZ = True
-# Dates are typed and shown as dd/mm/yyyy (ISO still accepted): lms/formats/<language>/formats.py,
-# and Wagtail's admin date pickers write the same (its formats must be among the input formats).
-FORMAT_MODULE_PATH = ["lms.formats"]
-DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
-DATETIME_INPUT_FORMATS = ["%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"]
-WAGTAIL_DATE_FORMAT = "%d/%m/%Y"
-WAGTAIL_DATETIME_FORMAT = "%d/%m/%Y %H:%M"
-WAGTAIL_TIME_FORMAT = "%H:%M"
-WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
-WAGTAIL_I18N_ENABLED = False
-WAGTAIL_CONTENT_LANGUAGES = [("vi", _("Vietnamese"))]
+# Languages, time zone and date formats: lms/settings/languages.py.
+from .languages import *  # noqa: E402, F403
+
 # ASCII page slugs ("doi-giay-phep-lai-xe", not "%C4%91%E1%BB%95i-…"): core/slugs.py, docs/home.md.
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
 # A page whose slug changes, or that moves, leaves a permanent redirect from its old address.

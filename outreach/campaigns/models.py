@@ -49,6 +49,8 @@ CAMPAIGN_PAGE_HEADER = "X-Campaign-Page"
 class CampaignIndexPage(AsciiSlugMixin, FoldedSearchMixin, Page):
     """The list of awareness campaigns."""
 
+    og_description_field = "introduction"  # shared links show it (core.seo)
+
     introduction = models.TextField(_("introduction"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("introduction")]
@@ -87,6 +89,11 @@ class CampaignIndexPage(AsciiSlugMixin, FoldedSearchMixin, Page):
 
 class CampaignPage(AsciiSlugMixin, FoldedSearchMixin, Page):
     """An awareness campaign: why, for whom, when, and where it sends people."""
+
+    # What a shared link shows (core.seo).
+    og_type = "article"
+    og_description_field = "goal"
+    og_image_field = "hero_image"
 
     goal = models.TextField(_("goal"), help_text=_("What the campaign wants people to do, in one or two sentences."))
     starts_on = models.DateField(_("starts on"))

@@ -38,7 +38,6 @@ from accounts.consent.channels import CHANNEL_CODES, contact_channel
 from accounts.consent.selectors import consent_channels
 from accounts.consent.services import SOURCE_UNSUBSCRIBE, consent_withdraw
 from accounts.models import Consent, User
-from core.i18n import visitor_language
 from core.localtime import local_today
 from outreach.delivery.models import Channel, Delivery
 
@@ -199,7 +198,6 @@ def _invalid(request: HttpRequest, expired: bool = False, status: int = 400) -> 
 
 
 @never_cache
-@visitor_language
 def campaign_link(request: HttpRequest, token: str) -> HttpResponse:
     """A tracked link: record the click and the touch, then go to the campaign's own target."""
     try:
@@ -210,7 +208,6 @@ def campaign_link(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @never_cache
-@visitor_language
 def campaign_short(request: HttpRequest, token: str) -> HttpResponse:
     """An SMS's short link ``/s/<token>``: a tracked link as ``campaign_link``, or the unsubscribe page."""
     try:
@@ -244,7 +241,6 @@ def _follow(request: HttpRequest, *, message_id: int, user_id: int, link: str, t
 
 
 @never_cache
-@visitor_language
 @csrf_exempt  # the signed token is what authorises; mail clients POST without a form (RFC 8058)
 def campaign_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET: confirm (safe for link scanners); POST: no more campaign messages on the token's channel

@@ -107,7 +107,12 @@ class Person:
 
     @property
     def lang(self) -> str:
-        return "en" if self.language == "en" else "vi"
+        """The language of the person's messages: theirs if the site has it, else the site's (Vietnamese).
+
+        The site has one language (docs/languages.md): a message names pages by the headings people
+        will see there, so it is in that language whatever "language of messages" someone once chose.
+        """
+        return self.language if self.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
     def channels(self) -> list[str]:
         """The channels the person chose for messages (by default e-mail when they have one, else the inbox)."""

@@ -207,8 +207,9 @@ class TestSignUpByPhone:
             "consent": "on",
             **extra,
         }
-        return client.post("/en/account/sign-up/", data)
+        return client.post("/account/sign-up/", data)
 
+    @pytest.mark.usefixtures("english_interface")
     def test_the_account_is_usable_only_after_the_right_code(self, client):
         response = self.sign_up(client, next="/learn/abc/")
         assert response.url == reverse("accounts:sign_up_confirm")
@@ -216,13 +217,13 @@ class TestSignUpByPhone:
         assert not user.is_active and signed_in(client) is None
         # It cannot sign in yet, even with its password.
         assert not Client().login(username=PHONE, password=NEW_PASSWORD)
-        page = client.get("/en/account/sign-up/confirm/")
+        page = client.get("/account/sign-up/confirm/")
         assert "0912•••678" in page.content.decode()
         response = client.post(
-            "/en/account/sign-up/confirm/", {"code": "000000" if planned_code(PHONE) != "000000" else "111111"}
+            "/account/sign-up/confirm/", {"code": "000000" if planned_code(PHONE) != "000000" else "111111"}
         )
         assert response.status_code == 400 and "not right" in response.content.decode()
-        response = client.post("/en/account/sign-up/confirm/", {"code": planned_code(PHONE)})
+        response = client.post("/account/sign-up/confirm/", {"code": planned_code(PHONE)})
         assert response.status_code == 302 and response.url == english_welcome("/learn/abc/")
         user.refresh_from_db()
         assert user.is_active and signed_in(client) == user
@@ -232,14 +233,15 @@ class TestSignUpByPhone:
         response = client.post("/account/sign-up/confirm/", {"code": planned_code(PHONE)})
         assert response.url == flows_after_url()
 
+    @pytest.mark.usefixtures("english_interface")
     def test_resend_waits_for_the_cool_down_then_supersedes(self, client, settings):
         self.sign_up(client)
         first = planned_code(PHONE)
-        response = client.post("/en/account/sign-up/confirm/", {"resend": "1"})
+        response = client.post("/account/sign-up/confirm/", {"resend": "1"})
         assert response.status_code == 429 and "Wait" in response.content.decode()
         assert OneTimeCode.objects.count() == 1
         settings.ACCOUNTS_CODE_RESEND_SECONDS = 0
-        response = client.post("/en/account/sign-up/confirm/", {"resend": "1"})
+        response = client.post("/account/sign-up/confirm/", {"resend": "1"})
         assert response.status_code == 302
         assert OneTimeCode.objects.filter(spent_at__isnull=True).count() == 1
         second = planned_code(PHONE)
@@ -294,11 +296,12 @@ def flows_after_url():
 
 
 class TestPasswordBySms:
+    @pytest.mark.usefixtures("english_interface")
     def test_same_answer_whether_the_number_has_an_account_or_not(self, client):
         UserFactory(email=None, phone=PHONE)
-        known = client.post("/en/account/password-reset/phone/", {"phone": "0912 345 678"}, follow=True)
-        unknown = Client().post("/en/account/password-reset/phone/", {"phone": "0912 000 999"}, follow=True)
-        assert known.redirect_chain == unknown.redirect_chain == [("/en/account/password-reset/phone/code/", 302)]
+        known = client.post("/account/password-reset/phone/", {"phone": "0912 345 678"}, follow=True)
+        unknown = Client().post("/account/password-reset/phone/", {"phone": "0912 000 999"}, follow=True)
+        assert known.redirect_chain == unknown.redirect_chain == [("/account/password-reset/phone/code/", 302)]
         assert "If an account uses this number" in known.content.decode()
         assert "If an account uses this number" in unknown.content.decode()
         assert Delivery.objects.filter(address=PHONE).count() == 1
@@ -317,12 +320,13 @@ class TestPasswordBySms:
         # The code worked once.
         assert client.post("/account/password-reset/phone/code/", data).status_code == 400
 
+    @pytest.mark.usefixtures("english_interface")
     def test_a_wrong_code_changes_no_password(self, client):
         user = UserFactory(email=None, phone=PHONE)
         client.post("/account/password-reset/phone/", {"phone": PHONE})
         wrong = "000000" if planned_code(PHONE) != "000000" else "111111"
         data = {"identifier": PHONE, "code": wrong, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
-        response = client.post("/en/account/password-reset/phone/code/", data)
+        response = client.post("/account/password-reset/phone/code/", data)
         assert response.status_code == 400 and "not right" in response.content.decode()
         user.refresh_from_db()
         assert user.check_password(PASSWORD)
@@ -342,12 +346,13 @@ class TestPasswordBySms:
         victim.refresh_from_db()
         assert victim.check_password(PASSWORD)
 
+    @pytest.mark.usefixtures("english_interface")
     def test_an_imported_person_activates_by_sms_and_signs_in(self, client):
         imported = UserFactory(email=None, phone="0366777888", civil_servant=True)
         imported.set_unusable_password()
         imported.save()
         # Sign-in points to activation (as it does for any phone number).
-        response = client.post("/en/account/sign-in/", {"username": "0366777888", "password": "anything"})
+        response = client.post("/account/sign-in/", {"username": "0366777888", "password": "anything"})
         assert "activate it with a code by SMS" in response.content.decode()
         client.post("/account/activate/by-sms/", {"phone": "0366777888"})
         assert OneTimeCode.objects.get().purpose == Purpose.ACTIVATION

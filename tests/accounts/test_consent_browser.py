@@ -22,6 +22,7 @@ def fits_the_screen(tab):
     return tab.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
+@pytest.mark.usefixtures("english_interface")
 def test_sign_up_with_campaign_sms_see_it_in_settings_and_withdraw_by_the_sms_link(
     live_server, home_page, celery_worker, browser
 ):
@@ -30,7 +31,7 @@ def test_sign_up_with_campaign_sms_see_it_in_settings_and_withdraw_by_the_sms_li
     tab = context.new_page()
     tab.set_default_timeout(15_000)
     with override("en"):
-        tab.goto(base + "/en/account/sign-up/")
+        tab.goto(base + "/account/sign-up/")
         campaign_sms = tab.get_by_role("checkbox", name=re.compile(gettext("By SMS")))
         expect(campaign_sms).not_to_be_checked()  # optional, unticked
         assert fits_the_screen(tab)
@@ -52,7 +53,7 @@ def test_sign_up_with_campaign_sms_see_it_in_settings_and_withdraw_by_the_sms_li
         citizen = User.objects.get(phone="0987111222")
         assert consent_channels(user=citizen, purpose=Consent.Purpose.CAMPAIGNS) == ["sms"]
 
-        tab.goto(base + "/en/account/notifications/")
+        tab.goto(base + "/account/notifications/")
         expect(tab.locator("#id_campaigns_sms")).to_be_checked()
         expect(tab.locator("#id_campaigns_email")).to_be_disabled()
         expect(tab.locator("#campaign-consent")).to_contain_text(gettext("Your account has no e-mail address."))
@@ -81,6 +82,6 @@ def test_sign_up_with_campaign_sms_see_it_in_settings_and_withdraw_by_the_sms_li
             ("sms", True),
             ("sms", False),
         ]
-        tab.goto(base + "/en/account/notifications/")
+        tab.goto(base + "/account/notifications/")
         expect(tab.locator("#id_campaigns_sms")).not_to_be_checked()
     context.close()

@@ -19,9 +19,10 @@ PHONE = "0366 123 456"
 NEW_PASSWORD = "mot-mat-khau-moi-2026!"
 
 
+@pytest.mark.usefixtures("english_interface")
 def test_sign_up_by_phone_confirm_sign_out_reset_by_sms_and_sign_in(live_server, home_page, celery_worker, page):
     base = live_server.url
-    page.goto(base + "/en/account/sign-up/")
+    page.goto(base + "/account/sign-up/")
     sign_up(page, name="Hà Thị Phương", phone=PHONE)  # reads the SMS code and confirms
     expect(page.get_by_text("Your phone number is confirmed and your account is ready.")).to_be_visible()
     user = User.objects.get(phone="0366123456")
@@ -29,7 +30,7 @@ def test_sign_up_by_phone_confirm_sign_out_reset_by_sms_and_sign_in(live_server,
     assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scroll on a phone
 
     page.get_by_role("button", name="Sign out").click()
-    page.goto(base + "/en/account/sign-in/")
+    page.goto(base + "/account/sign-in/")
     page.get_by_role("link", name="Forgotten your password?").click()
     page.get_by_role("link", name="Reset your password with a code by SMS").click()
     since = sms_mark()
@@ -41,7 +42,7 @@ def test_sign_up_by_phone_confirm_sign_out_reset_by_sms_and_sign_in(live_server,
     page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
     page.get_by_label("New password again").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Save my password").click()
-    expect(page).to_have_url(re.compile(r"/en/account/sign-in/$"))
+    expect(page).to_have_url(re.compile(r"/account/sign-in/$"))
     expect(page.get_by_text("Your password is set.")).to_be_visible()
 
     page.get_by_label("Email or phone number").fill(PHONE)
@@ -50,7 +51,7 @@ def test_sign_up_by_phone_confirm_sign_out_reset_by_sms_and_sign_in(live_server,
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
     # A new number on the profile page: it replaces the old one only once its code is typed.
-    page.goto(base + "/en/account/profile/")
+    page.goto(base + "/account/profile/")
     since = sms_mark()
     page.locator("#phone-change-form").get_by_label("Phone number").fill("0366 654 321")
     page.locator("#phone-change-form button[type=submit]").click()

@@ -65,13 +65,14 @@ def test_urls_are_named_and_translated():
 
 @pytest.mark.django_db
 class TestSignUp:
+    @pytest.mark.usefixtures("english_interface")
     def test_page_in_english_has_labels_consent_and_privacy_link(self, client):
-        response = client.get("/en/account/sign-up/")
+        response = client.get("/account/sign-up/")
         assert response.status_code == 200
         html = response.content.decode()
         for text in ("Create an account", "Full name", "Email or phone number", "Password", "privacy notice"):
             assert text in html
-        assert 'href="/en/chinh-sach-bao-ve-du-lieu-ca-nhan/"' in html
+        assert 'href="/chinh-sach-bao-ve-du-lieu-ca-nhan/"' in html
         assert 'autocomplete="new-password"' in html
         assert 'autocomplete="name"' in html
         assert 'type="checkbox" name="consent"' in html
@@ -110,12 +111,14 @@ class TestSignUp:
         assert not user.is_active
         assert signed_in_user(client) is None
 
+    @pytest.mark.usefixtures("english_interface")
     def test_english_sign_up_prefers_english(self, client):
-        client.post("/en/account/sign-up/", sign_up_data("0912345678"))
+        client.post("/account/sign-up/", sign_up_data("0912345678"))
         assert User.objects.get().preferred_language == "en"
 
+    @pytest.mark.usefixtures("english_interface")
     def test_consent_is_required(self, client):
-        response = client.post("/en/account/sign-up/", sign_up_data(consent=None))
+        response = client.post("/account/sign-up/", sign_up_data(consent=None))
         assert response.status_code == 200
         assert list(response.context["form"].errors) == ["consent"]
         assert "you must accept the privacy notice" in response.content.decode()
@@ -130,9 +133,10 @@ class TestSignUp:
         assert response.context["form"].errors.as_data()["identifier"][0].code == "invalid_identifier"
         assert not User.objects.exists()
 
+    @pytest.mark.usefixtures("english_interface")
     def test_duplicate_email_is_refused_and_nothing_is_written(self, client):
         UserFactory(email="lan@example.vn")
-        response = client.post("/en/account/sign-up/", sign_up_data("LAN@example.vn"))
+        response = client.post("/account/sign-up/", sign_up_data("LAN@example.vn"))
         assert response.status_code == 200
         assert response.context["form"].errors.as_data()["identifier"][0].code == "duplicate_email"
         assert "already exists" in response.content.decode()
@@ -212,14 +216,15 @@ class TestSignUp:
 
 @pytest.mark.django_db
 class TestSignIn:
+    @pytest.mark.usefixtures("english_interface")
     def test_page_in_english(self, client):
-        response = client.get("/en/account/sign-in/")
+        response = client.get("/account/sign-in/")
         assert response.status_code == 200
         html = response.content.decode()
         assert "Email or phone number" in html
         assert 'autocomplete="current-password"' in html
         assert 'autocomplete="username"' in html
-        assert 'href="/en/account/password-reset/"' in html
+        assert 'href="/account/password-reset/"' in html
 
     def test_sign_in_with_email(self, client):
         user = UserFactory(email="lan@example.vn")
@@ -234,21 +239,23 @@ class TestSignIn:
         assert response.status_code == 302
         assert signed_in_user(client) == user
 
+    @pytest.mark.usefixtures("english_interface")
     def test_wrong_password(self, client):
         UserFactory(email="lan@example.vn")
-        response = client.post("/en/account/sign-in/", {"username": "lan@example.vn", "password": "wrong"})
+        response = client.post("/account/sign-in/", {"username": "lan@example.vn", "password": "wrong"})
         assert response.status_code == 200
         assert response.context["form"].errors.as_data()["__all__"][0].code == "invalid_login"
         assert "Please enter a correct email address or phone number and password." in response.content.decode()
         assert signed_in_user(client) is None
         assert hook_calls == []
 
+    @pytest.mark.usefixtures("english_interface")
     def test_rate_limited_message(self, client, settings):
         settings.LOGIN_RATE_LIMIT = 2
         UserFactory(email="lan@example.vn")
         for _ in range(2):
             client.post(SIGN_IN, {"username": "lan@example.vn", "password": "wrong"})
-        response = client.post("/en/account/sign-in/", {"username": "lan@example.vn", "password": PASSWORD})
+        response = client.post("/account/sign-in/", {"username": "lan@example.vn", "password": PASSWORD})
         assert response.status_code == 200
         assert response.context["form"].errors.as_data()["__all__"][0].code == "rate_limited"
         assert "Too many failed sign-in attempts" in response.content.decode()
@@ -344,8 +351,9 @@ def _imported(**kwargs):
 
 @pytest.mark.django_db
 class TestPasswordReset:
+    @pytest.mark.usefixtures("english_interface")
     def test_page_in_english_says_what_phone_only_people_do(self, client):
-        response = client.get("/en/account/password-reset/")
+        response = client.get("/account/password-reset/")
         assert response.status_code == 200
         html = response.content.decode()
         assert "Signed up with a phone number" in html
@@ -376,22 +384,25 @@ class TestPasswordReset:
         # The link works once.
         assert client.get(link, follow=True).context["validlink"] is False
 
+    @pytest.mark.usefixtures("english_interface")
     def test_english_request_sends_an_english_link(self, client):
         UserFactory(email="lan@example.vn")
-        client.post("/en/account/password-reset/", {"email": "lan@example.vn"})
-        assert "http://testserver/en/account/password-reset/" in mail.outbox[0].body
+        client.post("/account/password-reset/", {"email": "lan@example.vn"})
+        assert "http://testserver/account/password-reset/" in mail.outbox[0].body
         assert "Reset your Digital Skills password" in mail.outbox[0].subject
 
+    @pytest.mark.usefixtures("english_interface")
     @pytest.mark.parametrize("email", ["nobody@example.vn", "inactive@example.vn", "imported@example.vn"])
     def test_the_same_answer_for_unknown_inactive_and_never_activated_accounts(self, client, email):
         """Nothing tells which addresses have accounts; only the never-activated one is sent a message."""
         UserFactory(email="inactive@example.vn", is_active=False)
         _imported(email="imported@example.vn")
-        response = client.post("/en/account/password-reset/", {"email": email}, follow=True)
-        assert response.redirect_chain == [("/en/account/password-reset/sent/", 302)]
+        response = client.post("/account/password-reset/", {"email": email}, follow=True)
+        assert response.redirect_chain == [("/account/password-reset/sent/", 302)]
         assert "we have sent it a link" in response.content.decode()
         assert [message.to for message in mail.outbox] == ([[email]] if email == "imported@example.vn" else [])
 
+    @pytest.mark.usefixtures("english_interface")
     def test_a_never_activated_imported_person_gets_an_activation_link_and_chooses_a_first_password(self, client):
         """Issue 13: imported people were told "ask an administrator"; now the e-mail reset activates them."""
         from accounts.codes.models import OneTimeCode
@@ -401,14 +412,14 @@ class TestPasswordReset:
         invitations_send(user_ids=[user.pk], by_id=None, reference="r1")  # an invitation already sent
         mail.outbox.clear()
         with translation.override("en"):
-            response = client.post("/en/account/password-reset/", {"email": "NAM@example.vn"})
-        assert response.url == "/en/account/password-reset/sent/"
+            response = client.post("/account/password-reset/", {"email": "NAM@example.vn"})
+        assert response.url == "/account/password-reset/sent/"
         assert len(mail.outbox) == 1
         message = mail.outbox[0]
         assert message.to == ["nam@example.vn"]
         assert message.subject == "Activate your Digital Skills account"
         assert "has no password yet" in message.body
-        link = re.search(r"http://testserver(/en/account/password-reset/[^/\s]+/[^/\s]+/)", message.body).group(1)
+        link = re.search(r"http://testserver(/account/password-reset/[^/\s]+/[^/\s]+/)", message.body).group(1)
         set_password_url = client.get(link).url
         assert client.get(set_password_url).context["validlink"] is True
         response = client.post(set_password_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
@@ -441,8 +452,9 @@ class TestPasswordReset:
         assert "email" in response.context["form"].errors
         assert mail.outbox == []
 
+    @pytest.mark.usefixtures("english_interface")
     def test_bad_link_says_so(self, client):
-        response = client.get("/en/account/password-reset/MQ/bad-token/")
+        response = client.get("/account/password-reset/MQ/bad-token/")
         assert response.status_code == 200
         assert response.context["validlink"] is False
         assert "This link does not work" in response.content.decode()

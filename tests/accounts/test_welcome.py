@@ -17,19 +17,20 @@ def test_its_url_and_name():
     assert reverse("accounts:account_welcome") == WELCOME
 
 
+@pytest.mark.usefixtures("english_interface")
 def test_it_greets_by_name_and_says_what_to_do_next(client, home_page):
     index = tutorial_index_create(home_page)
     client.force_login(UserFactory(full_name="Hoàng Thị Lan"))
-    response = client.get("/en" + WELCOME)
+    response = client.get(WELCOME)
     assert response.status_code == 200
     html = response.content.decode()
     assert "Welcome, Hoàng Thị Lan!" in html
-    assert f'href="/en{index.url}"' in html or f'href="{index.url}"' in html  # browse the tutorials
-    assert 'href="/en/account/notifications/"' in html
-    assert '<li data-welcome="profile"><a href="/en/account/profile/">' in html
-    assert 'href="/en/chinh-sach-bao-ve-du-lieu-ca-nhan/"' in html  # how their data is used
-    assert 'href="/en/account/my-data/"' in html
-    assert 'href="/en/learn/my-learning/"' in html
+    assert f'href="{index.url}"' in html  # browse the tutorials
+    assert 'href="/account/notifications/"' in html
+    assert '<li data-welcome="profile"><a href="/account/profile/">' in html
+    assert 'href="/chinh-sach-bao-ve-du-lieu-ca-nhan/"' in html  # how their data is used
+    assert 'href="/account/my-data/"' in html
+    assert 'href="/learn/my-learning/"' in html
     assert "Continue where you were" not in html  # no page to go back to
 
 
@@ -39,9 +40,10 @@ def test_in_vietnamese_it_says_tao_tai_khoan_words_not_dang_ky(client):
     assert "Hoàng Thị Lan" in html and "Đăng ký" not in html
 
 
+@pytest.mark.usefixtures("english_interface")
 def test_a_safe_next_becomes_the_continue_button(client):
     client.force_login(UserFactory())
-    html = client.get("/en" + WELCOME + "?next=/khoa-hoc/dung-vneid/").content.decode()
+    html = client.get(WELCOME + "?next=/khoa-hoc/dung-vneid/").content.decode()
     assert '<a class="button" href="/khoa-hoc/dung-vneid/">Continue where you were</a>' in html
 
 
@@ -57,6 +59,7 @@ def test_visitors_are_asked_to_sign_in(client):
     assert response.status_code == 302 and response["Location"].startswith("/account/sign-in/")
 
 
+@pytest.mark.usefixtures("english_interface")
 def test_the_first_step_is_a_course_to_start_open_to_the_newcomer(client, home_page):
     advanced = course_create(home_page, title="Nâng cao", slug="nang-cao")
     course_create(home_page, title="Cho cán bộ", slug="cho-can-bo", audience=Audience.CIVIL_SERVANTS)
@@ -64,9 +67,9 @@ def test_the_first_step_is_a_course_to_start_open_to_the_newcomer(client, home_p
     advanced.prerequisites.add(basics)
     advanced.save_revision().publish()
     client.force_login(UserFactory())
-    html = client.get("/en" + WELCOME).content.decode()
+    html = client.get(WELCOME).content.decode()
     first = html.split('<li data-welcome="course">', 1)[1].split("</li>", 1)[0]
-    assert f'href="/en{basics.url}"' in first or f'href="{basics.url}"' in first
+    assert f'href="{basics.url}"' in first
     assert "A course to start with: Cơ bản" in first
     steps = html.split('class="cta-list first-steps"', 1)[1].split("</ol>", 1)[0]
     assert [name for name in ("course", "notifications", "profile") if f'data-welcome="{name}"' in steps] == [
@@ -76,13 +79,14 @@ def test_the_first_step_is_a_course_to_start_open_to_the_newcomer(client, home_p
     ]
 
 
+@pytest.mark.usefixtures("english_interface")
 def test_someone_enrolled_on_the_way_in_is_offered_their_course_first(client, home_page):
     course_create(home_page, title="Cơ bản", slug="co-ban")
     mine = course_create(home_page, title="Dùng VNeID", slug="dung-vneid")
     user = UserFactory()
     services.enrolment_create(user=user, course=mine)
     client.force_login(user)
-    html = client.get("/en" + WELCOME).content.decode()
+    html = client.get(WELCOME).content.decode()
     first = html.split('<li data-welcome="course">', 1)[1].split("</li>", 1)[0]
     assert "Continue your course: Dùng VNeID" in first and mine.url in first
 

@@ -28,22 +28,23 @@ def learning_site(home_page):
     return public_services_course(home_page, issues_certificate=True)
 
 
+@pytest.mark.usefixtures("english_interface")
 def test_citizen_journey_from_search_to_verified_certificate(live_server, learning_site, celery_worker, page):
     base = live_server.url
-    # Search without diacritics, in Vietnamese, and open the tutorial.
+    # Search the Vietnamese content without diacritics (the interface in the msgids), and open the tutorial.
     page.goto(base + "/")
-    page.get_by_label("Tìm hướng dẫn").fill("dang ky tai khoan")
-    page.get_by_label("Tìm hướng dẫn").press("Enter")
+    page.get_by_label("Search tutorials and guides").fill("dang ky tai khoan")
+    page.get_by_label("Search tutorials and guides").press("Enter")
     page.get_by_role("link", name="Hướng dẫn đăng ký tài khoản trên Cổng Dịch vụ công quốc gia").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Hướng dẫn đăng ký tài khoản trên Cổng Dịch vụ công quốc gia"
     )
 
-    # Sign up (in English from here on), with a phone number (confirmed by the SMS code) and consent.
-    page.goto(base + "/en/account/sign-up/?next=/en/khoa-hoc/dung-dich-vu-cong/")
+    # Sign up, with a phone number (confirmed by the SMS code) and consent.
+    page.goto(base + "/account/sign-up/?next=/khoa-hoc/dung-dich-vu-cong/")
     sign_up(page)
     welcome_continue(page)
-    expect(page).to_have_url(re.compile(r"/en/khoa-hoc/dung-dich-vu-cong/$"))
+    expect(page).to_have_url(re.compile(r"/khoa-hoc/dung-dich-vu-cong/$"))
     user = User.objects.get(phone="0987111222")
     assert user.privacy_consent_at is not None
 
@@ -54,17 +55,17 @@ def test_citizen_journey_from_search_to_verified_certificate(live_server, learni
     certificate = Certificate.objects.get(enrolment=enrolment)
 
     # My learning lists the certificate; download the PDF.
-    page.goto(base + "/en/learn/my-learning/")
+    page.goto(base + "/learn/my-learning/")
     expect(page.get_by_text(certificate.code)).to_be_visible()
     with page.expect_download() as download_info:
-        page.goto(base + f"/en/certificates/{certificate.code}/")
+        page.goto(base + f"/certificates/{certificate.code}/")
         page.get_by_role("link", name=re.compile("Download")).click()
     pdf = download_info.value.path().read_bytes()
     assert pdf.startswith(b"%PDF")
 
     # Anyone can verify it by its code, signed in or not.
     page.context.clear_cookies()
-    page.goto(base + "/en/certificates/")
+    page.goto(base + "/certificates/")
     page.get_by_label(re.compile("code", re.IGNORECASE)).fill(certificate.code.lower())
     page.get_by_role("button", name="Check").click()
     expect(page.get_by_text("Nguyễn Thị Hằng")).to_be_visible()
@@ -72,9 +73,10 @@ def test_citizen_journey_from_search_to_verified_certificate(live_server, learni
     expect(page.get_by_text("✓ Valid.")).to_be_visible()
 
 
+@pytest.mark.usefixtures("english_interface")
 def test_a_failed_quiz_does_not_complete_the_course(live_server, learning_site, celery_worker, page):
     base = live_server.url
-    page.goto(base + "/en/account/sign-up/?next=/en/khoa-hoc/dung-dich-vu-cong/")
+    page.goto(base + "/account/sign-up/?next=/khoa-hoc/dung-dich-vu-cong/")
     sign_up(page, name="Trần Văn Bình", phone="0987 333 444")
     welcome_continue(page)
     page.get_by_role("button", name="Start this course").click()
@@ -86,7 +88,7 @@ def test_a_failed_quiz_does_not_complete_the_course(live_server, learning_site, 
     enrolment = Enrolment.objects.get(user__phone="0987333444")
     assert enrolment.completed_at is None
     assert not Certificate.objects.filter(enrolment=enrolment).exists()
-    page.goto(base + "/en/khoa-hoc/dung-dich-vu-cong/")
+    page.goto(base + "/khoa-hoc/dung-dich-vu-cong/")
     expect(page.get_by_text("1 of 2 lessons done")).to_be_visible()
 
 

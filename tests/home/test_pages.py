@@ -35,32 +35,10 @@ def test_the_home_page_names_the_site_once_in_its_title(client, home_page):
     assert f"<title>{tutorials.title} · Kỹ Năng Số</title>" in Client().get(tutorials.url).content.decode()
 
 
-def test_english_is_the_second_language(client, home_page):
-    response = client.get("/en/")
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert '<html lang="en">' in html
-    assert ">Search<" in html
-    # The switcher links back to the same page in Vietnamese.
-    assert 'href="/" hreflang="vi"' in html
-
-
-def test_language_switcher_keeps_the_page(client, home_page):
-    index = tutorial_index_create(home_page)
-    tutorial = tutorial_create(index, "Đăng ký khai sinh trực tuyến", slug="dang-ky-khai-sinh")
-    assert tutorial.url == "/huong-dan/dang-ky-khai-sinh/"
-    html = client.get(tutorial.url).content.decode()
-    assert 'href="/en/huong-dan/dang-ky-khai-sinh/" hreflang="en"' in html
-    assert client.get("/en/huong-dan/dang-ky-khai-sinh/").status_code == 200
-
-
 def test_page_not_found_is_friendly_and_translated(client, home_page):
     response = client.get("/khong-co-trang-nay/")
     assert response.status_code == 404
     assert "Không tìm thấy trang" in response.content.decode()
-    response = client.get("/en/no-such-page/")
-    assert response.status_code == 404
-    assert "Page not found" in response.content.decode()
 
 
 def test_server_error_page_renders_without_a_request():
@@ -177,7 +155,7 @@ def test_a_refused_page_is_the_sites_own_and_translated(client, home_page):
 
 @pytest.mark.parametrize(
     ("path", "heading"),
-    [("/account/sign-in/", "Biểu mẫu đã hết hạn"), ("/en/account/sign-in/", "The form has expired")],
+    [("/account/sign-in/", "Biểu mẫu đã hết hạn")],
 )
 def test_a_form_without_its_csrf_token_gets_a_translated_page_and_saves_nothing(home_page, path, heading):
     browser = Client(enforce_csrf_checks=True)

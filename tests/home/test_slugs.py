@@ -219,13 +219,13 @@ def test_old_unicode_slugs_are_folded_and_their_addresses_redirect_permanently(h
     assert (Page.objects.get(pk=index.pk).slug, tutorial.slug) == ("huong-dan", "doi-giay-phep")
     assert tutorial.url == "/huong-dan/doi-giay-phep/"
     assert Client().get(tutorial.url).status_code == 200
-    assert Redirect.objects.filter(redirect_page=tutorial, is_permanent=True).count() == 4  # raw, encoded; vi, en
+    assert Redirect.objects.filter(redirect_page=tutorial, is_permanent=True).count() == 2  # raw, encoded
     for path in (old_encoded, old_encoded.rstrip("/"), quote("/hướng-dẫn/"), "/en" + old_encoded):
         for _ in range(2):  # the second time through the anonymous page cache (a 301 is never stored)
             response = Client().get(path)
             assert response.status_code == 301, path
     assert Client().get(old_encoded)["Location"] == "/huong-dan/doi-giay-phep/"
-    assert Client().get("/en" + old_encoded)["Location"] == "/en/huong-dan/doi-giay-phep/"
+    assert Client().get("/en" + old_encoded)["Location"] == old_encoded  # the retired prefix first (core.i18n)
     # The stored revision has the new slug: publishing it again keeps it.
     tutorial.specific.get_latest_revision().publish()
     assert Page.objects.get(pk=tutorial.pk).slug == "doi-giay-phep"

@@ -47,7 +47,6 @@ def site(home_page):
         campaign.url,
         "/c/ZZZZZZ/",
         "/",
-        "/en/",
         index.url,
         tutorial.url,
         "/gioi-thieu/",

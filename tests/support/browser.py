@@ -63,9 +63,9 @@ def admin_sign_in(tab, base, email):
     expect(tab).to_have_url(re.compile(r"/admin/$"))
 
 
-def site_sign_in(tab, base, identifier, password=PASSWORD, next_path="/en/learn/training/"):
-    """Sign in on the public site (in English), then go on to ``next_path``."""
-    tab.goto(f"{base}/en/account/sign-in/?next={next_path}")
+def site_sign_in(tab, base, identifier, password=PASSWORD, next_path="/learn/training/"):
+    """Sign in on the public site (English labels: use the ``english_interface`` fixture), then go to ``next_path``."""
+    tab.goto(f"{base}/account/sign-in/?next={next_path}")
     tab.get_by_label("Email or phone number").fill(identifier)
     tab.get_by_label("Password").fill(password)
     tab.locator("main form button[type=submit]").click()

@@ -36,7 +36,7 @@ WRONG_PASSWORD = "not-the-password"
 
 
 def sign_in(client, username, password=WRONG_PASSWORD):
-    return client.post("/en/account/sign-in/", {"username": username, "password": password})
+    return client.post("/account/sign-in/", {"username": username, "password": password})
 
 
 def sign_up(client, identifier):
@@ -47,7 +47,7 @@ def sign_up(client, identifier):
         "password2": NEW_PASSWORD,
         "consent": "on",
     }
-    return client.post("/en/account/sign-up/", data)
+    return client.post("/account/sign-up/", data)
 
 
 def test_sign_in_says_how_to_activate(client, imported):
@@ -72,18 +72,19 @@ def test_sign_up_says_how_to_activate_and_creates_nothing(client, imported):
     assert User.objects.count() == 1 and not OneTimeCode.objects.exists() and not Delivery.objects.exists()
 
 
+@pytest.mark.usefixtures("english_interface")
 def test_password_reset_points_to_sms_and_the_sms_code_lets_them_in(client, imported):
-    for page in ("/en/account/password-reset/", "/en/account/password-reset/sent/"):
+    for page in ("/account/password-reset/", "/account/password-reset/sent/"):
         html = client.get(page).content.decode()
         assert f'href="{reverse("accounts:phone_reset")}"' in html
-    response = client.post("/en/account/password-reset/phone/", {"phone": "0366 777 888"})
-    assert response.status_code == 302 and response.url == "/en/account/password-reset/phone/code/"
+    response = client.post("/account/password-reset/phone/", {"phone": "0366 777 888"})
+    assert response.status_code == 302 and response.url == "/account/password-reset/phone/code/"
     code = OneTimeCode.objects.get(address=PHONE)
     assert code.purpose == OneTimeCode.Purpose.ACTIVATION  # never had a password: an activation
     form = client.get(response.url).content.decode()
     assert f'value="{PHONE}"' in form  # the number is filled in
     data = {"identifier": PHONE, "code": planned_code(PHONE), "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
-    response = client.post("/en/account/password-reset/phone/code/", data)
+    response = client.post("/account/password-reset/phone/code/", data)
     assert response.status_code == 302 and response.url == reverse("accounts:sign_in")
     imported.refresh_from_db()
     assert imported.has_usable_password() and imported.check_password(NEW_PASSWORD)
@@ -94,30 +95,33 @@ def test_password_reset_points_to_sms_and_the_sms_code_lets_them_in(client, impo
     assert sign_up(Client(), PHONE).context["form"].errors.as_data()["identifier"][0].code == "duplicate_phone"
 
 
+@pytest.mark.usefixtures("english_interface")
 def test_the_reset_answer_is_the_same_for_imported_citizen_and_unknown_numbers(imported):
     from tests.accounts.factories import UserFactory
 
     UserFactory(email=None, phone="0366555444")
     answers = []
     for number in (PHONE, "0366555444", "0366000111"):
-        response = Client().post("/en/account/password-reset/phone/", {"phone": number}, follow=True)
+        response = Client().post("/account/password-reset/phone/", {"phone": number}, follow=True)
         answers.append((response.status_code, response.redirect_chain, [str(m) for m in response.context["messages"]]))
     assert answers[0] == answers[1] == answers[2]
     assert not OneTimeCode.objects.filter(address="0366000111").exists()
 
 
+@pytest.mark.usefixtures("english_interface")
 @pytest.mark.parametrize(
     "query",
     ["?for=0366777889", "?for=%00", "?for=%3Cscript%3E", "?for=" + "9" * 5000, "?for=", "?for=a@b", "?code=1&for=x"],
 )
 def test_a_tampered_activation_link_is_a_plain_form(client, imported, query):
-    response = client.get("/en/account/activate/" + query)
+    response = client.get("/account/activate/" + query)
     assert response.status_code == 200
     assert "<script>" not in response.content.decode()
 
 
+@pytest.mark.usefixtures("english_interface")
 def test_wrong_expired_or_someone_elses_code_sets_no_password(client, imported):
-    client.post("/en/account/activate/by-sms/", {"phone": PHONE})
+    client.post("/account/activate/by-sms/", {"phone": PHONE})
     code = planned_code(PHONE)
     wrong = "000000" if code != "000000" else "111111"
     cases = [
@@ -130,11 +134,11 @@ def test_wrong_expired_or_someone_elses_code_sets_no_password(client, imported):
         {"identifier": "", "code": ""},
     ]
     for case in cases:
-        response = client.post("/en/account/activate/", {**case, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+        response = client.post("/account/activate/", {**case, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
         assert response.status_code == 400, case
         assert 'class="error-summary"' in response.content.decode()
     OneTimeCode.objects.update(expires_at=OneTimeCode.objects.get().created_at)
     data = {"identifier": PHONE, "code": code, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
-    assert client.post("/en/account/activate/", data).status_code == 400
+    assert client.post("/account/activate/", data).status_code == 400
     imported.refresh_from_db()
     assert not imported.has_usable_password()

@@ -294,6 +294,7 @@ def lookup_url(language="en"):
 
 
 class TestVerify:
+    @pytest.mark.usefixtures("english_interface")  # the msgids (tests/conftest.py)
     def test_valid(self, client, certificate, learner):
         response = client.get(verify_url(certificate.code))
         assert response.status_code == 200
@@ -311,12 +312,14 @@ class TestVerify:
         assert response.request["PATH_INFO"] == f"/certificates/{certificate.code}/"
         assert NAME in response.content.decode()
 
+    @pytest.mark.usefixtures("english_interface")  # the msgids (tests/conftest.py)
     def test_expired(self, client, certificate):
         certificate.expires_at = certificate.issued_at + timedelta(days=30)
         certificate.save()
         content = client.get(verify_url(certificate.code)).content.decode()
         assert "Expired" in content and "expired on 02/03/2025" in content
 
+    @pytest.mark.usefixtures("english_interface")  # the msgids (tests/conftest.py)
     def test_revoked_shows_the_date_not_the_reason(self, client, certificate):
         certificate_revoke(certificate=certificate, by=UserFactory(), reason="Lý do nội bộ")
         Certificate.objects.filter(pk=certificate.pk).update(revoked_at=vn(2025, 6, 15, 8))
@@ -335,6 +338,7 @@ class TestVerify:
         assert response.status_code == 301
         assert response["Location"] == verify_url(certificate.code)
 
+    @pytest.mark.usefixtures("english_interface")  # the msgids (tests/conftest.py)
     @pytest.mark.parametrize("code", [UNKNOWN_CODE, "abc", "<script>alert(1)", "x" * 200, "0O1IL0O1IL0O"])
     def test_unknown_or_forged_code(self, client, certificate, code):
         response = client.get(verify_url(code))
@@ -347,6 +351,7 @@ class TestVerify:
 
 
 class TestLookup:
+    @pytest.mark.usefixtures("english_interface")  # the msgids (tests/conftest.py)
     def test_form(self, client):
         response = client.get(lookup_url())
         assert response.status_code == 200
@@ -363,6 +368,7 @@ class TestLookup:
         response = client.get(lookup_url("vi"), {"code": certificate.code})
         assert response["Location"] == f"/certificates/{certificate.code}/"
 
+    @pytest.mark.usefixtures("english_interface")  # the msgids (tests/conftest.py)
     def test_a_well_formed_unknown_code_leads_to_not_found(self, client):
         response = client.get(lookup_url(), {"code": UNKNOWN_CODE.lower()}, follow=True)
         assert response.status_code == 404
@@ -380,6 +386,7 @@ class TestLookup:
             ("ABCD-EFGH-JKM0", "only capital letters and the digits 2 to 9"),
         ],
     )
+    @pytest.mark.usefixtures("english_interface")  # the msgids (tests/conftest.py)
     def test_malformed_codes_get_a_form_error(self, client, code, message):
         response = client.get(lookup_url(), {"code": code})
         assert response.status_code == 200

@@ -42,9 +42,10 @@ def enrol(client, course):
 
 
 class TestAnonymousEnrol:
+    @pytest.mark.usefixtures("english_interface")
     def test_the_course_page_offers_enrolment_and_says_an_account_comes_first(self, client, course):
-        html = client.get("/en" + course.url).content.decode()
-        assert f'action="/en/learn/courses/{course.pk}/enrol/"' in html
+        html = client.get(course.url).content.decode()
+        assert f'action="/learn/courses/{course.pk}/enrol/"' in html
         assert "Start this course" in html and "First you create an account (or sign in)" in html
 
     def test_the_button_goes_to_sign_up_with_next_back_to_the_course(self, client, course):
@@ -114,9 +115,10 @@ def _label(html, pattern):
 class TestTwoMeaningsOfDangKy:
     """Đăng ký reads both "sign up" and "enrol": on the course page the two are different words."""
 
+    @pytest.mark.usefixtures("english_interface")
     def test_the_header_says_create_an_account_and_the_course_says_start_this_course(self, client, course):
-        html = client.get("/en" + course.url).content.decode()
-        header = _label(html, r'<nav class="account-nav".*?href="/en/account/sign-up/\?next=[^"]*">([^<]*)</a>')
+        html = client.get(course.url).content.decode()
+        header = _label(html, r'<nav class="account-nav".*?href="/account/sign-up/\?next=[^"]*">([^<]*)</a>')
         button = _label(html, r'<button type="submit" data-action="enrol">([^<]*)</button>')
         assert header == "Create an account" and button == "Start this course"
         with translation.override("en"):
@@ -146,9 +148,10 @@ class TestSafeAndVisible:
         client.get(course.url)
         assert not Enrolment.objects.exists()
 
+    @pytest.mark.usefixtures("english_interface")
     def test_sign_up_and_sign_in_say_which_course_the_person_will_be_enrolled_in(self, client, course):
         sign_up_url = enrol(client, course)["Location"]
-        for url in ("/en" + sign_up_url, f"/en/account/sign-in/?next={course.url}"):
+        for url in (sign_up_url, f"/account/sign-in/?next={course.url}"):
             html = client.get(url).content.decode()
             assert html.count("data-sign-in-note") == 1, url
             assert "You will be enrolled in the course “Dùng VNeID” as soon as you are signed in." in html, url
@@ -213,11 +216,12 @@ class TestPrerequisites:
         assert [page.pk for page in refusal.missing] == [basics.pk, safety.pk]
         assert "Cơ bản, An toàn" in str(refusal) and refusal.message == str(refusal)
 
+    @pytest.mark.usefixtures("english_interface")
     def test_each_missing_course_is_a_link_on_the_course_and_lesson_pages(self, client, chain):
         basics, safety, advanced = chain
         client.force_login(UserFactory())
         for url in (advanced.url, advanced.lessons().first().url):
-            html = client.get("/en" + url).content.decode()
+            html = client.get(url).content.decode()
             assert "Complete these courses first:" in html, url
             assert f'<a href="{basics.url}">Cơ bản</a>' in html, url
             assert f'<a href="{safety.url}">An toàn</a>' in html, url
@@ -234,17 +238,19 @@ class TestPrerequisites:
         assert f'<a href="{safety.url}">An toàn</a>' in html
         assert f'<a href="{basics.url}">' not in html.split("message-error", 1)[1].split("</div>", 1)[0]
 
+    @pytest.mark.usefixtures("english_interface")
     def test_an_enrol_post_anyway_says_the_names_in_plain_words(self, client, chain):
         advanced = chain[2]
         client.force_login(UserFactory())
-        response = client.post(f"/en/learn/courses/{advanced.pk}/enrol/", follow=True)
+        response = client.post(f"/learn/courses/{advanced.pk}/enrol/", follow=True)
         messages = [str(message) for message in response.context["messages"]]
         assert messages == ["Complete these courses first: Cơ bản, An toàn."]
         assert not Enrolment.objects.filter(course=advanced).exists()
 
+    @pytest.mark.usefixtures("english_interface")
     def test_a_visitor_is_offered_sign_in_and_sign_up_back_to_the_course(self, client, chain):
-        url = "/en/khoa-hoc/nang-cao/"
+        url = "/khoa-hoc/nang-cao/"
         html = client.get(url).content.decode()
         assert "Sign in to take this course: it has prerequisites." in html
-        assert f'href="/en/account/sign-in/?next={url}"' in html
-        assert f'href="/en/account/sign-up/?next={url}"' in html
+        assert f'href="/account/sign-in/?next={url}"' in html
+        assert f'href="/account/sign-up/?next={url}"' in html

@@ -236,6 +236,7 @@ class TestViews:
         assert response.status_code == 302
         assert LessonCompletion.objects.filter(user=user, lesson=reading).exists()
 
+    @pytest.mark.usefixtures("english_interface")
     def test_quiz_through_the_site_shows_explanations(self, client, quiz_course):
         user = UserFactory()
         client.force_login(user)
@@ -243,7 +244,7 @@ class TestViews:
         questions = quiz_questions(quiz_lesson.body)
         data = answers_for(questions, correct=False)
         data["token"] = str(uuid.uuid4())
-        response = client.post(f"/en/learn/lessons/{quiz_lesson.pk}/quiz/", form(data))
+        response = client.post(f"/learn/lessons/{quiz_lesson.pk}/quiz/", form(data))
         html = response.content.decode()
         assert response.status_code == 200
         assert "Vì A đúng." in html and "Not passed yet" in html
@@ -417,12 +418,13 @@ class TestFeedbackReport:
         assert client.get("/admin/feedback/").status_code in {302, 403}
 
 
+@pytest.mark.usefixtures("english_interface")
 def test_progress_before_sign_up_is_kept_by_the_sign_up_form(client, home_page):
     course = course_create(home_page, lessons=[("Một", []), ("Hai", [])], issues_certificate=False)
     first = course.lessons().first()
     client.post(f"/learn/lessons/{first.pk}/complete/")
     response = client.post(
-        "/en/account/sign-up/",
+        "/account/sign-up/",
         {
             "full_name": "Lò Thị Mai",
             "identifier": "0977 000 111",
@@ -433,7 +435,7 @@ def test_progress_before_sign_up_is_kept_by_the_sign_up_form(client, home_page):
     )
     assert response.status_code == 302
     # By phone the account waits for its SMS code; the progress is kept through the confirmation.
-    response = client.post("/en/account/sign-up/confirm/", {"code": planned_code("0977000111")})
+    response = client.post("/account/sign-up/confirm/", {"code": planned_code("0977000111")})
     assert response.status_code == 302
     user = User.objects.get(phone="0977000111")
     assert list(LessonCompletion.objects.filter(user=user).values_list("lesson_id", flat=True)) == [first.pk]
