@@ -407,6 +407,18 @@ def main(argv=None):
                 server_log,
             )
             pages += rows
+            # The same search with no result remembered by the process (core.published.search_memo): what
+            # a query nobody asked since the last publish costs, the database's full-text query included.
+            search = [(f"{label}, uncached, results not remembered", path) for label, path in content if "q=" in path]
+            rows, _weight = phase(
+                "page cache off, search memo off (SEARCH_MEMO_MAX_ENTRIES=0)",
+                {**production_env, "PAGE_CACHE_SECONDS": "0", "SEARCH_MEMO_MAX_ENTRIES": "0"},
+                search,
+                args,
+                name,
+                server_log,
+            )
+            pages += rows
         # The bare view again at the end: the reference is the mean of both runs, and a large
         # difference between them shows the machine's speed changed while measuring.
         rows, _weight = phase(

@@ -502,6 +502,8 @@ CELERY_BEAT_SCHEDULE = {
 PAGE_VIEW_BATCH_SECONDS = float(env("PAGE_VIEW_BATCH_SECONDS", "1"))
 # The search log (docs/search.md; caps SEARCH_LOG_PENDING_MAX, SEARCH_LOG_FLUSH_BATCHES in querylog.py):
 # pushed by each process every few seconds, at most so many queries per flush, kept so many days.
+# Search results each process remembers per published generation (core.published.search_memo).
+SEARCH_MEMO_MAX_ENTRIES = int(env("SEARCH_MEMO_MAX_ENTRIES", "1000"))
 SEARCH_LOG_BATCH_SECONDS = float(env("SEARCH_LOG_BATCH_SECONDS", "5"))
 SEARCH_LOG_FLUSH_ROWS = int(env("SEARCH_LOG_FLUSH_ROWS", "2000"))
 SEARCH_LOG_RETENTION_DAYS = int(env("SEARCH_LOG_RETENTION_DAYS", "180"))
