@@ -95,6 +95,19 @@ PYTHON_FIXES = {
 }
 
 
+def image_block(**kwargs):
+    """Wagtail's ``ImageBlock`` whose image field is labelled "Image" in the active language.
+
+    Wagtail names that field from its name, unmarked ("Image" in every language); the block is made at
+    import time, before ``ready()``, so it is labelled where it is made (courses.learning.blocks).
+    """
+    from wagtail.images.blocks import ImageBlock  # Imported here: only the block modules need it.
+
+    block = ImageBlock(**kwargs)
+    block.child_blocks["image"].label = _("Image")
+    return block
+
+
 def admin_strings_fix() -> None:
     """Apply the Python fixes (from ``CoreConfig.ready``); the template ones apply as templates load."""
     for name, fix in PYTHON_FIXES.items():

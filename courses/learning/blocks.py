@@ -4,8 +4,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.embeds.blocks import EmbedBlock
-from wagtail.images.blocks import ImageBlock
 from wagtail.snippets.blocks import SnippetChooserBlock
+
+from core.admin_strings import image_block
 
 RICH_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul", "h3", "h4"]
 
@@ -13,7 +14,7 @@ RICH_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul", "h3", "h4"]
 class StepBlock(blocks.StructBlock):
     title = blocks.CharBlock(label=_("Title"), max_length=200)
     text = blocks.RichTextBlock(label=_("What to do"), features=RICH_TEXT_FEATURES)
-    screenshot = ImageBlock(label=_("Screenshot"), required=False)
+    screenshot = image_block(label=_("Screenshot"), required=False)
     tip = blocks.TextBlock(label=_("Tip"), required=False)
 
     class Meta:
@@ -91,7 +92,7 @@ class ContentStreamBlock(blocks.StreamBlock):
     paragraph = blocks.RichTextBlock(label=_("Paragraph"), features=RICH_TEXT_FEATURES)
     step = StepBlock()
     callout = CalloutBlock()
-    image = ImageBlock(label=_("Image"))
+    image = image_block(label=_("Image"))
     video = VideoBlock()
     faq = FAQBlock()
     try_it = TryItBlock()

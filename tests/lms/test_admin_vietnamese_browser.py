@@ -65,7 +65,10 @@ def test_the_page_editor_and_its_block_chooser_are_in_vietnamese(live_server, ho
     body.locator("button.c-sf-add-button").last.click()
     expect(tab.get_by_role("option", name=gettext("Paragraph"))).to_be_visible()
     found += _english(tab)
-    tab.keyboard.press("Escape")
+    # An image block: its fields are Wagtail's ImageBlock's (its "Image" field was unmarked English).
+    tab.get_by_role("option", name=gettext("Image"), exact=True).click()
+    expect(body.locator("[data-contentpath=image]").first).to_be_visible()
+    found += _english(tab)
 
     # The side panels: status (with the scheduling dialog's form) and the checks panel.
     tab.get_by_role("button", name=gettext("Toggle status")).click()
