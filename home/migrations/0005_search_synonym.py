@@ -1,24 +1,21 @@
-"""Site search: the synonyms editors keep (communications officers and leads may manage them) and the index
-table site search reads; on PostgreSQL a generated tsvector column with a GIN index and, where the pg_trgm
-extension can be created, a trigram index on the folded text. The index is filled after ``migrate``
-(home.apps: entries missing or of an older folding are written). Group names are frozen here.
+"""Site search: the synonyms editors keep (communications officers manage them; least privilege leaves the
+leads, who approve, out) and the index table site search reads; on PostgreSQL a generated tsvector column with
+a GIN index. Typos are corrected from an in-process vocabulary on both databases (home/search/typos.py), so
+no trigram index is kept. The index is filled after ``migrate`` (home.apps: entries missing or of an older
+folding are written). Group names are frozen here.
 """
 
 import django.db.models.deletion
 from django.conf import settings
-from django.db import DatabaseError, migrations, models, transaction
+from django.db import migrations, models
 
-COMMUNICATIONS_GROUPS = ("Cán bộ truyền thông", "Trưởng nhóm truyền thông")
+COMMUNICATIONS_GROUPS = ("Cán bộ truyền thông",)
 ACTIONS = ("add", "change", "delete", "view")
 
 POSTGRESQL_INDEX = [
     "ALTER TABLE home_searchentry ADD COLUMN document tsvector"
     " GENERATED ALWAYS AS (to_tsvector('simple', text_words)) STORED",
     "CREATE INDEX home_searchentry_document_gin ON home_searchentry USING gin (document)",
-]
-POSTGRESQL_TRIGRAM = [
-    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    "CREATE INDEX home_searchentry_text_trgm ON home_searchentry USING gin (text_words gin_trgm_ops)",
 ]
 
 
@@ -53,12 +50,6 @@ def postgresql_index(apps, schema_editor):
         return
     for statement in POSTGRESQL_INDEX:
         schema_editor.execute(statement)
-    try:
-        with transaction.atomic(using=schema_editor.connection.alias):
-            for statement in POSTGRESQL_TRIGRAM:
-                schema_editor.execute(statement)
-    except DatabaseError:
-        pass  # no right to create the extension: the trigram index is an optimisation only
 
 
 class Migration(migrations.Migration):

@@ -60,8 +60,8 @@ class SearchEntry(models.Model):
 
     Written when a page is saved live (home.search.services); whether the page is live, public and
     on the site is read from the page itself at query time, so unpublishing, moving and privacy need
-    no write here. On PostgreSQL a generated ``document`` tsvector column with a GIN index and a
-    trigram index are added by migration 0005 (not model fields: SQLite has neither).
+    no write here. On PostgreSQL a generated ``document`` tsvector column with a GIN index is added by
+    migration 0005 (not a model field: SQLite has none).
     """
 
     page = models.OneToOneField(
