@@ -54,7 +54,9 @@ def tutorial_write_and_submit(tab, base):
     tab.locator(f"a[href$='/admin/pages/{index.pk}/add_subpage/']").first.click()
     expect(tab).to_have_url(re.compile(r"/admin/pages/add/courses/tutorialpage/\d+/$"))
     tab.locator("#id_title").fill(TITLE)
-    tab.locator("#id_summary").fill("Cấp lại thẻ bảo hiểm y tế bị mất trên Cổng Dịch vụ công, nhận thẻ mới qua bưu điện.")
+    tab.locator("#id_summary").fill(
+        "Cấp lại thẻ bảo hiểm y tế bị mất trên Cổng Dịch vụ công, nhận thẻ mới qua bưu điện."
+    )
     # Officers may publish tutorials themselves; this one goes to review first (docs/roles.md).
     steps.footer_menu(tab)
     tab.locator("button[name='action-submit']").click()
