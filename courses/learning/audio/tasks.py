@@ -4,6 +4,7 @@ from celery import shared_task
 from django.db import transaction
 from wagtail.models import Page
 
+from ..pages import LessonPage, TutorialPage
 from .services import page_audio_refresh
 
 
@@ -18,7 +19,7 @@ def audio_refresh(page_id: int) -> dict[str, int]:
 
 def page_audio_enqueue(*, page: Page) -> None:
     """After publishing (``after_publish_page``): the worker brings the page's narration up to date."""
-    if not hasattr(page.specific_class, "body"):
+    if not (page.specific_class and issubclass(page.specific_class, (TutorialPage, LessonPage))):
         return
     page_id = page.pk
     transaction.on_commit(lambda: audio_refresh.delay(page_id))

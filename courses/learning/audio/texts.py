@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.html import strip_tags
 from django.utils.translation import gettext
 
-from ..pages import LessonPage
+from ..pages import LessonPage, TutorialPage
 from .models import WHOLE_PAGE
 
 # Blocks read in a lesson's whole narration (questions are the quiz; images and videos have no words).
@@ -68,9 +68,9 @@ def _has_narration(value) -> bool:
 def page_texts(page) -> dict[str, str]:
     """{key: text} to generate for ``page`` (a tutorial or a lesson): each step without a recorded
     narration by its block id, and a lesson's whole body under ``WHOLE_PAGE`` unless it has one."""
-    body = getattr(page, "body", None)
-    if body is None:
-        return {}
+    if not isinstance(page, (TutorialPage, LessonPage)):
+        return {}  # campaign and site pages share the blocks, not the narration
+    body = page.body
     with translation.override(settings.LANGUAGE_CODE):
         texts = {
             block.id: step_text(block.value)

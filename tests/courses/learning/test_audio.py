@@ -128,6 +128,8 @@ def test_each_step_is_read_with_its_tip_and_a_lesson_whole_without_its_quiz(home
     )
     lesson = LessonPage.objects.child_of(course).get()
     assert page_texts(lesson) == {WHOLE_PAGE: "Bài một.\nNội dung bài."}
+    # Other pages share the blocks (campaign pages their steps), not the narration.
+    assert page_texts(index) == {}
 
 
 # Recorded narration ---------------------------------------------------------------------------
