@@ -203,6 +203,27 @@ def test_refresh_keeps_unchanged_text_remakes_changed_and_forgets_removed(
     assert AUDIO_TAG.findall(client.get(tutorial.url).content.decode()) == [remade.file.url]
 
 
+@pytest.mark.django_db
+def test_a_lesson_offers_its_whole_narration_or_its_recording(client, home_page, media):
+    course = course_create(
+        home_page,
+        lessons=[
+            ("Bài một", [{"type": "paragraph", "value": "<p>Nội dung bài một.</p>"}]),
+            ("Bài hai", [{"type": "paragraph", "value": "<p>Nội dung bài hai.</p>"}]),
+        ],
+    )
+    first, second = LessonPage.objects.child_of(course).order_by("path")
+    second.narration = audio_document("bai-hai.m4a", b"\x00\x00\x00\x20ftypM4A " + b"\x00" * 100)
+    second.save_revision().publish()
+    for lesson in (first, second):
+        page_audio_refresh(page_id=lesson.pk)
+    clip = AudioClip.objects.get()
+    assert (clip.page_id, clip.block_id) == (first.pk, WHOLE_PAGE)
+    assert_plausible(clip, page_texts(first)[WHOLE_PAGE])
+    assert AUDIO_TAG.findall(client.get(first.url).content.decode()) == [clip.file.url]
+    assert AUDIO_TAG.findall(client.get(second.url).content.decode()) == [second.narration.file.url]
+
+
 # The demo -------------------------------------------------------------------------------------
 
 
