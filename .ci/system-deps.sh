@@ -2,12 +2,13 @@
 # Install the Debian packages the project needs, if any is missing:
 # Chromium (browser tests, never a downloaded browser), fonts with Vietnamese
 # coverage (pages, PDFs), gettext (translations), zbar-tools (the tests scan the QR
-# codes printed in PDFs), and Node.js/npm when absent (axe-core for the accessibility
+# codes printed in PDFs), espeak-ng and lame (narration of steps and lessons,
+# docs/audio.md), and Node.js/npm when absent (axe-core for the accessibility
 # tests). Pass extra package names as arguments (.ci/run adds postgresql and
 # redis-server when they are absent).
 set -euo pipefail
 
-packages=(chromium fonts-dejavu-core fonts-noto-core gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig poppler-utils zbar-tools "$@")
+packages=(chromium fonts-dejavu-core fonts-noto-core gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig poppler-utils zbar-tools espeak-ng lame "$@")
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 missing=()
 for package in "${packages[@]}"; do

@@ -3,11 +3,13 @@
 import datetime
 import uuid
 
+from django.conf import settings
 from django.db import transaction
 
 from accounts.models import OrganisationUnit
 
 from .demo_images import demo_image_ensure
+from .learning.audio.demo import demo_narration_seed
 from .models import (
     Audience,
     CertificateSetting,
@@ -254,6 +256,10 @@ def demo_tutorials_seed(home_page):
         tutorial.tags.add(*spec["tags"])
         index.add_child(instance=tutorial)
         tutorial.save_revision().publish()
+    # In development the worker records it once it starts (make run stays quick); elsewhere now.
+    demo_narration_seed(
+        TutorialPage.objects.child_of(index).live().values_list("pk", flat=True), enqueue=settings.DEBUG
+    )
     return index
 
 
@@ -498,6 +504,9 @@ def demo_courses_seed(home_page):
             lesson = LessonPage(title=title, slug=f"bai-{number}", estimated_minutes=10, body=body)
             course.add_child(instance=lesson)
             lesson.save_revision().publish()
+    demo_narration_seed(
+        LessonPage.objects.descendant_of(index).live().values_list("pk", flat=True), enqueue=settings.DEBUG
+    )
     demo_certificate_issuer_seed()
     return index
 

@@ -12,6 +12,7 @@ from .certificates.models import (
     CertificateSetting,
     certificate_code_new,
 )
+from .learning.audio.models import AudioClip
 from .learning.models import (
     Audience,
     Enrolment,
@@ -51,6 +52,7 @@ __all__ = [
     "AssignmentQuerySet",
     "AssignmentState",
     "Audience",
+    "AudioClip",
     "Certificate",
     "CertificateSetting",
     "CourseIndexPage",

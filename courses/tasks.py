@@ -1,3 +1,4 @@
 """Celery tasks of the courses app (Celery autodiscovers this module): each sub-package's tasks."""
 
+from .learning.audio import tasks as audio_tasks  # noqa: F401 (registers the narration task)
 from .training import tasks as training_tasks  # noqa: F401 (registers mandatory training's tasks)

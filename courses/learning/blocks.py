@@ -3,10 +3,13 @@
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
+from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.embeds.blocks import EmbedBlock
 from wagtail.snippets.blocks import SnippetChooserBlock
 
 from core.admin_strings import image_block
+
+from .audio.uploads import narration_error
 
 RICH_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul", "h3", "h4"]
 
@@ -88,6 +91,24 @@ class TryItBlock(blocks.StructBlock):
         return value
 
 
+class NarratedStepBlock(StepBlock):
+    """A tutorial's or lesson's step, which may carry a recording (courses/learning/audio): without one,
+    a voice reads the step. Campaign pages keep the plain step."""
+
+    narration = DocumentChooserBlock(
+        label=_("Recorded narration"),
+        required=False,
+        help_text=_("Optional: this step read aloud (MP3, Ogg or M4A). Without it, a synthetic voice reads it."),
+    )
+
+    def clean(self, value):
+        value = super().clean(value)
+        error = narration_error(value.get("narration"))
+        if error:
+            raise blocks.StructBlockValidationError(block_errors={"narration": ValidationError(error)})
+        return value
+
+
 class ContentStreamBlock(blocks.StreamBlock):
     paragraph = blocks.RichTextBlock(label=_("Paragraph"), features=RICH_TEXT_FEATURES)
     step = StepBlock()
@@ -144,5 +165,10 @@ class QuizStreamBlock(blocks.StreamBlock):
     question = QuestionBlock()
 
 
+class TutorialStreamBlock(ContentStreamBlock):
+    step = NarratedStepBlock()
+
+
 class LessonStreamBlock(ContentStreamBlock):
+    step = NarratedStepBlock()
     question = QuestionBlock()

@@ -23,7 +23,9 @@ from wagtail.search import index
 from core.search import FoldedSearchMixin, folded_index_fields
 from core.slugs import AsciiSlugMixin
 
-from .blocks import ContentStreamBlock, LessonStreamBlock, QuizStreamBlock
+from .audio.selectors import page_audio_urls
+from .audio.uploads import narration_error
+from .blocks import LessonStreamBlock, QuizStreamBlock, TutorialStreamBlock
 from .models import Audience, PublicService, TutorialPageTag
 from .progress import course_progress_for, lesson_quiz_passed, tutorial_is_done, tutorials_filter
 from .quiz import quiz_questions
@@ -103,7 +105,7 @@ class TutorialPage(AsciiSlugMixin, FoldedSearchMixin, Page):
         related_name="tutorials",
     )
     tags = ClusterTaggableManager(through=TutorialPageTag, blank=True, verbose_name=_("tags"))
-    body = StreamField(ContentStreamBlock(), verbose_name=_("body"), blank=True)
+    body = StreamField(TutorialStreamBlock(), verbose_name=_("body"), blank=True)
 
     content_panels = [
         *Page.content_panels,
@@ -146,6 +148,7 @@ class TutorialPage(AsciiSlugMixin, FoldedSearchMixin, Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["tutorial_done"] = tutorial_is_done(request=request, tutorial=self)
+        context["audio_clips"] = page_audio_urls(request=request, page_id=self.pk)
         return context
 
 
@@ -271,8 +274,23 @@ class LessonPage(AsciiSlugMixin, FoldedSearchMixin, Page):
         _("estimated minutes"), default=5, validators=[MinValueValidator(1), MaxValueValidator(600)]
     )
     body = StreamField(LessonStreamBlock(), verbose_name=_("body"), blank=True)
+    # Listening instead of reading (courses/learning/audio): without a recording, a voice reads the lesson.
+    narration = models.ForeignKey(
+        "wagtaildocs.Document",
+        verbose_name=_("recorded narration"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Optional: the whole lesson read aloud (MP3, Ogg or M4A). Without it, a synthetic voice reads it."),
+    )
 
-    content_panels = [*Page.content_panels, FieldPanel("estimated_minutes"), FieldPanel("body")]
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("estimated_minutes"),
+        FieldPanel("narration"),
+        FieldPanel("body"),
+    ]
     search_fields = [*Page.search_fields, index.SearchField("body"), *folded_index_fields()]
     folded_search_fields = ("title", "body")
 
@@ -295,6 +313,12 @@ class LessonPage(AsciiSlugMixin, FoldedSearchMixin, Page):
             return parent
         return CoursePage.objects.parent_of(self).get()
 
+    def clean(self):
+        super().clean()
+        error = narration_error(self.narration)
+        if error:
+            raise ValidationError({"narration": error})
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         progress = course_progress_for(request=request, course=self.course, current_lesson=self)
@@ -308,5 +332,6 @@ class LessonPage(AsciiSlugMixin, FoldedSearchMixin, Page):
             questions=quiz_questions(self.body),
             quiz_passed=self.has_quiz and lesson_quiz_passed(request=request, lesson=self),
             token=uuid.uuid4(),
+            audio_clips=page_audio_urls(request=request, page_id=self.pk),
         )
         return context

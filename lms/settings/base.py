@@ -362,7 +362,7 @@ WAGTAILSEARCH_BACKENDS = {
     }
 }
 WAGTAILIMAGES_FORMAT_CONVERSIONS = {"avif": "webp", "bmp": "webp", "png": "webp", "jpeg": "webp", "gif": "webp"}
-WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "pdf", "pptx", "txt", "xlsx", "zip"]
+WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "pdf", "pptx", "txt", "xlsx", "zip", "mp3", "ogg", "opus", "oga", "m4a"]
 WAGTAIL_PASSWORD_RESET_ENABLED = True
 # Approving a page's workflow publishes it, even for approvers without publish permission there
 # (communications leads approve tutorials and standard pages: home/moderation.py).
@@ -417,9 +417,14 @@ TASK_QUEUE_KINDS = {
     "accounts.codes_forget": "scheduled",
     "accounts.roster.imports_forget": "scheduled",
     "accounts.roster.imports_resume": "scheduled",
+    "courses.learning.audio_refresh": "default",  # narration of a published page (seconds of espeak-ng)
     # Everything else (roster checks and imports, assignments, a resend, the insights' long nightly
     # recomputations, which would hold up a tick) goes to the default queue.
 }
+# Narration (docs/audio.md): espeak-ng's voice, pitch, speed (its own 175 is too fast), MP3 kbit/s.
+AUDIO_VOICE, AUDIO_PITCH = env("AUDIO_VOICE", "vi"), int(env("AUDIO_PITCH", "45"))
+AUDIO_WORDS_PER_MINUTE = int(env("AUDIO_WORDS_PER_MINUTE", "120"))
+AUDIO_BITRATE_KBPS = int(env("AUDIO_BITRATE_KBPS", "24"))
 # Beat saves each entry's last_run_at as soon as it sends it (readiness reads how fresh beat is).
 CELERY_BEAT_SYNC_EVERY = 1
 CELERY_TASK_ACKS_LATE = True

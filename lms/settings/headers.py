@@ -17,6 +17,8 @@ CONTENT_SECURITY_POLICY = {
         "style-src": ["'self'"],
         "img-src": ["'self'"],
         "font-src": ["'self'"],
+        # Narration of steps and lessons (<audio>, from /media/): docs/audio.md.
+        "media-src": ["'self'"],
         "connect-src": ["'self'"],
         "frame-src": _CSP_VIDEO_FRAMES,
         "object-src": ["'none'"],
