@@ -50,7 +50,7 @@ def period():
 
 
 def rows(table):
-    return {row.label: {key: cell for key, cell in row.cells.items()} for row in table.rows}
+    return {row.label: dict(row.cells) for row in table.rows}
 
 
 def test_exact_figures_per_unit_and_helper(world):
