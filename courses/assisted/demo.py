@@ -5,8 +5,8 @@ from accounts import roles
 from accounts.demo import demo_account_ensure
 from accounts.models import OrganisationUnit, User
 
-from ..learning.models import PublicService
-from ..learning.pages import LessonPage, TutorialPage
+from ..learning.models import Audience, PublicService
+from ..learning.pages import CoursePage, LessonPage, TutorialPage
 from . import services
 from .models import AssistedSession
 
@@ -30,7 +30,17 @@ def demo_assisted_seed() -> list[tuple[User, str]]:
     if AssistedSession.objects.filter(helper=helper).exists():
         return [(helper, roles.HELPER)]
     tutorials = list(TutorialPage.objects.live().order_by("path")[:2])
-    lessons = [lesson for lesson in LessonPage.objects.live().order_by("path")[:6] if not lesson.has_quiz][:2]
+    # A course citizens may take (no prerequisite); its first lessons without a quiz.
+    course = (
+        CoursePage.objects.live()
+        .filter(audience__in=[Audience.EVERYONE, Audience.CITIZENS], prerequisites__isnull=True)
+        .order_by("path")
+        .first()
+    )
+    lessons = []
+    if course is not None:
+        children = LessonPage.objects.live().child_of(course).order_by("path")
+        lessons = [lesson for lesson in children if not lesson.has_quiz][:2]
     service = PublicService.objects.exclude(procedure_code="").order_by("name").first()
     for index, (phone, name) in enumerate(DEMO_CITIZENS):
         if User.objects.filter(phone=phone).exists():
