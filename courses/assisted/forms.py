@@ -66,3 +66,11 @@ class ServiceForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["service"] = _choice(PublicService.objects.order_by("name"), _("Public service"))
+
+
+class HelperGrantForm(forms.Form):
+    identifier = forms.CharField(
+        label=_("The civil servant's e-mail address or phone number"),
+        max_length=254,
+        error_messages={"required": _("Enter an e-mail address or a phone number.")},
+    )

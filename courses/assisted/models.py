@@ -65,7 +65,10 @@ class AssistedSession(models.Model):
     class Meta:
         verbose_name = _("assisted session")
         verbose_name_plural = _("assisted sessions")
-        permissions = [("assist_citizens", _("Can run assisted sessions at the counter"))]
+        permissions = [
+            ("assist_citizens", _("Can run assisted sessions at the counter")),
+            ("manage_helpers", _("Can give and take away the helper role")),
+        ]
         indexes = [
             models.Index(fields=["helper", "status"], name="courses_assisted_helper"),
             models.Index(fields=["unit", "consent_at"], name="courses_assisted_unit_at"),

@@ -6,11 +6,20 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
 
+from accounts import roles
 from accounts.models import User
 
 from .models import AssistedMark, AssistedSession
 
 Status = AssistedSession.Status
+
+
+def helpers(*, helper_id: int | None = None) -> QuerySet[User]:
+    """The people holding the helper role, by unit and name (or the one with ``helper_id``)."""
+    people = User.objects.filter(groups__name=roles.HELPER).select_related("organisation_unit")
+    if helper_id is not None:
+        people = people.filter(pk=helper_id)
+    return people.order_by("organisation_unit__path", "full_name", "pk")
 
 
 def helper_sessions(*, helper: User) -> QuerySet[AssistedSession]:

@@ -10,6 +10,7 @@ wrong try on the code's row, as every code does).
 import secrets
 from typing import Any
 
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -17,6 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts import roles
+from accounts.audit.services import role_change_record, role_snapshot
 from accounts.codes.models import OneTimeCode
 from accounts.codes.services import CodeRefused, code_issue, code_use
 from accounts.consent.services import notice_version
@@ -262,3 +265,39 @@ def session_withdraw(*, citizen: User, session: AssistedSession) -> bool:
         AssistedLogEntry.objects.create(session=row, action=Action.WITHDRAWN, helper_id=helper_id, citizen=citizen)
     session.refresh_from_db()
     return True
+
+
+# The role, given and taken away by the training office ------------------------------------------------
+
+
+def helper_role_grant(*, by: User, identifier: str, request: HttpRequest | None) -> User:
+    """``by`` (``courses.manage_helpers``: the training office) makes the civil servant with ``identifier``
+    (e-mail or phone number) a helper. Only an active civil servant with a unit; the change of role is in
+    the auth event log. ValidationError otherwise, nothing written."""
+    if not by.has_perm("courses.manage_helpers"):
+        raise PermissionDenied
+    text = str(identifier or "").strip()[:254]
+    person = User.objects.filter(email__iexact=text).first() if "@" in text else None
+    if person is None and "@" not in text:
+        phone = phone_normalise(text)
+        person = User.objects.filter(phone=phone).first() if phone else None
+    if person is None or not person.is_active or person.kind != User.Kind.CIVIL_SERVANT:
+        raise ValidationError(_("No active civil servant has this e-mail address or phone number."), code="unknown")
+    if not person.organisation_unit_id:
+        raise ValidationError(_("This civil servant has no unit: a helper works at a unit's counter."), code="no_unit")
+    with transaction.atomic():
+        before = role_snapshot(user=person)
+        person.groups.add(Group.objects.get(name=roles.HELPER))
+        role_change_record(request=request, user=person, before=before, actor=by)
+    return person
+
+
+def helper_role_revoke(*, by: User, person: User, request: HttpRequest | None) -> bool:
+    """Take the helper role away (their sessions stay, closed to them only by losing the role)."""
+    if not by.has_perm("courses.manage_helpers"):
+        raise PermissionDenied
+    group = Group.objects.get(name=roles.HELPER)
+    with transaction.atomic():
+        before = role_snapshot(user=person)
+        person.groups.remove(group)
+        return role_change_record(request=request, user=person, before=before, actor=by) is not None

@@ -13,6 +13,9 @@ urlpatterns = [
     path("<int:session_id>/lesson/", views.lesson_done, name="assisted_lesson"),
     path("<int:session_id>/service/", views.service_done, name="assisted_service"),
     path("<int:session_id>/end/", views.session_end, name="assisted_end"),
+    # The training office: who is a helper.
+    path("helpers/", views.helpers, name="assisted_helpers"),
+    path("helpers/<int:user_id>/revoke/", views.helper_revoke, name="assisted_helper_revoke"),
     # The citizen's side.
     path("helped/", views.my_helpers, name="assisted_mine"),
     path("helped/<int:session_id>/withdraw/", views.withdraw, name="assisted_withdraw"),

@@ -17,7 +17,7 @@ from accounts.codes.services import CodeRefused
 from accounts.views import privacy_notice_url
 
 from . import selectors, services
-from .forms import CodeForm, LessonForm, NewAccountForm, PhoneForm, ServiceForm, TutorialForm
+from .forms import CodeForm, HelperGrantForm, LessonForm, NewAccountForm, PhoneForm, ServiceForm, TutorialForm
 
 
 def _helper(request):
@@ -213,3 +213,42 @@ def withdraw(request, session_id):
     if services.session_withdraw(citizen=request.user, session=session):
         messages.success(request, _("Withdrawn: the helper no longer sees you or this session."))
     return redirect("courses:assisted_mine")
+
+
+# The training office: who is a helper ---------------------------------------------------------------
+
+
+def _office(request):
+    if not request.user.has_perm("courses.manage_helpers"):
+        raise PermissionDenied
+    return request.user
+
+
+@login_required
+def helpers(request):
+    """List the helpers; make a civil servant one (by e-mail or phone)."""
+    office = _office(request)
+    form = HelperGrantForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.helper_role_grant(by=office, identifier=form.cleaned_data["identifier"], request=request)
+        except ValidationError as error:
+            form.add_error("identifier", _errors(error))
+        else:
+            messages.success(request, _("%(name)s is now a helper.") % {"name": person.full_name})
+            return redirect("courses:assisted_helpers")
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "helpers": selectors.helpers()}
+    return render(request, "courses/assisted/helpers.html", context, status=status)
+
+
+@require_POST
+@login_required
+def helper_revoke(request, user_id):
+    office = _office(request)
+    person = selectors.helpers(helper_id=user_id).first()
+    if person is None:
+        raise Http404
+    services.helper_role_revoke(by=office, person=person, request=request)
+    messages.success(request, _("%(name)s is no longer a helper.") % {"name": person.full_name})
+    return redirect("courses:assisted_helpers")

@@ -1,7 +1,8 @@
 """The helper role (``Hỗ trợ viên``, docs/roles.md): a civil servant at a commune's one-stop counter.
 
 Least privilege: one permission, ``courses.assist_citizens`` (run assisted sessions on the site); no
-admin access, no model permission. Created here, next to the permission it holds (as insights creates the
+admin access, no model permission. The training office gets ``courses.manage_helpers``: it gives and
+takes away this one role (``/learn/assisted/helpers/``), nothing else of anyone's roles. Created here, next to the permission it holds (as insights creates the
 leaders' group); the name is also in ``accounts.roles.HELPER``.
 """
 
@@ -9,6 +10,7 @@ from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
 HELPER = "Hỗ trợ viên"
+TRAINING_ADMINISTRATOR = "Quản trị đào tạo"
 
 
 def create_role(apps, schema_editor):
@@ -21,6 +23,9 @@ def create_role(apps, schema_editor):
     group, _created = Group.objects.get_or_create(name=HELPER)
     permission = Permission.objects.get(content_type__app_label="courses", codename="assist_citizens")
     group.permissions.add(permission)
+    office = Group.objects.filter(name=TRAINING_ADMINISTRATOR).first()
+    if office is not None:
+        office.permissions.add(Permission.objects.get(content_type__app_label="courses", codename="manage_helpers"))
 
 
 def delete_role(apps, schema_editor):

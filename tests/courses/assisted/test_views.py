@@ -155,3 +155,38 @@ def test_the_citizen_sees_who_helped_and_withdraws(client, citizen, session, lea
     client.force_login(UserFactory._meta.model.objects.get(pk=AssistedLogEntry.objects.last().helper_id))
     assert client.get(reverse("courses:assisted_session", args=[session.pk])).status_code == 404
     assert TutorialCompletion.objects.filter(user=citizen).exists()
+
+
+def test_the_training_office_gives_and_takes_away_the_role(client, commune):
+    from accounts.audit.models import AuthEvent  # here: only this test reads the auth event log
+
+    office = UserFactory(training_admin=True)
+    servant = UserFactory(civil_servant=True, organisation_unit=commune, email="hung@example.vn")
+    client.force_login(office)
+    assert client.get(reverse("courses:assisted_helpers")).status_code == 200
+    response = client.post(reverse("courses:assisted_helpers"), {"identifier": "HUNG@example.vn"})
+    assert response.status_code == 302
+    assert servant.has_perm("courses.assist_citizens")
+    assert AuthEvent.objects.filter(kind="role_changed", subject=servant, actor=office).count() == 1
+    # A citizen, an unknown address, a civil servant without a unit: refused, nothing written.
+    citizen = UserFactory(email="dan@example.vn")
+    drifter = UserFactory(civil_servant=True, email="noi@example.vn")
+    for identifier in ["dan@example.vn", "nobody@example.vn", "noi@example.vn", "'; DROP TABLE"]:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.post(reverse("courses:assisted_helpers"), {"identifier": identifier}).status_code == 400
+        assert not _writes(queries.captured_queries)
+    assert not citizen.groups.exists() or not citizen.has_perm("courses.assist_citizens")
+    assert not UserFactory._meta.model.objects.get(pk=drifter.pk).has_perm("courses.assist_citizens")
+    # Only helpers can be "revoked" by id: anybody else's id is a 404.
+    assert client.post(reverse("courses:assisted_helper_revoke", args=[office.pk])).status_code == 404
+    assert client.post(reverse("courses:assisted_helper_revoke", args=[servant.pk])).status_code == 302
+    assert not UserFactory._meta.model.objects.get(pk=servant.pk).has_perm("courses.assist_citizens")
+
+
+@pytest.mark.parametrize("role", [{"helper": True}, {"civil_servant": True}, {"unit_manager": True}, {}])
+def test_nobody_else_gives_the_role(client, commune, role):
+    person = UserFactory(organisation_unit=commune, **role)
+    client.force_login(person)
+    assert client.get(reverse("courses:assisted_helpers")).status_code == 403
+    assert client.post(reverse("courses:assisted_helpers"), {"identifier": person.email}).status_code == 403
+    assert client.post(reverse("courses:assisted_helper_revoke", args=[person.pk])).status_code == 403
