@@ -190,3 +190,16 @@ def test_nobody_else_gives_the_role(client, commune, role):
     assert client.get(reverse("courses:assisted_helpers")).status_code == 403
     assert client.post(reverse("courses:assisted_helpers"), {"identifier": person.email}).status_code == 403
     assert client.post(reverse("courses:assisted_helper_revoke", args=[person.pk])).status_code == 403
+
+
+def test_before_the_citizen_agrees_the_helper_sees_the_number_not_the_name(client, helper, citizen):
+    client.force_login(helper)
+    client.post(reverse("courses:assisted_home"), {"phone": CITIZEN_PHONE})
+    session = AssistedSession.objects.get()
+    for url in (
+        reverse("courses:assisted_home"),
+        reverse("courses:assisted_confirm", args=[session.pk]),
+        reverse("courses:assisted_session", args=[session.pk]),
+    ):
+        content = client.get(url).content.decode()
+        assert citizen.full_name not in content and CITIZEN_PHONE in content
