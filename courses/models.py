@@ -2,9 +2,11 @@
 
 The models live in the sub-packages (app label ``courses``, tables and names unchanged):
 learning (``learning/models.py``, page types in ``learning/pages.py``), certificates
-(``certificates/models.py``) and mandatory training (``training/models.py``).
+(``certificates/models.py``), mandatory training (``training/models.py``) and assisted sessions at
+the counter (``assisted/models.py``).
 """
 
+from .assisted.models import AssistedLogEntry, AssistedMark, AssistedSession
 from .certificates.models import (
     CERTIFICATE_CODE_ALPHABET,
     CERTIFICATE_CODE_LENGTH,
@@ -51,6 +53,9 @@ __all__ = [
     "AssignmentEvent",
     "AssignmentQuerySet",
     "AssignmentState",
+    "AssistedLogEntry",
+    "AssistedMark",
+    "AssistedSession",
     "Audience",
     "AudioClip",
     "Certificate",

@@ -5,6 +5,7 @@ Certificates have their own namespace (``courses.certificates.urls``, included a
 
 from django.urls import include, path
 
+from .assisted import urls as assisted_urls
 from .learning import urls as learning_urls
 from .training import urls as training_urls
 
@@ -15,4 +16,6 @@ urlpatterns = [
     # Mandatory training: the civil servant's own, a unit manager's.
     path("training/", include(training_urls.urlpatterns)),
     path("team/", include(training_urls.team_urlpatterns)),
+    # Assisted learning at the commune's counter: the helper's pages, the citizen's "who helped me".
+    path("assisted/", include(assisted_urls.urlpatterns)),
 ]

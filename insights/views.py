@@ -22,6 +22,7 @@ from core.exports import export_format, export_response, form_errors_text
 from core.localtime import local_today
 
 from . import charts, selectors
+from .assisted import assisted_tables
 from .breakdowns import UNIT_COLUMNS
 from .period import Period, period_error, period_from
 from .scope import Scope, scope_for
@@ -162,6 +163,10 @@ def dashboard(request):
     tables = selectors.dashboard(scope=scope, unit=unit, period=period, suppress=suppress, sort=sort)
     for table in tables.values():
         displayed(table)
+    assisted = {
+        key: displayed(table)
+        for key, table in assisted_tables(scope=scope, unit=unit, period=period, suppress=suppress).items()
+    }
     units = tables["units"]
     headline = [
         (column, (format_cell(cell, column.kind, units.threshold), cell.suppressed))
@@ -192,7 +197,8 @@ def dashboard(request):
             keys=["lessons", "tutorials", "signups"],
             title=_("Activity week by week"),
         ),
-        any_suppressed=any(table.any_suppressed for table in tables.values()),
+        any_suppressed=any(table.any_suppressed for table in [*tables.values(), *assisted.values()]),
+        assisted=assisted,
         highlights=selectors.highlights(tables=tables),
         threshold=units.threshold,
         export_tables=selectors.EXPORT_TABLES,

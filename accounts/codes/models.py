@@ -22,6 +22,8 @@ class OneTimeCode(models.Model):
         PASSWORD_RESET = "password_reset", _("Password reset")
         ACTIVATION = "activation", _("Account activation (invitation)")
         PHONE_CHANGE = "phone_change", _("Phone number change")
+        # A citizen agrees to be helped at the counter (courses.assisted).
+        ASSISTED_CONSENT = "assisted_consent", _("Assisted session consent")
 
     class Outcome(models.TextChoices):
         USED = "used", _("Used")

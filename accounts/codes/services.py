@@ -46,6 +46,7 @@ ACTIONS: dict[str, Any] = {
     Purpose.PASSWORD_RESET: gettext_lazy("choose a new password"),
     Purpose.ACTIVATION: gettext_lazy("activate your account"),
     Purpose.PHONE_CHANGE: gettext_lazy("confirm your new phone number"),
+    Purpose.ASSISTED_CONSENT: gettext_lazy("let the helper at the counter guide your learning"),
 }
 
 

@@ -145,6 +145,7 @@ SITE_SECTION_PARENT_PAGE_TYPES = ["home.HomePage"]
 # The signed-in person's links in the site header, in order (core.nav): each app adds its own.
 SITE_ACCOUNT_LINKS = [
     "courses.nav.account_links",
+    "courses.assisted.nav.account_links",
     "insights.nav.account_links",
     "outreach.nav.account_links",
     "accounts.nav.account_links",
@@ -223,7 +224,7 @@ ACCOUNTS_WELCOME_LINKS = ["courses.nav.welcome_links"]
 ACCOUNTS_SIGN_IN_NOTES = ["courses.nav.sign_in_notes"]
 LOGOUT_REDIRECT_URL = "/"
 # seed_demo (outreach) runs these too: demo data of layers above outreach; each returns [(account, role)].
-DEMO_SEEDERS = ["insights.demo.demo_insights_seed"]
+DEMO_SEEDERS = ["courses.assisted.demo.demo_assisted_seed", "insights.demo.demo_insights_seed"]
 # Called with (request, user) after every sign-in and sign-up, so a higher layer
 # (courses) can keep what an anonymous visitor did in this browser without
 # accounts importing it.
@@ -237,7 +238,7 @@ ACCOUNTS_UNITS_CHANGED_HOOKS = ["courses.training.tasks.units_changed"]
 # Courses tells outreach of an extension request, a decision, a revoked certificate (courses/hooks.py).
 COURSES_NOTICE_HOOKS = ["outreach.reminders.notices.notice_planned"]
 # Export and erasure of personal data: each higher layer's provider module.
-ACCOUNTS_PERSONAL_DATA_PROVIDERS = ["courses.personal_data", "outreach.personal_data"]
+ACCOUNTS_PERSONAL_DATA_PROVIDERS = ["courses.personal_data", "courses.assisted.personal_data", "outreach.personal_data"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -20,6 +20,7 @@ ROLE_TRAITS = {
     "training_admin": roles.TRAINING_ADMINISTRATOR,
     "unit_manager": roles.UNIT_MANAGER,
     "leader": LEADER,
+    "helper": roles.HELPER,
 }
 
 
@@ -43,7 +44,7 @@ class OrganisationUnitFactory(factory.django.DjangoModelFactory):
 
 class UserFactory(factory.django.DjangoModelFactory):
     """A citizen by default. Traits: ``civil_servant`` (the kind and its group, as a roster import makes
-        them), ``officer``, ``lead``, ``training_admin``, ``unit_manager``, ``leader`` (each adds its group;
+        them), ``officer``, ``lead``, ``training_admin``, ``unit_manager``, ``leader``, ``helper`` (each adds its group;
         they combine) and ``superuser``; ``with_phone`` (a mobile number too) and ``phone_only`` (a mobile
     number, no e-mail address)."""
 
@@ -62,6 +63,8 @@ class UserFactory(factory.django.DjangoModelFactory):
         training_admin = factory.Trait(role__training_admin=True)
         unit_manager = factory.Trait(role__unit_manager=True)
         leader = factory.Trait(role__leader=True)
+        # A helper at a counter is a civil servant (courses.assisted needs a unit too: pass organisation_unit).
+        helper = factory.Trait(kind=User.Kind.CIVIL_SERVANT, role__helper=True)
         superuser = factory.Trait(is_superuser=True)
         with_phone = factory.Trait(phone=factory.Sequence(lambda n: f"09{n % 100000000:08d}"))
         phone_only = factory.Trait(email=None, phone=factory.Sequence(lambda n: f"09{n % 100000000:08d}"))

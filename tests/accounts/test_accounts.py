@@ -215,6 +215,11 @@ def test_roles_exist_with_least_privilege():
     for name in (roles.CIVIL_SERVANT, roles.CITIZEN):
         assert codenames(name) == set()
         assert not groups[name].page_permissions.exists()
+    # Helpers at a counter run assisted sessions on the site, nothing else (courses/migrations/0012_helper_role);
+    # the training office gives that one role.
+    assert codenames(roles.HELPER) == {"assist_citizens"}
+    assert not groups[roles.HELPER].page_permissions.exists()
+    assert "manage_helpers" in codenames(roles.TRAINING_ADMINISTRATOR)
 
 
 @pytest.mark.django_db
