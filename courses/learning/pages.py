@@ -20,6 +20,8 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from core.offline import PAGE_HEADER as OFFLINE_PAGE_HEADER
+from core.offline import offline_owner
 from core.search import FoldedSearchMixin, folded_index_fields
 from core.slugs import AsciiSlugMixin
 
@@ -141,6 +143,7 @@ class TutorialPage(AsciiSlugMixin, FoldedSearchMixin, Page):
         # Names the tutorial for the page-view counter (``core.page_views``, outside the
         # page cache), also on responses served later from the cache (the header is stored with the page).
         response[TUTORIAL_PAGE_HEADER] = str(self.pk)
+        response[OFFLINE_PAGE_HEADER] = offline_owner(request)  # a service worker may keep it (core.offline)
         return response
 
     def get_context(self, request, *args, **kwargs):
@@ -281,6 +284,11 @@ class LessonPage(AsciiSlugMixin, FoldedSearchMixin, Page):
 
     class Meta:
         verbose_name = _("lesson")
+
+    def serve(self, request, *args, **kwargs):
+        response = super().serve(request, *args, **kwargs)
+        response[OFFLINE_PAGE_HEADER] = offline_owner(request)  # a service worker may keep it (core.offline)
+        return response
 
     @cached_property
     def has_quiz(self):
