@@ -143,13 +143,23 @@ class TutorialPage(AsciiSlugMixin, FoldedSearchMixin, Page):
         # Names the tutorial for the page-view counter (``core.page_views``, outside the
         # page cache), also on responses served later from the cache (the header is stored with the page).
         response[TUTORIAL_PAGE_HEADER] = str(self.pk)
-        response[OFFLINE_PAGE_HEADER] = offline_owner(request)  # a service worker may keep it (core.offline)
+        offline_mark(request, response)
         return response
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["tutorial_done"] = tutorial_is_done(request=request, tutorial=self)
         return context
+
+
+def offline_mark(request, response):
+    """Let a service worker keep the page (``core.offline``): not a preview (served under /admin/, which
+    the worker does not touch anyway), nor a page showing this moment's messages."""
+    if getattr(request, "is_preview", False):
+        return
+    shown = getattr(request, "_messages", None)
+    if not (shown is not None and len(shown)):
+        response[OFFLINE_PAGE_HEADER] = offline_owner(request)
 
 
 class CourseIndexPage(AsciiSlugMixin, FoldedSearchMixin, Page):
@@ -287,7 +297,7 @@ class LessonPage(AsciiSlugMixin, FoldedSearchMixin, Page):
 
     def serve(self, request, *args, **kwargs):
         response = super().serve(request, *args, **kwargs)
-        response[OFFLINE_PAGE_HEADER] = offline_owner(request)  # a service worker may keep it (core.offline)
+        offline_mark(request, response)
         return response
 
     @cached_property

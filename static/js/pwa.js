@@ -158,8 +158,9 @@
       saveBox.querySelector("button").addEventListener("click", function () {
         worker.postMessage({ type: "save", url: location.href, assets: assets(), manual: true });
       });
-      // A first visit: the worker was not there when this page and its pictures came.
-      if (!controlled) save(worker);
+      // A first visit (the worker was not there when this page and its pictures came), or a page
+      // showing a message (not kept as it is): kept as it reads next time.
+      if (!controlled || document.querySelector(".messages")) save(worker);
     }).catch(function () {});
     replay();
   });

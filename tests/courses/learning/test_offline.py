@@ -212,3 +212,21 @@ def test_without_a_key_everything_works_as_before(learner_client, course):
     learner_client.post(url, {"csrfmiddlewaretoken": csrf_of(learner_client)})
     assert LessonCompletion.objects.filter(user=learner_client.user).count() == 1
     assert not SubmissionKey.objects.exists()
+
+
+def test_a_page_showing_a_message_is_not_kept_as_it_is(learner_client, course):
+    first, second = course.get_children()[:2]
+    url = reverse("courses:lesson_complete", args=[first.pk])
+    response = learner_client.post(url, {"csrfmiddlewaretoken": csrf_of(learner_client)}, follow=True)
+    assert response.redirect_chain[-1][0] == second.url
+    assert 'class="wrap messages"' in response.content.decode()
+    assert PAGE_HEADER not in response  # "Lesson complete." would show offline for ever
+    assert PAGE_HEADER in learner_client.get(second.url)  # the next visit is kept
+
+
+def test_a_preview_is_never_marked_for_keeping(client, course):
+    lesson = course.get_children().first()
+    client.force_login(UserFactory(superuser=True))
+    response = client.get(f"/admin/pages/{lesson.pk}/edit/preview/?mode=")
+    assert response.status_code == 200
+    assert PAGE_HEADER not in response

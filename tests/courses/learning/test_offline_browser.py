@@ -16,9 +16,9 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 from wagtail.images import get_image_model
 
-from courses.models import LessonCompletion, SubmissionKey
+from courses.models import LessonCompletion, QuizAttempt, SubmissionKey
 from tests.accounts.factories import UserFactory
-from tests.courses.factories import course_create, tutorial_create, tutorial_index_create
+from tests.courses.factories import course_create, question, tutorial_create, tutorial_index_create
 from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -61,7 +61,11 @@ def site(home_page, settings):
     )
     course = course_create(
         home_page,
-        lessons=[("Bài một", _body("Nội dung bài một.", picture)), ("Bài hai", _body("Nội dung bài hai.", picture))],
+        lessons=[
+            ("Bài một", _body("Nội dung bài một.", picture)),
+            ("Bài hai", _body("Nội dung bài hai.", picture)),
+            ("Bài ba", [*_body("Nội dung bài ba.", picture), question("Mã OTP có được chia sẻ không?")]),
+        ],
     )
     lessons = list(course.get_children().specific())
     return {"tutorial": tutorial, "lessons": lessons}
@@ -99,7 +103,7 @@ def test_read_offline_complete_offline_recorded_once_when_back(live_server, site
     learner = UserFactory(full_name="Trần Văn Học")
     _sign_in(context, base, learner)
     tutorial_url = base + site["tutorial"].url
-    lesson, second = site["lessons"]
+    lesson, second, third = site["lessons"]
     lesson_url = base + lesson.url
 
     _open_and_keep(page, tutorial_url)  # a first visit: kept after load
@@ -129,6 +133,21 @@ def test_read_offline_complete_offline_recorded_once_when_back(live_server, site
     assert LessonCompletion.objects.filter(user=learner).count() == 1
     assert SubmissionKey.objects.filter(user=learner).count() == 1
 
+    # A quiz answered offline: sent when back, graded by the server.
+    _open_and_keep(page, base + third.url)
+    context.set_offline(True)
+    page.reload()
+    page.get_by_label("Đúng").check()
+    page.locator("form.quiz button[type=submit]").click()
+    expect(page.locator("#offline-status")).to_be_visible()
+    context.set_offline(False)
+    assert wait_until(lambda: QuizAttempt.objects.filter(user=learner, lesson=third).exists(), timeout=15)
+    attempt = QuizAttempt.objects.get(user=learner, lesson=third)
+    assert attempt.passed and attempt.score == 100
+    assert LessonCompletion.objects.filter(user=learner, lesson=third).count() == 1
+    expect(page.locator("form.quiz")).to_be_visible()  # reloaded: "you passed", the quiz may be taken again
+    expect(page.locator("section .message-success")).to_be_visible()
+
     # The same queued submission sent twice (two tabs, a retry): recorded once.
     owner = page.locator("body").get_attribute("data-offline-owner")
     key = str(uuid.uuid4())
@@ -157,7 +176,7 @@ def test_read_offline_complete_offline_recorded_once_when_back(live_server, site
         {**item, "key": str(uuid.uuid4()), "owner": "someone-else"},
     )
     page.wait_for_timeout(1000)
-    assert LessonCompletion.objects.filter(user=learner).count() == 2
+    assert LessonCompletion.objects.filter(user=learner).count() == 3
     assert len(page.evaluate("JSON.parse(localStorage.getItem('kns-offline-queue'))")) == 1
 
 
