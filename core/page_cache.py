@@ -53,6 +53,9 @@ SKIPPED_PREFIXES = (
     "/robots.txt",
     "/favicon.ico",
     "/sitemap.xml",
+    "/sw.js",
+    "/manifest.webmanifest",
+    "/offline/session",
 )
 SKIPPED_SEGMENTS = ("/learn/", "/account/", "/certificates/")
 HEADER = "X-Page-Cache"

@@ -12,6 +12,7 @@ from .models import (
     Feedback,
     LessonCompletion,
     QuizAttempt,
+    SubmissionKey,
     TutorialCompletion,
 )
 
@@ -114,6 +115,11 @@ def export(user):
             }
             for r in ExtensionRequest.objects.filter(requested_by=user).select_related("assignment__requirement")
         ],
+        # Keys of submissions sent from this person's browser (docs/offline.md): what and when, not the key.
+        "submissions_recorded": [
+            {"action": k.action, "created_at": moment_iso(k.created_at)}
+            for k in SubmissionKey.objects.filter(user=user).order_by("created_at")
+        ],
     }
 
 
@@ -125,6 +131,7 @@ def erase(user):
     Certificate.objects.filter(revoked_by=user).update(revoked_by=None)
     Certificate.objects.filter(superseded_requested_by=user).update(superseded_requested_by=None)
     Feedback.objects.filter(user=user).delete()
+    SubmissionKey.objects.filter(user=user).delete()  # the account's deletion would take them too
     # Decisions and corrections this person made for others stay, without their name.
     AssignmentEvent.objects.filter(actor=user).update(actor=None)
     ExtensionRequest.objects.filter(decided_by=user).update(decided_by=None)

@@ -4,7 +4,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from core import seo
+from core import offline, seo
 from core import views as core_views
 from home.search import views as search_views
 from outreach.campaigns import tracking as campaign_tracking
@@ -20,6 +20,11 @@ urlpatterns = [
     path("robots.txt", seo.robots_txt, name="robots_txt"),
     path("favicon.ico", seo.favicon, name="favicon"),
     path("sitemap.xml", seo.sitemap_xml, name="sitemap"),
+    # Offline reading and queued submissions (docs/offline.md): the worker's scope is the whole site.
+    path("sw.js", offline.service_worker, name="service_worker"),
+    path("manifest.webmanifest", offline.web_manifest, name="web_manifest"),
+    path("offline/", offline.offline_page, name="offline"),
+    path("offline/session", offline.offline_session, name="offline_session"),
     # Campaign messages' signed links (the same in every language).
     path("r/<str:token>/", campaign_tracking.campaign_link, name="campaign_link"),
     path("unsubscribe/<str:token>/", campaign_tracking.campaign_unsubscribe, name="campaign_unsubscribe"),

@@ -2,6 +2,7 @@ from django import template
 from django.http import QueryDict
 
 from core.nav import account_links as nav_account_links
+from core.offline import offline_owner as offline_owner_marker
 from core.published import published_memo, site_for_request, site_root_paths_for_request
 from core.seo import page_meta
 
@@ -53,3 +54,10 @@ def account_links(context):
     """The signed-in person's header links (core.nav: each app contributes its own)."""
     request = context.get("request")
     return nav_account_links(request=request) if request is not None else []
+
+
+@register.simple_tag(takes_context=True)
+def offline_owner(context):
+    """Whose pages these are, for the service worker (``core.offline``): "" for a visitor."""
+    request = context.get("request")
+    return offline_owner_marker(request) if request is not None else ""

@@ -234,3 +234,25 @@ class Feedback(models.Model):
 
     def __str__(self):
         return f"{self.page_id}: {'+' if self.helpful else '-'}"
+
+
+class SubmissionKey(models.Model):
+    """A learner's submission already recorded: the key its browser gave it (docs/offline.md).
+
+    Forms sent again (a queue replayed when the connection returns, twice from two tabs) carry the
+    same key, and a key seen before records nothing. Kept ``SUBMISSION_KEY_DAYS``, then pruned.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submission_keys")
+    key = models.UUIDField(_("key"))
+    action = models.CharField(_("action"), max_length=40)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("submission key")
+        verbose_name_plural = _("submission keys")
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="courses_submissionkey_once")]
+        indexes = [models.Index(fields=["user", "created_at"], name="courses_submissionkey_age")]
+
+    def __str__(self):
+        return f"{self.user_id}: {self.action} {self.key}"

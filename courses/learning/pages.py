@@ -20,6 +20,8 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from core.offline import PAGE_HEADER as OFFLINE_PAGE_HEADER
+from core.offline import offline_owner
 from core.search import FoldedSearchMixin, folded_index_fields
 from core.slugs import AsciiSlugMixin
 
@@ -143,6 +145,7 @@ class TutorialPage(AsciiSlugMixin, FoldedSearchMixin, Page):
         # Names the tutorial for the page-view counter (``core.page_views``, outside the
         # page cache), also on responses served later from the cache (the header is stored with the page).
         response[TUTORIAL_PAGE_HEADER] = str(self.pk)
+        offline_mark(request, response)
         return response
 
     def get_context(self, request, *args, **kwargs):
@@ -150,6 +153,16 @@ class TutorialPage(AsciiSlugMixin, FoldedSearchMixin, Page):
         context["tutorial_done"] = tutorial_is_done(request=request, tutorial=self)
         context["audio_clips"] = page_audio_urls(request=request, page_id=self.pk)
         return context
+
+
+def offline_mark(request, response):
+    """Let a service worker keep the page (``core.offline``): not a preview (served under /admin/, which
+    the worker does not touch anyway), nor a page showing this moment's messages."""
+    if getattr(request, "is_preview", False):
+        return
+    shown = getattr(request, "_messages", None)
+    if not (shown is not None and len(shown)):
+        response[OFFLINE_PAGE_HEADER] = offline_owner(request)
 
 
 class CourseIndexPage(AsciiSlugMixin, FoldedSearchMixin, Page):
@@ -299,6 +312,11 @@ class LessonPage(AsciiSlugMixin, FoldedSearchMixin, Page):
 
     class Meta:
         verbose_name = _("lesson")
+
+    def serve(self, request, *args, **kwargs):
+        response = super().serve(request, *args, **kwargs)
+        offline_mark(request, response)
+        return response
 
     @cached_property
     def has_quiz(self):

@@ -30,7 +30,7 @@ from accounts.models import User
 from core.clients import client_address
 
 from . import events
-from .models import Enrolment, Feedback, LessonCompletion, QuizAttempt, TutorialCompletion
+from .models import Enrolment, Feedback, LessonCompletion, QuizAttempt, SubmissionKey, TutorialCompletion
 from .pages import CoursePage, LessonPage, TutorialPage
 from .progress import SESSION_KEY, course_access_error, session_progress
 from .quiz import Grade, answers_from_post, quiz_grade, quiz_questions
@@ -119,6 +119,39 @@ def course_completion_check(*, enrolment: Enrolment) -> bool:
         enrolment.refresh_from_db(fields=["completed_at"])
         if updated:
             events.course_completed.announce(enrolment=enrolment)
+    return True
+
+
+# Submissions sent again (docs/offline.md) -------------------------------------------
+
+# How long a signed-in learner's used keys are kept (a browser keeps its queue 30 days too).
+SUBMISSION_KEY_DAYS = 30
+# A visitor's used keys live in the session (the latest ones).
+SESSION_SUBMISSION_KEYS = "kns_submission_keys"
+SESSION_SUBMISSION_KEYS_MAX = 100
+
+
+def submission_key_claim(*, user: User | AnonymousUser, session: SessionBase, key: uuid.UUID, action: str) -> bool:
+    """Claim the browser's key of a submission: False if it was recorded before (then record nothing).
+
+    Call it in the transaction that records the submission: a concurrent twin waits on the unique
+    constraint (``courses_submissionkey_once``) and is then refused. Keys older than
+    ``SUBMISSION_KEY_DAYS`` are forgotten on the way.
+    """
+    if not user.is_authenticated:
+        seen = [str(value) for value in session.get(SESSION_SUBMISSION_KEYS, [])]
+        if str(key) in seen:
+            return False
+        session[SESSION_SUBMISSION_KEYS] = [*seen, str(key)][-SESSION_SUBMISSION_KEYS_MAX:]
+        return True
+    SubmissionKey.objects.filter(
+        user=user, created_at__lt=timezone.now() - datetime.timedelta(days=SUBMISSION_KEY_DAYS)
+    ).delete()
+    try:
+        with transaction.atomic():
+            SubmissionKey.objects.create(user=user, key=key, action=action[:40])
+    except IntegrityError:
+        return False
     return True
 
 

@@ -6,15 +6,18 @@ translated message and writes nothing.
 """
 
 import copy
+from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -63,6 +66,49 @@ def _error_message(error):
     return " ".join(error.messages)
 
 
+# The browser's key of a submission (static/js/pwa.js; docs/offline.md): a header, or a hidden field.
+SUBMISSION_KEY_HEADER = "X-Idempotency-Key"
+SUBMISSION_KEY_FIELD = "idempotency_key"
+
+
+def _back(request):
+    referer = request.headers.get("Referer", "")
+    safe = url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return referer if referer and safe else "/"
+
+
+def once_per_submission_key(action):
+    """Record a submission that carries a key at most once (its replays answer with a redirect, nothing written).
+
+    Without a key (no JavaScript) the view runs as before. The key is claimed in the view's
+    transaction, so a refused or failed submission leaves no key behind but for its own refusals.
+    """
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            raw = request.headers.get(SUBMISSION_KEY_HEADER) or request.POST.get(SUBMISSION_KEY_FIELD)
+            if not raw:
+                return view(request, *args, **kwargs)
+            try:
+                key = services.submission_token_parse(raw=raw)
+            except ValidationError as error:
+                messages.error(request, _error_message(error))
+                return redirect(_back(request))
+            with transaction.atomic():
+                if not services.submission_key_claim(
+                    user=request.user, session=request.session, key=key, action=action
+                ):
+                    return redirect(_back(request))
+                return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
 @require_POST
 @csrf_protect_signed_in
 def course_enrol(request, course_id):
@@ -85,6 +131,7 @@ def course_enrol(request, course_id):
 
 @require_POST
 @csrf_protect_signed_in
+@once_per_submission_key("lesson_complete")
 def lesson_complete(request, lesson_id):
     lesson, course = _live_lesson(request, lesson_id)
     try:
@@ -126,6 +173,7 @@ def _quiz_result(request, *, course, lesson, grade, attempt=None):
 
 @require_POST
 @csrf_protect_signed_in
+@once_per_submission_key("lesson_quiz_submit")
 def lesson_quiz_submit(request, lesson_id):
     lesson, course = _live_lesson(request, lesson_id)
     try:
@@ -144,6 +192,7 @@ def lesson_quiz_submit(request, lesson_id):
 
 @require_POST
 @csrf_protect_signed_in
+@once_per_submission_key("course_test_submit")
 def course_test_submit(request, course_id):
     course = _live_page(request, CoursePage, course_id)
     if not request.user.is_authenticated:
@@ -160,6 +209,7 @@ def course_test_submit(request, course_id):
 
 @require_POST
 @csrf_protect_signed_in
+@once_per_submission_key("tutorial_done")
 def tutorial_done(request, tutorial_id):
     tutorial = _live_page(request, TutorialPage, tutorial_id)
     if request.user.is_authenticated:

@@ -20,6 +20,9 @@ CONTENT_SECURITY_POLICY = {
         # Narration of steps and lessons (<audio>, from /media/): docs/audio.md.
         "media-src": ["'self'"],
         "connect-src": ["'self'"],
+        # The service worker (/sw.js) and the web manifest, both from this site (docs/offline.md).
+        "worker-src": ["'self'"],
+        "manifest-src": ["'self'"],
         "frame-src": _CSP_VIDEO_FRAMES,
         "object-src": ["'none'"],
         "base-uri": ["'self'"],

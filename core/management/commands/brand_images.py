@@ -15,6 +15,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 BRAND = "#a4161a"
 WHITE = "#ffffff"
+# The web manifest's icons (core.offline reads the same sizes).
+MANIFEST_ICON_SIZES = (192, 512)
 FONT_PATHS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",)
 SVG = f"""<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64">
 <rect width="64" height="64" rx="12" fill="{BRAND}"/>
@@ -58,6 +60,8 @@ class Command(BaseCommand):
         _icon(32).save(folder / "favicon-32.png", optimize=True)
         _icon(180).save(folder / "apple-touch-icon.png", optimize=True)
         _icon(48).save(folder / "favicon.ico", sizes=[(16, 16), (32, 32), (48, 48)])
+        for size in MANIFEST_ICON_SIZES:
+            _icon(size).save(folder / f"icon-{size}.png", optimize=True)
         _sharing_picture().quantize(colors=32).save(folder / "og-default.png", optimize=True)
         for path in sorted(folder.iterdir()):
             self.stdout.write(f"{path.name}: {path.stat().st_size} bytes")
