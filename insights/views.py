@@ -24,8 +24,10 @@ from core.localtime import local_today
 from . import charts, selectors
 from .breakdowns import UNIT_COLUMNS
 from .period import Period, period_error, period_from
-from .scope import Scope, scope_for
+from .scope import Scope, scope_for, scope_paths
 from .tables import Cell, Table, format_cell, table_dataset
+from .uptake.dashboard import uptake_section
+from .uptake.selectors import public_figures as uptake_public_figures
 
 DEFAULT_WEEKS = 13
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
@@ -197,6 +199,10 @@ def dashboard(request):
         threshold=units.threshold,
         export_tables=selectors.EXPORT_TABLES,
     )
+    # The one-stop system's figures beside training (insights/uptake/, docs/uptake.md).
+    context["uptake"] = uptake_section(
+        data=request.GET, paths=scope_paths(scope=scope, unit=unit), suppress=suppress, query=query
+    )
     return TemplateResponse(request, "insights/admin/dashboard.html", context)
 
 
@@ -294,5 +300,23 @@ def transparency(request):
         "end": end,
         "today": figures["today"],
         "threshold": threshold,
+        "uptake": _uptake_public(),
     }
     return TemplateResponse(request, "insights/transparency.html", context)
+
+
+def _uptake_public() -> dict:
+    """The one-stop system's online share per public service, suppressed (insights/uptake/)."""
+    figures = uptake_public_figures()
+    kinds = {"online": "count", "all": "count", "share": "rate"}
+    threshold = figures["threshold"] or 5
+    return {
+        "months": figures["months"],
+        "rows": [
+            (name, [_public_cell(cells[key], kinds[key], threshold) for key in kinds])
+            for name, cells in figures["rows"]
+        ],
+        "total": [_public_cell(figures["total"][key], kinds[key], threshold) for key in kinds]
+        if figures["total"]
+        else [],
+    }
