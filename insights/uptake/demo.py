@@ -71,7 +71,7 @@ def demo_uptake_seed() -> int:
         if service is None:
             continue
         for commune in communes:
-            size = 0.06 if commune.code == SMALL_COMMUNE else rng.uniform(0.6, 1.4)
+            size = 0.03 if commune.code == SMALL_COMMUNE else rng.uniform(0.6, 1.4)
             for back in range(MONTHS - 1, -1, -1):
                 month = months_add(last, -back)
                 applications = max(1, round(volume * size * rng.uniform(0.85, 1.15)))

@@ -271,3 +271,24 @@ def test_the_public_page_shows_the_online_share_per_service_suppressed(client, w
     html = response.content.decode()
     assert 'id="uptake-public"' in html and FEWER in html
     assert uptake["months"] == [months_add(LAST_MONTH, -11), LAST_MONTH]
+
+
+def test_the_sections_query_count_does_not_grow_with_the_units(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(world["office"])
+    url = f"{DASHBOARD}?uptake_service={world['birth'].pk}"
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    province = world["a"].get_parent()
+    for number in range(8):
+        unit = OrganisationUnitFactory(name=f"Xã Thêm {number}", code=f"XA-T{number}", kind="commune", parent=province)
+        for offset in (-2, 2):
+            UptakeFigure.objects.create(service=world["birth"], unit=unit, month=month(offset), online=5, paper=5)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url)
+    assert response.context["uptake"]["before_after"].rows[-1].key[1].startswith("Xã")
+    assert len(response.context["uptake"]["before_after"].rows) == 12
+    assert len(many) == len(few)
