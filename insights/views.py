@@ -26,8 +26,7 @@ from .breakdowns import UNIT_COLUMNS
 from .period import Period, period_error, period_from
 from .scope import Scope, scope_for, scope_paths
 from .tables import Cell, Table, format_cell, table_dataset
-from .uptake.dashboard import uptake_section
-from .uptake.selectors import public_figures as uptake_public_figures
+from .uptake.dashboard import uptake_public, uptake_section
 
 DEFAULT_WEEKS = 13
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
@@ -300,23 +299,6 @@ def transparency(request):
         "end": end,
         "today": figures["today"],
         "threshold": threshold,
-        "uptake": _uptake_public(),
+        "uptake": uptake_public(),  # the one-stop system's online share (insights/uptake/)
     }
     return TemplateResponse(request, "insights/transparency.html", context)
-
-
-def _uptake_public() -> dict:
-    """The one-stop system's online share per public service, suppressed (insights/uptake/)."""
-    figures = uptake_public_figures()
-    kinds = {"online": "count", "all": "count", "share": "rate"}
-    threshold = figures["threshold"] or 5
-    return {
-        "months": figures["months"],
-        "rows": [
-            (name, [_public_cell(cells[key], kinds[key], threshold) for key in kinds])
-            for name, cells in figures["rows"]
-        ],
-        "total": [_public_cell(figures["total"][key], kinds[key], threshold) for key in kinds]
-        if figures["total"]
-        else [],
-    }

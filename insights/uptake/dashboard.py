@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from courses.learning.models import PublicService
 
 from .. import charts
-from ..tables import Table, format_cell
+from ..tables import Cell, Table, format_cell, min_group
 from . import selectors
 from .milestones import KINDS
 
@@ -133,4 +133,20 @@ def uptake_section(*, data, paths: list[str] | None, suppress: bool, query: str)
         "export_query": "&".join(part for part in (query, urlencode(extra)) if part),
         "window": selectors.WINDOW_MONTHS,
         "kinds": KINDS,
+    }
+
+
+def uptake_public() -> dict:
+    """The transparency page's online share per public service, as text (suppressed: ``selectors.public``)."""
+    figures = selectors.public_figures()
+    kinds = {"online": "count", "all": "count", "share": "rate"}
+    threshold = figures["threshold"] or min_group()
+
+    def text(data: tuple, kind: str) -> str:
+        return Cell.from_tuple(data).text(kind, threshold)
+
+    return {
+        "months": figures["months"],
+        "rows": [(name, [text(cells[key], kind) for key, kind in kinds.items()]) for name, cells in figures["rows"]],
+        "total": [text(figures["total"][key], kind) for key, kind in kinds.items()] if figures["total"] else [],
     }

@@ -23,7 +23,7 @@ from ..models import UptakeFigure
 from ..scope import units_q
 from ..suppression import COMPLEMENT, Cell
 from ..tables import Column, Table, TableRow
-from .milestones import KINDS, Milestone, milestones
+from .milestones import Milestone, milestones
 from .services import PUBLIC_CACHE_KEY
 
 WINDOW_MONTHS = 6  # months compared before and after a milestone (its own month left out)
@@ -119,10 +119,9 @@ def monthly(
         columns=list(MONTH_COLUMNS),
         rows=rows,
     ).finalise(suppress=suppress)
-    service_ids = [service.pk] if service else list(queryset.values_list("service_id", flat=True).distinct())
     marks: dict[datetime.date, list[Milestone]] = {}
-    if service is not None:
-        for milestone in milestones(service_ids=service_ids):
+    if service is not None:  # every service's milestones in one chart would say nothing
+        for milestone in milestones(service_ids=[service.pk]):
             month = milestone.day.replace(day=1)
             if milestone.unit_id is None or _unit_in(milestone.unit_id, paths):
                 marks.setdefault(month, []).append(milestone)
@@ -234,10 +233,6 @@ def before_after(
 
 def _unit_name(unit_id: int) -> str:
     return OrganisationUnit.objects.filter(pk=unit_id).values_list("name", flat=True).first() or ""
-
-
-def milestone_kinds() -> dict[str, str]:
-    return {key: str(label) for key, label in KINDS.items()}
 
 
 # The public transparency page ------------------------------------------------------------------------
