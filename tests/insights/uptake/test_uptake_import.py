@@ -316,3 +316,14 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, world):
     assert client.get(reverse("insights_uptake_upload")).status_code == 302
     assert post_file(client, csv_bytes(good_rows())).status_code == 302
     assert not UptakeImport.objects.exists()
+
+
+def test_forms_need_the_csrf_token(world, trainer):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(trainer)
+    assert post_file(client, csv_bytes(good_rows())).status_code == 403
+    upload = uptake_import_create(user=trainer, file_name="a.csv", content=csv_bytes(good_rows()))
+    assert client.post(reverse("insights_uptake_apply", args=[upload.pk])).status_code == 403
+    assert UptakeImport.objects.count() == 1 and not UptakeFigure.objects.exists()
