@@ -1,4 +1,5 @@
-"""Demo data of the insights layer: a provincial leader, and the dashboard's figures counted now.
+"""Demo data of the insights layer: a provincial leader, the one-stop system's figures, and the dashboard's
+figures counted now.
 
 Run by ``seed_demo`` through ``DEMO_SEEDERS`` (outreach cannot import this higher layer).
 """
@@ -8,6 +9,7 @@ from accounts.models import OrganisationUnit, User
 
 from .roles import LEADER
 from .tasks import figures_rebuild_recent, transparency_refresh
+from .uptake.demo import demo_uptake_seed
 
 
 def demo_insights_seed():
@@ -20,6 +22,7 @@ def demo_insights_seed():
         unit=province,
         role=LEADER,
     )
+    demo_uptake_seed()  # the one-stop system's figures (insights/uptake/)
     figures_rebuild_recent()
     transparency_refresh()
     return [(leader, LEADER)]

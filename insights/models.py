@@ -68,3 +68,9 @@ class UnitDayFigure(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.unit_id}"
+
+
+# The one-stop system's figures (insights/uptake/): models of a sub-package, registered with the app here.
+from .uptake.models import UptakeFigure, UptakeImport  # noqa: E402
+
+__all__ = ["SUMMARY_FIGURES", "Dashboard", "UnitDayFigure", "UptakeFigure", "UptakeImport"]

@@ -25,8 +25,9 @@ from . import charts, selectors
 from .assisted import assisted_tables
 from .breakdowns import UNIT_COLUMNS
 from .period import Period, period_error, period_from
-from .scope import Scope, scope_for
+from .scope import Scope, scope_for, scope_paths
 from .tables import Cell, Table, format_cell, table_dataset
+from .uptake.dashboard import uptake_public, uptake_section
 
 DEFAULT_WEEKS = 13
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
@@ -203,6 +204,10 @@ def dashboard(request):
         threshold=units.threshold,
         export_tables=selectors.EXPORT_TABLES,
     )
+    # The one-stop system's figures beside training (insights/uptake/, docs/uptake.md).
+    context["uptake"] = uptake_section(
+        data=request.GET, paths=scope_paths(scope=scope, unit=unit), suppress=suppress, query=query
+    )
     return TemplateResponse(request, "insights/admin/dashboard.html", context)
 
 
@@ -300,5 +305,6 @@ def transparency(request):
         "end": end,
         "today": figures["today"],
         "threshold": threshold,
+        "uptake": uptake_public(),  # the one-stop system's online share (insights/uptake/)
     }
     return TemplateResponse(request, "insights/transparency.html", context)

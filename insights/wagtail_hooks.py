@@ -12,10 +12,16 @@ from core.admin import PermissionMenuItem
 def register_insights_urls():
     # App loading: Wagtail imports wagtail_hooks while it collects hooks; the views load every app's models.
     from . import views
+    from .uptake import views as uptake
 
     return [
         path("insights/", views.dashboard, name="insights_dashboard"),
         path("insights/export/<str:table>/<str:fmt>/", views.export, name="insights_export"),
+        path("insights/uptake/", uptake.uptake_upload, name="insights_uptake_upload"),
+        path("insights/uptake/<int:pk>/", uptake.uptake_detail, name="insights_uptake_detail"),
+        path("insights/uptake/<int:pk>/import/", uptake.uptake_apply, name="insights_uptake_apply"),
+        path("insights/uptake/sample.csv", uptake.uptake_sample, name="insights_uptake_sample"),
+        path("insights/uptake/export/<str:table>/<str:fmt>/", uptake.uptake_export, name="insights_uptake_export"),
     ]
 
 
@@ -27,6 +33,17 @@ def register_insights_menu_item():
         permission="insights.view_dashboard",
         icon_name="doc-full",
         order=220,
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_uptake_menu_item():
+    return PermissionMenuItem(
+        _("Online service figures"),
+        reverse("insights_uptake_upload"),
+        permission="insights.import_uptake",
+        icon_name="upload",
+        order=221,
     )
 
 
