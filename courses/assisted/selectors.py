@@ -4,7 +4,7 @@ per unit and helper for insights."""
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 
 from accounts import roles
 from accounts.models import User
@@ -98,3 +98,23 @@ def assisted_counts(
         if helper_id is not None:
             counts.helper_names[helper_id] = name or ""
     return counts
+
+
+def service_first_assisted(*, service_ids: list[int]) -> list[tuple[int, int, datetime.datetime]]:
+    """(service id, unit id, when) of the first thing done at a unit's counter for each of these services:
+    the service completed there, or one of its tutorials walked with a helper (insights' uptake milestones)."""
+    direct = (
+        AssistedMark.objects.filter(kind=AssistedMark.Kind.SERVICE, service_id__in=service_ids)
+        .values_list("service_id", "session__unit_id")
+        .annotate(first=Min("at"))
+    )
+    through_tutorial = (
+        AssistedMark.objects.filter(kind=AssistedMark.Kind.TUTORIAL, tutorial__public_service_id__in=service_ids)
+        .values_list("tutorial__public_service_id", "session__unit_id")
+        .annotate(first=Min("at"))
+    )
+    first: dict[tuple[int, int], datetime.datetime] = {}
+    for service_id, unit_id, at in [*direct, *through_tutorial]:
+        if unit_id is not None and ((service_id, unit_id) not in first or at < first[(service_id, unit_id)]):
+            first[(service_id, unit_id)] = at
+    return sorted((service_id, unit_id, at) for (service_id, unit_id), at in first.items())

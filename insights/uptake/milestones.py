@@ -2,8 +2,7 @@
 
 A source is a function ``(*, service_ids) -> list[Milestone]``: for the public services asked for,
 each thing worth comparing before and after, with its day and, when it happened in one unit only,
-that unit (None: the whole province). ``SOURCES`` lists them; adding one (the assisted sessions of
-``courses.assisted``, say: the first session of a service in a commune) is one function here and
+that unit (None: the whole province). ``SOURCES`` lists them; adding one is one function here and
 one line in ``SOURCES``.
 """
 
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.localtime import local_date
+from courses.assisted.selectors import service_first_assisted
 from courses.learning.pages import TutorialPage
 from outreach.campaigns.models import CampaignPage
 
@@ -79,8 +79,17 @@ def campaigns_ran(*, service_ids: Iterable[int]) -> list[Milestone]:
     return milestones
 
 
+def assisted_sessions_began(*, service_ids: Iterable[int]) -> list[Milestone]:
+    """In each commune, the first day its counter helped a citizen with a service (the service completed there,
+    or one of its tutorials walked together): a milestone of that unit only."""
+    return [
+        Milestone(service_id, unit_id, local_date(at), _("Help at the counter began"), "assisted")
+        for service_id, unit_id, at in service_first_assisted(service_ids=list(service_ids))
+    ]
+
+
 Source = Callable[..., list[Milestone]]
-SOURCES: list[Source] = [tutorials_published, campaigns_ran]
+SOURCES: list[Source] = [tutorials_published, campaigns_ran, assisted_sessions_began]
 
 
 def milestones(*, service_ids: Iterable[int], sources: list[Source] | None = None) -> list[Milestone]:

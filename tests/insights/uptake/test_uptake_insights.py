@@ -13,6 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from core.localtime import local_today, months_add
+from courses.assisted import services as assisted
 from courses.models import PublicService, TutorialPage
 from insights.models import UptakeFigure
 from insights.uptake import milestones as milestones_module
@@ -149,6 +150,24 @@ def test_a_unit_scope_and_a_source_of_one_unit(world, monkeypatch):
     assert table.rows[0].values["online_before"] == 60 and table.rows[0].values["all_after"] == 240
     kinds = selectors.before_after(paths=None, service=world["birth"], suppress=False, kinds=["tutorial"])
     assert not kinds.rows
+
+
+def test_help_at_a_communes_counter_is_a_milestone_of_that_commune_only(world):
+    """The first service completed at Xã Bình's counter (or one of its tutorials walked there) is Xã Bình's milestone;
+    a later session there, and a session in a commune without figures for the service, add none."""
+    helper = UserFactory(helper=True, organisation_unit=world["b"])
+    first = assisted.session_start_with_new_account(helper=helper, full_name="Lan", phone="0388100201", agreed=True)
+    assisted.assisted_service_complete(helper=helper, session=first, service=world["birth"])
+    later = assisted.session_start_with_new_account(helper=helper, full_name="Mai", phone="0388100202", agreed=True)
+    assisted.assisted_tutorial_done(helper=helper, session=later, tutorial=world["tutorial"])
+    assert not milestones_module.assisted_sessions_began(service_ids=[world["licence"].pk])
+
+    found = milestones_module.assisted_sessions_began(service_ids=[world["birth"].pk])
+    assert [(m.service_id, m.unit_id, m.day, m.kind) for m in found] == [
+        (world["birth"].pk, world["b"].pk, local_today(), "assisted")
+    ]
+    table = selectors.before_after(paths=None, service=world["birth"], suppress=False, kinds=["assisted"])
+    assert {row.key[1] for row in table.rows} == {"Xã Bình"}
 
 
 def test_campaigns_pointing_to_a_service_or_its_tutorial_are_milestones(world, home_page):
