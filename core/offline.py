@@ -34,6 +34,9 @@ from core.management.commands.brand_images import BRAND, MANIFEST_ICON_SIZES
 SERVICE_WORKER = "js/sw.js"
 # Named by the pages a service worker may keep offline (tutorials and lessons): whose page it is.
 PAGE_HEADER = "X-Offline-Page"
+# Sent by the worker when it fetches a page to keep it (a first visit, "Save to read offline"): the person
+# already saw the page, so core.page_views does not count this copy as a view.
+SAVE_HEADER = "X-Offline-Save"
 OFFLINE_PATH = "/offline/"
 SESSION_PATH = "/offline/session"
 BACKGROUND = "#ffffff"
@@ -58,7 +61,7 @@ def _static_text(name: str) -> str:
 
 def _worker_source() -> str:
     """The worker with the addresses it needs (the offline page and the session) written at the top."""
-    config = {"offline": OFFLINE_PATH, "session": SESSION_PATH, "header": PAGE_HEADER}
+    config = {"offline": OFFLINE_PATH, "session": SESSION_PATH, "header": PAGE_HEADER, "save": SAVE_HEADER}
     return f"self.KNS = {json.dumps(config)};\n" + _static_text(SERVICE_WORKER)
 
 

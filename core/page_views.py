@@ -28,6 +28,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse
 
 from .localtime import local_today
+from .offline import SAVE_HEADER
 
 log = logging.getLogger(__name__)
 
@@ -195,6 +196,8 @@ class PageViewMiddleware:
                 and page.isdigit()
                 # Only the public site counts: never the admin (previews, whatever renders them).
                 and not getattr(request, "is_preview", False)
+                # Nor the copy a service worker fetches to keep for offline reading (the person saw the page).
+                and SAVE_HEADER not in request.headers
                 and not request.path_info.startswith("/admin/")
             ):
                 self._count(int(page), counted.kind)

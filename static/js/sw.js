@@ -14,7 +14,7 @@ var META = "kns-meta";
 var OWNER_KEY = "/__kns-owner";
 var MAX_PAGES = 60;
 var MAX_ASSETS = 300;
-var CONFIG = self.KNS || { offline: "/offline/", session: "/offline/session", header: "X-Offline-Page" };
+var CONFIG = self.KNS || { offline: "/offline/", session: "/offline/session", header: "X-Offline-Page", save: "X-Offline-Save" };
 // Never answered from a cache; the admin is not even looked at (its navigations are left to the browser).
 var ADMIN = /^\/admin(\/|$)/;
 var PERSONAL = /^\/(account|learn|inbox|certificates|documents|c|r|s|unsubscribe|offline\/session)(\/|$)/;
@@ -166,7 +166,9 @@ self.addEventListener("fetch", function (event) {
 // "Save to read offline" (and a first visit, which the worker did not see): the page and its pictures.
 function save(data, client) {
   var url = String(data.url).split("#")[0];
-  return fetch(url, { credentials: "same-origin" })
+  var headers = {};
+  headers[CONFIG.save] = "1"; // a copy to keep, not a view (core.page_views does not count it)
+  return fetch(url, { credentials: "same-origin", headers: headers })
     .then(function (response) {
       return pageKeep(url, response);
     })

@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.utils.translation import gettext
 
+from core.offline import SAVE_HEADER
 from core.page_views import _today, page_views_flush, page_views_push, pending_page_views
 from courses.models import PublicService, TutorialPageView
 from insights import selectors
@@ -22,6 +23,14 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def tutorial(home_page):
     return tutorial_create(tutorial_index_create(home_page), "Đăng ký tài khoản VNeID")
+
+
+def test_the_copy_a_service_worker_keeps_for_offline_reading_is_not_a_view(client, tutorial, settings):
+    settings.PAGE_CACHE_SECONDS = 600
+    assert client.get(tutorial.url).status_code == 200
+    kept = client.get(tutorial.url, headers={SAVE_HEADER: "1"})  # the worker's fetch after a first visit
+    assert kept.status_code == 200 and kept["X-Page-Cache"] == "hit"
+    assert pending_page_views(tutorial.pk, kind="tutorial") == 1
 
 
 def test_views_are_counted_for_cache_hits_and_misses(client, tutorial, settings):
