@@ -15,6 +15,7 @@ from core.logs import admins_parse, logging_config, sentry_init
 
 # Security headers (CSP, Permissions-Policy, framing, referrer), the same on every machine.
 from .headers import *  # noqa: F403
+from .zalo import zalo_templates
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -527,11 +528,27 @@ SMS_GATEWAY_SENDER = env("SMS_GATEWAY_SENDER", "KYNANGSO")
 SMS_GATEWAY_TIMEOUT = float(env("SMS_GATEWAY_TIMEOUT", "10"))
 # Fold SMS text to ASCII (Vietnamese marks make each SMS part 70 characters instead of 160).
 SMS_ASCII = env_bool("SMS_ASCII", True)
+# Zalo (ZNS; outreach/delivery/zalo/, docs/zalo.md): outreach.delivery.zalo.channel.FileZaloBackend
+# (JSON lines in ZALO_FILE_PATH; numbers ending in ZALO_FILE_NOT_ON_ZALO are "not on Zalo"),
+# HttpZaloBackend (ZALO_API_URL with ZALO_ACCESS_TOKEN); empty: no Zalo (people who chose only Zalo are skipped).
+ZALO_BACKEND = env("ZALO_BACKEND", "outreach.delivery.zalo.channel.FileZaloBackend")
+ZALO_FILE_PATH = env("ZALO_FILE_PATH", str(VAR_DIR / "zalo.jsonl"))
+ZALO_FILE_NOT_ON_ZALO = tuple(env_list("ZALO_FILE_NOT_ON_ZALO", "99"))
+ZALO_API_URL = env("ZALO_API_URL", "https://business.openapi.zalo.me/message/template")
+ZALO_ACCESS_TOKEN = env("ZALO_ACCESS_TOKEN", "")
+ZALO_TIMEOUT = float(env("ZALO_TIMEOUT", "10"))
+# The delivery webhook (/hooks/zalo/): X-ZEvent-Signature is sha256(app id + body + timestamp + OA secret key).
+ZALO_APP_ID = env("ZALO_APP_ID", "")
+ZALO_OA_SECRET_KEY = env("ZALO_OA_SECRET_KEY", "")
+# An event older than this is refused (Zalo retries a failed call for up to 12 hours).
+ZALO_WEBHOOK_MAX_AGE_SECONDS = int(env("ZALO_WEBHOOK_MAX_AGE_SECONDS", str(12 * 3600)))
+ZALO_TEMPLATES = zalo_templates(env("ZALO_TEMPLATES_FILE", ""))
 # Messages a minute per channel across all workers (a shared limiter: Redis when
 # DELIVERY_RATE_LIMIT_REDIS_URL is set, else a row in the database). 0: no limit.
 DELIVERY_RATE_LIMITS = {
     "email": int(env("DELIVERY_RATE_LIMIT_EMAIL", "3000")),
     "sms": int(env("DELIVERY_RATE_LIMIT_SMS", "3000")),
+    "zalo": int(env("DELIVERY_RATE_LIMIT_ZALO", "3000")),
 }
 _redis_broker = CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
 DELIVERY_RATE_LIMIT_REDIS_URL = env("DELIVERY_RATE_LIMIT_REDIS_URL", (CACHE_URL or "").strip() or _redis_broker)
