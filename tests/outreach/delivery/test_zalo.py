@@ -2,14 +2,19 @@
 fallback to SMS (once, and only where SMS may carry the message), consent, quiet hours, codes."""
 
 import datetime
+import json
 import re
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.consent.services import consent_withdraw
-from accounts.models import Consent
+from accounts.messaging import SMS, AccountMessage
+from accounts.models import Consent, OneTimeCode
 from accounts.preferences import preferences_save
+from core.localtime import local_time
+from outreach.account_messages import account_message_send
 from outreach.campaigns.links import unsubscribe_token_read
 from outreach.campaigns.messages import campaign_message_plan, campaign_message_send
 from outreach.delivery.channels import (
@@ -19,9 +24,10 @@ from outreach.delivery.channels import (
 )
 from outreach.delivery.outbox import deliveries_plan
 from outreach.delivery.sending import deliveries_send
-from outreach.delivery.zalo.channel import HttpZaloBackend, template_data, tracking_id
+from outreach.delivery.zalo.channel import FileZaloBackend, HttpZaloBackend, template_data, tracking_id
 from outreach.delivery.zalo.fallback import fallback_key, sms_refusal, zalo_fallback
 from outreach.models import CAMPAIGN_KIND, Delivery, MessageKind, ReminderSetting
+from tests.accounts.factories import UserFactory
 from tests.outreach.factories import campaign_create, message_create, person, segment_create
 from tests.outreach.support import assign, due, jsonl, local, servant, today_local, training_course, tree
 from tests.support.zalo_stub import ZaloBehaviour, sent_calls, zalo_start, zalo_stop
@@ -353,3 +359,84 @@ def test_the_fallback_rule_per_purpose(home_page):
     assert sms_refusal(
         {**base, "kind": MessageKind.TRAINING_DUE_SOON, "address": "02438123456", "recipient_id": 1}
     ) == ("not_mobile")
+
+
+# One-time codes, and the development backend -------------------------------------------------------
+
+
+def _code_message(user, key):
+    code = OneTimeCode.objects.create(
+        user=user,
+        purpose=OneTimeCode.Purpose.PASSWORD_RESET,
+        address=user.phone,
+        code_hash="x",
+        expires_at=timezone.now() + datetime.timedelta(minutes=10),
+    )
+    return AccountMessage(
+        kind="code",
+        channel=SMS,
+        user_id=user.pk,
+        address=user.phone,
+        body="Kỹ Năng Số: 123456 là mã của bạn.",
+        key=f"account-code:{code.pk}:{key}:sms",
+        expires_at=code.expires_at,
+        urgent=True,
+        secret=True,
+        context={"code_id": code.pk, "purpose": code.purpose},
+        values={"code": "123456", "minutes": 10},
+    )
+
+
+def test_a_code_goes_by_zalo_to_who_chose_it_and_its_secret_is_not_kept(settings, tmp_path, sms_file, now):
+    settings.ZALO_FILE_PATH = str(tmp_path / "zalo.jsonl")
+    on_zalo = UserFactory(phone="0912000111")
+    preferences_save(on_zalo, channels=["zalo"], purposes={})
+    by_sms = UserFactory(phone="0912000222")
+    with transaction.atomic():
+        account_message_send(_code_message(on_zalo, "a"))
+        account_message_send(_code_message(by_sms, "b"))
+    zalo = Delivery.objects.get(recipient=on_zalo)
+    assert (zalo.channel, zalo.idempotency_key[-5:]) == ("zalo", ":zalo")
+    assert Delivery.objects.get(recipient=by_sms).channel == "sms"
+    deliveries_send(ids=list(Delivery.objects.values_list("pk", flat=True)), now=timezone.now())
+    (line,) = jsonl(settings.ZALO_FILE_PATH)
+    assert line["phone"] == "84912000111" and line["template_data"] == {"otp": "123456", "minutes": "10"}
+    zalo.refresh_from_db()
+    assert zalo.status == "sent" and "123456" not in json.dumps(zalo.context) + zalo.body
+    assert zalo.context["code_id"]  # the delivery log still names the code's purpose
+    assert [entry["to"] for entry in jsonl(sms_file)] == ["0912000222"]
+
+
+def test_a_code_to_a_number_not_on_zalo_comes_by_sms_at_once_even_in_quiet_hours(settings, tmp_path, sms_file):
+    settings.ZALO_FILE_PATH = str(tmp_path / "zalo.jsonl")
+    settings.ZALO_FILE_NOT_ON_ZALO = ("99",)
+    person = UserFactory(phone="0912000999")
+    preferences_save(person, channels=["zalo"], purposes={})
+    with transaction.atomic():
+        account_message_send(_code_message(person, "c"))
+    night = timezone.now()
+    config = ReminderSetting.load()  # quiet hours now: a code is not held, nor its SMS
+    config.quiet_hours_start = (local_time(night) - datetime.timedelta(hours=1)).time().replace(second=0, microsecond=0)
+    config.quiet_hours_end = (local_time(night) + datetime.timedelta(hours=1)).time().replace(second=0, microsecond=0)
+    config.save()
+    zalo = Delivery.objects.get(recipient=person)
+    assert deliveries_send(ids=[zalo.pk], now=night).counts["fallback"] == 1
+    sms = Delivery.objects.get(recipient=person, channel="sms")
+    assert sms.not_before is None and "123456" in sms.body
+    zalo.refresh_from_db()
+    assert "123456" not in json.dumps(zalo.context) + zalo.body
+    deliveries_send(ids=[sms.pk], now=night)
+    assert [entry["to"] for entry in jsonl(sms_file)] == ["0912000999"]
+    assert jsonl(settings.ZALO_FILE_PATH) == []
+
+
+def test_the_file_backend_records_a_tracking_id_once(tmp_path, settings):
+    settings.ZALO_FILE_NOT_ON_ZALO = ("99",)
+    first, second = FileZaloBackend(str(tmp_path / "z.jsonl")), FileZaloBackend(str(tmp_path / "z.jsonl"))
+    msg_id = first.send(phone="84912000111", template_id="t", data={"a": "1"}, tracking="1.x")
+    assert second.send(phone="84912000111", template_id="t", data={"a": "1"}, tracking="1.x") == msg_id
+    assert len(jsonl(tmp_path / "z.jsonl")) == 1
+    with pytest.raises(FallbackDeliveryError):
+        first.send(phone="84912000199", template_id="t", data={}, tracking="2.x")
+    with pytest.raises(FallbackDeliveryError):
+        first.send(phone="84912000111", template_id="refused-t", data={}, tracking="3.x")
