@@ -39,6 +39,7 @@ class ZaloBehaviour:
     slow_seconds: float = 1.5
     out_path: Path | None = None
     daily_quota: int = 100000
+    sent: int = 0
     calls: list = field(default_factory=list)  # {"token", "body", "tracking_id", "error", "kind"}
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -72,7 +73,8 @@ def _answer(behaviour: ZaloBehaviour, payload: dict, token: str | None) -> tuple
         return status, {"message": "stub HTTP error"}
     code = int(scripted) if scripted is not None else _code(behaviour, payload, token)
     with behaviour.lock:
-        sent = sum(1 for other in behaviour.calls if other.get("error") == 0)
+        behaviour.sent += code == 0
+        sent = behaviour.sent
         call.update(kind="sent" if code == 0 else "refused", error=code)
     if behaviour.out_path:
         with behaviour.lock, open(behaviour.out_path, "a", encoding="utf-8") as handle:
@@ -82,7 +84,7 @@ def _answer(behaviour: ZaloBehaviour, payload: dict, token: str | None) -> tuple
     data = {
         "msg_id": uuid.uuid4().hex,
         "sent_time": str(int(time.time() * 1000)),
-        "quota": {"dailyQuota": str(behaviour.daily_quota), "remainingQuota": str(behaviour.daily_quota - sent - 1)},
+        "quota": {"dailyQuota": str(behaviour.daily_quota), "remainingQuota": str(behaviour.daily_quota - sent)},
     }
     return 200, {"error": 0, "message": "Success", "data": data}
 
