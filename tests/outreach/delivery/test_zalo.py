@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.consent.services import consent_withdraw
 from accounts.messaging import SMS, AccountMessage
-from accounts.models import Consent, OneTimeCode
+from accounts.models import Consent, ContactPreference, OneTimeCode
 from accounts.preferences import preferences_save
 from core.localtime import local_time
 from outreach.account_messages import account_message_send
@@ -27,6 +27,7 @@ from outreach.delivery.sending import deliveries_send
 from outreach.delivery.zalo.channel import FileZaloBackend, HttpZaloBackend, template_data, tracking_id
 from outreach.delivery.zalo.fallback import fallback_key, sms_refusal, zalo_fallback
 from outreach.models import CAMPAIGN_KIND, Delivery, MessageKind, ReminderSetting
+from outreach.personal_data import export as personal_data_export
 from tests.accounts.factories import UserFactory
 from tests.outreach.factories import campaign_create, message_create, person, segment_create
 from tests.outreach.support import assign, due, jsonl, local, servant, today_local, training_course, tree
@@ -440,3 +441,33 @@ def test_the_file_backend_records_a_tracking_id_once(tmp_path, settings):
         first.send(phone="84912000199", template_id="t", data={}, tracking="2.x")
     with pytest.raises(FallbackDeliveryError):
         first.send(phone="84912000111", template_id="refused-t", data={}, tracking="3.x")
+
+
+# Where people choose Zalo -------------------------------------------------------------------------
+
+
+def test_people_choose_zalo_and_agree_to_campaign_news_on_it_in_their_settings(client):
+    person = UserFactory(phone_only=True)
+    client.force_login(person)
+    html = client.get("/account/notifications/").content.decode()
+    assert 'value="zalo"' in html and 'name="campaigns_zalo"' in html
+    response = client.post("/account/notifications/", {"channels": ["zalo"], "campaigns_zalo": "on"})
+    assert response.status_code == 302
+    preference = ContactPreference.objects.get(user=person)
+    assert (preference.use_zalo, preference.use_sms, preference.use_email) == (True, False, False)
+    assert set(
+        Consent.objects.filter(user=person, purpose="campaigns", granted=True).values_list("channel", flat=True)
+    ) == {"zalo"}
+    assert personal_data_export(person)["notification_settings"]["by_zalo"] is True
+
+
+def test_zalo_without_a_phone_number_is_refused_and_nothing_is_written(client):
+    person = UserFactory(phone=None)
+    client.force_login(person)
+    html = client.get("/account/notifications/").content.decode()
+    zalo_box = html[html.index('id="id_campaigns_zalo"') - 200 : html.index('id="id_campaigns_zalo"') + 50]
+    assert "disabled" in zalo_box
+    response = client.post("/account/notifications/", {"channels": ["zalo"], "campaigns_zalo": "on"})
+    assert response.status_code == 400 and "errorlist" in response.content.decode()
+    assert not ContactPreference.objects.filter(user=person).exists()
+    assert not Consent.objects.filter(user=person).exists()
