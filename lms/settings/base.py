@@ -15,7 +15,6 @@ from core.logs import admins_parse, logging_config, sentry_init
 
 # Security headers (CSP, Permissions-Policy, framing, referrer), the same on every machine.
 from .headers import *  # noqa: F403
-from .zalo import zalo_templates
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -528,21 +527,10 @@ SMS_GATEWAY_SENDER = env("SMS_GATEWAY_SENDER", "KYNANGSO")
 SMS_GATEWAY_TIMEOUT = float(env("SMS_GATEWAY_TIMEOUT", "10"))
 # Fold SMS text to ASCII (Vietnamese marks make each SMS part 70 characters instead of 160).
 SMS_ASCII = env_bool("SMS_ASCII", True)
-# Zalo (ZNS; outreach/delivery/zalo/, docs/zalo.md): outreach.delivery.zalo.channel.FileZaloBackend
-# (JSON lines in ZALO_FILE_PATH; numbers ending in ZALO_FILE_NOT_ON_ZALO are "not on Zalo"),
-# HttpZaloBackend (ZALO_API_URL with ZALO_ACCESS_TOKEN); empty: no Zalo (people who chose only Zalo are skipped).
-ZALO_BACKEND = env("ZALO_BACKEND", "outreach.delivery.zalo.channel.FileZaloBackend")
+# Zalo (ZNS): lms/settings/zalo.py, docs/zalo.md. Development: JSON lines in ZALO_FILE_PATH.
+from .zalo import *  # noqa: E402, F403
+
 ZALO_FILE_PATH = env("ZALO_FILE_PATH", str(VAR_DIR / "zalo.jsonl"))
-ZALO_FILE_NOT_ON_ZALO = tuple(env_list("ZALO_FILE_NOT_ON_ZALO", "99"))
-ZALO_API_URL = env("ZALO_API_URL", "https://business.openapi.zalo.me/message/template")
-ZALO_ACCESS_TOKEN = env("ZALO_ACCESS_TOKEN", "")
-ZALO_TIMEOUT = float(env("ZALO_TIMEOUT", "10"))
-# The delivery webhook (/hooks/zalo/): X-ZEvent-Signature is sha256(app id + body + timestamp + OA secret key).
-ZALO_APP_ID = env("ZALO_APP_ID", "")
-ZALO_OA_SECRET_KEY = env("ZALO_OA_SECRET_KEY", "")
-# An event older than this is refused (Zalo retries a failed call for up to 12 hours).
-ZALO_WEBHOOK_MAX_AGE_SECONDS = int(env("ZALO_WEBHOOK_MAX_AGE_SECONDS", str(12 * 3600)))
-ZALO_TEMPLATES = zalo_templates(env("ZALO_TEMPLATES_FILE", ""))
 # Messages a minute per channel across all workers (a shared limiter: Redis when
 # DELIVERY_RATE_LIMIT_REDIS_URL is set, else a row in the database). 0: no limit.
 DELIVERY_RATE_LIMITS = {

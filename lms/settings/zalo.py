@@ -9,7 +9,20 @@ SMS (the fallback rules apply).
 """
 
 import json
+import os
 from pathlib import Path
+
+__all__ = [
+    "ZALO_ACCESS_TOKEN",
+    "ZALO_API_URL",
+    "ZALO_APP_ID",
+    "ZALO_BACKEND",
+    "ZALO_FILE_NOT_ON_ZALO",
+    "ZALO_OA_SECRET_KEY",
+    "ZALO_TEMPLATES",
+    "ZALO_TIMEOUT",
+    "ZALO_WEBHOOK_MAX_AGE_SECONDS",
+]
 
 _NAME = {"customer_name": "name"}
 _LENGTHS = {"customer_name": 30}
@@ -46,3 +59,23 @@ def zalo_templates(path: str) -> dict:
     if not path:
         return ZALO_TEMPLATES_DEFAULT
     return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name) or default
+
+
+# Imported by base.py after the environment (and .env) is read. Backends: FileZaloBackend (JSON lines;
+# numbers ending in ZALO_FILE_NOT_ON_ZALO are "not on Zalo"), HttpZaloBackend (ZALO_API_URL with
+# ZALO_ACCESS_TOKEN); empty: no Zalo (people who chose only Zalo are skipped).
+ZALO_BACKEND = _env("ZALO_BACKEND", "outreach.delivery.zalo.channel.FileZaloBackend")
+ZALO_FILE_NOT_ON_ZALO = tuple(item.strip() for item in _env("ZALO_FILE_NOT_ON_ZALO", "99").split(",") if item.strip())
+ZALO_API_URL = _env("ZALO_API_URL", "https://business.openapi.zalo.me/message/template")
+ZALO_ACCESS_TOKEN = _env("ZALO_ACCESS_TOKEN", "")
+ZALO_TIMEOUT = float(_env("ZALO_TIMEOUT", "10"))
+# The delivery webhook (/hooks/zalo/): X-ZEvent-Signature is sha256(app id + body + timestamp + OA secret key).
+ZALO_APP_ID = _env("ZALO_APP_ID", "")
+ZALO_OA_SECRET_KEY = _env("ZALO_OA_SECRET_KEY", "")
+# An event older than this is refused (Zalo retries a failed call for up to 12 hours).
+ZALO_WEBHOOK_MAX_AGE_SECONDS = int(_env("ZALO_WEBHOOK_MAX_AGE_SECONDS", str(12 * 3600)))
+ZALO_TEMPLATES = zalo_templates(_env("ZALO_TEMPLATES_FILE", ""))
