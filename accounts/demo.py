@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import roles
-from .consent.channels import EMAIL, IN_APP, SMS
+from .consent.channels import EMAIL, IN_APP, SMS, ZALO
 from .consent.services import SOURCE_DEMO, consent_give
 from .models import Consent, ConsentRecord, OrganisationUnit, User
 
@@ -67,6 +67,10 @@ DEMO_PEOPLE = [
     ("quanly@kynangso.local", None, "Lê Thị Thu", User.Kind.CIVIL_SERVANT, "TN-PB", roles.UNIT_MANAGER, False),
     ("canbo@kynangso.local", None, "Phạm Văn Nam", User.Kind.CIVIL_SERVANT, "TN-PB", roles.CIVIL_SERVANT, False),
     (None, "0912345678", "Hoàng Thị Lan", User.Kind.CITIZEN, "TN-PB", roles.CITIZEN, False),
+    # Citizens who chose Zalo (outreach/demo.py); the development Zalo backend has numbers ending
+    # in 99 "not on Zalo", so the second one's messages fall back to SMS (docs/zalo.md).
+    (None, "0987654321", "Đặng Văn Hải", User.Kind.CITIZEN, "TN-PB", roles.CITIZEN, False),
+    (None, "0912345699", "Trịnh Thị Hoa", User.Kind.CITIZEN, "TN-DT", roles.CITIZEN, False),
 ]
 
 
@@ -84,6 +88,8 @@ DEMO_STAFF = [
 # never answered, and silence is not consent), so a segment counts some, not all.
 DEMO_CAMPAIGN_CONSENTS = {
     "0912345678": [SMS, IN_APP],
+    "0987654321": [ZALO],
+    "0912345699": [ZALO, SMS],
     "canbo@kynangso.local": [EMAIL],
     "quanly@kynangso.local": [EMAIL, IN_APP],
     "hung.dv@kynangso.local": [EMAIL],

@@ -50,6 +50,9 @@ class AccountMessage:
     urgent: bool = False
     secret: bool = False
     context: dict = field(default_factory=dict)
+    # The values of the text's placeholders ({"code": ..., "minutes": ...}): a sender that sends
+    # registered templates (Zalo) fills its parameters with them.
+    values: dict = field(default_factory=dict)
 
 
 def message_send(message: AccountMessage) -> None:

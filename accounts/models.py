@@ -250,7 +250,7 @@ class RosterImport(models.Model):
 
 
 class ContactPreference(models.Model):
-    """The channels a person chose for reminders and notices (e-mail, SMS, the site's inbox).
+    """The channels a person chose for reminders and notices (e-mail, SMS, the site's inbox, Zalo).
 
     No row means the default: e-mail when the person has an address, else SMS.
     Mandatory-training reminders follow the channels chosen here but cannot be
@@ -263,6 +263,7 @@ class ContactPreference(models.Model):
     use_email = models.BooleanField(_("by e-mail"), default=True)
     use_sms = models.BooleanField(_("by SMS"), default=False)
     use_in_app = models.BooleanField(_("in my inbox on this site"), default=False)
+    use_zalo = models.BooleanField(_("by Zalo"), default=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -270,7 +271,7 @@ class ContactPreference(models.Model):
         verbose_name_plural = _("contact preferences")
         constraints = [
             models.CheckConstraint(
-                condition=Q(use_email=True) | Q(use_sms=True) | Q(use_in_app=True),
+                condition=Q(use_email=True) | Q(use_sms=True) | Q(use_in_app=True) | Q(use_zalo=True),
                 name="accounts_contactpreference_one_channel",
                 violation_error_message=_("Choose at least one way to reach you."),
             )

@@ -12,7 +12,7 @@ from django import forms
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from .consent.channels import CHANNEL_CODES, CONTACT_CHANNELS, EMAIL, IN_APP, SMS, channel_reachable
+from .consent.channels import CHANNEL_CODES, CONTACT_CHANNELS, EMAIL, IN_APP, SMS, ZALO, channel_reachable
 from .consent.selectors import consent_channels
 from .consent.services import SOURCE_SETTINGS, consent_give, consent_withdraw
 from .models import Consent, ContactPreference
@@ -21,7 +21,16 @@ CHANNELS = CHANNEL_CODES
 # Purposes a person may refuse on the notification settings page, for every channel at once.
 OPTIONAL_PURPOSES = (Consent.Purpose.COURSE_NUDGES, Consent.Purpose.CERTIFICATE_NOTICES)
 
-__all__ = ["CHANNELS", "EMAIL", "IN_APP", "SMS", "NotificationSettingsForm", "preferences_of", "preferences_save"]
+__all__ = [
+    "CHANNELS",
+    "EMAIL",
+    "IN_APP",
+    "SMS",
+    "ZALO",
+    "NotificationSettingsForm",
+    "preferences_of",
+    "preferences_save",
+]
 
 
 def default_channels(*, has_email):
@@ -29,11 +38,11 @@ def default_channels(*, has_email):
     return [EMAIL] if has_email else [SMS]
 
 
-def reminder_channels(*, use_email, use_sms, use_in_app, has_email):
-    """The channels to use, from a preference row's three fields (all None: no row, the default)."""
-    if use_email is None and use_sms is None and use_in_app is None:
+def reminder_channels(*, use_email, use_sms, use_in_app, has_email, use_zalo=None):
+    """The channels to use, from a preference row's fields (all None: no row, the default)."""
+    if use_email is None and use_sms is None and use_in_app is None and use_zalo is None:
         return default_channels(has_email=has_email)
-    chosen = [name for name, on in ((EMAIL, use_email), (SMS, use_sms), (IN_APP, use_in_app)) if on]
+    chosen = [name for name, on in ((EMAIL, use_email), (SMS, use_sms), (IN_APP, use_in_app), (ZALO, use_zalo)) if on]
     return chosen or default_channels(has_email=has_email)
 
 
@@ -47,6 +56,7 @@ def preferences_of(user):
             use_email=preference.use_email,
             use_sms=preference.use_sms,
             use_in_app=preference.use_in_app,
+            use_zalo=preference.use_zalo,
             has_email=bool(user.email),
         )
     answers = dict(Consent.DEFAULTS)
@@ -72,7 +82,12 @@ def preferences_save(
     """
     ContactPreference.objects.update_or_create(
         user=user,
-        defaults={"use_email": EMAIL in channels, "use_sms": SMS in channels, "use_in_app": IN_APP in channels},
+        defaults={
+            "use_email": EMAIL in channels,
+            "use_sms": SMS in channels,
+            "use_in_app": IN_APP in channels,
+            "use_zalo": ZALO in channels,
+        },
     )
     for purpose, granted in purposes.items():
         change = consent_give if granted else consent_withdraw
@@ -141,6 +156,11 @@ class NotificationSettingsForm(forms.Form):
             raise forms.ValidationError(_("Your account has no e-mail address: choose another way."), code="no_email")
         if SMS in channels and not self.user.phone:
             raise forms.ValidationError(_("Your account has no phone number: choose another way."), code="no_phone")
+        if ZALO in channels and not self.user.phone:
+            raise forms.ValidationError(
+                _("Zalo messages go to your phone number, and your account has none: choose another way."),
+                code="no_phone",
+            )
         return channels
 
     def save(self):

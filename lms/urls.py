@@ -8,6 +8,7 @@ from core import offline, seo
 from core import views as core_views
 from home.search import views as search_views
 from outreach.campaigns import tracking as campaign_tracking
+from outreach.delivery.zalo import webhook as zalo_webhook
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
@@ -47,6 +48,8 @@ urlpatterns += [
     path("learn/", include("courses.urls")),
     path("certificates/", include("courses.certificates.urls")),
     path("inbox/", include("outreach.urls")),
+    # Zalo's delivery events (signed; docs/zalo.md).
+    path("hooks/zalo/", zalo_webhook.zalo_webhook, name="zalo_webhook"),
     path("c/", include("outreach.campaigns.urls")),
     # Public transparency page (insights): "minh bạch" is "transparency".
     path("minh-bach/", include("insights.urls")),

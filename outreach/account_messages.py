@@ -9,6 +9,12 @@ cancelled instead of sent once their code expired or was replaced or used (the r
 text is blanked once sent, failed or cancelled (``Kind.secret``), and never resent from the admin.
 Notices (the old number told that the account's number changed) carry no secret and wait for the
 end of the quiet hours like any SMS.
+
+A message for SMS goes **by Zalo** instead when the person chose Zalo in their notification settings,
+a Zalo provider is set up and the kind has a Zalo template (``ZALO_TEMPLATES``): the row is on the Zalo
+channel (key ``…:zalo``), its values (``AccountMessage.values``: the code, its minutes) are its
+template's parameters, and its SMS text is kept for the fallback: a number not on Zalo gets the
+same SMS as before, once (``outreach.delivery.zalo.fallback``; docs/zalo.md).
 """
 
 from django.db import transaction
@@ -16,13 +22,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from accounts.messaging import EMAIL, SMS, AccountMessage
-from accounts.models import OneTimeCode
+from accounts.models import ContactPreference, OneTimeCode
 from accounts.phone import phone_is_mobile
 
 from .delivery.channels import sms_available
 from .delivery.kinds import Kind, KindFamily, family_register
 from .delivery.models import Channel, Delivery
 from .delivery.outbox import enqueue_ids
+from .delivery.zalo.channel import template_for, zalo_available
 
 ACCOUNT_CODE = "account_code"
 ACCOUNT_INVITATION = "account_invitation"
@@ -81,17 +88,30 @@ def _route(message: AccountMessage) -> tuple[str, str]:
     return Delivery.Status.PLANNED, ""
 
 
+def _by_zalo(message: AccountMessage, kind: str) -> bool:
+    """Whether an SMS message goes by Zalo: the person chose Zalo, Zalo is set up, the kind has a template."""
+    if message.channel != SMS or not zalo_available() or template_for(kind) is None:
+        return False
+    return ContactPreference.objects.filter(user_id=message.user_id, use_zalo=True).exists()
+
+
 def account_message_send(message: AccountMessage) -> None:
     """Write ``message`` as a Delivery row (once per key) and queue it after the transaction commits."""
     now = timezone.now()
     status, reason = _route(message)
+    kind = KINDS.get(message.kind, ACCOUNT_CODE)
+    channel = Channel.SMS if message.channel == SMS else Channel.EMAIL
+    key, context = message.key, dict(message.context or {})
+    if status == Delivery.Status.PLANNED and _by_zalo(message, kind):
+        channel, key = Channel.ZALO, message.key.removesuffix(":sms")[:195] + ":zalo"
+        context.update(zalo={name: str(value) for name, value in message.values.items()}, sms=message.body)
     with transaction.atomic():
         delivery, created = Delivery.objects.get_or_create(
-            idempotency_key=message.key[:200],
+            idempotency_key=key[:200],
             defaults={
                 "recipient_id": message.user_id,
-                "kind": KINDS.get(message.kind, ACCOUNT_CODE),
-                "channel": Channel.SMS if message.channel == SMS else Channel.EMAIL,
+                "kind": kind,
+                "channel": channel,
                 "status": status,
                 "reason": reason,
                 "subject_id": (message.context or {}).get("code_id"),
@@ -99,7 +119,7 @@ def account_message_send(message: AccountMessage) -> None:
                 "address": message.address,
                 "subject": message.subject[:255],
                 "body": message.body if status == Delivery.Status.PLANNED else "",
-                "context": dict(message.context or {}),
+                "context": context,
                 "planned_at": now,
                 "queued_at": now if status == Delivery.Status.PLANNED else None,
             },

@@ -29,6 +29,9 @@ def demo_reminders_seed() -> None:
         "canbo@kynangso.local": ["email", "in_app"],
         "quanly@kynangso.local": ["email", "in_app"],
         "0912345678": ["sms", "in_app"],
+        # Zalo: one on Zalo, one whose number the development backend has "not on Zalo" (SMS instead).
+        "0987654321": ["zalo", "in_app"],
+        "0912345699": ["zalo"],
     }
     for identifier, channels in choices.items():
         if identifier in people:
@@ -43,13 +46,12 @@ def demo_reminders_seed() -> None:
             requirement__course__slug="an-toan-thong-tin-co-ban",
             due_on__gt=today + datetime.timedelta(days=7),
         ).update(due_on=today + datetime.timedelta(days=7))
-    citizen = people.get("0912345678")
     course = CoursePage.objects.filter(slug="dung-dich-vu-cong-truc-tuyen").first()
-    if (
-        citizen is not None
-        and course is not None
-        and not Enrolment.objects.filter(user=citizen, course=course).exists()
-    ):
+    # Citizens who went quiet on a course: the planner nudges them (by SMS, by Zalo, by Zalo then SMS).
+    for phone in ("0912345678", "0987654321", "0912345699"):
+        citizen = people.get(phone)
+        if citizen is None or course is None or Enrolment.objects.filter(user=citizen, course=course).exists():
+            continue
         enrolment = enrolment_create(user=citizen, course=course)
         Enrolment.objects.filter(pk=enrolment.pk).update(last_activity_at=timezone.now() - datetime.timedelta(days=9))
 

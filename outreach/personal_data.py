@@ -16,6 +16,7 @@ def export(user: User) -> dict:
                 "by_email": preference.use_email,
                 "by_sms": preference.use_sms,
                 "in_app": preference.use_in_app,
+                "by_zalo": preference.use_zalo,
                 "updated_at": moment_iso(preference.updated_at),
             }
             if preference
@@ -32,6 +33,7 @@ def export(user: User) -> dict:
                 "planned_at": moment_iso(d.planned_at),
                 "sent_at": moment_iso(d.sent_at),
                 "read_at": moment_iso(d.read_at),
+                "received_at": moment_iso(d.received_at),
             }
             for d in Delivery.objects.filter(recipient=user).order_by("planned_at", "pk")
         ],

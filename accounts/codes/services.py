@@ -173,6 +173,7 @@ def _message(*, row: OneTimeCode, user: User, code: str, channel: str, kind: str
         urgent=kind == "code",
         secret=True,
         context={"code_id": row.pk, "purpose": row.purpose},
+        values={"code": code, "minutes": minutes},
     )
 
 

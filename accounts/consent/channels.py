@@ -1,8 +1,8 @@
 """The channels a person can be reached on, in one place.
 
 Every list of channels (the consent model's rows, the sign-up boxes, the notification settings,
-campaign audiences and planning) is read from ``CONTACT_CHANNELS``; a new channel (Zalo, later) is
-one more entry here, plus its sender in ``outreach.delivery.channels``.
+campaign audiences and planning) is read from ``CONTACT_CHANNELS``; a new channel is one more entry
+here, plus its sender in ``outreach.delivery`` (Zalo: ``outreach/delivery/zalo.py``, docs/zalo.md).
 """
 
 from dataclasses import dataclass
@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-EMAIL, SMS, IN_APP = "email", "sms", "in_app"
+EMAIL, SMS, IN_APP, ZALO = "email", "sms", "in_app", "zalo"
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,10 @@ CONTACT_CHANNELS: tuple[ContactChannel, ...] = (
         SMS, _("By SMS"), "phone", _("Your account has no phone number."), _("if you sign up with a phone number")
     ),
     ContactChannel(IN_APP, _("In my inbox on this site"), None),
+    # Zalo Notification Service: sent to the phone number's Zalo account (templates registered with Zalo).
+    ContactChannel(
+        ZALO, _("By Zalo"), "phone", _("Your account has no phone number."), _("if you sign up with a phone number")
+    ),
 )
 CHANNEL_CODES: tuple[str, ...] = tuple(channel.code for channel in CONTACT_CHANNELS)
 

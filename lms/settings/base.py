@@ -533,11 +533,16 @@ SMS_GATEWAY_SENDER = env("SMS_GATEWAY_SENDER", "KYNANGSO")
 SMS_GATEWAY_TIMEOUT = float(env("SMS_GATEWAY_TIMEOUT", "10"))
 # Fold SMS text to ASCII (Vietnamese marks make each SMS part 70 characters instead of 160).
 SMS_ASCII = env_bool("SMS_ASCII", True)
+# Zalo (ZNS): lms/settings/zalo.py, docs/zalo.md. Development: JSON lines in ZALO_FILE_PATH.
+from .zalo import *  # noqa: E402, F403
+
+ZALO_FILE_PATH = env("ZALO_FILE_PATH", str(VAR_DIR / "zalo.jsonl"))
 # Messages a minute per channel across all workers (a shared limiter: Redis when
 # DELIVERY_RATE_LIMIT_REDIS_URL is set, else a row in the database). 0: no limit.
 DELIVERY_RATE_LIMITS = {
     "email": int(env("DELIVERY_RATE_LIMIT_EMAIL", "3000")),
     "sms": int(env("DELIVERY_RATE_LIMIT_SMS", "3000")),
+    "zalo": int(env("DELIVERY_RATE_LIMIT_ZALO", "3000")),
 }
 _redis_broker = CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
 DELIVERY_RATE_LIMIT_REDIS_URL = env("DELIVERY_RATE_LIMIT_REDIS_URL", (CACHE_URL or "").strip() or _redis_broker)

@@ -29,3 +29,8 @@ SEARCH_LOG_BATCH_SECONDS = 0
 # TEST_SMS_FILE lets two test runs on one checkout use different files.
 SMS_BACKEND = "outreach.delivery.channels.FileSmsBackend"
 SMS_FILE_PATH = str(VAR_DIR / os.environ.get("TEST_SMS_FILE", "test-sms.jsonl"))
+# Zalo messages likewise (numbers ending in 99 are "not on Zalo": the fallback to SMS).
+ZALO_BACKEND = "outreach.delivery.zalo.channel.FileZaloBackend"
+ZALO_FILE_PATH = str(VAR_DIR / os.environ.get("TEST_ZALO_FILE", "test-zalo.jsonl"))
+ZALO_APP_ID = "test-app"
+ZALO_OA_SECRET_KEY = "test-oa-secret"  # noqa: S105 (tests only)

@@ -101,13 +101,15 @@ def message_texts(
     language: str,
     test: bool = False,
     channels: Collection[str] | None = None,
+    zalo_values: dict | None = None,
 ) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
     """({channel: (subject, body)}, {channel: unsubscribe URL}) of ``message`` for one person, links
     signed for them.
 
     An unsubscribe link is added to every variant that does not place ``{unsubscribe}`` itself; each
     channel's link withdraws consent on that channel (an SMS's is its short link). Only the links the
-    texts use are signed.
+    texts use are signed. ``zalo_values``, when given, receives the Zalo variant's values (its
+    template's parameters, unsubscribe link included).
     """
     base = base_url()
     unsubscribes = {}
@@ -120,15 +122,18 @@ def message_texts(
         values["link"] = tracked_url(message_id=message.pk, user_id=person_id, link=LINK_PAGE, test=test, base=base)
     if _uses(message, "{action}"):
         values["action"] = tracked_url(message_id=message.pk, user_id=person_id, link=LINK_ACTION, test=test, base=base)
-    if channels is None or Channel.SMS in channels:
+    # A Zalo message carries the SMS text too: SMS carries it where Zalo cannot (docs/zalo.md).
+    wanted = None if channels is None else {*channels, *([Channel.SMS] if Channel.ZALO in channels else [])}
+    if wanted is None or Channel.SMS in wanted:
         sms_values = _sms_values(message, person_id=person_id, test=test, base=base, values=values)
     texts = {}
     for channel, subject, body in (
         (Channel.EMAIL, message.email_subject, message.email_body),
         (Channel.SMS, "", message.sms_body),
         (Channel.IN_APP, message.email_subject, message.in_app_body),
+        (Channel.ZALO, message.email_subject, message.in_app_body),
     ):
-        if channels is not None and channel not in channels:
+        if wanted is not None and channel not in wanted:
             continue
         if channel == Channel.SMS:
             # Its short unsubscribe link leads to the unsubscribe page of the SMS channel (tracking.py).
@@ -137,6 +142,8 @@ def message_texts(
             url = unsubscribe_url(message_id=message.pk, user_id=person_id, channel=channel, base=base)
             channel_values = {**values, "unsubscribe": url}
         unsubscribes[channel] = channel_values["unsubscribe"]
+        if channel == Channel.ZALO and zalo_values is not None:
+            zalo_values.update(channel_values)
         rendered = render(body, channel_values)
         if "{unsubscribe}" not in body:
             separator = " " if channel == Channel.SMS else "\n\n"
@@ -157,6 +164,7 @@ def message_preview(*, message: CampaignMessage, user: User) -> tuple[dict[str, 
         use_email=getattr(preference, "use_email", None),
         use_sms=getattr(preference, "use_sms", None),
         use_in_app=getattr(preference, "use_in_app", None),
+        use_zalo=getattr(preference, "use_zalo", None),
     )
     texts, _unsubscribe = message_texts(
         message=message, person_id=user.pk, full_name=user.full_name, language=person.lang, test=True
@@ -187,6 +195,7 @@ class _CampaignPlan:
         channels = person.channels() if channels is None else channels
         if not channels:
             return
+        zalo_values: dict = {}
         texts, unsubscribes = message_texts(
             message=self.message,
             person_id=person.id,
@@ -194,6 +203,7 @@ class _CampaignPlan:
             language=person.lang,
             test=self.test,
             channels=channels,
+            zalo_values=zalo_values,
         )
         # RFC 8058 one-click unsubscribe in mail clients (the link is also in the text).
         contexts: dict[str, dict] = {}
@@ -215,6 +225,7 @@ class _CampaignPlan:
             sequence=1 if self.test else 0,
             context=self.context,
             contexts=contexts,
+            values=zalo_values,
         )
 
 
@@ -404,7 +415,14 @@ FAMILY = family_register(
     KindFamily(
         name="campaigns",
         order=50,
-        kinds=(Kind(CAMPAIGN_KIND, gettext_lazy("Campaign message"), describe=_describe),),
+        kinds=(
+            Kind(
+                CAMPAIGN_KIND,
+                gettext_lazy("Campaign message"),
+                describe=_describe,
+                channel_consent=Consent.Purpose.CAMPAIGNS,
+            ),
+        ),
         recheck=campaign_recheck,
         reasons={
             "campaign_cancelled": gettext_lazy("The campaign message was cancelled"),

@@ -188,6 +188,7 @@ class DeliveryViewSet(RecordViewSet):
         "not_before",
         "sent_at",
         "read_at",
+        "received_at",
         "subject",
         "body",
         "idempotency_key",

@@ -58,6 +58,11 @@ class PermanentDeliveryError(DeliveryError):
     """Retrying cannot help (unknown recipient, rejected content, 4xx)."""
 
 
+class FallbackDeliveryError(DeliveryError):
+    """This channel cannot carry the message (the number is not on Zalo, the template was refused):
+    the sender hands it to SMS where the person may be reached there (``zalo.zalo_fallback``)."""
+
+
 @dataclass
 class OutgoingMessage:
     key: str  # the delivery's idempotency key
@@ -66,6 +71,9 @@ class OutgoingMessage:
     body: str
     language: str = "vi"
     headers: dict | None = None  # extra e-mail headers (List-Unsubscribe for campaign messages)
+    kind: str = ""  # the delivery's kind (Zalo: which registered template)
+    context: dict | None = None  # the delivery's context (Zalo: the template's values)
+    pk: int | None = None  # the delivery's id (Zalo: part of the tracking id the webhook names)
 
 
 def message_id_for(key: str) -> str:
@@ -370,6 +378,11 @@ CHANNELS = {"email": EmailChannel, "sms": SmsChannel, "in_app": InAppChannel}
 
 
 def channel_for(name: str) -> Channel:
+    if name == "zalo":
+        # The Zalo channel builds on this module's interface (it imports this module).
+        from .zalo.channel import ZaloChannel
+
+        return ZaloChannel()
     return CHANNELS[name]()
 
 

@@ -35,6 +35,9 @@ REASONS = {
     "no_phone": gettext_lazy("No phone number"),
     "not_mobile": gettext_lazy("A landline number: it cannot receive SMS"),
     "no_sms_provider": gettext_lazy("No SMS provider configured"),
+    "no_zalo_provider": gettext_lazy("No Zalo provider configured"),
+    "zalo_fallback": gettext_lazy("Zalo could not carry it: sent by SMS instead"),
+    "no_sms_consent": gettext_lazy("No consent to this message by SMS"),
     "inactive": gettext_lazy("Account deactivated"),
     "opted_out": gettext_lazy("The person opted out"),
     "gone": gettext_lazy("What it was about no longer exists"),
@@ -48,7 +51,9 @@ class Kind:
     ``quiet_hours``: its SMS wait for the end of the quiet hours (False: someone is waiting for it,
     a one-time code). ``secret``: its text holds a secret: blanked (``REDACTED``) once the row is
     sent, failed or cancelled, and never resent from the admin. ``reaches_inactive``: sent to an
-    account not active yet (a sign-up waiting for its code).
+    account not active yet (a sign-up waiting for its code). ``channel_consent``: the purpose whose
+    consent the kind needs channel by channel (campaign news): a message handed from Zalo to SMS needs
+    it given on SMS (docs/zalo.md).
     """
 
     value: str
@@ -58,6 +63,7 @@ class Kind:
     quiet_hours: bool = True
     secret: bool = False
     reaches_inactive: bool = False
+    channel_consent: str = ""
 
 
 # What a secret kind's row keeps of its text once it is done with it.

@@ -16,6 +16,7 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("E-mail")
     SMS = "sms", _("SMS")
     IN_APP = "in_app", _("Inbox on the site")
+    ZALO = "zalo", _("Zalo")
 
 
 class Delivery(models.Model):
@@ -63,6 +64,8 @@ class Delivery(models.Model):
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # When the provider said the message reached the person's device (Zalo's delivery webhook).
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("delivery")

@@ -34,6 +34,7 @@ from core.localtime import local_time, local_zone
 from . import kinds
 from .channels import sms_available
 from .models import Channel, Delivery
+from .zalo.channel import zalo_available
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,7 @@ PERSON = (
     "contact_preference__use_email",
     "contact_preference__use_sms",
     "contact_preference__use_in_app",
+    "contact_preference__use_zalo",
 )
 
 
@@ -99,6 +101,7 @@ class Person:
     use_email: bool | None
     use_sms: bool | None
     use_in_app: bool | None
+    use_zalo: bool | None = None
 
     @classmethod
     def of(cls, row: Sequence[Any]) -> "Person":
@@ -117,17 +120,21 @@ class Person:
     def channels(self) -> list[str]:
         """The channels the person chose for messages (by default e-mail when they have one, else the inbox)."""
         return reminder_channels(
-            use_email=self.use_email, use_sms=self.use_sms, use_in_app=self.use_in_app, has_email=bool(self.email)
+            use_email=self.use_email,
+            use_sms=self.use_sms,
+            use_in_app=self.use_in_app,
+            use_zalo=self.use_zalo,
+            has_email=bool(self.email),
         )
 
 
 def channel_route(
-    *, person: Person, channel: str, sms_ok: bool, quiet_end: datetime.datetime | None
+    *, person: Person, channel: str, sms_ok: bool, quiet_end: datetime.datetime | None, zalo_ok: bool = False
 ) -> tuple[str, str, str, datetime.datetime | None]:
     """(status, reason, address, not_before) of one planned message to ``person`` on ``channel``.
 
-    Skipped, with the reason, when the person has no address there or no SMS provider is set up;
-    an SMS waits for the end of quiet hours (``quiet_end``, None outside them).
+    Skipped, with the reason, when the person has no address there or no SMS (Zalo) provider is set
+    up; an SMS or a Zalo message waits for the end of quiet hours (``quiet_end``, None outside them).
     """
     if channel == Channel.EMAIL:
         if not person.email:
@@ -140,6 +147,14 @@ def channel_route(
             return Delivery.Status.SKIPPED, "not_mobile", person.phone, None  # a landline: no SMS to pay for
         if not sms_ok:
             return Delivery.Status.SKIPPED, "no_sms_provider", person.phone, None
+        return Delivery.Status.PLANNED, "", person.phone, quiet_end
+    if channel == Channel.ZALO:
+        if not person.phone:
+            return Delivery.Status.SKIPPED, "no_phone", "", None
+        if not phone_is_mobile(person.phone):
+            return Delivery.Status.SKIPPED, "not_mobile", person.phone, None  # Zalo accounts are mobile numbers
+        if not zalo_ok:
+            return Delivery.Status.SKIPPED, "no_zalo_provider", person.phone, None
         return Delivery.Status.PLANNED, "", person.phone, quiet_end
     return Delivery.Status.PLANNED, "", "", None
 
@@ -179,6 +194,7 @@ class Outbox:
     today: datetime.date
     quiet_end: datetime.datetime | None
     sms_ok: bool
+    zalo_ok: bool = False
     # True when this pass queues what it plans: the rows are written already marked as queued.
     queue: bool = False
     rows: list = field(default_factory=list)
@@ -208,19 +224,28 @@ class Outbox:
         sequence: int = 0,
         context: dict | None = None,
         contexts: Mapping[str, dict] | None = None,
+        values: Mapping[str, Any] | None = None,
     ) -> None:
         """Plan one message for ``person`` on each of ``channels`` (skipped where unusable).
 
         ``key(channel)`` is the idempotency key, ``texts(channel)`` the (subject, body);
-        ``contexts`` may give a channel a context of its own instead of ``context``.
+        ``contexts`` may give a channel a context of its own instead of ``context``. A Zalo row
+        keeps the placeholders' ``values`` (its template's parameters) and the SMS text (for the
+        fallback) in its context (docs/zalo.md).
         """
         for channel in channels:
             status, reason, address, not_before = channel_route(
-                person=person, channel=channel, sms_ok=self.sms_ok, quiet_end=self.quiet_end
+                person=person, channel=channel, sms_ok=self.sms_ok, quiet_end=self.quiet_end, zalo_ok=self.zalo_ok
             )
             queued_at = self.now if self.queue and status == Delivery.Status.PLANNED and not_before is None else None
             subject, body = texts(channel)
             row_context = (contexts or {}).get(channel, context or {})
+            if channel == Channel.ZALO and status == Delivery.Status.PLANNED:
+                row_context = {
+                    **row_context,
+                    "zalo": {name: str(value) for name, value in (values or {}).items()},
+                    "sms": texts(Channel.SMS)[1],
+                }
             self.rows.append(
                 (
                     person.id,
@@ -307,7 +332,12 @@ def outbox_open(*, now: datetime.datetime | None = None, queue: bool = False) ->
     """A new planning pass at ``now``; ``queue``: queue what it plans as it is written."""
     now = now or timezone.now()
     return Outbox(
-        now=now, today=local_time(now).date(), quiet_end=quiet_end_at(now=now), sms_ok=sms_available(), queue=queue
+        now=now,
+        today=local_time(now).date(),
+        quiet_end=quiet_end_at(now=now),
+        sms_ok=sms_available(),
+        zalo_ok=zalo_available(),
+        queue=queue,
     )
 
 

@@ -35,11 +35,12 @@ from accounts.models import Consent, User
 from core.localtime import local_time
 
 from . import kinds
-from .channels import DeliveryError, OutgoingMessage, PermanentDeliveryError, channel_for
+from .channels import DeliveryError, FallbackDeliveryError, OutgoingMessage, PermanentDeliveryError, channel_for
 from .inbox import unread_forget
 from .models import Channel, Delivery
 from .outbox import deliveries_recover, quiet_end_at
 from .rate_limit import acquire
+from .zalo.fallback import public_context, zalo_fallback
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,7 @@ _ROW_FIELDS = (
     "language",
     "attempts",
     "planned_at",
+    "sequence",
 )
 
 
@@ -240,6 +242,9 @@ def _prepare(rows: list[dict], batch: "_Batch", now: datetime.datetime) -> list[
     for pk, reason in cancel.items():
         by_reason[reason].append(pk)
     secret = kinds.kinds_where("secret")
+    for row in rows:
+        if row["pk"] in cancel and row["channel"] == Channel.ZALO and row["kind"] in secret:
+            _mine([row["pk"]], token).update(context=public_context(row["context"]))
     for reason, pks in by_reason.items():
         _mine(pks, token).filter(kind__in=secret).update(body=kinds.REDACTED)
         _mine(pks, token).update(status=Delivery.Status.CANCELLED, reason=reason, claim="")
@@ -247,13 +252,14 @@ def _prepare(rows: list[dict], batch: "_Batch", now: datetime.datetime) -> list[
         batch.pending.difference_update(pks)
     rows = [row for row in rows if row["pk"] not in cancel]
 
-    # SMS waits for the end of quiet hours (left planned, not counted as an attempt).
+    # SMS and Zalo wait for the end of quiet hours (left planned, not counted as an attempt).
     quiet_end = None
-    if any(row["channel"] == Channel.SMS for row in rows):
+    phones = (Channel.SMS, Channel.ZALO)
+    if any(row["channel"] in phones for row in rows):
         quiet_end = quiet_end_at(now=now)
     if quiet_end is not None:
         waits = kinds.kinds_where("quiet_hours")
-        held = [row["pk"] for row in rows if row["channel"] == Channel.SMS and row["kind"] in waits]
+        held = [row["pk"] for row in rows if row["channel"] in phones and row["kind"] in waits]
         if held:
             _mine(held, token).update(
                 status=Delivery.Status.PLANNED,
@@ -316,7 +322,14 @@ class _Batch:
         counts = self.result.counts
         # A secret kind's text (a one-time code) is not kept once the row is done with it.
         done_fields = {"body": kinds.REDACTED} if row["kind"] in kinds.kinds_where("secret") else {}
-        if answer is None:
+        if done_fields and row["channel"] == Channel.ZALO:
+            done_fields["context"] = public_context(row["context"])
+        if isinstance(answer, FallbackDeliveryError):
+            # Zalo cannot carry it: SMS instead (once), or failed where SMS may not carry it (zalo/fallback.py).
+            outcome = _record(lambda: zalo_fallback(row=row, token=self.token, error=answer, now=now))
+            done = bool(outcome)
+            counts[outcome or "lost"] += 1
+        elif answer is None:
             done = _record(
                 lambda: _mine([pk], self.token).update(
                     status=Delivery.Status.SENT, sent_at=now, claim="", last_error="", **done_fields
@@ -419,6 +432,9 @@ def _outgoing(row: dict) -> OutgoingMessage:
         body=row["body"],
         language=row["language"],
         headers=(row["context"] or {}).get("headers") or {},
+        kind=row["kind"],
+        context=row["context"] or {},
+        pk=row["pk"],
     )
 
 

@@ -157,6 +157,7 @@ class ReminderPlan:
             subject_id=subject_id,
             sequence=sequence,
             context=context or {},
+            values=values,
         )
         self.outbox.flush_if_full()
 

@@ -6,7 +6,7 @@ from wagtail.models import Page
 
 from accounts import roles
 from accounts.demo import DEMO_PASSWORD
-from accounts.models import OrganisationUnit, User
+from accounts.models import ContactPreference, OrganisationUnit, User
 from courses.models import TutorialPage
 from home.search.selectors import pages_search
 
@@ -59,6 +59,9 @@ def test_seed_demo_is_idempotent_and_realistic(capsys):
     assert UnitDayFigure.objects.exists()
     # Demo content is searchable without diacritics.
     assert any("Cổng Dịch vụ công" in page.title for page in pages_search(query="cong dich vu cong quoc gia"))
+    # Demo citizens chose Zalo (docs/zalo.md): one on Zalo, one whose number the dev backend has "not on Zalo".
+    zalo = set(ContactPreference.objects.filter(use_zalo=True).values_list("user__phone", flat=True))
+    assert {"0987654321", "0912345699"} <= zalo
 
 
 def test_demo_accounts_sign_in(client):

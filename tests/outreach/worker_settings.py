@@ -12,3 +12,7 @@ SMS_FILE_PATH = os.environ.get("SMS_FILE_PATH", "")
 DELIVERY_RETRY_BASE_SECONDS = float(os.environ.get("DELIVERY_RETRY_BASE_SECONDS", "1"))
 DELIVERY_RETRY_MAX_SECONDS = float(os.environ.get("DELIVERY_RETRY_MAX_SECONDS", "5"))
 DELIVERY_BATCH_SIZE = int(os.environ.get("DELIVERY_BATCH_SIZE", "50"))
+ZALO_BACKEND = os.environ.get("ZALO_BACKEND", "outreach.delivery.zalo.channel.FileZaloBackend")
+ZALO_FILE_PATH = os.environ.get("ZALO_FILE_PATH", ZALO_FILE_PATH)  # noqa: F405
+ZALO_API_URL = os.environ.get("ZALO_API_URL", "")
+ZALO_ACCESS_TOKEN = os.environ.get("ZALO_ACCESS_TOKEN", "")

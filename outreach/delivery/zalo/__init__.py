@@ -1,0 +1,1 @@
+"""Zalo Notification Service (ZNS): the Zalo channel, its fallback to SMS, its delivery webhook (docs/zalo.md)."""
