@@ -5,7 +5,6 @@ Everything that differs between machines comes from environment variables
 default: SQLite and Celery's filesystem broker under ``var/``.
 """
 
-import os
 from pathlib import Path
 
 import dj_database_url
@@ -13,38 +12,12 @@ from celery.schedules import crontab
 
 from core.logs import admins_parse, logging_config, sentry_init
 
+from .environment import env, env_bool, env_list, load_dotenv
+
 # Security headers (CSP, Permissions-Policy, framing, referrer), the same on every machine.
 from .headers import *  # noqa: F403
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-
-
-def env(name, default=None):
-    value = os.environ.get(name)
-    return default if value in (None, "") else value
-
-
-def env_bool(name, default=False):
-    value = os.environ.get(name)
-    if value in (None, ""):
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name, default=""):
-    return [item.strip() for item in env(name, default).split(",") if item.strip()]
-
-
-def load_dotenv(path):
-    """Read ``KEY=value`` lines from a ``.env`` file without overriding the environment."""
-    if not path.is_file():
-        return
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, value = line.split("=", 1)
-        os.environ.setdefault(key.strip(), value.strip().strip("'\""))
 
 
 load_dotenv(BASE_DIR / ".env")
