@@ -10,16 +10,20 @@ class CoursesConfig(AppConfig):
     def ready(self):
         # Imported here, not at the top: these modules import models, which need the app registry ready.
         from django.db.models.signals import post_save
+        from wagtail.signals import page_published
 
         from core.page_views import CountedPage, counted_page_register
         from core.published import published_content_changed
 
         from .certificates.services import subscribe_to_learning as certificates_subscribe
+        from .learning.audio.tasks import page_published_receiver as audio_page_published
         from .models import TUTORIAL_PAGE_HEADER, TutorialPage, TutorialPageView
         from .training.services import subscribe_to_learning as training_subscribe
 
         # Tutorials show their public service's name and link: saving one changes published content.
         post_save.connect(published_content_changed, sender="courses.PublicService", dispatch_uid="page-cache-service")
+        # A published tutorial or lesson: its narration follows its text (courses/learning/audio).
+        page_published.connect(audio_page_published, dispatch_uid="courses-audio-page-published")
         counted_page_register(
             CountedPage("tutorial", TUTORIAL_PAGE_HEADER, TutorialPage, TutorialPageView, "tutorial_id")
         )

@@ -9,7 +9,6 @@ from core.admin import PermissionMenuItem
 
 from .certificates import admin as certificates_admin  # noqa: F401 (registers the certificates admin)
 from .learning import feedback_views
-from .learning.audio.tasks import page_audio_enqueue
 from .models import PublicService
 from .training import admin as training_admin  # noqa: F401 (registers the mandatory-training admin)
 
@@ -53,17 +52,3 @@ def register_feedback_menu_item():
 @hooks.register("register_permissions")
 def register_feedback_permissions():
     return Permission.objects.filter(content_type__app_label="courses", codename="view_feedback")
-
-
-@hooks.register("after_publish_page")
-def audio_after_publish(request, page):
-    """A published tutorial or lesson: its narration follows its text (courses/learning/audio)."""
-    page_audio_enqueue(page=page)
-
-
-@hooks.register("after_bulk_action")
-def audio_after_bulk_publish(request, action_type, objects, action_class_instance):
-    """Wagtail's bulk "Publish" does not run ``after_publish_page``: the same for each page it published."""
-    if action_type == "publish":
-        for page in objects:
-            page_audio_enqueue(page=page)

@@ -18,8 +18,15 @@ def audio_refresh(page_id: int) -> dict[str, int]:
 
 
 def page_audio_enqueue(*, page: Page) -> None:
-    """After publishing (``after_publish_page``): the worker brings the page's narration up to date."""
+    """After publishing: the worker brings the page's narration up to date."""
     if not (page.specific_class and issubclass(page.specific_class, (TutorialPage, LessonPage))):
         return
     page_id = page.pk
     transaction.on_commit(lambda: audio_refresh.delay(page_id))
+
+
+def page_published_receiver(sender, instance: Page, **kwargs) -> None:
+    """Wagtail's ``page_published``, sent by every publish: the editor's, a workflow's approval, scheduled
+    publishing, the bulk action. Like the search index's receivers, it only keeps derived data in step
+    (it queues the task); connected in ``CoursesConfig.ready``."""
+    page_audio_enqueue(page=instance)
