@@ -18,6 +18,7 @@ PUBLIC_POLICY = {
     "style-src": ["'self'"],
     "img-src": ["'self'"],
     "font-src": ["'self'"],
+    "media-src": ["'self'"],  # narration (docs/audio.md)
     "connect-src": ["'self'"],
     "worker-src": ["'self'"],  # /sw.js (docs/offline.md)
     "manifest-src": ["'self'"],
@@ -121,6 +122,9 @@ JUSTIFIED_CSRF_EXEMPT = {
     "learn/lessons/<int:lesson_id>/complete/": "courses.learning.views.lesson_complete",
     "learn/lessons/<int:lesson_id>/quiz/": "courses.learning.views.lesson_quiz_submit",
     "learn/tutorials/<int:tutorial_id>/done/": "courses.learning.views.tutorial_done",
+    # Zalo's delivery webhook: a server-to-server POST with no session; the X-ZEvent-Signature MAC over
+    # the body with the OA's secret key is what authorises it (docs/zalo.md).
+    "hooks/zalo/": "outreach.delivery.zalo.webhook.zalo_webhook",
 }
 
 
