@@ -108,7 +108,12 @@ def test_public_page_shows_seeded_figures_without_personal_data(live_server, pro
     expect(an_binh.locator("td").nth(1)).to_have_text("5")
     expect(an_binh.locator("td").nth(2)).to_have_text(re.compile(r"83[.,]3%"))
     expect(page.locator("svg[role=img]")).to_have_count(1)
-    assert page.locator("script").count() == 0
+    # The chart needs no script: the page's one script is the site's optional offline helper (docs/offline.md).
+    assert page.locator("svg script").count() == 0
+    scripts = page.locator("script").evaluate_all("all => all.map(s => [s.src, s.defer, s.text])")
+    assert [(re.search(r"/js/pwa\b[^/]*\.js$", src) is not None, defer, text) for src, defer, text in scripts] == [
+        (True, True, "")
+    ]
     html = page.content()
     for person in province["people"] + [province[key] for key in ("leader", "office", "manager_a", "manager_b")]:
         assert person.full_name not in html
