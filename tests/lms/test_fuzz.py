@@ -57,6 +57,7 @@ ROLE_GROUPS = {
     "training_admin": roles.TRAINING_ADMINISTRATOR,
     "unit_manager": roles.UNIT_MANAGER,
     "leader": LEADER,
+    "helper": roles.HELPER,
 }
 
 
@@ -159,6 +160,7 @@ ROLES = [
     "training_admin",
     "unit_manager",
     "leader",
+    "helper",
     "superuser",
 ]
 
