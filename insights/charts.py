@@ -7,6 +7,7 @@ same figures in a table next to it, which is what screen readers and exports use
 
 import datetime
 
+from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -24,9 +25,12 @@ FONT = 'font-family="sans-serif" font-size="12"'
 
 
 def _number(value):
+    """A number as the tables beside the chart write it, in the active language (Vietnamese: 47,9)."""
     if value is None:
         return ""
-    return f"{value:,.1f}" if isinstance(value, float) and not value.is_integer() else f"{int(value):,}"
+    if isinstance(value, float) and not value.is_integer():
+        return number_format(value, decimal_pos=1, use_l10n=True)
+    return number_format(int(value), use_l10n=True)
 
 
 def bar_chart(

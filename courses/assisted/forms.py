@@ -35,7 +35,7 @@ class NewAccountForm(PhoneForm):
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label=_("Code from the citizen's SMS"),
+        label=_("Code the citizen received (SMS or Zalo)"),
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
         error_messages={"required": _("Enter the code the citizen received.")},

@@ -53,7 +53,9 @@ def helper_home(request):
                     new_account = NewAccountForm(initial={"phone": form.cleaned_data["phone"]})
                 form.add_error(None, _errors(error))
             else:
-                messages.success(request, _("A code was sent by SMS to the citizen's phone."))
+                messages.success(
+                    request, _("A code was sent to the citizen's phone: by Zalo if they chose Zalo, otherwise by SMS.")
+                )
                 return redirect("courses:assisted_confirm", session_id=session.pk)
         status = 400
     context = {
@@ -103,7 +105,10 @@ def confirm(request, session_id):
         try:
             if "resend" in request.POST:
                 services.session_code_resend(helper=request.user, session=session, request=request)
-                messages.success(request, _("A new code was sent by SMS to the citizen's phone."))
+                messages.success(
+                    request,
+                    _("A new code was sent to the citizen's phone: by Zalo if they chose Zalo, otherwise by SMS."),
+                )
                 return redirect("courses:assisted_confirm", session_id=session.pk)
             if form.is_valid():
                 services.session_confirm(

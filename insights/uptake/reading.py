@@ -268,7 +268,11 @@ def uptake_read(content: bytes, *, today: datetime.date) -> UptakeFile:
     return UptakeFile(kind, rows, errors, ignored, len(rows))
 
 
-def uptake_sample_csv(language: str = "vi") -> str:
-    """A CSV file (UTF-8 with a byte-order mark, which Excel needs) with the expected headers."""
-    dataset = tablib.Dataset(*SAMPLE_ROWS, headers=SAMPLE_HEADERS.get(language, SAMPLE_HEADERS["en"]))
+def uptake_sample_csv(language: str = "vi", *, codes: tuple[str, str] | None = None) -> str:
+    """A CSV file (UTF-8 with a byte-order mark, which Excel needs) with the expected headers.
+
+    ``codes``: a procedure code and a unit code of this site, so that the sample checks as it is.
+    """
+    rows = SAMPLE_ROWS if codes is None else [[codes[0], codes[1], *row[2:]] for row in SAMPLE_ROWS]
+    dataset = tablib.Dataset(*rows, headers=SAMPLE_HEADERS.get(language, SAMPLE_HEADERS["en"]))
     return "\ufeff" + dataset.export("csv")

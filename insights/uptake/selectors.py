@@ -277,3 +277,19 @@ def public_figures() -> dict:
         found = public()
         cache.set(PUBLIC_CACHE_KEY, found, settings.INSIGHTS_PUBLIC_CACHE_SECONDS)
     return found
+
+
+def sample_codes() -> tuple[str, str] | None:
+    """A public service's procedure code and a unit's code (a commune's first) for the sample file, or None."""
+    procedure = (
+        PublicService.objects.exclude(procedure_code="")
+        .order_by("procedure_code")
+        .values_list("procedure_code", flat=True)
+        .first()
+    )
+    units = OrganisationUnit.objects.exclude(code="")
+    unit = (
+        units.filter(kind=OrganisationUnit.Kind.COMMUNE).order_by("path").values_list("code", flat=True).first()
+        or units.order_by("path").values_list("code", flat=True).first()
+    )
+    return (procedure, unit) if procedure and unit else None

@@ -30,6 +30,7 @@ from ..views import DashboardForm, _allowed, _unit
 from .dashboard import EXPORTS, uptake_choices, uptake_tables
 from .messages import uptake_file_error, uptake_summary_errors
 from .reading import max_upload_bytes, uptake_sample_csv
+from .selectors import sample_codes
 from .services import uptake_import_apply, uptake_import_can_apply, uptake_import_create
 
 PERMISSION = "insights.import_uptake"
@@ -136,9 +137,9 @@ def uptake_apply(request, pk):
 @require_safe
 @importers_only
 def uptake_sample(request):
-    """A CSV file with the expected headers (in the admin's language) and two example rows."""
+    """A CSV file with the expected headers (in the admin's language) and two example rows of this site's codes."""
     language = "vi" if (translation.get_language() or "vi").startswith("vi") else "en"
-    response = HttpResponse(uptake_sample_csv(language), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(uptake_sample_csv(language, codes=sample_codes()), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="online-service-figures-sample.csv"'
     return response
 

@@ -346,6 +346,8 @@ WAGTAILADMIN_COMMENTS_ENABLED = True
 # Celery: the broker from CELERY_BROKER_URL, or the filesystem under var/.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu's transport, writing each message aside then renaming it (a worker never reads half a message).
+    CELERY_BROKER_TRANSPORT = "core.broker:Transport"
     # kombu does not create these folders and defaults to relative paths.
     CELERY_BROKER_DIR = Path(env("CELERY_BROKER_DIR", VAR_DIR / "celery-broker")).resolve()
     for _name in ("queue", "processed", "control"):

@@ -464,6 +464,15 @@ def test_charts_are_accessible_svg_with_escaped_text():
     assert line.count("<polyline") == 1 and line.count("<circle") == 1
 
 
+def test_chart_axis_numbers_are_written_as_the_tables_write_them():
+    # The uptake chart's top mark (a share of 47.9 %) beside a table that reads "47,9%": both Vietnamese.
+    with translation.override("vi"):
+        line = charts.line_chart("c3", "T", "D", [START, END], [("Tỷ lệ", [23.4, 47.9])])
+        bars = charts.bar_chart("c4", "T", "D", [("Xã A", 1234.0, False)])
+    assert ">47,9</text>" in line and ">47.9</text>" not in line
+    assert ">1234</text>" in bars and "1,234" not in bars  # as the tables write it: no grouping in Vietnamese
+
+
 def test_dashboard_page_has_charts_with_tables(client, data):
     client.force_login(data["leader"])
     page = client.get(f"{DASHBOARD}?{PERIOD_QUERY}").content.decode()

@@ -267,6 +267,24 @@ def test_admin_flow_upload_check_import(client, world, trainer):
     assert summary.get("file_error") is None and plan.total_rows == 2
 
 
+def test_the_sample_file_names_this_sites_codes_and_checks_without_a_wrong_row(client, trainer):
+    # A site whose codes are not the documentation's example (the demo's communes are TN-…): the sample
+    # offered on the upload page must check as it is, or a newcomer's first upload is all errors.
+    province = OrganisationUnitFactory(name="Tỉnh Khác", code="TN", kind="province")
+    OrganisationUnitFactory(name="Xã Ba", code="TN-XB", kind="commune", parent=province)
+    PublicService.objects.create(
+        name="Đăng ký kết hôn", agency="UBND cấp xã", procedure_code="1.000894", official_url="https://x.gov.vn"
+    )
+    client.force_login(trainer)
+    sample = client.get(reverse("insights_uptake_sample"))
+    assert sample.status_code == 200
+    rows = list(csv.reader(io.StringIO(sample.content.decode("utf-8-sig"))))
+    assert {(row[0], row[1]) for row in rows[1:]} == {("1.000894", "TN-XB")}
+    plan, summary = uptake_check(content=sample.content)
+    assert summary.get("file_error") is None and plan.total_rows == 2
+    assert errors_of(summary) == set()
+
+
 def test_admin_shows_row_errors_and_offers_no_import(client, world, trainer):
     client.force_login(trainer)
     response = post_file(client, csv_bytes([["1.001193", "XA-404", "03/2026", "1", "1"]]))
