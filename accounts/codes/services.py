@@ -154,6 +154,13 @@ def _message(*, row: OneTimeCode, user: User, code: str, channel: str, kind: str
                 )
                 % params
             )
+        elif row.purpose == Purpose.ASSISTED_CONSENT:
+            # The one code a person does hand over: to the helper beside them, as their agreement.
+            subject = gettext("Your Kỹ Năng Số code")
+            body = gettext(
+                "Kỹ Năng Số: %(code)s is your code to %(action)s. It works for %(minutes)s minutes. "
+                "Give it only to the helper beside you at the counter, and only if you agree."
+            ) % {"code": code, "action": ACTIONS[row.purpose], "minutes": minutes}
         else:
             subject = gettext("Your Kỹ Năng Số code")
             body = gettext(

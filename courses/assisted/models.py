@@ -28,7 +28,8 @@ class AssistedSession(models.Model):
         WITHDRAWN = "withdrawn", _("Withdrawn by the citizen")
 
     class ConsentMethod(models.TextChoices):
-        SMS_CODE = "sms_code", _("Code sent by SMS to the citizen's phone")
+        # "sms_code" for either channel: the code goes by Zalo to a citizen who chose Zalo (accounts.codes).
+        SMS_CODE = "sms_code", _("Code sent to the citizen's phone (by SMS or Zalo)")
         ACCOUNT_CREATED = "account_created", _("Account created at the counter with the citizen's consent")
 
     helper = models.ForeignKey(

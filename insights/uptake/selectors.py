@@ -188,7 +188,7 @@ def before_after(
 
     No service: one row per (service, milestone) for the whole part of the organisation shown. One
     service: a row per milestone for the whole part shown, then one per (unit, milestone). A milestone
-    of one unit counts only that unit's sub-tree.
+    of one unit counts only that unit's sub-tree (and has no second row when that is the unit alone).
     """
     queryset = figures(paths=paths)
     if service is not None:
@@ -214,12 +214,16 @@ def before_after(
             _window_add(row, _sums(local, "service_id"), milestone.service_id, window)
             row.key = (key[0], _unit_name(milestone.unit_id), *key[2:])
         rows.append(row)
+        unit_rows = []
         for unit_id, unit in sorted(units.items(), key=lambda item: item[1].name):
             if milestone.unit_id is not None and not unit.path.startswith(unit_paths[milestone.unit_id]):
                 continue
             unit_row = TableRow(label=row.label, kind="item", key=(key[0], unit.name, *key[2:]), unit=unit)
             _window_add(unit_row, by_unit, unit_id, window)
-            rows.append(unit_row)
+            unit_rows.append(unit_row)
+        # A commune's own milestone, its figures all its own: its row would say the same again.
+        if not (milestone.unit_id is not None and [r.unit.pk for r in unit_rows] == [milestone.unit_id]):
+            rows.extend(unit_rows)
     table = Table(
         key="uptake-before-after",
         title=_("Online share before and after"),

@@ -154,7 +154,7 @@ class ReminderSetting(BaseGenericSetting):
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(365)],
     )
-    quiet_hours_start = models.TimeField(_("no SMS from"), default=datetime.time(21, 0))
+    quiet_hours_start = models.TimeField(_("no SMS or Zalo from"), default=datetime.time(21, 0))
     quiet_hours_end = models.TimeField(_("until"), default=datetime.time(7, 0))
 
     class Meta:

@@ -5,13 +5,15 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from accounts.codes.models import OneTimeCode
 from accounts.codes.services import CodeRefused
 from accounts.personal_data import personal_data_erase, personal_data_export
 from courses.assisted import services
 from courses.models import AssistedLogEntry, AssistedMark, AssistedSession, LessonCompletion, TutorialCompletion
+from outreach.models import Delivery
 from tests.accounts.codes_support import planned_code
 from tests.accounts.factories import UserFactory
 
@@ -19,6 +21,13 @@ from .conftest import CITIZEN_PHONE
 
 pytestmark = pytest.mark.django_db
 Status = AssistedSession.Status
+CONSENT_CODE_TEXT = (
+    "Kỹ Năng Số: %(code)s is your code to %(action)s. It works for %(minutes)s minutes. "
+    "Give it only to the helper beside you at the counter, and only if you agree."
+)
+OTHER_CODE_TEXT = (
+    "Kỹ Năng Số: %(code)s is your code to %(action)s. It works for %(minutes)s minutes. Never give it to anyone."
+)
 Action = AssistedLogEntry.Action
 
 
@@ -57,6 +66,19 @@ def test_the_right_code_opens_the_session_with_the_consent_kept(helper, citizen,
         (Action.CODE_SENT, helper.pk, citizen.pk),
         (Action.CONSENT_CODE, helper.pk, citizen.pk),
     ]
+
+
+def _after_last_placeholder(msgid):
+    with translation.override("vi"):
+        return gettext(msgid).rsplit(")s", 1)[1]
+
+
+def test_the_consent_code_says_whom_to_give_it_to(helper, citizen, rf):
+    """Every other code says never to give it away; this one the citizen hands to the helper, as their yes."""
+    started(helper, rf)
+    body = Delivery.objects.filter(address=CITIZEN_PHONE).order_by("-pk").first().body
+    assert body.endswith(_after_last_placeholder(CONSENT_CODE_TEXT))
+    assert _after_last_placeholder(OTHER_CODE_TEXT) not in body
 
 
 def test_a_wrong_code_opens_nothing_and_counts_a_try(helper, citizen, rf):

@@ -146,7 +146,7 @@ def test_a_unit_scope_and_a_source_of_one_unit(world, monkeypatch):
 
     monkeypatch.setattr(milestones_module, "SOURCES", [assisted])
     table = selectors.before_after(paths=None, service=world["birth"], suppress=False)
-    assert [row.key[1] for row in table.rows] == ["Xã Bình", "Xã Bình"]  # its unit, then that unit's own row
+    assert [row.key[1] for row in table.rows] == ["Xã Bình"]  # its unit; no second row of the same figures
     assert table.rows[0].values["online_before"] == 60 and table.rows[0].values["all_after"] == 240
     kinds = selectors.before_after(paths=None, service=world["birth"], suppress=False, kinds=["tutorial"])
     assert not kinds.rows
