@@ -4,15 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('courses', '0013_submission_key'),
+        ("courses", "0013_submission_key"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='assistedsession',
-            name='consent_method',
-            field=models.CharField(blank=True, choices=[('sms_code', "Code sent to the citizen's phone (by SMS or Zalo)"), ('account_created', "Account created at the counter with the citizen's consent")], max_length=20, verbose_name='how the citizen agreed'),
+            model_name="assistedsession",
+            name="consent_method",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("sms_code", "Code sent to the citizen's phone (by SMS or Zalo)"),
+                    ("account_created", "Account created at the counter with the citizen's consent"),
+                ],
+                max_length=20,
+                verbose_name="how the citizen agreed",
+            ),
         ),
     ]
