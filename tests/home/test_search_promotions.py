@@ -44,7 +44,7 @@ def test_a_promotion_is_shown_for_a_matching_query_folded_and_case_insensitive(c
     assert response.status_code == 200
     assert promoted_urls(response) == [tutorials["vneid"].url]
     html = response.content.decode()
-    assert html.index('id="search-promotions"') < html.index('data-result-count')  # above the results
+    assert html.index('id="search-promotions"') < html.index("data-result-count")  # above the results
 
 
 @pytest.mark.parametrize("query", ["can cuoc", "can cuoc cong dan moi", "vneid"])
