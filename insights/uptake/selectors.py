@@ -222,7 +222,7 @@ def before_after(
             _window_add(unit_row, by_unit, unit_id, window)
             unit_rows.append(unit_row)
         # A commune's own milestone, its figures all its own: its row would say the same again.
-        if not (milestone.unit_id is not None and [r.unit.pk for r in unit_rows] == [milestone.unit_id]):
+        if not (milestone.unit_id is not None and [r.unit and r.unit.pk for r in unit_rows] == [milestone.unit_id]):
             rows.extend(unit_rows)
     table = Table(
         key="uptake-before-after",
