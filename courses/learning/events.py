@@ -9,19 +9,40 @@ Learning never imports ``courses.training`` or ``courses.certificates``. They su
   completion time). Announced inside that transaction, so what the subscribers write (the
   certificate, the completed assignments) commits or rolls back with the completion.
 
+- ``package_finished``: a SCORM package or an H5P activity in a lesson reported a result for one
+  attempt (``user=``, ``lesson=``, ``result=`` a ``PackageResult``), announced once per attempt and
+  change of result, inside the transaction that stored it.
+
 Subscribers run in the order they subscribed, synchronously; an exception in one rolls the
-announcing transaction back, as a direct call would.
+announcing transaction back, as a direct call would. Every subscriber takes the announcement's
+facts as keyword arguments.
 """
 
 from collections.abc import Callable
-
-from .models import Enrolment
+from dataclasses import dataclass
 
 Subscriber = Callable[..., object]
 
 
+@dataclass(frozen=True)
+class PackageResult:
+    """What a SCORM package or an H5P activity reported for one attempt, in the standards' own terms."""
+
+    attempt_id: str  # stable for the attempt (a UUID): statements built from it keep their ids
+    standard: str  # "scorm12", "scorm2004" or "h5p"
+    activity_id: str  # the package's identifier (imsmanifest.xml's, or the H5P content's)
+    title: str
+    completed: bool
+    passed: bool | None  # None: the package reports no success status
+    score_scaled: float | None = None  # -1..1 (SCORM 2004's scaled; raw / max otherwise)
+    score_raw: float | None = None
+    score_min: float | None = None
+    score_max: float | None = None
+    duration_seconds: float | None = None
+
+
 class Announcement:
-    """One fact learning announces: a list of subscribers, each called with ``enrolment=``."""
+    """One fact learning announces: a list of subscribers, each called with the fact's keyword arguments."""
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -33,9 +54,9 @@ class Announcement:
             self.subscribers.append(subscriber)
         return subscriber
 
-    def announce(self, *, enrolment: Enrolment) -> None:
+    def announce(self, **facts: object) -> None:
         for subscriber in self.subscribers:
-            subscriber(enrolment=enrolment)
+            subscriber(**facts)
 
     def __repr__(self) -> str:
         return f"<Announcement {self.name}: {len(self.subscribers)} subscribers>"
@@ -43,3 +64,4 @@ class Announcement:
 
 enrolment_created = Announcement("enrolment created")
 course_completed = Announcement("course completed")
+package_finished = Announcement("package finished")
