@@ -3,8 +3,8 @@ the keys as published, the JWS, the claims Open Badges 3.0 and VC Data Model 2.0
 revocation bit read from the status list by decoding it here (GZIP + base64url)."""
 
 import base64
-import io
 import gzip
+import io
 import json
 import re
 from datetime import datetime
