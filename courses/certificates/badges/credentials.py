@@ -68,15 +68,13 @@ def issuer_profile(*, name: str) -> dict:
     }
 
 
-def achievement(*, course_id: int, title: str, criteria_url: str = "") -> dict:
+def achievement(*, course_id: int, title: str) -> dict:
     """The course as an ``Achievement`` (its title as the certificate printed it). Vietnamese, as printed."""
     with translation.override("vi"):
         criteria = {
             "narrative": _("Complete every lesson of the course “%(course)s” and pass its tests on %(site)s.")
             % {"course": title, "site": settings.WAGTAIL_SITE_NAME}
         }
-        if criteria_url:
-            criteria = {"id": criteria_url, **criteria}
         return {
             "id": achievement_url(course_id),
             "type": ["Achievement"],
@@ -101,7 +99,7 @@ def status_entry(entry: BadgeStatusEntry) -> dict:
     }
 
 
-def credential_claims(*, certificate: Certificate, entry: BadgeStatusEntry, criteria_url: str = "") -> dict:
+def credential_claims(*, certificate: Certificate, entry: BadgeStatusEntry) -> dict:
     """The certificate as an ``OpenBadgeCredential``, with the JWT claims that mirror it.
 
     Only what the public verification page shows: the name printed, the course, the issuer, the dates.
@@ -130,9 +128,7 @@ def credential_claims(*, certificate: Certificate, entry: BadgeStatusEntry, crit
                     "identityHash": certificate.learner_name,
                 }
             ],
-            "achievement": achievement(
-                course_id=certificate.course_id, title=certificate.course_title, criteria_url=criteria_url
-            ),
+            "achievement": achievement(course_id=certificate.course_id, title=certificate.course_title),
         },
         "credentialStatus": status_entry(entry),
         "credentialSchema": [{"id": OB_SCHEMA, "type": "1EdTechJsonSchemaValidator2019"}],

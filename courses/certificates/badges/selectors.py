@@ -13,7 +13,7 @@ from ..models import Certificate, CertificateSetting
 from .credentials import bitstring, jws_compact, key_set, status_list_claims
 from .keys import key_ring
 from .models import STATUS_LIST_LENGTH, BadgeStatusEntry
-from .services import badge_credential_jwt
+from .services import badge_credential_jwt, badge_status_ensure
 
 STATUS_LIST_CACHE_SECONDS = 24 * 3600
 
@@ -84,6 +84,7 @@ class BadgeSummary:
 
 def badge_summary(*, certificate: Certificate) -> BadgeSummary:
     """The credential, checked as a verifier would: its signature with the published key, its bit in the list."""
+    entry = badge_status_ensure(certificate=certificate)
     token = badge_credential_jwt(certificate=certificate)
     keys = jwk.JWKSet.from_json(json.dumps(published_keys()))
     verifier = jws.JWS()
@@ -98,7 +99,6 @@ def badge_summary(*, certificate: Certificate) -> BadgeSummary:
         except jws.InvalidJWSSignature:
             signature_ok = False
     claims = json.loads(verifier.objects["payload"])
-    entry = certificate.badge_status
     revoked = entry.list_index in status_list_revoked(number=entry.list_number)
     return BadgeSummary(
         token=token,

@@ -30,16 +30,15 @@ def badge_status_ensure(*, certificate: Certificate) -> BadgeStatusEntry:
     return entry
 
 
-def badge_credential_jwt(*, certificate: Certificate, criteria_url: str = "") -> str:
+def badge_credential_jwt(*, certificate: Certificate) -> str:
     """The certificate's ``OpenBadgeCredential``, signed with the site's active key (a compact JWS)."""
     entry = badge_status_ensure(certificate=certificate)
-    claims = credential_claims(certificate=certificate, entry=entry, criteria_url=criteria_url)
-    return jws_compact(claims=claims, ring=key_ring())
+    return jws_compact(claims=credential_claims(certificate=certificate, entry=entry), ring=key_ring())
 
 
-def badge_credential_enveloped(*, certificate: Certificate, criteria_url: str = "") -> dict:
+def badge_credential_enveloped(*, certificate: Certificate) -> dict:
     """The signed credential as an ``EnvelopedVerifiableCredential`` (JSON holding the JWT)."""
-    return enveloped(token=badge_credential_jwt(certificate=certificate, criteria_url=criteria_url))
+    return enveloped(token=badge_credential_jwt(certificate=certificate))
 
 
 def badge_statuses_backfill() -> int:

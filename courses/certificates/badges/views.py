@@ -115,7 +115,8 @@ def badge_status(request, number):
     if number < 1 or number > status_list_count():
         raise Http404
     found = status_list(number=number)
-    etag = f'"{found.etag}"'
+    # Weak: the same bits may come re-signed (a later validFrom) once the cached token is gone.
+    etag = f'W/"{found.etag}"'
     not_modified = get_conditional_response(request, etag=etag)
     if not_modified is not None:
         return _public(not_modified)
