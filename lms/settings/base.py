@@ -512,6 +512,8 @@ SMS_ASCII = env_bool("SMS_ASCII", True)
 from .zalo import *  # noqa: E402, F403
 
 ZALO_FILE_PATH = env("ZALO_FILE_PATH", str(VAR_DIR / "zalo.jsonl"))
+from .packages import *  # noqa: E402, F403  (SCORM and H5P packages: lms/settings/packages.py)
+
 # Messages a minute per channel across all workers (a shared limiter: Redis when
 # DELIVERY_RATE_LIMIT_REDIS_URL is set, else a row in the database). 0: no limit.
 DELIVERY_RATE_LIMITS = {
