@@ -3,7 +3,7 @@
 The models live in the sub-packages (app label ``courses``, tables and names unchanged):
 learning (``learning/models.py``, page types in ``learning/pages.py``), certificates
 (``certificates/models.py``), mandatory training (``training/models.py``) and assisted sessions at
-the counter (``assisted/models.py``).
+the counter (``assisted/models.py``) and learning packages, SCORM and H5P (``packages/models.py``).
 """
 
 from .assisted.models import AssistedLogEntry, AssistedMark, AssistedSession
@@ -37,6 +37,7 @@ from .learning.pages import (
     TutorialIndexPage,
     TutorialPage,
 )
+from .packages.models import LearningPackage, PackageAttempt
 from .training.models import (
     Assignment,
     AssignmentEvent,
@@ -68,8 +69,10 @@ __all__ = [
     "Enrolment",
     "ExtensionRequest",
     "Feedback",
+    "LearningPackage",
     "LessonCompletion",
     "LessonPage",
+    "PackageAttempt",
     "PublicService",
     "QuizAttempt",
     "QuizAttemptQuerySet",

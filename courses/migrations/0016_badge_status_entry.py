@@ -14,7 +14,7 @@ def entries_for_existing_certificates(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("courses", "0014_assisted_consent_method_label"),
+        ("courses", "0015_learning_packages"),
     ]
 
     operations = [

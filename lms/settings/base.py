@@ -200,6 +200,7 @@ LOGOUT_REDIRECT_URL = "/"
 DEMO_SEEDERS = [
     "courses.assisted.demo.demo_assisted_seed",
     "courses.certificates.badges.demo.demo_badges_seed",
+    "courses.packages.demo.demo_packages_seed",
     "insights.demo.demo_insights_seed",
 ]
 # Called with (request, user) after every sign-in and sign-up, so a higher layer
@@ -215,7 +216,12 @@ ACCOUNTS_UNITS_CHANGED_HOOKS = ["courses.training.tasks.units_changed"]
 # Courses tells outreach of an extension request, a decision, a revoked certificate (courses/hooks.py).
 COURSES_NOTICE_HOOKS = ["outreach.reminders.notices.notice_planned"]
 # Export and erasure of personal data: each higher layer's provider module.
-ACCOUNTS_PERSONAL_DATA_PROVIDERS = ["courses.personal_data", "courses.assisted.personal_data", "outreach.personal_data"]
+ACCOUNTS_PERSONAL_DATA_PROVIDERS = [
+    "courses.personal_data",
+    "courses.assisted.personal_data",
+    "courses.packages.personal_data",
+    "outreach.personal_data",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -517,6 +523,8 @@ from .badges import *  # noqa: E402, F403 (Open Badges 3.0 signing keys: lms/set
 from .zalo import *  # noqa: E402, F403
 
 ZALO_FILE_PATH = env("ZALO_FILE_PATH", str(VAR_DIR / "zalo.jsonl"))
+from .packages import *  # noqa: E402, F403  (SCORM and H5P packages: lms/settings/packages.py)
+
 # Messages a minute per channel across all workers (a shared limiter: Redis when
 # DELIVERY_RATE_LIMIT_REDIS_URL is set, else a row in the database). 0: no limit.
 DELIVERY_RATE_LIMITS = {
