@@ -33,6 +33,10 @@ from .models import (
     learner_name_normalise,
 )
 
+# A certificate was issued (``certificate=``), once, inside the transaction that created it: what the
+# rooms above record of it (an xAPI statement, outreach/xapi). Subscribers: ``certificate_issued.subscribe``.
+certificate_issued = events.Announcement("certificate issued")
+
 logger = logging.getLogger(__name__)
 
 CODE_ALPHABET = CERTIFICATE_CODE_ALPHABET
@@ -102,7 +106,9 @@ def certificate_issue(*, enrolment: Enrolment) -> Certificate | None:
     for _attempt in range(3):
         try:
             with transaction.atomic():
-                certificate, _created = Certificate.objects.get_or_create(enrolment=enrolment, defaults=defaults)
+                certificate, created = Certificate.objects.get_or_create(enrolment=enrolment, defaults=defaults)
+                if created:
+                    certificate_issued.announce(certificate=certificate)
             return certificate
         except IntegrityError:
             # Another request issued it first, or (very rarely) the random code collided: retry.

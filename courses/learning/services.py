@@ -83,6 +83,7 @@ def lesson_complete(*, user: User, lesson: LessonPage, course: CoursePage | None
         now = timezone.now()
         Enrolment.objects.filter(pk=enrolment.pk).update(last_lesson=lesson, last_activity_at=now)
         enrolment.last_lesson, enrolment.last_activity_at = lesson, now
+        events.lesson_completed.announce(user=user, lesson=lesson, course=course, enrolment=enrolment, completed_at=now)
     course_completion_check(enrolment=enrolment)
     return enrolment
 
@@ -204,6 +205,7 @@ def quiz_submit(
                     score=grade.score,
                     passed=grade.passed,
                 )
+            events.quiz_graded.announce(attempt=attempt, user=user, course=course, lesson=lesson, enrolment=enrolment)
         except IntegrityError:
             # The same form submitted twice: one attempt, graded as it was recorded.
             attempt = QuizAttempt.objects.get(user=user, submission_token=token)
@@ -226,6 +228,13 @@ def feedback_client(*, request: HttpRequest) -> str:
     if request.user.is_authenticated:
         return f"user:{request.user.pk}"
     return "address:" + hashlib.sha256(client_address(request).encode()).hexdigest()[:32]
+
+
+def tutorial_view_announce(request: HttpRequest, response: object, page_id: int) -> None:
+    """After a counted view of a tutorial (``core.page_views``): a signed-in person's view is announced."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and events.tutorial_viewed.subscribers:
+        events.tutorial_viewed.announce(user=user, tutorial_id=page_id, path=request.path, viewed_at=timezone.now())
 
 
 def tutorial_mark_done(*, user: User, tutorial: TutorialPage) -> None:

@@ -211,7 +211,12 @@ ACCOUNTS_UNITS_CHANGED_HOOKS = ["courses.training.tasks.units_changed"]
 # Courses tells outreach of an extension request, a decision, a revoked certificate (courses/hooks.py).
 COURSES_NOTICE_HOOKS = ["outreach.reminders.notices.notice_planned"]
 # Export and erasure of personal data: each higher layer's provider module.
-ACCOUNTS_PERSONAL_DATA_PROVIDERS = ["courses.personal_data", "courses.assisted.personal_data", "outreach.personal_data"]
+ACCOUNTS_PERSONAL_DATA_PROVIDERS = [
+    "courses.personal_data",
+    "courses.assisted.personal_data",
+    "outreach.personal_data",
+    "outreach.xapi.personal_data",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -385,6 +390,7 @@ TASK_QUEUE_KINDS = {
     "outreach.tasks.notices_plan": "scheduled",
     # A dead worker's claims come back within the lease plus this tick, never behind the send backlog.
     "outreach.tasks.deliveries_recover": "scheduled",
+    "outreach.tasks.xapi_recover": "scheduled",
     "core.page_views_flush": "scheduled",
     "home.search_queries_flush": "scheduled",
     "home.search_queries_forget": "scheduled",
@@ -452,6 +458,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "outreach.tasks.deliveries_recover",
         "schedule": 30.0,
     },
+    # xAPI statements (docs/xapi.md): a dead sender's lease taken back, statements whose task was lost queued again.
+    "recover-xapi-statements": {"task": "outreach.tasks.xapi_recover", "schedule": 60.0},
     # Campaign messages: scheduled ones whose time has come; page view counters into the database.
     "campaign-messages-due": {
         "task": "outreach.tasks.campaign_messages_due",
@@ -512,6 +520,8 @@ SMS_ASCII = env_bool("SMS_ASCII", True)
 from .zalo import *  # noqa: E402, F403
 
 ZALO_FILE_PATH = env("ZALO_FILE_PATH", str(VAR_DIR / "zalo.jsonl"))
+from .xapi import *  # noqa: E402, F403 (xAPI statements to a Learning Record Store: docs/xapi.md)
+
 # Messages a minute per channel across all workers (a shared limiter: Redis when
 # DELIVERY_RATE_LIMIT_REDIS_URL is set, else a row in the database). 0: no limit.
 DELIVERY_RATE_LIMITS = {
