@@ -17,7 +17,7 @@ class CoursesConfig(AppConfig):
 
         from .certificates.services import subscribe_to_learning as certificates_subscribe
         from .learning.audio.tasks import page_published_receiver as audio_page_published
-        from .learning.services import tutorial_view_announce
+        from .learning.events import tutorial_view_announce
         from .models import TUTORIAL_PAGE_HEADER, TutorialPage, TutorialPageView
         from .training.services import subscribe_to_learning as training_subscribe
 

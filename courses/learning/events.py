@@ -28,8 +28,10 @@ announcing transaction back, as a direct call would. Every subscriber takes the 
 facts as keyword arguments.
 """
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 Subscriber = Callable[..., object]
 
@@ -85,3 +87,12 @@ package_finished = Announcement("package finished")
 tutorial_viewed = Announcement("tutorial viewed")
 lesson_completed = Announcement("lesson completed")
 quiz_graded = Announcement("quiz graded")
+
+
+def tutorial_view_announce(request: Any, response: Any, page_id: int) -> None:
+    """After a counted view of a tutorial (``core.page_views``'s ``on_view``): a signed-in person's view
+    is announced (``tutorial_viewed``); nothing is done without a subscriber."""
+    user = getattr(request, "user", None)
+    if tutorial_viewed.subscribers and user is not None and user.is_authenticated:
+        now = datetime.datetime.now(tz=datetime.UTC)
+        tutorial_viewed.announce(user=user, tutorial_id=page_id, path=request.path, viewed_at=now)

@@ -230,13 +230,6 @@ def feedback_client(*, request: HttpRequest) -> str:
     return "address:" + hashlib.sha256(client_address(request).encode()).hexdigest()[:32]
 
 
-def tutorial_view_announce(request: HttpRequest, response: object, page_id: int) -> None:
-    """After a counted view of a tutorial (``core.page_views``): a signed-in person's view is announced."""
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated and events.tutorial_viewed.subscribers:
-        events.tutorial_viewed.announce(user=user, tutorial_id=page_id, path=request.path, viewed_at=timezone.now())
-
-
 def tutorial_mark_done(*, user: User, tutorial: TutorialPage) -> None:
     TutorialCompletion.objects.bulk_create([TutorialCompletion(user=user, tutorial=tutorial)], ignore_conflicts=True)
 

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from accounts.personal_data import personal_data_erase, personal_data_export
 from courses.learning import events
-from courses.learning.events import PackageResult
+from courses.learning.events import PackageResult, tutorial_view_announce
 from courses.learning.quiz import quiz_questions
-from courses.learning.services import lesson_complete, quiz_submit, tutorial_view_announce
+from courses.learning.services import lesson_complete, quiz_submit
 from courses.models import Certificate, Enrolment
 from outreach.models import Statement
 from outreach.xapi import statements as xs
