@@ -34,7 +34,9 @@ def xapi_send(self: Task, statement_ids: list[int]) -> dict:
     result = statements_send(owner=self.request.hostname or "")
     if result.more:
         xapi_send.apply_async(args=[statement_ids], countdown=0)
-    elif result.retry_in is not None and not result.held:
+    elif result.retry_in is not None and result.batches:
+        # This run tried and met a temporary error: it comes back after the back-off. A run that only found
+        # the queue waiting leaves (one retry chain, not one per statement; beat's xapi_recover covers a lost one).
         xapi_send.apply_async(args=[statement_ids], countdown=min(result.retry_in + 0.5, 1800))
     return result.as_dict()
 
