@@ -271,3 +271,27 @@ def test_the_delivery_log_lists_statements(xapi_on, home_page, client, english_i
     client.force_login(citizen)
     assert client.post(f"/admin/reminders/xapi/resend/{row.pk}/").status_code in (302, 403)
     assert Statement.objects.get(pk=row.pk).status == Statement.Status.PLANNED
+
+
+def test_a_lesson_completion_costs_one_insert_more_with_xapi_on(
+    settings, home_page, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    course = course_create(home_page, lessons=[("Một", []), ("Hai", []), ("Ba", [])])
+    first, second, _ = course.get_children().specific()
+    user = UserFactory()
+    lesson_complete(user=user, lesson=first)  # the enrolment exists from here on
+    settings.XAPI_ENDPOINT = ""
+    lesson_complete(user=user, lesson=second)  # what a first call loads (the course's lessons) is loaded
+    with CaptureQueriesContext(connection) as off:
+        lesson_complete(user=user, lesson=second)
+    settings.XAPI_ENDPOINT = "http://127.0.0.1:9/xAPI/"
+    lesson_complete(user=user, lesson=first)  # the site's root paths are cached (Wagtail's, for page URLs)
+    with CaptureQueriesContext(connection) as on, django_capture_on_commit_callbacks() as callbacks:
+        lesson_complete(user=user, lesson=second)  # the same lesson again: same work as above, and its statement
+    statements = [query["sql"] for query in on.captured_queries if "outreach_statement" in query["sql"]]
+    assert len(on.captured_queries) == len(off.captured_queries) + 1, [q["sql"][:80] for q in on.captured_queries]
+    assert len(statements) == 1 and statements[0].startswith("INSERT INTO") and "ON CONFLICT" in statements[0]
+    assert len(callbacks) == 1  # the sender, queued after commit
