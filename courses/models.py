@@ -7,6 +7,7 @@ the counter (``assisted/models.py``).
 """
 
 from .assisted.models import AssistedLogEntry, AssistedMark, AssistedSession
+from .certificates.badges.models import BadgeStatusEntry
 from .certificates.models import (
     CERTIFICATE_CODE_ALPHABET,
     CERTIFICATE_CODE_LENGTH,
@@ -59,6 +60,7 @@ __all__ = [
     "AssistedSession",
     "Audience",
     "AudioClip",
+    "BadgeStatusEntry",
     "Certificate",
     "CertificateSetting",
     "CourseIndexPage",

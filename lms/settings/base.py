@@ -197,7 +197,11 @@ ACCOUNTS_WELCOME_LINKS = ["courses.nav.welcome_links"]
 ACCOUNTS_SIGN_IN_NOTES = ["courses.nav.sign_in_notes"]
 LOGOUT_REDIRECT_URL = "/"
 # seed_demo (outreach) runs these too: demo data of layers above outreach; each returns [(account, role)].
-DEMO_SEEDERS = ["courses.assisted.demo.demo_assisted_seed", "insights.demo.demo_insights_seed"]
+DEMO_SEEDERS = [
+    "courses.assisted.demo.demo_assisted_seed",
+    "courses.certificates.badges.demo.demo_badges_seed",
+    "insights.demo.demo_insights_seed",
+]
 # Called with (request, user) after every sign-in and sign-up, so a higher layer
 # (courses) can keep what an anonymous visitor did in this browser without
 # accounts importing it.
@@ -517,6 +521,7 @@ SMS_GATEWAY_TIMEOUT = float(env("SMS_GATEWAY_TIMEOUT", "10"))
 # Fold SMS text to ASCII (Vietnamese marks make each SMS part 70 characters instead of 160).
 SMS_ASCII = env_bool("SMS_ASCII", True)
 # Zalo (ZNS): lms/settings/zalo.py, docs/zalo.md. Development: JSON lines in ZALO_FILE_PATH.
+from .badges import *  # noqa: E402, F403 (Open Badges 3.0 signing keys: lms/settings/badges.py, docs/badges.md)
 from .zalo import *  # noqa: E402, F403
 
 ZALO_FILE_PATH = env("ZALO_FILE_PATH", str(VAR_DIR / "zalo.jsonl"))
