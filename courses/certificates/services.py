@@ -34,6 +34,10 @@ from .models import (
     learner_name_normalise,
 )
 
+# A certificate was issued (``certificate=``), once, inside the transaction that created it: what the
+# rooms above record of it (an xAPI statement, outreach/xapi). Subscribers: ``certificate_issued.subscribe``.
+certificate_issued = events.Announcement("certificate issued")
+
 logger = logging.getLogger(__name__)
 
 CODE_ALPHABET = CERTIFICATE_CODE_ALPHABET
@@ -106,6 +110,7 @@ def certificate_issue(*, enrolment: Enrolment) -> Certificate | None:
                 certificate, created = Certificate.objects.get_or_create(enrolment=enrolment, defaults=defaults)
                 if created:  # its Open Badges status index, once (courses/certificates/badges)
                     badge_status_ensure(certificate=certificate)
+                    certificate_issued.announce(certificate=certificate)
             return certificate
         except IntegrityError:
             # Another request issued it first, or (very rarely) the random code collided: retry.

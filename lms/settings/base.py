@@ -221,6 +221,7 @@ ACCOUNTS_PERSONAL_DATA_PROVIDERS = [
     "courses.assisted.personal_data",
     "courses.packages.personal_data",
     "outreach.personal_data",
+    "outreach.xapi.personal_data",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -395,6 +396,7 @@ TASK_QUEUE_KINDS = {
     "outreach.tasks.notices_plan": "scheduled",
     # A dead worker's claims come back within the lease plus this tick, never behind the send backlog.
     "outreach.tasks.deliveries_recover": "scheduled",
+    "outreach.tasks.xapi_recover": "scheduled",
     "core.page_views_flush": "scheduled",
     "home.search_queries_flush": "scheduled",
     "home.search_queries_forget": "scheduled",
@@ -462,6 +464,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "outreach.tasks.deliveries_recover",
         "schedule": 30.0,
     },
+    # xAPI statements (docs/xapi.md): a dead sender's lease taken back, statements whose task was lost queued again.
+    "recover-xapi-statements": {"task": "outreach.tasks.xapi_recover", "schedule": 60.0},
     # Campaign messages: scheduled ones whose time has come; page view counters into the database.
     "campaign-messages-due": {
         "task": "outreach.tasks.campaign_messages_due",
@@ -524,6 +528,7 @@ from .zalo import *  # noqa: E402, F403
 
 ZALO_FILE_PATH = env("ZALO_FILE_PATH", str(VAR_DIR / "zalo.jsonl"))
 from .packages import *  # noqa: E402, F403  (SCORM and H5P packages: lms/settings/packages.py)
+from .xapi import *  # noqa: E402, F403 (xAPI statements to a Learning Record Store: docs/xapi.md)
 
 # Messages a minute per channel across all workers (a shared limiter: Redis when
 # DELIVERY_RATE_LIMIT_REDIS_URL is set, else a row in the database). 0: no limit.

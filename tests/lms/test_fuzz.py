@@ -43,7 +43,8 @@ from courses.training.services import extension_request_create
 from insights.roles import LEADER
 from insights.selectors import EXPORT_TABLES
 from outreach.campaigns.links import link_token, unsubscribe_token
-from outreach.models import CampaignMessage, CampaignPage, Delivery
+from outreach.models import CampaignMessage, CampaignPage, Delivery, Statement
+from outreach.xapi import statements as xapi_statements
 from tests.outreach.factories import message_create, segment_create
 from tests.support.fuzz import CORE, route_of, routes_fuzzed
 from tests.support.fuzz_run import Fuzzer, Visit
@@ -88,6 +89,15 @@ def world_seed() -> dict:
             reason="Nghỉ phép",
         )
     Delivery.objects.filter(channel="in_app").update(status="sent", sent_at=timezone.now())
+    # One failed xAPI statement (the LRS is off in the tests' settings): its page and its "Resend".
+    built = xapi_statements.build(
+        fact="fuzz", user_id=citizen.pk, verb="completed", activity=xapi_statements.Activity(course.full_url, "course"),
+        at=timezone.now(),
+    )  # fmt: skip
+    Statement.objects.create(
+        statement_id=built.statement_id, learner=citizen, verb=built.verb, activity=built.activity,
+        payload=built.payload, status="failed", last_error="HTTP 400",
+    )  # fmt: skip
     for user in people.values():
         if user is not None:
             UserProfile.get_for_user(user)  # Wagtail makes it on a staff member's first admin page
