@@ -36,6 +36,7 @@ from .learning.pages import (
     TutorialIndexPage,
     TutorialPage,
 )
+from .lti.models import LtiAccount, LtiEntryTicket, LtiGradeTarget, LtiScore
 from .training.models import (
     Assignment,
     AssignmentEvent,
@@ -68,6 +69,10 @@ __all__ = [
     "Feedback",
     "LessonCompletion",
     "LessonPage",
+    "LtiAccount",
+    "LtiEntryTicket",
+    "LtiGradeTarget",
+    "LtiScore",
     "PublicService",
     "QuizAttempt",
     "QuizAttemptQuerySet",

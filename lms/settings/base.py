@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_celery_beat",
     "django_celery_results",
+    "lti_tool",  # django-lti: platform registrations, deployments, contexts (courses/lti, docs/lti.md)
     "csp",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -211,7 +212,12 @@ ACCOUNTS_UNITS_CHANGED_HOOKS = ["courses.training.tasks.units_changed"]
 # Courses tells outreach of an extension request, a decision, a revoked certificate (courses/hooks.py).
 COURSES_NOTICE_HOOKS = ["outreach.reminders.notices.notice_planned"]
 # Export and erasure of personal data: each higher layer's provider module.
-ACCOUNTS_PERSONAL_DATA_PROVIDERS = ["courses.personal_data", "courses.assisted.personal_data", "outreach.personal_data"]
+ACCOUNTS_PERSONAL_DATA_PROVIDERS = [
+    "courses.personal_data",
+    "courses.assisted.personal_data",
+    "courses.lti.personal_data",
+    "outreach.personal_data",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -512,6 +518,8 @@ SMS_ASCII = env_bool("SMS_ASCII", True)
 from .zalo import *  # noqa: E402, F403
 
 ZALO_FILE_PATH = env("ZALO_FILE_PATH", str(VAR_DIR / "zalo.jsonl"))
+from .lti import *  # noqa: E402, F403 (the LTI 1.3 tool's key and hand-over: lms/settings/lti.py, docs/lti.md)
+
 # Messages a minute per channel across all workers (a shared limiter: Redis when
 # DELIVERY_RATE_LIMIT_REDIS_URL is set, else a row in the database). 0: no limit.
 DELIVERY_RATE_LIMITS = {
