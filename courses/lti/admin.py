@@ -28,6 +28,18 @@ from . import selectors, services
 
 PERMISSION = "courses.manage_lti"
 
+# django-lti's own names that its model shows in these screens (the listing's columns, the headings):
+# marked here so that our catalogue carries their Vietnamese (gettext finds the same msgids at run time).
+DJANGO_LTI_STRINGS = (
+    _("LTI registration"),
+    _("LTI registrations"),
+    _("LTI tool"),
+    _("name"),
+    _("issuer"),
+    _("client ID"),
+    _("is active"),
+)
+
 
 class ManageLtiPolicy(ModelPermissionPolicy):
     """Every action on a platform needs ``courses.manage_lti`` (django-lti's own model permissions are unused)."""

@@ -34,7 +34,7 @@ class LtiAccount(models.Model):
         verbose_name = _("LTI account")
         verbose_name_plural = _("LTI accounts")
         constraints = [models.UniqueConstraint(fields=["issuer", "subject"], name="courses_ltiaccount_issuer_subject")]
-        permissions = [("manage_lti", "Can manage LTI platforms")]
+        permissions = [("manage_lti", _("Can manage LTI platforms"))]
 
     def __str__(self):
         return f"{self.subject} @ {self.issuer}"

@@ -234,12 +234,11 @@ def entry_ticket_redeem(*, token: str) -> LtiEntryTicket | None:
     if not token or len(token) > 100:
         return None
     now = timezone.now()
-    token_hash = _digest(token)
-    if not LtiEntryTicket.objects.filter(token_hash=token_hash, used_at__isnull=True, expires_at__gt=now).update(
-        used_at=now
-    ):
+    usable = LtiEntryTicket.objects.filter(token_hash=_digest(token), used_at__isnull=True, expires_at__gt=now)
+    ticket = usable.select_related("user", "page").first()  # read first: a wrong token writes nothing
+    if ticket is None or not usable.filter(pk=ticket.pk).update(used_at=now):  # the update claims it once
         return None
-    return LtiEntryTicket.objects.select_related("user", "page").get(token_hash=token_hash)
+    return ticket
 
 
 def entry_tickets_forget(*, older_than: datetime.timedelta = datetime.timedelta(days=1)) -> int:
