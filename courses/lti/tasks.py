@@ -32,6 +32,12 @@ def context_members_sync(context_id: int) -> int:
     return services.context_members_sync(context_id=context_id)
 
 
+@shared_task(name="courses.lti.entry_tickets_forget")
+def entry_tickets_forget() -> int:
+    """Beat, daily: hand-over tickets expired over a day ago (used or not) are deleted."""
+    return services.entry_tickets_forget()
+
+
 def context_members_enqueue(context_id: int) -> None:
     transaction.on_commit(lambda: context_members_sync.delay(context_id))
 

@@ -519,6 +519,10 @@ from .zalo import *  # noqa: E402, F403
 
 ZALO_FILE_PATH = env("ZALO_FILE_PATH", str(VAR_DIR / "zalo.jsonl"))
 from .lti import *  # noqa: E402, F403 (the LTI 1.3 tool's key and hand-over: lms/settings/lti.py, docs/lti.md)
+from .lti import LTI_BEAT_SCHEDULE, LTI_TASK_QUEUE_KINDS  # noqa: E402
+
+CELERY_BEAT_SCHEDULE.update(LTI_BEAT_SCHEDULE)
+TASK_QUEUE_KINDS.update(LTI_TASK_QUEUE_KINDS)
 
 # Messages a minute per channel across all workers (a shared limiter: Redis when
 # DELIVERY_RATE_LIMIT_REDIS_URL is set, else a row in the database). 0: no limit.

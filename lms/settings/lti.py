@@ -10,8 +10,10 @@ into ``var/lti/tool-key.pem`` (never committed: var/ is ignored).
 from .environment import env, env_bool
 
 __all__ = [
+    "LTI_BEAT_SCHEDULE",
     "LTI_ENTRY_TICKET_SECONDS",
     "LTI_SERVICE_TIMEOUT",
+    "LTI_TASK_QUEUE_KINDS",
     "LTI_TOOL_KEY_GENERATE",
     "LTI_TOOL_PRIVATE_KEY",
     "LTI_TOOL_PRIVATE_KEY_FILE",
@@ -25,3 +27,6 @@ LTI_TOOL_KEY_GENERATE = env_bool("LTI_TOOL_KEY_GENERATE", True)
 LTI_ENTRY_TICKET_SECONDS = int(env("LTI_ENTRY_TICKET_SECONDS", "120"))
 # Seconds to wait for a platform's token, names-and-roles and score endpoints.
 LTI_SERVICE_TIMEOUT = float(env("LTI_SERVICE_TIMEOUT", "10"))
+# Beat: used and expired hand-over tickets are deleted daily (a short tick: the scheduled queue).
+LTI_BEAT_SCHEDULE = {"forget-lti-entry-tickets": {"task": "courses.lti.entry_tickets_forget", "schedule": 24 * 3600.0}}
+LTI_TASK_QUEUE_KINDS = {"courses.lti.entry_tickets_forget": "scheduled"}

@@ -15,7 +15,8 @@ import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from html import escape
+from urllib.parse import parse_qs, quote, urlsplit
 
 from jwcrypto import jwk, jwt
 
@@ -30,7 +31,7 @@ class ScriptedPlatform:
     deployment_id = "deployment-1"
     context_id = "course-42"
 
-    def __init__(self):
+    def __init__(self, host="127.0.0.1"):
         self.key = jwk.JWK.generate(kty="RSA", size=2048, kid="platform-key-1")
         self.tool_jwks = None  # the tool's keys, as the platform fetched them from its JWKS URL
         self.assertions = []  # the client_credentials assertions, verified
@@ -39,8 +40,12 @@ class ScriptedPlatform:
         self.nrps_requests = []
         self.members = []
         self.score_failures = 0  # answer this many score posts with 503 first
+        # In a browser: the tool's address, the claims of the next id_token, the deep-linking returns received.
+        self.tool = ""
+        self.next_claims = {}
+        self.returned = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.base = f"http://{host}:{self.server.server_address[1]}"
         self.issuer = self.base
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -95,6 +100,10 @@ class ScriptedPlatform:
 
             def do_GET(self):
                 path = urlsplit(self.path).path
+                if path == "/course":
+                    return self._send(200, platform.course_page().encode(), "text/html; charset=utf-8")
+                if path == "/auth":
+                    return self._send(200, platform.auth_response(self.path).encode(), "text/html; charset=utf-8")
                 if path == "/jwks":
                     return self._send(200, {"keys": [json.loads(platform.key.export_public())]})
                 if path == urlsplit(platform.memberships_url).path:
@@ -113,6 +122,9 @@ class ScriptedPlatform:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length).decode()
                 path = urlsplit(self.path).path
+                if path == "/deep-link-return":
+                    platform.returned.append(parse_qs(body))
+                    return self._send(200, b"<!DOCTYPE html><title>ok</title><p id=ok>OK</p>", "text/html")
                 if path == "/token":
                     return self._token(parse_qs(body))
                 if path == urlsplit(platform.lineitem_url).path + "/scores":
@@ -175,6 +187,31 @@ class ScriptedPlatform:
         token = jwt.JWT(header={"alg": "RS256", "typ": "JWT", "kid": kid or key.key_id}, claims=json.dumps(claims))
         token.make_signed_token(key)
         return token.serialize()
+
+    def course_page(self):
+        """The platform's course page, with the tool in an iframe that starts the third-party login."""
+        login = (
+            f"{self.tool}/lti/login/?iss={quote(self.issuer)}&login_hint=u1&client_id={self.client_id}"
+            f"&target_link_uri={quote(self.tool + '/lti/launch/')}&lti_deployment_id={self.deployment_id}"
+        )
+        return (
+            '<!DOCTYPE html><html lang="vi"><title>Moodle</title><h1>Moodle</h1>'
+            f'<iframe id="tool" title="Kỹ Năng Số" src="{escape(login)}" width="360" height="600"></iframe></html>'
+        )
+
+    def auth_response(self, raw_path):
+        """The authentication response: checks the tool's request, posts the id_token to its redirect_uri."""
+        params = {k: v[0] for k, v in parse_qs(urlsplit(raw_path).query).items()}
+        assert params["redirect_uri"] == self.tool + "/lti/launch/" and params["response_mode"] == "form_post"
+        claims = self.claims(nonce=params["nonce"], **self.next_claims)
+        claims[CLAIM + "target_link_uri"] = self.tool + "/lti/launch/"
+        return (
+            "<!DOCTYPE html><html><title>…</title><body>"
+            f'<form id="f" method="post" action="{escape(params["redirect_uri"])}">'
+            f'<input type="hidden" name="id_token" value="{self.sign(claims)}">'
+            f'<input type="hidden" name="state" value="{escape(params["state"])}"></form>'
+            "<script>document.getElementById('f').submit()</script></body></html>"
+        )
 
     def initiate(self, client, *, login_hint="user-hint", message_hint="resource-1"):
         """Third-party initiated login; returns the tool's authentication request's parameters, checked."""

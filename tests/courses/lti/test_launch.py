@@ -11,6 +11,7 @@ from lti_tool.models import LtiContext, LtiDeployment, LtiMembership, LtiUser
 
 from accounts.models import User
 from courses.learning.models import Enrolment
+from courses.lti import tasks
 from courses.lti.models import LtiAccount, LtiEntryTicket
 
 pytestmark = pytest.mark.django_db
@@ -174,3 +175,13 @@ def test_the_jwks_publishes_the_tool_key_and_no_private_part(client):
     assert len(keys) == 1 and keys[0]["kty"] == "RSA" and keys[0]["alg"] == "RS256" and keys[0]["use"] == "sig"
     assert "d" not in keys[0] and "p" not in keys[0]
     assert keys[0]["kid"] == jwk.JWK(**keys[0]).thumbprint()
+
+
+def test_old_tickets_are_forgotten(platform, registration, client):
+    _launch(platform, client)
+    _launch(platform, client)
+    LtiEntryTicket.objects.filter(pk=LtiEntryTicket.objects.order_by("pk").first().pk).update(
+        expires_at="2000-01-01T00:00Z"
+    )
+    assert tasks.entry_tickets_forget.apply().get() == 1
+    assert LtiEntryTicket.objects.count() == 1
