@@ -165,6 +165,8 @@ def launch_validate(request: HttpRequest) -> tuple[dict, LtiRegistration, LtiDep
         raise LaunchRefused(_reason(error), str(error)) from error
     except requests.RequestException as error:
         raise LaunchRefused(str(_("The platform's keys could not be fetched. Try again later.")), str(error)) from error
+    except (AttributeError, KeyError, TypeError, ValueError) as error:  # a claim of the wrong shape (pylti1p3's checks)
+        raise LaunchRefused(str(_("The platform sent a launch we cannot accept.")), repr(error)) from error
     if config.registration is None or config.deployment is None:
         raise LaunchRefused(str(_("This platform is not registered with Kỹ Năng Số.")), "no registration")
     _audience_check(data, config.registration.client_id)

@@ -52,10 +52,19 @@ def _digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
+def _as_list(value: object) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _as_dict(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
 def _roles(data: dict) -> set[str]:
     """Role names without their vocabulary (``Instructor``…); a context role's sub-role counts as the role."""
     names = set()
-    for role in data.get(CLAIM + "roles") or []:
+    roles = data.get(CLAIM + "roles")
+    for role in roles if isinstance(roles, list) else []:
         role = str(role)
         if role.startswith(MEMBERSHIP):
             names.add(role[len(MEMBERSHIP) :].split("#")[0])
@@ -110,8 +119,8 @@ def _context_sync(data: dict, deployment: LtiDeployment, lti_user: LtiUser) -> L
     claim = data.get(CLAIM + "context")
     if not isinstance(claim, dict) or not claim.get("id"):
         return None
-    nrps = data.get(NRPS_CLAIM) or {}
-    ags = data.get(AGS + "claim/endpoint") or {}
+    nrps = _as_dict(data.get(NRPS_CLAIM))
+    ags = _as_dict(data.get(AGS + "claim/endpoint"))
     context, _created = LtiContext.objects.update_or_create(
         deployment=deployment,
         id_on_platform=str(claim["id"])[:255],
@@ -120,7 +129,7 @@ def _context_sync(data: dict, deployment: LtiDeployment, lti_user: LtiUser) -> L
             "label": str(claim.get("label") or "")[:255],
             "memberships_url": str(nrps.get("context_memberships_url") or "")[:200],
             "lineitems_url": str(ags.get("lineitems") or "")[:200],
-            "can_publish_scores": AGS_SCORE_SCOPE in (ags.get("scope") or []),
+            "can_publish_scores": AGS_SCORE_SCOPE in _as_list(ags.get("scope")),
         },
     )
     roles = _roles(data)
@@ -135,8 +144,8 @@ def _context_sync(data: dict, deployment: LtiDeployment, lti_user: LtiUser) -> L
             "is_mentor": "Mentor" in roles,
         },
     )
-    link = data.get(CLAIM + "resource_link") or {}
-    if link.get("id"):
+    link = data.get(CLAIM + "resource_link")
+    if isinstance(link, dict) and link.get("id"):
         LtiResourceLink.objects.update_or_create(
             context=context, id_on_platform=str(link["id"])[:255], defaults={"title": str(link.get("title") or "")}
         )
@@ -185,7 +194,7 @@ def _ticket_issue(user: User, page: Page) -> str:
 
 def _grade_target(data: dict, registration: LtiRegistration, user: User, course: CoursePage) -> None:
     ags = data.get(AGS + "claim/endpoint")
-    if not isinstance(ags, dict) or not ags.get("lineitem") or AGS_SCORE_SCOPE not in (ags.get("scope") or []):
+    if not isinstance(ags, dict) or not ags.get("lineitem") or AGS_SCORE_SCOPE not in _as_list(ags.get("scope")):
         return
     account = LtiAccount.objects.get(issuer=registration.issuer, subject=str(data["sub"]))
     LtiGradeTarget.objects.get_or_create(
@@ -223,7 +232,8 @@ def launch_accept(*, data: dict, registration: LtiRegistration, deployment: LtiD
             from .tasks import context_members_enqueue
 
             context_members_enqueue(context.pk)
-    presentation = data.get(CLAIM + "launch_presentation") or {}
+    presentation = data.get(CLAIM + "launch_presentation")
+    presentation = presentation if isinstance(presentation, dict) else {}
     return Landing(
         ticket=ticket, page=page or _fallback_page(), user=user, return_url=str(presentation.get("return_url") or "")
     )
@@ -267,7 +277,8 @@ def deep_link_begin(*, data: dict, registration: LtiRegistration, deployment: Lt
     dl_settings = data.get(DL_SETTINGS_CLAIM)
     if not isinstance(dl_settings, dict) or not dl_settings.get("deep_link_return_url"):
         raise LaunchRefused(_("The platform sent a launch we cannot accept."), "no deep_linking_settings")
-    if "ltiResourceLink" not in (dl_settings.get("accept_types") or []):
+    accept_types = dl_settings.get("accept_types")
+    if not isinstance(accept_types, list) or "ltiResourceLink" not in accept_types:
         raise LaunchRefused(_("This platform does not accept LTI links here."), "ltiResourceLink not accepted")
     token = secrets.token_urlsafe(32)
     cache.set(

@@ -89,8 +89,8 @@ def _top_level(request: HttpRequest, data: dict) -> bool:
     destination = request.headers.get("Sec-Fetch-Dest")
     if destination:
         return destination == "document"
-    presentation = data.get(CLAIM + "launch_presentation") or {}
-    return presentation.get("document_target") == "window"
+    presentation = data.get(CLAIM + "launch_presentation")
+    return isinstance(presentation, dict) and presentation.get("document_target") == "window"
 
 
 @csrf_exempt

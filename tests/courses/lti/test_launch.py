@@ -149,6 +149,27 @@ def test_a_launch_the_tool_must_not_accept_is_refused_and_writes_nothing(platfor
     assert _rows() == before
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"https://purl.imsglobal.org/spec/lti/claim/resource_link": "not-an-object"},
+        {"https://purl.imsglobal.org/spec/lti/claim/roles": 7},
+        {"https://purl.imsglobal.org/spec/lti/claim/context": ["x"]},
+        {"https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": {"scope": 3, "lineitem": 4}},
+        {CUSTOM: "page_id=1"},
+    ],
+    ids=["resource-link", "roles", "context", "ags", "custom"],
+)
+def test_claims_of_the_wrong_shape_are_refused_or_ignored_never_a_500(platform, registration, client, change):
+    params = platform.initiate(client)
+    body = platform.claims(sub="x", nonce=params["nonce"])
+    body.update(change)
+    response = platform.launch(client, id_token=platform.sign(body), state=params["state"])
+    assert response.status_code in (200, 400)
+    if response.status_code == 400:
+        assert not LtiAccount.objects.exists()
+
+
 def test_a_launch_without_the_state_cookie_is_refused(platform, registration, client):
     params = platform.initiate(client)
     token = platform.sign(platform.claims(sub="x", nonce=params["nonce"]))
