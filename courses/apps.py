@@ -18,6 +18,7 @@ class CoursesConfig(AppConfig):
         from .certificates.services import subscribe_to_learning as certificates_subscribe
         from .learning.audio.tasks import page_published_receiver as audio_page_published
         from .learning.events import tutorial_view_announce
+        from .lti.tasks import subscribe_to_learning as lti_subscribe
         from .models import TUTORIAL_PAGE_HEADER, TutorialPage, TutorialPageView
         from .training.services import subscribe_to_learning as training_subscribe
 
@@ -34,3 +35,5 @@ class CoursesConfig(AppConfig):
         # then completes the person's assignments, in the completing transaction (this order, as before).
         certificates_subscribe()
         training_subscribe()
+        # A launched learner's completed course goes back to the platform as a score (courses/lti, AGS).
+        lti_subscribe()

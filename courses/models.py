@@ -37,6 +37,7 @@ from .learning.pages import (
     TutorialIndexPage,
     TutorialPage,
 )
+from .lti.models import LtiAccount, LtiEntryTicket, LtiGradeTarget, LtiScore
 from .packages.models import LearningPackage, PackageAttempt
 from .training.models import (
     Assignment,
@@ -72,6 +73,10 @@ __all__ = [
     "LearningPackage",
     "LessonCompletion",
     "LessonPage",
+    "LtiAccount",
+    "LtiEntryTicket",
+    "LtiGradeTarget",
+    "LtiScore",
     "PackageAttempt",
     "PublicService",
     "QuizAttempt",

@@ -129,6 +129,8 @@ def seeds(routes) -> dict[str, list[str]]:
         ("admin/feedback/", "page_id"): [str(TutorialPage.objects.live().first().pk)],
         ("learn/feedback/", "page_id"): [str(TutorialPage.objects.live().first().pk)],
         ("admin/campaigns/", "page_id"): [str(campaign.pk)],
+        # An LTI platform's registration (its OIDC login address): none in the demo, an unknown one refused.
+        ("lti/login/", "registration_uuid"): ["00000000-0000-4000-8000-000000000000"],
     }
     plain = {"fmt": list(EXPORT_FORMATS), "table": list(EXPORT_TABLES)}
     found: dict[str, list[str]] = {}
