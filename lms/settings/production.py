@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, WAGTAILADMIN_BASE_URL, env, env_bool, env_list, logging_config
+from .base import SECRET_KEY, STORAGES, WAGTAILADMIN_BASE_URL, env, env_bool, env_list, logging_config
 
 if not SECRET_KEY or len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure") or len(set(SECRET_KEY)) < 5:
     raise ImproperlyConfigured(
@@ -41,8 +41,9 @@ if _is_loopback(WAGTAILADMIN_BASE_URL):
         "(https://…) in production; it is printed in QR codes, certificates and message links."
     )
 
+# Media as lms/settings/storage.py chose it (local disk, or the bucket); static files compressed and hashed.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
