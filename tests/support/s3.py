@@ -80,6 +80,21 @@ def storage_environment(endpoint, bucket):
     }
 
 
+def public_read_policy(bucket, prefixes):
+    """The bucket policy of docs/deployment.md: anyone may read objects under ``prefixes``; nothing else, no listing."""
+    import json
+
+    resources = [f"arn:aws:s3:::{bucket}/{prefix}*" for prefix in prefixes]
+    statement = {
+        "Sid": "PublicMedia",
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "s3:GetObject",
+        "Resource": resources,
+    }
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
 class Bucket:
     def __init__(self, endpoint, name):
         self.endpoint, self.name = endpoint, name
