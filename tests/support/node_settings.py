@@ -13,7 +13,7 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 PAGE_CACHE_SECONDS = 600
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
-# The test's negative control: a node with a prefix of its own shares nothing in Redis with the other.
+# A prefix per test run (ids restart with each test database); the negative control gives node B one of its own.
 if os.environ.get("NODE_CACHE_PREFIX"):
     for _alias, _cache in CACHES.items():  # noqa: F405
         _cache["KEY_PREFIX"] = f"{os.environ['NODE_CACHE_PREFIX']}-{_cache.get('KEY_PREFIX', '')}"
