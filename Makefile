@@ -136,5 +136,16 @@ bench-xapi: install .venv-ralph
 bench-worker-kill: install
 	@python bench/worker_kill.py $(BENCH_ARGS)
 
+# The read-replica router against a real streaming replica of a throwaway primary (docs/deployment.md#read-replica).
+.PHONY: test-replica
+test-replica: install
+	bash .ci/test-replica.sh
+
+# Two gunicorn nodes behind nginx on one PostgreSQL, Redis and object store: nothing stale after a publish
+# (docs/deployment.md#two-web-nodes). TWO_NODE_ROUNDS (default 50) publishes.
+.PHONY: test-two-nodes
+test-two-nodes: install
+	TWO_NODE_REQUIRED=1 python -m pytest -q -p no:cacheprovider -s tests/lms/test_two_nodes.py
+
 clean:
 	rm -rf var/ .pytest_cache .ruff_cache .import_linter_cache .mypy_cache .coverage htmlcov

@@ -3,12 +3,12 @@
 # Chromium (browser tests, never a downloaded browser), fonts with Vietnamese
 # coverage (pages, PDFs), gettext (translations), zbar-tools (the tests scan the QR
 # codes printed in PDFs), espeak-ng and lame (narration of steps and lessons,
-# docs/audio.md), and Node.js/npm when absent (axe-core for the accessibility
+# docs/audio.md), nginx (the two-node test, docs/deployment.md), and Node.js/npm when absent (axe-core for the accessibility
 # tests). Pass extra package names as arguments (.ci/run adds postgresql and
 # redis-server when they are absent).
 set -euo pipefail
 
-packages=(chromium fonts-dejavu-core fonts-noto-core gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig poppler-utils zbar-tools espeak-ng lame "$@")
+packages=(chromium fonts-dejavu-core fonts-noto-core gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig poppler-utils zbar-tools espeak-ng lame nginx "$@")
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 missing=()
 for package in "${packages[@]}"; do

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 
 from core.admin import PermissionMenuItem
+from core.db_router import replica_reads
 
 
 @hooks.register("register_admin_urls")
@@ -15,8 +16,8 @@ def register_insights_urls():
     from .uptake import views as uptake
 
     return [
-        path("insights/", views.dashboard, name="insights_dashboard"),
-        path("insights/export/<str:table>/<str:fmt>/", views.export, name="insights_export"),
+        path("insights/", replica_reads(views.dashboard), name="insights_dashboard"),
+        path("insights/export/<str:table>/<str:fmt>/", replica_reads(views.export), name="insights_export"),
         path("insights/uptake/", uptake.uptake_upload, name="insights_uptake_upload"),
         path("insights/uptake/<int:pk>/", uptake.uptake_detail, name="insights_uptake_detail"),
         path("insights/uptake/<int:pk>/import/", uptake.uptake_apply, name="insights_uptake_apply"),

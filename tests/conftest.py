@@ -9,6 +9,7 @@ from django.db import connection
 from accounts.demo import DEMO_PASSWORD
 from home.models import HomePage
 from tests.support.browser import axe_read, chromium
+from tests.support.s3 import s3_bucket, s3_media, s3_server  # noqa: F401 (fixtures: an S3-compatible server)
 from tests.support.worker import worker_database_url, worker_start, worker_stop
 
 

@@ -16,6 +16,7 @@ from .environment import env, env_bool, env_list, load_dotenv
 
 # Security headers (CSP, Permissions-Policy, framing, referrer), the same on every machine.
 from .headers import *  # noqa: F403
+from .replica import replica_databases, replica_routers
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -174,6 +175,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # builds the same index without them, which is all the embedded default needs.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
+# The insights dashboard's reads on a replica when DATABASE_REPLICA_URL is set (lms/settings/replica.py).
+DATABASES.update(replica_databases(DATABASES["default"]))
+DATABASE_ROUTERS = replica_routers(DATABASES)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # People
@@ -249,10 +254,9 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every star
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", BASE_DIR / "media"))
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
+# Media on local disk, or an S3-compatible bucket when AWS_STORAGE_BUCKET_NAME is set (lms/settings/storage.py).
+from .storage import *  # noqa: E402, F403
+
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # Cache: Redis when CACHE_URL is set (shared by every web process), otherwise

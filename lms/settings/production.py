@@ -12,7 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from .badges import BADGES_KEYS, BADGES_KEYS_FILE
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, WAGTAILADMIN_BASE_URL, env, env_bool, env_list, logging_config
+from .base import SECRET_KEY, STORAGES, WAGTAILADMIN_BASE_URL, env, env_bool, env_list, logging_config
 
 if not SECRET_KEY or len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure") or len(set(SECRET_KEY)) < 5:
     raise ImproperlyConfigured(
@@ -53,8 +53,9 @@ if not BADGES_KEYS and not BADGES_KEYS_FILE:
 if BADGES_KEYS_FILE and not Path(BADGES_KEYS_FILE).is_file():
     raise ImproperlyConfigured(f"BADGES_KEYS_FILE is {BADGES_KEYS_FILE!r}, which is not a readable file.")
 
+# Media as lms/settings/storage.py chose it (local disk, or the bucket); static files compressed and hashed.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
