@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 
 from . import scorm  # noqa: F401 (registers SCORM's parser)
+from .h5p import manifest as _h5p_manifest  # noqa: F401 (registers H5P's parser)
 from .models import LearningPackage
 from .parsers import ParsedPackage, package_parse
 from .validation import CheckedZip, PackageInvalid, zip_check
