@@ -4,6 +4,7 @@ The content of a learner's package is served under ``/learn/package-content/<tok
 signed and short-lived, names the person, the lesson and the package (docs/packages.md, "Sandbox").
 """
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +15,8 @@ from django.urls import reverse
 
 from accounts.models import User
 
-from .models import LearningPackage, PackageAttempt
+from . import cmi
+from .models import LearningPackage, PackageAttempt, Standard
 
 _CONTENT_SALT = "courses.packages.content"
 _ATTEMPT_SALT = "courses.packages.attempt"
@@ -100,7 +102,61 @@ def package_player(*, request: HttpRequest | None, lesson: Any, package: Learnin
     return Player(
         package=package,
         signed_in=True,
-        launch_url=reverse("package_content", kwargs={"token": token, "path": path.split("?")[0].split("#")[0]})
+        launch_url=reverse("courses:package_content", kwargs={"token": token, "path": path.split("?")[0].split("#")[0]})
         + path[len(path.split("?")[0].split("#")[0]) :],
         commit_url=reverse("courses:package_commit", kwargs={"lesson_id": lesson.pk, "package_id": package.pk}),
     )
+
+
+def _read_only(*, standard: str, user: User, package: LearningPackage, entry: str, total: float) -> dict[str, str]:
+    name = (user.get_full_name() or user.get_username())[:255]
+    if standard == Standard.SCORM12:
+        return {
+            "cmi.core.student_id": str(user.pk),
+            "cmi.core.student_name": name,
+            "cmi.core.credit": "credit",
+            "cmi.core.entry": entry,
+            "cmi.core.total_time": cmi.timespan_format(standard, total),
+            "cmi.core.lesson_mode": "normal",
+            "cmi.launch_data": "",
+            "cmi.comments_from_lms": "",
+            "cmi.student_data.mastery_score": str(package.manifest.get("mastery_score") or ""),
+            "cmi.core.lesson_status": "not attempted",  # until the content sets it
+        }
+    return {
+        "cmi._version": "1.0",
+        "cmi.learner_id": str(user.pk),
+        "cmi.learner_name": name,
+        "cmi.credit": "credit",
+        "cmi.entry": entry,
+        "cmi.mode": "normal",
+        "cmi.total_time": cmi.timespan_format(standard, total),
+        "cmi.launch_data": "",
+        "cmi.completion_status": "unknown",  # until the content sets them
+        "cmi.success_status": "unknown",
+    }
+
+
+def launch_state(*, grant: ContentGrant, user: User, package: LearningPackage, origin: str) -> dict[str, Any]:
+    """What the adapter starts with: the data model, the read-only values, the attempt's stored values
+    (so the learner resumes) and the signed attempt its commits name."""
+    attempt = attempt_open(user_id=grant.user_id, lesson_id=grant.lesson_id, package_id=grant.package_id)
+    standard = package.standard
+    session = cmi.SESSION_ELEMENTS[standard]
+    if attempt is None:
+        attempt_uuid, stored, entry, total = str(uuid.uuid4()), {}, "ab-initio", 0.0
+    else:
+        attempt_uuid, total = str(attempt.uuid), attempt.session_seconds
+        stored = {key: value for key, value in attempt.cmi.items() if key not in session}
+        entry = "resume" if attempt.cmi.get(session[0]) == "suspend" else ""
+    return {
+        "standard": standard,
+        "origin": origin,
+        "attempt": attempt_token(grant=grant, attempt_uuid=attempt_uuid),
+        "model": cmi.model_for_browser(standard),
+        "children": cmi.CHILDREN[standard],
+        "values": {
+            **_read_only(standard=standard, user=user, package=package, entry=entry, total=total),
+            **stored,
+        },
+    }

@@ -71,7 +71,7 @@ def _names(names: list[str]) -> str:
     return shown + (", …" if len(names) > _NAMES_SHOWN else "")
 
 
-def _safe_path(name: str) -> str | None:
+def safe_path(name: str) -> str | None:
     """The entry's path inside the package, or None when it would leave it (absolute, a drive, ``..``)."""
     name = name.replace("\\", "/")
     if name.startswith("/") or (len(name) > 1 and name[1] == ":") or "\x00" in name:
@@ -131,7 +131,7 @@ class _Problems:
 def _entry_check(info: zipfile.ZipInfo, problems: _Problems, seen: set[str], allowed: set[str]) -> str | None:
     """Note what is wrong with one entry; the safe path of a regular file worth keeping, else None."""
     name = info.filename
-    path = _safe_path(name)
+    path = safe_path(name)
     if path is None:
         problems.outside.append(name)
         return None

@@ -7,6 +7,7 @@ from .environment import env, env_list
 
 __all__ = [
     "PACKAGES_ALLOWED_EXTENSIONS",
+    "PACKAGES_CONTENT_SECURITY_POLICY",
     "PACKAGES_CONTENT_TOKEN_MAX_AGE",
     "PACKAGES_MAX_COMPRESSION_RATIO",
     "PACKAGES_MAX_FILES",
@@ -35,3 +36,26 @@ PACKAGES_ALLOWED_EXTENSIONS = env_list(
 PACKAGES_STORAGE_PREFIX = env("PACKAGES_STORAGE_PREFIX", "learning-packages")
 # How long the signed address of a learner's package content stays valid (seconds).
 PACKAGES_CONTENT_TOKEN_MAX_AGE = int(env("PACKAGES_CONTENT_TOKEN_MAX_AGE", str(12 * 3600)))
+
+# The policy of every file a package serves (/learn/package-content/…, docs/packages.md "Sandbox"): the
+# content runs sandboxed in an opaque origin (no cookies, no storage, no DOM of the site), may run its
+# own inline and evaluated scripts (authoring tools write them), loads only from this site, submits
+# nothing anywhere and may only be framed by this site's lesson pages.
+PACKAGES_CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "sandbox allow-scripts allow-forms",
+        "default-src 'self'",
+        "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "media-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "frame-src 'self'",
+        "worker-src 'none'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'none'",
+        "frame-ancestors 'self'",
+    ]
+)
