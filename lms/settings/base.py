@@ -267,7 +267,8 @@ WAGTAILREDIRECTS_AUTO_CREATE = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every start without it
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# h5p-standalone's player, vendored by the build from npm (make node-deps), never fetched at run time.
+STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/h5p-standalone", BASE_DIR / "node_modules/h5p-standalone/dist")]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", BASE_DIR / "media"))
 STORAGES = {
