@@ -125,7 +125,7 @@ def _favicon_bytes() -> bytes:
     for folder in settings.STATICFILES_DIRS:
         if isinstance(folder, tuple | list):  # (prefix, folder): a vendored package, not our brand
             continue
-        path = Path(folder) / FAVICON
+        path = Path(str(folder)) / FAVICON
         if path.exists():
             return path.read_bytes()
     return b""
