@@ -3,11 +3,13 @@
 The manifests follow ADL's sample manifests (namespaces, schemaLocation, schema/schemaversion,
 ``adlcp:scormtype`` / ``adlcp:scormType``). The SCO finds its API the standard way, ADL's (and
 pipwerks') discovery loop over ``window``, its parents and ``opener``, never knowing our adapter; it
-reports progress, a score and a status, and shows what it could reach of the page around it.
+reports progress, a score and a status through pipwerks' wrapper (@gamestdio/scorm from npm, not our
+code), and shows what it could reach of the page around it.
 """
 
 import io
 import zipfile
+from pathlib import Path
 
 SCORM12_MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
 <manifest identifier="{identifier}" version="1.0"
@@ -33,6 +35,7 @@ SCORM12_MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
   <resources>
     <resource identifier="RES-1" type="webcontent" adlcp:scormtype="sco" href="{launch}">
       <file href="{launch}"/>
+      <file href="scorm.js"/>
       <file href="sco.js"/>
       <file href="style.css"/>
     </resource>
@@ -71,6 +74,7 @@ SCORM2004_MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
   <resources>
     <resource identifier="RES-1" type="webcontent" adlcp:scormType="sco" href="{launch}">
       <file href="{launch}"/>
+      <file href="scorm.js"/>
       <file href="sco.js"/>
       <file href="style.css"/>
     </resource>
@@ -85,6 +89,7 @@ SCO_HTML = """<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 <link rel="stylesheet" href="style.css">
+<script src="scorm.js"></script>
 <script src="sco.js"></script>
 </head>
 <body>
@@ -104,37 +109,17 @@ SCO_HTML = """<!DOCTYPE html>
 </html>
 """
 
-# ADL's API discovery (SCORM RTE 3.3.6.1 / pipwerks' SCORM wrapper): window, its parents, then opener.
+# The SCO's side is not ours: @gamestdio/scorm (npm), pipwerks' SCORM wrapper, finds the API with ADL's
+# discovery loop (window, its parents, then the top window's opener) and makes every call; this script
+# only says what to record.
+WRAPPER = Path(__file__).resolve().parents[3] / "node_modules" / "@gamestdio" / "scorm" / "lib" / "index.js"
+
 SCO_JS = """(function () {
   "use strict";
   var VERSION = "%(version)s";
-  var NAME = VERSION === "1.2" ? "API" : "API_1484_11";
-  function scan(win) {
-    var tries = 0;
-    while (win && !win[NAME] && win.parent && win.parent !== win) {
-      tries += 1;
-      if (tries > 500) { return null; }
-      win = win.parent;
-    }
-    return win ? win[NAME] || null : null;
-  }
-  function find() {
-    var api = null;
-    try { api = scan(window); } catch (e) { api = null; }
-    if (!api && window.opener) {
-      try { api = scan(window.opener); } catch (e2) { api = null; }
-    }
-    return api;
-  }
-  var api = find();
-  function call(v12, v2004) {
-    var args = Array.prototype.slice.call(arguments, 2);
-    return api[VERSION === "1.2" ? v12 : v2004].apply(api, args);
-  }
-  function get(key12, key2004) { return call("LMSGetValue", "GetValue", VERSION === "1.2" ? key12 : key2004); }
-  function set(key12, key2004, value) {
-    return call("LMSSetValue", "SetValue", VERSION === "1.2" ? key12 : key2004, value);
-  }
+  var scorm = window.exports.scorm;
+  scorm.configure({ version: VERSION });
+  var is12 = VERSION === "1.2";
   function show(id, text) { document.getElementById(id).textContent = text; }
   function probe() {
     var cookie, parentTitle;
@@ -145,41 +130,35 @@ SCO_JS = """(function () {
   }
   document.addEventListener("DOMContentLoaded", function () {
     probe();
-    if (!api) { show("api", "not found"); return; }
-    show("api", call("LMSInitialize", "Initialize", "") === "true" ? "found" : "failed");
-    show("entry", get("cmi.core.entry", "cmi.entry"));
-    show("location", get("cmi.core.lesson_location", "cmi.location"));
-    show("suspend", get("cmi.suspend_data", "cmi.suspend_data"));
-    if (VERSION !== "1.2" && get("", "cmi.completion_status") === "not attempted") {
-      set("", "cmi.completion_status", "incomplete");
-    }
+    show("api", scorm.initialize() ? "found" : "not found");
+    show("entry", scorm.get(is12 ? "cmi.core.entry" : "cmi.entry"));
+    show("location", scorm.get(is12 ? "cmi.core.lesson_location" : "cmi.location"));
+    show("suspend", scorm.get("cmi.suspend_data"));
     document.getElementById("progress").addEventListener("click", function () {
-      set("cmi.core.lesson_location", "cmi.location", "page-2");
-      set("cmi.suspend_data", "cmi.suspend_data", "answers=1,2;page=2");
-      if (VERSION === "1.2") { set("cmi.core.lesson_status", "", "incomplete"); }
-      set("cmi.core.exit", "cmi.exit", "suspend");
-      call("LMSCommit", "Commit", "");
-      show("done", "saved " + call("LMSGetLastError", "GetLastError"));
+      scorm.set(is12 ? "cmi.core.lesson_location" : "cmi.location", "page-2");
+      scorm.set("cmi.suspend_data", "answers=1,2;page=2");
+      scorm.set(is12 ? "cmi.core.lesson_status" : "cmi.completion_status", "incomplete");
+      scorm.set(is12 ? "cmi.core.exit" : "cmi.exit", "suspend");
+      show("done", "saved " + scorm.commit());
     });
     document.getElementById("finish").addEventListener("click", function () {
       var raw = %(score)s;
-      set("cmi.core.score.min", "cmi.score.min", "0");
-      set("cmi.core.score.max", "cmi.score.max", "100");
-      set("cmi.core.score.raw", "cmi.score.raw", String(raw));
-      if (VERSION === "1.2") {
-        set("cmi.core.lesson_status", "", raw >= 80 ? "passed" : "failed");
-        set("cmi.core.session_time", "", "0000:01:30.00");
-        set("cmi.core.exit", "", "");
+      scorm.set(is12 ? "cmi.core.score.min" : "cmi.score.min", "0");
+      scorm.set(is12 ? "cmi.core.score.max" : "cmi.score.max", "100");
+      scorm.set(is12 ? "cmi.core.score.raw" : "cmi.score.raw", String(raw));
+      if (is12) {
+        scorm.set("cmi.core.lesson_status", raw >= 80 ? "passed" : "failed");
+        scorm.set("cmi.core.session_time", "0000:01:30.00");
+        scorm.set("cmi.core.exit", "logout");
       } else {
-        set("", "cmi.score.scaled", String(raw / 100));
-        set("", "cmi.completion_status", "completed");
-        set("", "cmi.success_status", raw >= 80 ? "passed" : "failed");
-        set("", "cmi.session_time", "PT1M30S");
-        set("", "cmi.exit", "normal");
+        scorm.set("cmi.score.scaled", String(raw / 100));
+        scorm.set("cmi.completion_status", "completed");
+        scorm.set("cmi.success_status", raw >= 80 ? "passed" : "failed");
+        scorm.set("cmi.session_time", "PT1M30S");
+        scorm.set("cmi.exit", "normal");
       }
-      call("LMSCommit", "Commit", "");
-      var finished = call("LMSFinish", "Terminate", "");
-      show("done", "finished " + finished);
+      scorm.commit();
+      show("done", "finished " + scorm.terminate());
     });
   });
 })();
@@ -189,6 +168,7 @@ SCO_JS = """(function () {
 def sco_files(*, version: str, title: str = "Thực hành dịch vụ công", score: int = 90, launch: str = "index.html"):
     return {
         launch: SCO_HTML.format(title=title, score=score),
+        "scorm.js": "var exports = window.exports = {};\n" + WRAPPER.read_text(encoding="utf-8"),
         "sco.js": SCO_JS % {"version": version, "score": score},
         "style.css": "body{font-family:sans-serif;max-width:40rem;margin:auto;padding:1rem}button{margin:.25rem}\n",
     }
