@@ -197,7 +197,11 @@ ACCOUNTS_WELCOME_LINKS = ["courses.nav.welcome_links"]
 ACCOUNTS_SIGN_IN_NOTES = ["courses.nav.sign_in_notes"]
 LOGOUT_REDIRECT_URL = "/"
 # seed_demo (outreach) runs these too: demo data of layers above outreach; each returns [(account, role)].
-DEMO_SEEDERS = ["courses.assisted.demo.demo_assisted_seed", "insights.demo.demo_insights_seed"]
+DEMO_SEEDERS = [
+    "courses.assisted.demo.demo_assisted_seed",
+    "courses.packages.demo.demo_packages_seed",
+    "insights.demo.demo_insights_seed",
+]
 # Called with (request, user) after every sign-in and sign-up, so a higher layer
 # (courses) can keep what an anonymous visitor did in this browser without
 # accounts importing it.
@@ -211,7 +215,12 @@ ACCOUNTS_UNITS_CHANGED_HOOKS = ["courses.training.tasks.units_changed"]
 # Courses tells outreach of an extension request, a decision, a revoked certificate (courses/hooks.py).
 COURSES_NOTICE_HOOKS = ["outreach.reminders.notices.notice_planned"]
 # Export and erasure of personal data: each higher layer's provider module.
-ACCOUNTS_PERSONAL_DATA_PROVIDERS = ["courses.personal_data", "courses.assisted.personal_data", "outreach.personal_data"]
+ACCOUNTS_PERSONAL_DATA_PROVIDERS = [
+    "courses.personal_data",
+    "courses.assisted.personal_data",
+    "courses.packages.personal_data",
+    "outreach.personal_data",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
