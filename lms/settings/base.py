@@ -200,6 +200,7 @@ LOGOUT_REDIRECT_URL = "/"
 DEMO_SEEDERS = [
     "courses.assisted.demo.demo_assisted_seed",
     "courses.packages.demo.demo_packages_seed",
+    "courses.packages.h5p.demo.demo_h5p_seed",
     "insights.demo.demo_insights_seed",
 ]
 # Called with (request, user) after every sign-in and sign-up, so a higher layer

@@ -15,6 +15,14 @@ import io
 import json
 import zipfile
 
+from django.db import transaction
+
+from ...learning.pages import CoursePage, LessonPage
+from ..models import LearningPackage
+from ..parsers import package_parse
+from ..services import package_upload
+from ..validation import zip_check
+
 LIBRARY = "H5P.KnsMultiChoice"
 MAJOR, MINOR, PATCH = 1, 0, 0
 FOLDER = f"{LIBRARY}-{MAJOR}.{MINOR}"
@@ -231,3 +239,45 @@ def h5p_zip(files: dict[str, bytes | str]) -> bytes:
 
 def multichoice_h5p(**kw) -> bytes:
     return h5p_zip(multichoice_files(**kw))
+
+
+# The demo (``DEMO_SEEDERS``): this activity as a lesson of the citizens' demo course, once. -----------
+
+COURSE_SLUG = "dung-dich-vu-cong-truc-tuyen"
+LESSON_SLUG = "thuc-hanh-h5p"
+LESSON_TITLE = "Thực hành: nhận ra Cổng Dịch vụ công thật (H5P)"
+
+
+def demo_h5p_seed() -> list:
+    """The demo H5P activity and its lesson in the citizens' course (once: the package by its
+    identifier, which is its content's digest, and the lesson by its slug). No accounts: returns []."""
+    course = CoursePage.objects.filter(slug=COURSE_SLUG).first()
+    if course is None:
+        return []
+    data = multichoice_h5p()
+    checked = zip_check(io.BytesIO(data), size=len(data))
+    try:
+        identifier = package_parse(checked).identifier
+    finally:
+        checked.archive.close()
+    with transaction.atomic():
+        package = LearningPackage.objects.filter(identifier=identifier).first()
+        if package is None:
+            package = package_upload(upload=io.BytesIO(data), user=None, size=len(data), filename="thuc-hanh.h5p")
+        if not LessonPage.objects.child_of(course).filter(slug=LESSON_SLUG).exists():
+            lesson = LessonPage(
+                title=LESSON_TITLE,
+                slug=LESSON_SLUG,
+                estimated_minutes=3,
+                body=[
+                    (
+                        "paragraph",
+                        "<p>Bài thực hành này là một hoạt động H5P: chọn câu trả lời trong khung bên dưới rồi bấm "
+                        "“Kiểm tra”. Trả lời đúng thì bài học được ghi là hoàn thành.</p>",
+                    ),
+                    ("package", {"package": package, "height": 400}),
+                ],
+            )
+            course.add_child(instance=lesson)
+            lesson.save_revision().publish()
+    return []
