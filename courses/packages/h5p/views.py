@@ -55,8 +55,8 @@ def _policy(request, content_base: str) -> str:
             f"img-src {static_base}{VENDOR}/ {content_base} data: blob:",
             f"font-src {static_base}{VENDOR}/ {content_base} data:",
             f"media-src {content_base} data: blob:",
-            f"connect-src {content_base}",
-            "frame-src 'self' about:",  # the "iframe" embed type: H5P writes the content into about:blank
+            f"connect-src {static_base}{VENDOR}/ {content_base}",
+            "frame-src 'none'",  # the activity is played in this document ("div"), in no further frame
             "object-src 'none'",
             "base-uri 'none'",
             "form-action 'none'",
@@ -89,7 +89,10 @@ def h5p_player(request, token):
             "h5pJsonPath": content_base.rstrip("/"),
             "frameJs": _absolute(request, static(f"{VENDOR}/frame.bundle.js")),
             "frameCss": _absolute(request, static(f"{VENDOR}/styles/h5p.css")),
-            "embedType": package.manifest.get("embedType", "div"),
+            # Always "div": this page is already the frame H5P's "iframe" embedding asks for (one document
+            # per activity); inside the opaque-origin sandbox a nested about:blank frame would get an origin
+            # of its own, and h5p-standalone could not write the content into it.
+            "embedType": "div",
             "frame": False,
             "copyright": False,
             "export": False,

@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 
 from courses.models import Enrolment, LessonCompletion, PackageAttempt
 from tests.accounts.factories import UserFactory
-from tests.support.browser import site_sign_in
+from tests.support.browser import axe_read, axe_violations, site_sign_in
+from tests.support.layout import PHONE_VIEWPORT, assert_no_sideways_scroll
 
 from .h5p_support import h5p_course, h5p_package
 
@@ -55,6 +56,12 @@ def test_the_right_answer_completes_the_lesson_and_the_course(live_server, lesso
     user = UserFactory()
     violations: list[str] = []
     tab, frame = _open(browser, live_server.url, user, lesson, violations)
+    player = next(frame for frame in tab.frames if "/learn/package-h5p/" in frame.url)
+    axe = axe_read()
+    assert axe_violations(tab, axe) == []
+    assert axe_violations(player, axe) == []  # the activity as H5P's core renders it
+    tab.set_viewport_size(PHONE_VIEWPORT)
+    assert_no_sideways_scroll(tab)
     frame.get_by_label("dichvucong.gov.vn", exact=True).check()
     frame.get_by_role("button", name="Kiểm tra").click()
     expect(frame.locator(".h5p-kns-feedback")).to_have_text("Đúng rồi!")
@@ -66,7 +73,6 @@ def test_the_right_answer_completes_the_lesson_and_the_course(live_server, lesso
     assert violations == []
 
     # The activity's scripts run in an opaque origin: no cookie, no page around it, no session.
-    player = next(frame for frame in tab.frames if "/learn/package-h5p/" in frame.url)
     assert player.evaluate(PROBE) == {
         "origin": "null",
         "cookie": "SecurityError",
@@ -89,4 +95,22 @@ def test_a_wrong_answer_does_not_pass(live_server, lesson_setup, english_interfa
     assert (attempt.completion_status, attempt.success_status, attempt.score_raw) == ("completed", "failed", 0.0)
     assert not LessonCompletion.objects.filter(user=user, lesson=lesson).exists()
     assert Enrolment.objects.filter(user=user, course=course, completed_at__isnull=False).count() == 0
+    assert violations == []
+
+
+def test_an_activity_declaring_only_the_iframe_embed_type_plays_too(live_server, media, home_page, english_interface, browser):
+    package = h5p_package(embed_types=("iframe",))
+    course = h5p_course(home_page, package)
+    lesson = course.get_children().specific().get()
+    user = UserFactory()
+    violations: list[str] = []
+    tab = browser.new_page()
+    tab.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    site_sign_in(tab, live_server.url, user.email, next_path=lesson.url)
+    # Played in the sandboxed frame itself, as "div" (a nested frame would get an origin of its own).
+    inner = tab.frame_locator("iframe.package-frame")
+    inner.get_by_label("dichvucong.gov.vn", exact=True).check()
+    inner.get_by_role("button", name="Kiểm tra").click()
+    expect(tab.locator("[data-package-player]")).to_have_attribute("data-course-completed", "true")
+    assert LessonCompletion.objects.filter(user=user, lesson=lesson).exists()
     assert violations == []
