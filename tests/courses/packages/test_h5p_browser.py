@@ -98,7 +98,9 @@ def test_a_wrong_answer_does_not_pass(live_server, lesson_setup, english_interfa
     assert violations == []
 
 
-def test_an_activity_declaring_only_the_iframe_embed_type_plays_too(live_server, media, home_page, english_interface, browser):
+def test_an_activity_declaring_only_the_iframe_embed_type_plays_too(
+    live_server, media, home_page, english_interface, browser
+):
     package = h5p_package(embed_types=("iframe",))
     course = h5p_course(home_page, package)
     lesson = course.get_children().specific().get()
