@@ -4,12 +4,15 @@ import io
 import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import translation
 
 from courses.models import LearningPackage
 from courses.packages.h5p.demo import FOLDER, h5p_zip, multichoice_files, multichoice_h5p
 from courses.packages.services import package_upload
 from courses.packages.validation import PackageInvalid
+from tests.accounts.factories import UserFactory
 
 from .conftest import stored_files
 
@@ -155,3 +158,21 @@ def test_shared_zip_checks_come_first(media):
         "Files with a path outside the package (absolute or with “..”)",
         "File types that are not allowed",
     ]
+
+
+def test_staff_upload_an_h5p_file_in_the_admin(client, media, english_interface):
+    add = reverse("wagtailsnippets_courses_learningpackage:add")
+    client.force_login(UserFactory(training_admin=True))
+    assert 'accept=".zip,.h5p,application/zip"' in client.get(add).content.decode()
+    upload = SimpleUploadedFile("cau-hoi.h5p", multichoice_h5p(), content_type="application/octet-stream")
+    response = client.post(add, {"package_file": upload, "title": ""})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    package = LearningPackage.objects.get()
+    assert (package.standard, package.original_filename) == ("h5p", "cau-hoi.h5p")
+    files = multichoice_files()
+    del files["h5p.json"]
+    bad = SimpleUploadedFile("xau.h5p", h5p_zip(files), content_type="application/octet-stream")
+    response = client.post(add, {"package_file": bad, "title": "Xấu"})
+    assert response.status_code == 200
+    assert "h5p.json is missing from the package&#x27;s root." in response.content.decode()
+    assert LearningPackage.objects.count() == 1
