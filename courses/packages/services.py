@@ -7,13 +7,14 @@ nothing behind (no row, no file).
 
 import logging
 import posixpath
+import tempfile
 import uuid
 from dataclasses import dataclass
 from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -37,8 +38,12 @@ logger = logging.getLogger(__name__)
 def _files_store(*, package: CheckedZip, prefix: str, written: list[str]) -> None:
     for item in package.files:
         name = posixpath.join(prefix, item.path)
-        content = ContentFile(b"".join(package.chunks(item)))
-        saved = default_storage.save(name, content)
+        # Through a spooled file: small files stay in memory, a large video goes to disk, never whole in memory.
+        with tempfile.SpooledTemporaryFile(max_size=1024 * 1024) as spool:
+            for chunk in package.chunks(item):
+                spool.write(chunk)
+            spool.seek(0)
+            saved = default_storage.save(name, File(spool, name=posixpath.basename(item.path)))
         written.append(saved)
         if saved != name:  # the storage renamed it (a name it would not keep): refuse rather than break links
             raise PackageInvalid([_("A file name in the package cannot be stored: %(name)s") % {"name": item.path}])

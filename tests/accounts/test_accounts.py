@@ -209,7 +209,7 @@ def test_roles_exist_with_least_privilege():
         "add_searchpromotion",
         "change_searchpromotion",
         "delete_searchpromotion",
-        # Learning packages (SCORM, H5P): upload, rename, delete, choose in lessons (courses/migrations/0016).
+        # Learning packages (SCORM, H5P): upload, rename, delete, choose in lessons (courses/migrations/0015).
         *PACKAGE_PERMISSIONS,
     }
     assert codenames(roles.TRAINING_ADMINISTRATOR) >= PACKAGE_PERMISSIONS

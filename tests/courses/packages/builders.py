@@ -170,6 +170,8 @@ def sco_files(*, version: str, title: str = "Thực hành dịch vụ công", sc
         launch: SCO_HTML.format(title=title, score=score),
         "scorm.js": "var exports = window.exports = {};\n" + WRAPPER.read_text(encoding="utf-8"),
         "sco.js": SCO_JS % {"version": version, "score": score},
+        # A page with no script of its own: the adapter is put into it too (the tests call it directly).
+        "probe.html": '<!DOCTYPE html><html lang="vi"><head><title>probe</title></head><body></body></html>',
         "style.css": "body{font-family:sans-serif;max-width:40rem;margin:auto;padding:1rem}button{margin:.25rem}\n",
     }
 

@@ -38,7 +38,7 @@ def test_scorm12_package_is_parsed_and_stored(media):
     assert package.launch_path == "index.html"
     assert package.manifest["schemaversion"] == "1.2"
     assert package.manifest["mastery_score"] == "80"
-    assert package.file_count == 5
+    assert package.file_count == 6
     prefix = package.storage_prefix
     assert stored_files(media) == sorted(f"{prefix}/{name}" for name in scorm12_files())
     assert (media / prefix / "sco.js").read_text().startswith("(function ()")
@@ -122,7 +122,7 @@ def test_too_many_files(media, settings):
     files = scorm12_files()
     files.update({f"img/{i}.png": b"png" for i in range(3)})
     [reason] = _refused(media, zip_bytes(files))
-    assert reason == "Too many files: 8; at most 5."
+    assert reason == "Too many files: 9; at most 5."
 
 
 def test_total_uncompressed_size(media, settings):
