@@ -14,7 +14,6 @@ package's path, no inline or evaluated script (h5p-standalone 3.8 needs neither)
 this site.
 """
 
-import json
 import uuid
 
 from django.conf import settings
@@ -32,6 +31,7 @@ from .. import selectors
 from ..models import LearningPackage, Standard
 
 VENDOR = "vendor/h5p-standalone"
+PLAYER_JS = "courses/packages/h5p-player.js"
 
 
 def _origin(request) -> str:
@@ -44,7 +44,7 @@ def _absolute(request, url: str) -> str:
 
 def _policy(request, content_base: str) -> str:
     static_base = _absolute(request, settings.STATIC_URL)
-    sources = f"{static_base}{VENDOR}/ {_absolute(request, static('courses/packages/h5p-player.js'))} {content_base}"
+    sources = f"{static_base}{VENDOR}/ {_absolute(request, static(PLAYER_JS))} {content_base}"
     return "; ".join(
         [
             "sandbox allow-scripts",
@@ -80,7 +80,7 @@ def h5p_player(request, token):
     attempt_uuid = str(attempt.uuid) if attempt else str(uuid.uuid4())
     content = reverse("courses:package_content", kwargs={"token": token, "path": "h5p.json"}).rsplit("/", 1)[0]
     content_base = _absolute(request, content) + "/"
-    vendor = _absolute(request, static(f"{VENDOR}/main.bundle.js")).rsplit("/", 1)[0]
+    scripts = [_absolute(request, static(f"{VENDOR}/main.bundle.js")), _absolute(request, static(PLAYER_JS))]
     config = {
         "origin": _origin(request),
         "attempt": selectors.attempt_token(grant=grant, attempt_uuid=attempt_uuid),
@@ -105,7 +105,7 @@ def h5p_player(request, token):
     response = render(
         request,
         "courses/packages/h5p/player.html",
-        {"package": package, "config": config, "vendor": vendor, "config_json": json.dumps(config)},
+        {"package": package, "config": config, "scripts": scripts},
     )
     response["Content-Security-Policy"] = _policy(request, content_base)
     response["X-Frame-Options"] = "SAMEORIGIN"
