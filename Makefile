@@ -35,14 +35,15 @@ lock: install
 system-deps:
 	bash .ci/system-deps.sh
 
-# axe-core (npm) for the accessibility tests; the lock file pins it.
+# npm: axe-core for the accessibility tests, h5p-standalone (the H5P player, served as static files
+# under vendor/h5p-standalone/); the lock file pins them, .npmrc runs no install script.
 NODE_STAMP := node_modules/.package-lock.json
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
 node-deps: $(NODE_STAMP)
 
-run: install
+run: install node-deps
 	python manage.py migrate --noinput
 	python manage.py seed_demo
 	@echo ""

@@ -52,8 +52,12 @@ def offline_owner(request: HttpRequest) -> str:
 
 @cache
 def _static_text(name: str) -> str:
-    for folder in settings.STATICFILES_DIRS:
-        path = Path(folder) / name
+    for entry in settings.STATICFILES_DIRS:
+        # An entry is a folder, or (prefix, folder): the vendored player is ("vendor/h5p-standalone", …).
+        prefix, folder = entry if isinstance(entry, tuple | list) else ("", entry)
+        if prefix and not name.startswith(f"{prefix}/"):
+            continue
+        path = Path(str(folder)) / name.removeprefix(f"{prefix}/" if prefix else "")
         if path.exists():
             return path.read_text(encoding="utf-8")
     return ""

@@ -123,7 +123,9 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
 @cache
 def _favicon_bytes() -> bytes:
     for folder in settings.STATICFILES_DIRS:
-        path = Path(folder) / FAVICON
+        if isinstance(folder, tuple | list):  # (prefix, folder): a vendored package, not our brand
+            continue
+        path = Path(str(folder)) / FAVICON
         if path.exists():
             return path.read_bytes()
     return b""

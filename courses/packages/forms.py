@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from . import scorm  # noqa: F401 (registers SCORM's parser)
+from .h5p import manifest as _h5p_manifest  # noqa: F401 (registers H5P's parser)
 from .parsers import package_parse
 from .validation import PackageInvalid, zip_check
 
@@ -18,10 +19,10 @@ class PackageAdminForm(WagtailAdminModelForm):
         label=_("Package (zip)"),
         required=False,
         help_text=format_lazy(
-            _("A SCORM 1.2 or SCORM 2004 package (imsmanifest.xml at its root), at most {}."),
+            _("A SCORM 1.2 or SCORM 2004 package (imsmanifest.xml at its root) or an H5P activity (.h5p), at most {}."),
             filesizeformat(settings.PACKAGES_MAX_UPLOAD_BYTES),
         ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".zip,application/zip"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".zip,.h5p,application/zip"}),
     )
 
     def __init__(self, *args, **kwargs):

@@ -98,6 +98,10 @@ def package_player(*, request: HttpRequest | None, lesson: Any, package: Learnin
     if user is None or not user.is_authenticated:
         return Player(package=package, signed_in=False)
     token = content_token(user_id=user.pk, lesson_id=lesson.pk, package_id=package.pk)
+    commit_url = reverse("courses:package_commit", kwargs={"lesson_id": lesson.pk, "package_id": package.pk})
+    if package.standard == Standard.H5P:  # H5P's player page plays it (courses/packages/h5p/views.py)
+        launch = reverse("courses:package_h5p_player", kwargs={"token": token})
+        return Player(package=package, signed_in=True, launch_url=launch, commit_url=commit_url)
     path = package.launch_path
     return Player(
         package=package,

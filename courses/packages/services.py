@@ -26,6 +26,7 @@ from ..learning import events
 from ..learning.events import PackageResult
 from ..learning.services import lesson_complete
 from . import cmi, scorm  # noqa: F401 (scorm registers SCORM's parser)
+from .h5p import manifest as _h5p_manifest  # noqa: F401 (registers H5P's parser)
 from .models import LearningPackage, PackageAttempt
 from .parsers import ParsedPackage, package_parse
 from .results import Statuses, lesson_done, statuses_read

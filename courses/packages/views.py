@@ -30,7 +30,8 @@ from core.published import live_page
 from ..learning.pages import LessonPage
 from ..learning.progress import course_access_error
 from . import selectors, services
-from .models import LearningPackage
+from .h5p import services as h5p_services
+from .models import LearningPackage, Standard
 from .validation import safe_path
 
 _HTML = {"text/html", "application/xhtml+xml"}
@@ -136,7 +137,7 @@ def package_commit(request, lesson_id, package_id):
         raise Http404
     package = LearningPackage.objects.filter(pk=package_id).first()
     body = _commit_body(request)
-    if package is None or not package.is_scorm:
+    if package is None:
         raise Http404
     if body is None:
         return _refused(400, _("This request could not be read."))
@@ -147,7 +148,8 @@ def package_commit(request, lesson_id, package_id):
     if attempt_uuid is None:
         raise Http404
     try:
-        outcome = services.attempt_commit(
+        commit = h5p_services.h5p_attempt_commit if package.standard == Standard.H5P else services.attempt_commit
+        outcome = commit(
             user=request.user,
             lesson=lesson,
             package=package,

@@ -207,6 +207,7 @@ DEMO_SEEDERS = [
     "courses.assisted.demo.demo_assisted_seed",
     "courses.certificates.badges.demo.demo_badges_seed",
     "courses.packages.demo.demo_packages_seed",
+    "courses.packages.h5p.demo.demo_h5p_seed",
     "insights.demo.demo_insights_seed",
 ]
 # Called with (request, user) after every sign-in and sign-up, so a higher layer
@@ -251,7 +252,8 @@ WAGTAILREDIRECTS_AUTO_CREATE = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every start without it
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# h5p-standalone's player, vendored by the build from npm (make node-deps), never fetched at run time.
+STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/h5p-standalone", BASE_DIR / "node_modules/h5p-standalone/dist")]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", BASE_DIR / "media"))
 # Media on local disk, or an S3-compatible bucket when AWS_STORAGE_BUCKET_NAME is set (lms/settings/storage.py).
