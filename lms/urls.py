@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.urls import include, path, re_path
+from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -19,7 +19,9 @@ urlpatterns = [
     # other address under /api/ is a JSON 404, before Wagtail's catch-all (no page can take /api/).
     path("api/v2/", api_router.urls),
     path("api/me/v1/", personal_api.urls),
-    re_path(r"^api(?:/.*)?$", content_api_views.api_not_found, name="api_not_found"),
+    path("api", content_api_views.api_not_found, name="api_not_found"),
+    path("api/", content_api_views.api_not_found, name="api_not_found_index"),
+    path("api/<path:rest>", content_api_views.api_not_found, name="api_not_found_below"),
     path("readyz", core_views.readyz, name="readyz"),
     # Before Wagtail's admin: its password reset, rate-limited and logged (accounts.admin_password_reset).
     path("admin/password_reset/", include("accounts.admin_password_reset")),

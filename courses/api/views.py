@@ -5,10 +5,11 @@ selector; an id that is not the owner's is a 404, as is an id that does not exis
 """
 
 import datetime
+from typing import Annotated
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
-from ninja import NinjaAPI, Query
+from ninja import Field, NinjaAPI, Query
 
 from ..certificates.services import certificate_pdf
 from . import selectors
@@ -61,6 +62,9 @@ api = PersonalAPI(
 )
 handlers_install(api)
 
+# An id in the query (a course's): a positive 64-bit number, or a clear 400.
+QueryId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut}
 
 
@@ -112,7 +116,7 @@ def enrolment(request: HttpRequest, enrolment_id: int):
     tags=["progress"],
 )
 def lesson_completions(
-    request: HttpRequest, page: Query[PageParams], course: int | None = None, since: datetime.datetime | None = None
+    request: HttpRequest, page: Query[PageParams], course: QueryId | None = None, since: datetime.datetime | None = None
 ):
     """The lessons you completed, latest first; ``course`` (a course's id) and ``since`` (a moment) narrow it."""
     token = scope_required(request, PROGRESS_READ)
@@ -128,7 +132,7 @@ def lesson_completions(
     openapi_extra=_security(PROGRESS_READ),
     tags=["progress"],
 )
-def quiz_attempts(request: HttpRequest, course: int | None = None):
+def quiz_attempts(request: HttpRequest, course: QueryId | None = None):
     """Per quiz: how many attempts, the best and last score, passed or not (never the answers)."""
     token = scope_required(request, PROGRESS_READ)
     return {"items": selectors.quiz_summary_of(user=token.user, course_id=course)}
@@ -187,7 +191,8 @@ PDF_RESPONSE = {
     "responses": {
         "200": {
             "description": "The certificate as printed (PDF).",
-            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            # OpenAPI 3.1: binary content is a media type without a schema.
+            "content": {"application/pdf": {}},
         }
     }
 }

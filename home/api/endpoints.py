@@ -10,6 +10,7 @@
 """
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from wagtail.api import APIField
@@ -22,6 +23,9 @@ from core.api_fields import RENDITION, image_rendition
 from courses.models import Certificate, CertificateSetting
 
 from .views import content_api
+
+BAD_REQUEST = gettext_lazy("This request cannot be answered: %(detail)s.")
+NOT_FOUND = gettext_lazy("There is nothing published here (%(detail)s).")
 
 
 def _restricted_collections_q(prefix: str = "collection__") -> Q | None:
@@ -36,6 +40,15 @@ class _ContentAPI:
     renderer_classes = [JSONRenderer]
     authentication_classes: list = []
     permission_classes = [AllowAny]
+
+    def handle_exception(self, exc):
+        # Wagtail's own messages are English and unmarked: ours first, translated, with its detail.
+        response = super().handle_exception(exc)  # type: ignore[misc]
+        if response.status_code in (400, 404) and isinstance(response.data, dict):
+            detail = str(response.data.get("message", ""))
+            message = BAD_REQUEST if response.status_code == 400 else NOT_FOUND
+            response.data = {"message": str(message) % {"detail": detail}, "detail": detail}
+        return response
 
     @classmethod
     def get_urlpatterns(cls):

@@ -35,9 +35,16 @@ def too_many(wait: int) -> JsonResponse:
     return response
 
 
+def bad_value() -> JsonResponse:
+    message = _("A value in the address holds a character that cannot be read (NUL).")
+    return JsonResponse({"message": message, "detail": "NUL"}, status=400)
+
+
 def content_api(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
+        if any("\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in values):
+            return bad_value()  # PostgreSQL cannot compare text with NUL (search, filters by field)
         address = hashlib.sha256(client_address(request).encode()).hexdigest()[:32]
         wait = window_hit(
             key=f"api-v2:ip:{address}", limit=settings.API_CONTENT_RATE_LIMIT, window=settings.API_RATE_WINDOW
