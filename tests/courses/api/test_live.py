@@ -37,7 +37,7 @@ def _validator(schema, component):
     return Draft202012Validator({"$ref": f"urn:api#/components/schemas/{component}"}, registry=registry)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_live_server_answers_as_its_published_schema_says(live_server, home_page):
     mine = learner_make(home_page, code="LIVE-A")
     token = token_for(mine["person"])
