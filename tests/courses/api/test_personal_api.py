@@ -7,6 +7,7 @@ import json
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -14,6 +15,7 @@ from accounts.tokens.models import PersonalAccessToken
 from accounts.tokens.services import TokenRefused, token_revoke
 from courses.certificates.services import certificate_revoke
 from courses.models import Certificate, Enrolment
+from tests.courses.factories import course_create
 
 from .support import ALL_SCOPES, SchemaChecked, bearer, learner_make, token_for
 
@@ -282,3 +284,17 @@ def test_unknown_addresses_under_the_api_are_json_404(world):
         response = Client().get(path, **bearer(world["token"]))
         assert response.status_code == 404 and response["Content-Type"] == "application/json"
         assert _json(response)["error"]["code"] == "not_found"
+
+
+def test_a_list_costs_the_same_queries_however_many_courses(api, world, home_page):
+    """Enrolments with their progress: a fixed number of queries (token, count, page, lessons, completions)."""
+    token, person = world["token"], world["mine"]["person"]
+    api.get(f"{BASE}/enrolments", token)  # "last used" written once
+    with CaptureQueriesContext(connection) as one:
+        api.get(f"{BASE}/enrolments", token)
+    for number in range(3):
+        course = course_create(home_page, title=f"Khóa thêm {number}", lessons=[("A", []), ("B", [])])
+        Enrolment.objects.create(user=person, course=course)
+    with CaptureQueriesContext(connection) as four:
+        assert _json(api.get(f"{BASE}/enrolments", token))["count"] == 4
+    assert len(four) == len(one)
