@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock | cksum | cut -d' ' -f1)
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: install lock system-deps node-deps run test lint format messages bench bench-completion clean
+.PHONY: install lock system-deps node-deps run test lint format messages bench bench-completion clean .venv-ralph
 
 # Installs exactly what requirements-dev.lock pins, every file checked against its hash.
 $(STAMP): requirements-dev.lock
@@ -14,6 +14,16 @@ $(STAMP): requirements-dev.lock
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 install: $(STAMP)
+
+# Ralph, the Learning Record Store the xAPI tests and benchmark start (tests/support/lrs.py), in a virtualenv of
+# its own: its pins clash with the site's. Exactly what requirements-ralph.lock pins, every file checked by hash.
+RALPH_STAMP := .venv-ralph/.installed-$(shell cat requirements-ralph.lock | cksum | cut -d' ' -f1)
+$(RALPH_STAMP): requirements-ralph.lock
+	test -x .venv-ralph/bin/python || $(PYTHON) -m venv .venv-ralph
+	.venv-ralph/bin/python -m pip install --quiet --require-hashes --no-deps -r requirements-ralph.lock
+	rm -f .venv-ralph/.installed-* && touch $(RALPH_STAMP)
+
+.venv-ralph: $(RALPH_STAMP)
 
 # After editing requirements.txt or requirements-dev.txt (ranges): pin and hash both locks again.
 # requirements.lock (runtime, production) takes the same versions as requirements-dev.lock.
@@ -41,7 +51,7 @@ run: install
 	@echo "Starting web, the Celery workers (bulk sending; scheduled and everything else) and beat (Ctrl+C stops all)..."
 	honcho -f Procfile.dev start
 
-test: install system-deps
+test: install system-deps .venv-ralph
 	$(MAKE) --no-print-directory node-deps
 	ruff check .
 	ruff format --check .
@@ -111,6 +121,12 @@ bench-insights: install
 .PHONY: bench-roster
 bench-roster: install
 	@python bench/roster.py $(BENCH_ARGS)
+
+# xAPI statements per second through one Celery worker to a real Ralph LRS, beside the worker's no-op task
+# rate in the same run (docs/performance.md, "xAPI"). SQLite + the filesystem broker unless DATABASE_URL is set.
+.PHONY: bench-xapi
+bench-xapi: install .venv-ralph
+	@python bench/xapi.py $(BENCH_ARGS)
 
 # Delivery through failures: kill -9 of workers at 30 % and 60 % of a 12,000-message send, Redis and
 # PostgreSQL restarted mid-send, a slow SMS provider. Starts its own PostgreSQL (port 5440) and Redis

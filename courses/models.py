@@ -3,10 +3,11 @@
 The models live in the sub-packages (app label ``courses``, tables and names unchanged):
 learning (``learning/models.py``, page types in ``learning/pages.py``), certificates
 (``certificates/models.py``), mandatory training (``training/models.py``) and assisted sessions at
-the counter (``assisted/models.py``).
+the counter (``assisted/models.py``) and learning packages, SCORM and H5P (``packages/models.py``).
 """
 
 from .assisted.models import AssistedLogEntry, AssistedMark, AssistedSession
+from .certificates.badges.models import BadgeStatusEntry
 from .certificates.models import (
     CERTIFICATE_CODE_ALPHABET,
     CERTIFICATE_CODE_LENGTH,
@@ -36,6 +37,8 @@ from .learning.pages import (
     TutorialIndexPage,
     TutorialPage,
 )
+from .lti.models import LtiAccount, LtiEntryTicket, LtiGradeTarget, LtiScore
+from .packages.models import LearningPackage, PackageAttempt
 from .training.models import (
     Assignment,
     AssignmentEvent,
@@ -59,6 +62,7 @@ __all__ = [
     "AssistedSession",
     "Audience",
     "AudioClip",
+    "BadgeStatusEntry",
     "Certificate",
     "CertificateSetting",
     "CourseIndexPage",
@@ -66,8 +70,14 @@ __all__ = [
     "Enrolment",
     "ExtensionRequest",
     "Feedback",
+    "LearningPackage",
     "LessonCompletion",
     "LessonPage",
+    "LtiAccount",
+    "LtiEntryTicket",
+    "LtiGradeTarget",
+    "LtiScore",
+    "PackageAttempt",
     "PublicService",
     "QuizAttempt",
     "QuizAttemptQuerySet",

@@ -9,7 +9,9 @@ from core.admin import PermissionMenuItem
 
 from .certificates import admin as certificates_admin  # noqa: F401 (registers the certificates admin)
 from .learning import feedback_views
+from .lti import admin as lti_admin  # noqa: F401 (registers the LTI platforms and their courses' members)
 from .models import PublicService
+from .packages import admin as packages_admin  # noqa: F401 (registers the learning packages' admin)
 from .training import admin as training_admin  # noqa: F401 (registers the mandatory-training admin)
 
 

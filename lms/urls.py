@@ -60,6 +60,8 @@ urlpatterns += [
     path("inbox/", include("outreach.urls")),
     # Zalo's delivery events (signed; docs/zalo.md).
     path("hooks/zalo/", zalo_webhook.zalo_webhook, name="zalo_webhook"),
+    # The LTI 1.3 tool: JWKS, OIDC login, launch, hand-over, deep linking (docs/lti.md).
+    path("lti/", include("courses.lti.urls")),
     path("c/", include("outreach.campaigns.urls")),
     # Public transparency page (insights): "minh bạch" is "transparency".
     path("minh-bach/", include("insights.urls")),

@@ -23,7 +23,10 @@ class OutreachConfig(AppConfig):
         from .campaigns.tracking import campaign_page_viewed
         from .delivery.inbox import unread_warm
         from .reminders import certificates, courses, digest, extensions, training  # noqa: F401
+        from .xapi.services import subscribe_to_learning as xapi_subscribe
 
+        # What learning announces becomes xAPI statements for the Learning Record Store (docs/xapi.md).
+        xapi_subscribe()
         # The header's unread-notification count is counted at sign-in, not on the first page.
         user_logged_in.connect(unread_warm, dispatch_uid="inbox-unread-warm")
         # A new campaign section is moderated: the campaign workflow and the leads' permissions.

@@ -2,7 +2,8 @@
 
 - ``delivery.models``: the outbox and delivery log (``Delivery``), the rate limit's buckets;
 - ``reminders.models``: the reminders' message templates and settings;
-- ``campaigns.models``: campaign pages, audiences, campaign messages and what they led to.
+- ``campaigns.models``: campaign pages, audiences, campaign messages and what they led to;
+- ``xapi.models``: the xAPI statements' outbox and its sender's lease.
 """
 
 from .campaigns.models import (
@@ -17,6 +18,7 @@ from .campaigns.models import (
 )
 from .delivery.models import Channel, Delivery, RateLimitBucket
 from .reminders.models import MessageKind, MessageTemplate, ReminderSetting
+from .xapi.models import Sender, Statement
 
 __all__ = [
     "CAMPAIGN_KIND",
@@ -33,4 +35,6 @@ __all__ = [
     "MessageTemplate",
     "RateLimitBucket",
     "ReminderSetting",
+    "Sender",
+    "Statement",
 ]

@@ -10,6 +10,7 @@ from .campaigns.tasks import campaign_message_plan, campaign_messages_due
 from .delivery.tasks import deliveries_recover, deliveries_send, delivery_resend, reminders_plan
 from .reminders.tasks import notices_plan
 from .services import scheduled_pages_publish as scheduled_pages_publish_service
+from .xapi.tasks import xapi_recover, xapi_send
 
 __all__ = [
     "campaign_message_plan",
@@ -20,6 +21,8 @@ __all__ = [
     "notices_plan",
     "reminders_plan",
     "scheduled_pages_publish",
+    "xapi_recover",
+    "xapi_send",
 ]
 
 

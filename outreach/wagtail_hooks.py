@@ -16,6 +16,7 @@ from .campaigns.models import CampaignPage
 from .campaigns.views import poster_admin
 from .delivery.admin import DeliveryViewSet
 from .reminders.admin import MessageTemplateViewSet
+from .xapi.admin import StatementViewSet
 
 
 class RemindersGroup(ViewSetGroup):
@@ -25,6 +26,8 @@ class RemindersGroup(ViewSetGroup):
     items = (
         DeliveryViewSet("outreach_deliveries", url_prefix="reminders/deliveries"),
         MessageTemplateViewSet("outreach_message_templates", url_prefix="reminders/templates"),
+        # The xAPI outbox beside the delivery log (docs/xapi.md).
+        StatementViewSet("outreach_xapi_statements", url_prefix="reminders/xapi"),
     )
 
 

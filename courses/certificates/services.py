@@ -25,6 +25,7 @@ from core.pdf import font_urls, pdf_from_html, qr_svg
 from .. import hooks
 from ..learning import events
 from ..learning.models import Enrolment
+from .badges.services import badge_status_ensure
 from .models import (
     CERTIFICATE_CODE_ALPHABET,
     CERTIFICATE_CODE_LENGTH,
@@ -32,6 +33,10 @@ from .models import (
     CertificateSetting,
     learner_name_normalise,
 )
+
+# A certificate was issued (``certificate=``), once, inside the transaction that created it: what the
+# rooms above record of it (an xAPI statement, outreach/xapi). Subscribers: ``certificate_issued.subscribe``.
+certificate_issued = events.Announcement("certificate issued")
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +107,10 @@ def certificate_issue(*, enrolment: Enrolment) -> Certificate | None:
     for _attempt in range(3):
         try:
             with transaction.atomic():
-                certificate, _created = Certificate.objects.get_or_create(enrolment=enrolment, defaults=defaults)
+                certificate, created = Certificate.objects.get_or_create(enrolment=enrolment, defaults=defaults)
+                if created:  # its Open Badges status index, once (courses/certificates/badges)
+                    badge_status_ensure(certificate=certificate)
+                    certificate_issued.announce(certificate=certificate)
             return certificate
         except IntegrityError:
             # Another request issued it first, or (very rarely) the random code collided: retry.
@@ -207,7 +215,9 @@ def _certificate_copy(*, old: Certificate, name: str) -> Certificate:
     for _attempt in range(3):
         try:
             with transaction.atomic():
-                return Certificate.objects.create(**fields)
+                new = Certificate.objects.create(**fields)
+                badge_status_ensure(certificate=new)  # a new credential, with a status index of its own
+                return new
         except IntegrityError:
             # A random code collided (very rarely): draw another.
             logger.warning("Certificate code collision re-issuing %s; retrying", old.code)

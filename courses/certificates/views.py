@@ -1,5 +1,7 @@
 """Public certificate verification (anyone with the code) and PDF download (owner and staff)."""
 
+import json
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.models import User
 from core.localtime import date_display
 
+from .badges.selectors import badge_summary
 from .models import Certificate
 from .services import (
     CODE_ALPHABET,
@@ -118,6 +121,10 @@ def certificate_verify(request, code):
         "revoked": date_display(certificate.revoked_at),
         "can_download": certificate_may_download(request.user, certificate),
     }
+    # Its Open Badges credential, checked as a verifier would (public like this page: docs/badges.md).
+    badge = badge_summary(certificate=certificate)
+    context["badge"] = badge
+    context["claims_json"] = json.dumps(badge.claims, ensure_ascii=False, indent=2)
     return _noindex(render(request, "courses/certificates/certificate_verify.html", context))
 
 

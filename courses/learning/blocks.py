@@ -9,6 +9,7 @@ from wagtail.snippets.blocks import SnippetChooserBlock
 
 from core.admin_strings import image_block
 
+from ..packages.blocks import PackageBlock
 from .audio.uploads import narration_error
 
 RICH_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul", "h3", "h4"]
@@ -181,3 +182,5 @@ class TutorialStreamBlock(ContentStreamBlock):
 class LessonStreamBlock(ContentStreamBlock):
     step = NarratedStepBlock()
     question = QuestionBlock()
+    # A SCORM package or an H5P activity (courses/packages, docs/packages.md).
+    package = PackageBlock()

@@ -353,7 +353,14 @@ class LessonPage(AsciiSlugMixin, FoldedSearchMixin, Page):
     def serve(self, request, *args, **kwargs):
         response = super().serve(request, *args, **kwargs)
         offline_mark(request, response)
+        if self.has_package:
+            # A learning package plays in a sandboxed frame served by this site (docs/packages.md).
+            response._csp_update = {"frame-src": ["'self'"]}
         return response
+
+    @cached_property
+    def has_package(self):
+        return any(block["type"] == "package" for block in self.body.raw_data)
 
     @cached_property
     def has_quiz(self):

@@ -83,6 +83,7 @@ def lesson_complete(*, user: User, lesson: LessonPage, course: CoursePage | None
         now = timezone.now()
         Enrolment.objects.filter(pk=enrolment.pk).update(last_lesson=lesson, last_activity_at=now)
         enrolment.last_lesson, enrolment.last_activity_at = lesson, now
+        events.lesson_completed.announce(user=user, lesson=lesson, course=course, enrolment=enrolment, completed_at=now)
     course_completion_check(enrolment=enrolment)
     return enrolment
 
@@ -204,6 +205,7 @@ def quiz_submit(
                     score=grade.score,
                     passed=grade.passed,
                 )
+            events.quiz_graded.announce(attempt=attempt, user=user, course=course, lesson=lesson, enrolment=enrolment)
         except IntegrityError:
             # The same form submitted twice: one attempt, graded as it was recorded.
             attempt = QuizAttempt.objects.get(user=user, submission_token=token)

@@ -134,6 +134,10 @@ def course_enrol(request, course_id):
 @once_per_submission_key("lesson_complete")
 def lesson_complete(request, lesson_id):
     lesson, course = _live_lesson(request, lesson_id)
+    if lesson.has_package:
+        # A lesson with a SCORM or H5P activity is completed by it (courses/packages), not by this button.
+        messages.error(request, _("Finish the activity in this lesson to complete it."))
+        return redirect(lesson.url)
     try:
         if request.user.is_authenticated:
             enrolment = services.lesson_complete(user=request.user, lesson=lesson, course=course)

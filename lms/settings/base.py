@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_celery_beat",
     "django_celery_results",
+    "lti_tool",  # django-lti: platform registrations, deployments, contexts (courses/lti, docs/lti.md)
     "csp",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -200,7 +201,12 @@ ACCOUNTS_WELCOME_LINKS = ["courses.nav.welcome_links"]
 ACCOUNTS_SIGN_IN_NOTES = ["courses.nav.sign_in_notes"]
 LOGOUT_REDIRECT_URL = "/"
 # seed_demo (outreach) runs these too: demo data of layers above outreach; each returns [(account, role)].
-DEMO_SEEDERS = ["courses.assisted.demo.demo_assisted_seed", "insights.demo.demo_insights_seed"]
+DEMO_SEEDERS = [
+    "courses.assisted.demo.demo_assisted_seed",
+    "courses.certificates.badges.demo.demo_badges_seed",
+    "courses.packages.demo.demo_packages_seed",
+    "insights.demo.demo_insights_seed",
+]
 # Called with (request, user) after every sign-in and sign-up, so a higher layer
 # (courses) can keep what an anonymous visitor did in this browser without
 # accounts importing it.
@@ -214,49 +220,22 @@ ACCOUNTS_UNITS_CHANGED_HOOKS = ["courses.training.tasks.units_changed"]
 # Courses tells outreach of an extension request, a decision, a revoked certificate (courses/hooks.py).
 COURSES_NOTICE_HOOKS = ["outreach.reminders.notices.notice_planned"]
 # Export and erasure of personal data: each higher layer's provider module.
-ACCOUNTS_PERSONAL_DATA_PROVIDERS = ["courses.personal_data", "courses.assisted.personal_data", "outreach.personal_data"]
+ACCOUNTS_PERSONAL_DATA_PROVIDERS = [
+    "courses.personal_data",
+    "courses.assisted.personal_data",
+    "courses.packages.personal_data",
+    "courses.lti.personal_data",
+    "outreach.personal_data",
+    "outreach.xapi.personal_data",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Sign-in attempts allowed per identifier (email/phone) and per client address
-# in LOGIN_RATE_WINDOW seconds before sign-in is refused for that window.
-LOGIN_RATE_LIMIT = int(env("LOGIN_RATE_LIMIT", "5"))
-# Reverse proxies whose X-Forwarded-For names the client (core.clients): addresses or networks,
-# e.g. "127.0.0.1" behind nginx on the same machine. Empty: REMOTE_ADDR is the client.
-TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
-LOGIN_RATE_WINDOW = int(env("LOGIN_RATE_WINDOW", "900"))
-# Password-reset links sent per email address in PASSWORD_RESET_RATE_WINDOW seconds
-# (ten times as many per client address).
-PASSWORD_RESET_RATE_LIMIT = int(env("PASSWORD_RESET_RATE_LIMIT", "3"))
-PASSWORD_RESET_RATE_WINDOW = int(env("PASSWORD_RESET_RATE_WINDOW", "3600"))
-# Two-step verification (accounts.twofactor, docs/accounts.md) for everyone who reaches the admin or
-# staff pages: on in production settings; off here so that development's demo accounts need no phone.
-ACCOUNTS_TWO_FACTOR_REQUIRED = env_bool("ACCOUNTS_TWO_FACTOR_REQUIRED", False)
-# Wrong codes allowed per person in TWO_FACTOR_RATE_WINDOW seconds (ten times as many per client address).
-TWO_FACTOR_RATE_LIMIT = int(env("TWO_FACTOR_RATE_LIMIT", "5"))
-TWO_FACTOR_RATE_WINDOW = int(env("TWO_FACTOR_RATE_WINDOW", "900"))
-OTP_TOTP_ISSUER = "Kỹ Năng Số"
-# One-time codes (accounts.codes, docs/accounts.md): life in seconds, wrong tries before a code dies,
-# seconds before a new code may be asked for, codes per number (ten times as many per client address)
-# in ACCOUNTS_CODE_RATE_WINDOW seconds, wrong codes per client (MAX_TRIES × 10) in CHECK_WINDOW seconds.
-ACCOUNTS_CODE_TTL = int(env("ACCOUNTS_CODE_TTL", "600"))
-ACCOUNTS_CODE_MAX_TRIES = int(env("ACCOUNTS_CODE_MAX_TRIES", "5"))
-ACCOUNTS_CODE_RESEND_SECONDS = int(env("ACCOUNTS_CODE_RESEND_SECONDS", "60"))
-ACCOUNTS_CODE_RATE_LIMIT = int(env("ACCOUNTS_CODE_RATE_LIMIT", "5"))
-ACCOUNTS_CODE_RATE_WINDOW = int(env("ACCOUNTS_CODE_RATE_WINDOW", "3600"))
-ACCOUNTS_CODE_CHECK_WINDOW = int(env("ACCOUNTS_CODE_CHECK_WINDOW", "900"))
-# Seconds an invitation (roster imports: a code to choose one's password) lasts.
-ACCOUNTS_INVITATION_TTL = int(env("ACCOUNTS_INVITATION_TTL", str(7 * 24 * 3600)))
-# Who sends accounts' messages (codes, invitations): outreach's outbox (accounts.messaging).
-ACCOUNTS_MESSAGE_SENDERS = ["outreach.account_messages.account_message_send"]
-# Days the auth event log keeps a row (the daily forget task removes older ones).
-ACCOUNTS_AUTH_EVENT_RETENTION_DAYS = int(env("ACCOUNTS_AUTH_EVENT_RETENTION_DAYS", "365"))
-# The privacy notice in force: stored with every change of a consent (accounts.consent.services)
-# and shown on the sign-up and notification settings pages. Change it when the notice changes.
-ACCOUNTS_PRIVACY_NOTICE_VERSION = env("ACCOUNTS_PRIVACY_NOTICE_VERSION", "2026-11")
+# Sign-in limits, two-step verification, one-time codes, invitations: lms/settings/accounts.py.
+from .accounts import *  # noqa: E402, F403
 
 # Languages, time zone and date formats: lms/settings/languages.py.
 from .languages import *  # noqa: E402, F403
@@ -388,6 +367,7 @@ TASK_QUEUE_KINDS = {
     "outreach.tasks.notices_plan": "scheduled",
     # A dead worker's claims come back within the lease plus this tick, never behind the send backlog.
     "outreach.tasks.deliveries_recover": "scheduled",
+    "outreach.tasks.xapi_recover": "scheduled",
     "core.page_views_flush": "scheduled",
     "home.search_queries_flush": "scheduled",
     "home.search_queries_forget": "scheduled",
@@ -455,6 +435,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "outreach.tasks.deliveries_recover",
         "schedule": 30.0,
     },
+    # xAPI statements (docs/xapi.md): a dead sender's lease taken back, statements whose task was lost queued again.
+    "recover-xapi-statements": {"task": "outreach.tasks.xapi_recover", "schedule": 60.0},
     # Campaign messages: scheduled ones whose time has come; page view counters into the database.
     "campaign-messages-due": {
         "task": "outreach.tasks.campaign_messages_due",
@@ -518,6 +500,18 @@ from .api import *  # noqa: E402, F403
 from .zalo import *  # noqa: E402, F403
 
 ZALO_FILE_PATH = env("ZALO_FILE_PATH", str(VAR_DIR / "zalo.jsonl"))
+
+# The learning standards, a module each: Open Badges keys (docs/badges.md), the LTI tool (docs/lti.md),
+# SCORM/H5P packages (docs/packages.md), xAPI to a Learning Record Store (docs/xapi.md).
+from .badges import *  # noqa: E402, F403
+from .lti import *  # noqa: E402, F403
+from .lti import LTI_BEAT_SCHEDULE, LTI_TASK_QUEUE_KINDS  # noqa: E402
+from .packages import *  # noqa: E402, F403
+from .xapi import *  # noqa: E402, F403
+
+CELERY_BEAT_SCHEDULE.update(LTI_BEAT_SCHEDULE)
+TASK_QUEUE_KINDS.update(LTI_TASK_QUEUE_KINDS)
+
 # Messages a minute per channel across all workers (a shared limiter: Redis when
 # DELIVERY_RATE_LIMIT_REDIS_URL is set, else a row in the database). 0: no limit.
 DELIVERY_RATE_LIMITS = {

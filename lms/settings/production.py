@@ -5,10 +5,12 @@ is clean with these settings.
 """
 
 import ipaddress
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from .badges import BADGES_KEYS, BADGES_KEYS_FILE
 from .base import *  # noqa: F403
 from .base import SECRET_KEY, WAGTAILADMIN_BASE_URL, env, env_bool, env_list, logging_config
 
@@ -41,6 +43,16 @@ if _is_loopback(WAGTAILADMIN_BASE_URL):
         "(https://…) in production; it is printed in QR codes, certificates and message links."
     )
 
+# Open Badges: credentials are signed with the site's own key, never one generated on the fly
+# (a new key per machine would make every credential signed elsewhere unverifiable).
+if not BADGES_KEYS and not BADGES_KEYS_FILE:
+    raise ImproperlyConfigured(
+        "BADGES_KEYS_FILE (a JWK Set of the site's private signing keys) or BADGES_KEYS must be set in "
+        "production (python manage.py badge_key_new > /etc/kynangso/badge-keys.json; docs/badges.md)."
+    )
+if BADGES_KEYS_FILE and not Path(BADGES_KEYS_FILE).is_file():
+    raise ImproperlyConfigured(f"BADGES_KEYS_FILE is {BADGES_KEYS_FILE!r}, which is not a readable file.")
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -54,6 +66,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = True
+# The LTI tool's key comes from LTI_TOOL_PRIVATE_KEY(_FILE), never generated on a server (docs/lti.md).
+LTI_TOOL_KEY_GENERATE = False
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 

@@ -34,3 +34,7 @@ ZALO_BACKEND = "outreach.delivery.zalo.channel.FileZaloBackend"
 ZALO_FILE_PATH = str(VAR_DIR / os.environ.get("TEST_ZALO_FILE", "test-zalo.jsonl"))
 ZALO_APP_ID = "test-app"
 ZALO_OA_SECRET_KEY = "test-oa-secret"  # noqa: S105 (tests only)
+# Open Badges: a key generated once for the tests (never the development one, never committed).
+BADGES_KEYS_FILE = ""
+BADGES_KEYS = ""
+BADGES_DEV_KEYS_FILE = str(VAR_DIR / os.environ.get("TEST_BADGES_KEYS_FILE", "test-badge-keys.json"))

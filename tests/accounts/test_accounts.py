@@ -168,6 +168,14 @@ class TestOrganisationUnits:
             OrganisationUnitFactory(code="TN")
 
 
+PACKAGE_PERMISSIONS = {
+    "view_learningpackage",
+    "add_learningpackage",
+    "change_learningpackage",
+    "delete_learningpackage",
+}
+
+
 @pytest.mark.django_db
 def test_roles_exist_with_least_privilege():
     groups = {group.name: group for group in Group.objects.prefetch_related("permissions")}
@@ -201,7 +209,10 @@ def test_roles_exist_with_least_privilege():
         "add_searchpromotion",
         "change_searchpromotion",
         "delete_searchpromotion",
+        # Learning packages (SCORM, H5P): upload, rename, delete, choose in lessons (courses/migrations/0015).
+        *PACKAGE_PERMISSIONS,
     }
+    assert codenames(roles.TRAINING_ADMINISTRATOR) >= PACKAGE_PERMISSIONS
     assert groups[roles.COMMUNICATIONS_STAFF].page_permissions.filter(permission__codename="publish_page").exists()
     assert groups[roles.COMMUNICATIONS_STAFF].collection_permissions.filter(permission__codename="add_image").exists()
     assert "change_organisationunit" in codenames(roles.TRAINING_ADMINISTRATOR)

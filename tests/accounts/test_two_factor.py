@@ -11,6 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.audit.models import AuthEvent
 from accounts.twofactor import services
 from tests.accounts.factories import PASSWORD, OrganisationUnitFactory, UserFactory
+from tests.support.badges import badge_keys_json
 
 pytestmark = pytest.mark.django_db
 
@@ -267,6 +268,7 @@ def test_enforcement_is_on_in_production_and_off_in_development():
             "SECRET_KEY": secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": "kynangso.example.vn",
             "WAGTAILADMIN_BASE_URL": "https://kynangso.example.vn",
+            "BADGES_KEYS": badge_keys_json(),
         }
         result = subprocess.run(
             [sys.executable, "manage.py", "shell", "-c", probe],

@@ -16,6 +16,7 @@ from django.test import RequestFactory
 
 from core.logs import ContextFilter, JsonFormatter, RequestIdMiddleware, admins_parse
 from lms.celery import app
+from tests.support.badges import badge_keys_json
 
 BASE_DIR = settings.BASE_DIR
 
@@ -138,6 +139,7 @@ def production_run(code, **env):
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "kynangso.example.vn",
         "WAGTAILADMIN_BASE_URL": "https://kynangso.example.vn",
+        "BADGES_KEYS": badge_keys_json(),
         **env,
     }
     prelude = "import django, json, logging, sys; django.setup()\n"

@@ -46,7 +46,8 @@ from courses.training.services import extension_request_create
 from insights.roles import LEADER
 from insights.selectors import EXPORT_TABLES
 from outreach.campaigns.links import link_token, unsubscribe_token
-from outreach.models import CampaignMessage, CampaignPage, Delivery
+from outreach.models import CampaignMessage, CampaignPage, Delivery, Statement
+from outreach.xapi import statements as xapi_statements
 from tests.outreach.factories import message_create, segment_create
 from tests.support.fuzz import CORE, route_of, routes_fuzzed
 from tests.support.fuzz_run import Fuzzer, Visit
@@ -91,6 +92,15 @@ def world_seed() -> dict:
             reason="Nghỉ phép",
         )
     Delivery.objects.filter(channel="in_app").update(status="sent", sent_at=timezone.now())
+    # One failed xAPI statement (the LRS is off in the tests' settings): its page and its "Resend".
+    built = xapi_statements.build(
+        fact="fuzz", user_id=citizen.pk, verb="completed", activity=xapi_statements.Activity(course.full_url, "course"),
+        at=timezone.now(),
+    )  # fmt: skip
+    Statement.objects.create(
+        statement_id=built.statement_id, learner=citizen, verb=built.verb, activity=built.activity,
+        payload=built.payload, status="failed", last_error="HTTP 400",
+    )  # fmt: skip
     # A personal access token (its revoke form on /account/tokens/, docs/api.md).
     token_create(user=citizen, name="Cổng tỉnh", scopes=["profile:read", "certificates:read"], days=30)
     for user in people.values():
@@ -128,6 +138,8 @@ def seeds(routes) -> dict[str, list[str]]:
         ("admin/feedback/", "page_id"): [str(TutorialPage.objects.live().first().pk)],
         ("learn/feedback/", "page_id"): [str(TutorialPage.objects.live().first().pk)],
         ("admin/campaigns/", "page_id"): [str(campaign.pk)],
+        # An LTI platform's registration (its OIDC login address): none in the demo, an unknown one refused.
+        ("lti/login/", "registration_uuid"): ["00000000-0000-4000-8000-000000000000"],
     }
     plain = {"fmt": list(EXPORT_FORMATS), "table": list(EXPORT_TABLES)}
     found: dict[str, list[str]] = {}

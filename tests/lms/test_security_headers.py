@@ -125,6 +125,14 @@ JUSTIFIED_CSRF_EXEMPT = {
     # Zalo's delivery webhook: a server-to-server POST with no session; the X-ZEvent-Signature MAC over
     # the body with the OA's secret key is what authorises it (docs/zalo.md).
     "hooks/zalo/": "outreach.delivery.zalo.webhook.zalo_webhook",
+    # LTI 1.3 (docs/lti.md): the platform's cross-site login initiation and id_token form_post arrive without
+    # our cookies; the OIDC state (a SameSite=None cookie of its own), the nonce used once and the platform's
+    # RS256 signature over the id_token replace CSRF there. The deep-linking picker posts from inside the
+    # platform's frame, where the Lax CSRF cookie is not sent: its unguessable one-time token replaces it.
+    "lti/login/": "courses.lti.views.login_initiation",
+    "lti/login/<uuid:registration_uuid>/": "courses.lti.views.login_initiation",
+    "lti/launch/": "courses.lti.views.launch",
+    "lti/deep-link/": "courses.lti.views.deep_link",
     # The content API (Wagtail API v2 on Django REST framework, whose views skip Django's check): GET only,
     # no session or other sign-in at all, the same answer for everyone (docs/api.md).
     **{

@@ -9,6 +9,8 @@ import sys
 import pytest
 from django.conf import settings
 
+from tests.support.badges import badge_keys_json
+
 BASE_DIR = settings.BASE_DIR
 
 
@@ -51,6 +53,7 @@ def test_production_passes_check_deploy():
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="kynangso.example.vn",
         WAGTAILADMIN_BASE_URL="https://kynangso.example.vn",
+        BADGES_KEYS=badge_keys_json(),
     )
     assert result.returncode == 0, result.stderr
 
@@ -104,3 +107,22 @@ def test_lms_holds_no_models():
     from django.apps import apps
 
     assert not [model for model in apps.get_models() if model.__module__.startswith("lms.")]
+
+
+def test_production_refuses_to_start_without_a_badge_signing_key(tmp_path):
+    # Credentials must be signed with the site's own key, never one made up on the machine (docs/badges.md).
+    common = {
+        "DJANGO_SETTINGS_MODULE": "lms.settings.production",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "kynangso.example.vn",
+        "WAGTAILADMIN_BASE_URL": "https://kynangso.example.vn",
+    }
+    result = run_manage("check", **common, BADGES_KEYS="", BADGES_KEYS_FILE="")
+    assert result.returncode != 0
+    assert "BADGES_KEYS_FILE" in result.stderr
+    missing = run_manage("check", **common, BADGES_KEYS_FILE=str(tmp_path / "absent.json"))
+    assert missing.returncode != 0
+    assert "BADGES_KEYS_FILE" in missing.stderr
+    keys = tmp_path / "badge-keys.json"
+    keys.write_text(badge_keys_json())
+    assert run_manage("check", **common, BADGES_KEYS_FILE=str(keys)).returncode == 0

@@ -1,0 +1,40 @@
+/* A lesson's learning package (docs/packages.md): relays the sandboxed content's commits to the server
+ * with this page's session and CSRF token, and says what was saved. Only messages from the package's
+ * own frame are taken. */
+(function () {
+  "use strict";
+  function attach(player) {
+    var frame = player.querySelector("iframe");
+    var status = player.querySelector("[data-package-status]");
+    var queue = Promise.resolve();
+    function say(text, kind) {
+      status.textContent = text;
+      status.dataset.kind = kind || "";
+    }
+    function save(message) {
+      return fetch(player.dataset.commitUrl, {
+        method: "POST",
+        credentials: "same-origin",
+        keepalive: true,
+        headers: { "Content-Type": "application/json", "X-CSRFToken": player.dataset.csrf },
+        body: JSON.stringify({ attempt: message.attempt, values: message.values, terminate: message.terminate })
+      }).then(function (response) {
+        return response.json().then(function (body) {
+          say(body.message || player.dataset.failed, body.ok ? (body.lesson_completed ? "done" : "saved") : "error");
+          if (body.lesson_completed) { player.dataset.lessonCompleted = "true"; }
+          if (body.course_completed) { player.dataset.courseCompleted = "true"; }
+        });
+      }).catch(function () { say(player.dataset.failed, "error"); });
+    }
+    window.addEventListener("message", function (event) {
+      if (event.source !== frame.contentWindow) { return; }
+      var data = event.data;
+      if (!data || data.kns !== "package" || typeof data.attempt !== "string" || typeof data.values !== "object") {
+        return;
+      }
+      // One at a time, in order: a Terminate never overtakes the Commit before it.
+      queue = queue.then(function () { return save(data); });
+    });
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("[data-package-player]"), attach);
+})();
