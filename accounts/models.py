@@ -332,6 +332,7 @@ from .audit.models import AuthEvent  # noqa: E402
 from .codes.models import OneTimeCode  # noqa: E402
 from .consent.models import ConsentRecord  # noqa: E402
 from .profile.models import EmailChange  # noqa: E402
+from .tokens.models import PersonalAccessToken  # noqa: E402
 
 __all__ = [
     "AuthEvent",
@@ -341,6 +342,7 @@ __all__ = [
     "EmailChange",
     "OneTimeCode",
     "OrganisationUnit",
+    "PersonalAccessToken",
     "RosterImport",
     "User",
 ]

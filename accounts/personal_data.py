@@ -18,7 +18,16 @@ from core.localtime import moment_iso
 
 from .audit.models import AuthEvent
 from .audit.services import auth_event_record
-from .models import Consent, ConsentRecord, EmailChange, OneTimeCode, OrganisationUnit, RosterImport, User
+from .models import (
+    Consent,
+    ConsentRecord,
+    EmailChange,
+    OneTimeCode,
+    OrganisationUnit,
+    PersonalAccessToken,
+    RosterImport,
+    User,
+)
 
 
 def _providers():
@@ -98,6 +107,19 @@ def personal_data_export(user):
         }
         for code in OneTimeCode.objects.filter(user=user).order_by("created_at", "pk")
     ]
+    # Personal access tokens: what each may read and when it was used (never the token, not even hashed).
+    data["personal_access_tokens"] = [
+        {
+            "name": token.name,
+            "begins_with": token.prefix,
+            "scopes": token.scopes,
+            "created_at": moment_iso(token.created_at),
+            "expires_at": moment_iso(token.expires_at),
+            "last_used_at": moment_iso(token.last_used_at),
+            "revoked_at": moment_iso(token.revoked_at),
+        }
+        for token in PersonalAccessToken.objects.filter(user=user).order_by("created_at", "pk")
+    ]
     for provider in _providers():
         data.update(provider.export(user))
     return data
@@ -122,6 +144,7 @@ def personal_data_erase(user, *, request=None, by="admin"):
             provider.erase(user)
         RosterImport.objects.filter(uploaded_by=user).update(uploaded_by=None)
         ConsentRecord.objects.filter(user=user).delete()
+        PersonalAccessToken.objects.filter(user=user).delete()
         Consent.objects.filter(user=user).delete()
         # Codes sent to the person go with the account (cascade); invitations they sent keep no sender.
         OneTimeCode.objects.filter(sent_by=user).update(sent_by=None)

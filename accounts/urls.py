@@ -3,6 +3,7 @@ from django.urls import path
 from . import views
 from .codes import views as code_views
 from .profile import views as profile_views
+from .tokens import views as token_views
 from .twofactor import views as two_factor_views
 
 app_name = "accounts"
@@ -34,6 +35,9 @@ urlpatterns = [
     path("profile/phone/", profile_views.phone_change_request_view, name="account_phone_change"),
     path("profile/phone/confirm/", profile_views.phone_change_confirm_view, name="phone_change_confirm"),
     path("profile/email/<str:token>/", profile_views.email_change_confirm_view, name="email_change_confirm"),
+    # Personal access tokens for the personal API (accounts.tokens, docs/api.md).
+    path("tokens/", token_views.tokens, name="tokens"),
+    path("tokens/<int:token_id>/revoke/", token_views.token_revoke_view, name="token_revoke"),
     # Two-step verification of staff (accounts.twofactor).
     path("two-factor/", two_factor_views.two_factor_verify, name="two_factor_verify"),
     path("two-factor/set-up/", two_factor_views.two_factor_set_up, name="two_factor_set_up"),

@@ -56,6 +56,8 @@ SKIPPED_PREFIXES = (
     "/sw.js",
     "/manifest.webmanifest",
     "/offline/session",
+    # The APIs (docs/api.md) keep their own cache, behind their rate limit.
+    "/api/",
 )
 SKIPPED_SEGMENTS = ("/learn/", "/account/", "/certificates/")
 HEADER = "X-Page-Cache"

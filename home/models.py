@@ -3,10 +3,12 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
+from wagtail.api import APIField
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
 
+from core.api_fields import image_rendition
 from core.localtime import local_today
 from core.published import published_memo
 from core.search import FoldedSearchMixin, folded_index_fields
@@ -48,6 +50,14 @@ class HomePage(AsciiSlugMixin, FoldedSearchMixin, Page):
     ]
     search_fields = [*Page.search_fields, index.SearchField("hero_text"), *folded_index_fields()]
     folded_search_fields = ("title", "hero_title", "hero_text", "body")
+    # The content API (/api/v2/pages/, docs/api.md).
+    api_fields = [
+        APIField("hero_title"),
+        APIField("hero_text"),
+        APIField("hero_image"),
+        APIField("hero_image_rendition", serializer=image_rendition("hero_image")),
+        APIField("body"),
+    ]
 
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = [
@@ -96,6 +106,7 @@ class StandardPage(AsciiSlugMixin, FoldedSearchMixin, Page):
         *folded_index_fields(),
     ]
     folded_search_fields = ("title", "introduction", "body")
+    api_fields = [APIField("introduction"), APIField("body")]  # the content API (docs/api.md)
 
     parent_page_types = ["home.HomePage", "home.StandardPage"]
     subpage_types = ["home.StandardPage"]

@@ -6,12 +6,22 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from core import offline, seo
 from core import views as core_views
+from courses.api.views import api as personal_api
+from home.api import views as content_api_views
+from home.api.urls import api_router
 from home.search import views as search_views
 from outreach.campaigns import tracking as campaign_tracking
 from outreach.delivery.zalo import webhook as zalo_webhook
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    # The APIs (docs/api.md): Wagtail's read-only content API and the personal API (versioned); any
+    # other address under /api/ is a JSON 404, before Wagtail's catch-all (no page can take /api/).
+    path("api/v2/", api_router.urls),
+    path("api/me/v1/", personal_api.urls),
+    path("api", content_api_views.api_not_found, name="api_not_found"),
+    path("api/", content_api_views.api_not_found, name="api_not_found_index"),
+    path("api/<path:rest>", content_api_views.api_not_found, name="api_not_found_below"),
     path("readyz", core_views.readyz, name="readyz"),
     # Before Wagtail's admin: its password reset, rate-limited and logged (accounts.admin_password_reset).
     path("admin/password_reset/", include("accounts.admin_password_reset")),

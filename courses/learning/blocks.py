@@ -148,6 +148,15 @@ class QuestionBlock(blocks.StructBlock):
         label = _("Question")
         template = "courses/blocks/question_block.html"
 
+    def get_api_representation(self, value, context=None):
+        # The content API (docs/api.md) shows the question and its answers, never which are right
+        # nor the explanation (shown only after answering): answers are checked on the server.
+        return {
+            "question": value["question"],
+            "multiple": bool(value["multiple"]),
+            "choices": [{"text": choice["text"]} for choice in value["choices"]],
+        }
+
     def clean(self, value):
         value = super().clean(value)
         correct = sum(1 for choice in value["choices"] if choice["correct"])

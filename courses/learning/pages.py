@@ -15,16 +15,20 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalManyToManyField
+from rest_framework import serializers
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.api import APIField
 from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from core.api_fields import LivePagesField
 from core.offline import PAGE_HEADER as OFFLINE_PAGE_HEADER
 from core.offline import offline_owner
 from core.search import FoldedSearchMixin, folded_index_fields
 from core.slugs import AsciiSlugMixin
 
+from .api_fields import PublicServiceField, StepsField
 from .audio.selectors import page_audio_urls
 from .audio.uploads import narration_error
 from .blocks import LessonStreamBlock, QuizStreamBlock, TutorialStreamBlock
@@ -43,6 +47,8 @@ class TutorialIndexPage(AsciiSlugMixin, FoldedSearchMixin, Page):
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     search_fields = [*Page.search_fields, index.SearchField("intro"), *folded_index_fields()]
     folded_search_fields = ("title", "intro")
+    # The content API (/api/v2/pages/, docs/api.md); its tutorials: ?child_of=<id>.
+    api_fields = [APIField("intro")]
 
     # The home page lives in the higher "home" layer: referenced by name only.
     parent_page_types = settings.SITE_SECTION_PARENT_PAGE_TYPES  # the site's home page (lms wires it)
@@ -133,6 +139,18 @@ class TutorialPage(AsciiSlugMixin, FoldedSearchMixin, Page):
         *folded_index_fields(),
     ]
     folded_search_fields = ("title", "summary", "body")
+    # The content API (docs/api.md): the level is ``difficulty``, the service ``public_service``,
+    # the steps also on their own (``steps``) besides the whole ``body``.
+    api_fields = [
+        APIField("summary"),
+        APIField("audience"),
+        APIField("difficulty"),
+        APIField("estimated_minutes"),
+        APIField("public_service", serializer=PublicServiceField()),
+        APIField("tags"),
+        APIField("steps", serializer=StepsField(source="body")),
+        APIField("body"),
+    ]
 
     parent_page_types = ["courses.TutorialIndexPage"]
     subpage_types = []
@@ -171,6 +189,7 @@ class CourseIndexPage(AsciiSlugMixin, FoldedSearchMixin, Page):
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     search_fields = [*Page.search_fields, index.SearchField("intro"), *folded_index_fields()]
     folded_search_fields = ("title", "intro")
+    api_fields = [APIField("intro")]  # the content API (docs/api.md)
 
     parent_page_types = settings.SITE_SECTION_PARENT_PAGE_TYPES  # the site's home page (lms wires it)
     subpage_types = ["courses.CoursePage"]
@@ -242,6 +261,18 @@ class CoursePage(AsciiSlugMixin, FoldedSearchMixin, Page):
     ]
     search_fields = [*Page.search_fields, index.SearchField("summary"), *folded_index_fields()]
     folded_search_fields = ("title", "summary")
+    # The content API (docs/api.md). Never the final test: its questions would come with their answers.
+    api_fields = [
+        APIField("summary"),
+        APIField("audience"),
+        APIField("estimated_minutes"),
+        APIField("pass_mark"),
+        APIField("issues_certificate"),
+        APIField("certificate_validity_months"),
+        APIField("prerequisites", serializer=LivePagesField()),
+        APIField("lessons", serializer=LivePagesField()),
+        APIField("has_final_test", serializer=serializers.BooleanField(source="has_final_quiz")),
+    ]
 
     parent_page_types = ["courses.CourseIndexPage"]
     subpage_types = ["courses.LessonPage"]
@@ -306,6 +337,12 @@ class LessonPage(AsciiSlugMixin, FoldedSearchMixin, Page):
     ]
     search_fields = [*Page.search_fields, index.SearchField("body"), *folded_index_fields()]
     folded_search_fields = ("title", "body")
+    # The content API (docs/api.md): the body's questions come without their answers (QuestionBlock).
+    api_fields = [
+        APIField("estimated_minutes"),
+        APIField("has_quiz", serializer=serializers.BooleanField()),
+        APIField("body"),
+    ]
 
     parent_page_types = ["courses.CoursePage"]
     subpage_types = []

@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "wagtail.contrib.sitemaps",
     "django.contrib.sitemaps",  # the sitemap.xml template wagtail.contrib.sitemaps renders
     "wagtail.embeds",
+    # The read-only content API at /api/v2/ (home.api, docs/api.md), on Django REST framework.
+    "wagtail.api.v2",
+    "rest_framework",
     "wagtail.sites",
     "accounts.apps.AccountsUsersAppConfig",
     "wagtail.snippets",
@@ -496,6 +499,9 @@ SMS_GATEWAY_SENDER = env("SMS_GATEWAY_SENDER", "KYNANGSO")
 SMS_GATEWAY_TIMEOUT = float(env("SMS_GATEWAY_TIMEOUT", "10"))
 # Fold SMS text to ASCII (Vietnamese marks make each SMS part 70 characters instead of 160).
 SMS_ASCII = env_bool("SMS_ASCII", True)
+# The APIs and personal access tokens: lms/settings/api.py, docs/api.md.
+from .api import *  # noqa: E402, F403
+
 # Zalo (ZNS): lms/settings/zalo.py, docs/zalo.md. Development: JSON lines in ZALO_FILE_PATH.
 from .zalo import *  # noqa: E402, F403
 

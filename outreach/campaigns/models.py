@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.api import APIField
 from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
@@ -56,6 +57,7 @@ class CampaignIndexPage(AsciiSlugMixin, FoldedSearchMixin, Page):
     content_panels = [*Page.content_panels, FieldPanel("introduction")]
     search_fields = [*Page.search_fields, index.SearchField("introduction"), *folded_index_fields()]
     folded_search_fields = ("title", "introduction")
+    api_fields = [APIField("introduction")]  # the content API (docs/api.md)
 
     template = "outreach/campaigns/campaign_index_page.html"
     parent_page_types = settings.SITE_SECTION_PARENT_PAGE_TYPES  # the site's home page (lms wires it)
@@ -140,6 +142,8 @@ class CampaignPage(AsciiSlugMixin, FoldedSearchMixin, Page):
         *folded_index_fields(),
     ]
     folded_search_fields = ("title", "goal", "body")
+    # The content API (docs/api.md): what the campaign says; never its audiences, messages or figures.
+    api_fields = [APIField("goal"), APIField("starts_on"), APIField("ends_on"), APIField("audience"), APIField("body")]
 
     template = "outreach/campaigns/campaign_page.html"
     parent_page_types = ["outreach.CampaignIndexPage"]

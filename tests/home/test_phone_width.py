@@ -27,7 +27,13 @@ CITIZEN = "0912345678"  # the demo citizen: campaign news by SMS and in the inbo
 MANAGER = "quanly@kynangso.local"  # the demo unit manager: by e-mail and in the inbox
 # Who signs in (both have campaign messages in the inbox), and the pages of their own then visited.
 SIGNED_IN = {
-    CITIZEN: ["/learn/my-learning/", "/account/notifications/", "/account/profile/", "/account/my-data/"],
+    CITIZEN: [
+        "/learn/my-learning/",
+        "/account/notifications/",
+        "/account/profile/",
+        "/account/my-data/",
+        "/account/tokens/",
+    ],
     MANAGER: ["/learn/training/", "/learn/team/"],
 }
 

@@ -26,11 +26,14 @@ from accounts import roles
 from accounts.models import User
 from accounts.roster.reading import roster_sample_csv
 from accounts.roster.services import roster_import_create
+from accounts.tokens.models import PersonalAccessToken
+from accounts.tokens.services import token_create
 from core.exports import EXPORT_FORMATS
 from courses.certificates.services import certificate_issue
 from courses.learning import pages, progress
 from courses.models import (
     Assignment,
+    Certificate,
     CoursePage,
     Enrolment,
     ExtensionRequest,
@@ -98,6 +101,8 @@ def world_seed() -> dict:
         statement_id=built.statement_id, learner=citizen, verb=built.verb, activity=built.activity,
         payload=built.payload, status="failed", last_error="HTTP 400",
     )  # fmt: skip
+    # A personal access token (its revoke form on /account/tokens/, docs/api.md).
+    token_create(user=citizen, name="Cổng tỉnh", scopes=["profile:read", "certificates:read"], days=30)
     for user in people.values():
         if user is not None:
             UserProfile.get_for_user(user)  # Wagtail makes it on a staff member's first admin page
@@ -118,6 +123,10 @@ def seeds(routes) -> dict[str, list[str]]:
         "assignment_id": Assignment.objects.filter(is_current=True),
         "request_id": ExtensionRequest.objects.all(),
         "delivery_id": Delivery.objects.filter(channel="in_app"),
+        # The personal API's ids (/api/me/v1/) and the tokens' page.
+        "enrolment_id": Enrolment.objects.all(),
+        "certificate_id": Certificate.objects.all(),
+        "token_id": PersonalAccessToken.objects.all(),
     }
     special = {
         ("r/", "token"): [link_token(message_id=message.pk, user_id=citizen.pk, link="p")],

@@ -133,6 +133,34 @@ JUSTIFIED_CSRF_EXEMPT = {
     "lti/login/<uuid:registration_uuid>/": "courses.lti.views.login_initiation",
     "lti/launch/": "courses.lti.views.launch",
     "lti/deep-link/": "courses.lti.views.deep_link",
+    # The content API (Wagtail API v2 on Django REST framework, whose views skip Django's check): GET only,
+    # no session or other sign-in at all, the same answer for everyone (docs/api.md).
+    **{
+        f"api/v2/^{name}/{tail}": f"home.api.endpoints.{endpoint}"
+        for name, endpoint in (
+            ("pages", "PagesEndpoint"),
+            ("images", "ImagesEndpoint"),
+            ("documents", "DocumentsEndpoint"),
+        )
+        for tail in ("", "<int:pk>/", "find/")
+    },
+    # The personal API (django-ninja): GET only, authorised by the Authorization header's token, which a
+    # cross-site page cannot make a browser send; no cookie is read (docs/api.md).
+    **{
+        f"api/me/v1/{path}": "ninja.operation.PathView.get_view.<locals>.sync_view_wrapper"
+        for path in (
+            "profile",
+            "enrolments",
+            "enrolments/<enrolment_id>",
+            "lesson-completions",
+            "quiz-attempts",
+            "training-assignments",
+            "training-assignments/<assignment_id>",
+            "certificates",
+            "certificates/<certificate_id>",
+            "certificates/<certificate_id>/pdf",
+        )
+    },
 }
 
 

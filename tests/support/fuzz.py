@@ -133,7 +133,9 @@ class Route:
         return initkwargs.get("model") or getattr(view, "model", None)
 
     def fill(self, values: dict[str, str]) -> str:
-        return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values[m[1]], self.route)
+        # A route under a regex include (Wagtail's API router: "api/v2/^pages/…") keeps its anchors: dropped.
+        route = re.sub(r"[\^$]", "", self.route)
+        return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values[m[1]], route)
 
     def __str__(self) -> str:
         return f"/{self.route}"
