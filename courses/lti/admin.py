@@ -4,7 +4,10 @@ One permission, ``courses.manage_lti`` (the training office, courses/migrations/
 superusers). Registered from ``courses.wagtail_hooks``.
 """
 
+from urllib.parse import urlsplit
+
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.models import Permission
@@ -12,17 +15,19 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 from lti_tool.models import LtiContext, LtiDeployment, LtiRegistration
 from pylti1p3.exception import LtiException
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
-from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.views.generic import EditView
+from wagtail.admin.widgets.button import HeaderButton
 from wagtail.permission_policies.base import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from core.admin import PermissionMenuItem
+from core.admin import PermissionMenuItem, ReadableIndexView, ReadableViewSet
 
 from . import selectors, services
 
@@ -49,6 +54,29 @@ class ManageLtiPolicy(ModelPermissionPolicy):
 
     def user_has_any_permission(self, user, actions):
         return self.user_has_permission(user, None)
+
+
+# Plain http only for the machine itself (a platform run beside us in development and in the tests).
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def https_url(value: str, *, issuer: bool = False) -> str:
+    """``value`` unchanged (an issuer is compared case-sensitively) if it is an https URL, else a field error.
+
+    LTI 1.3 core §5.1.2 (issuer: https, no query or fragment) and the Security Framework §3 (TLS).
+    """
+    parts = urlsplit(value)
+    try:
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if not host or parts.scheme not in ("https", "http"):
+        raise forms.ValidationError(_("Enter an address that starts with https://, e.g. https://moodle.example.gov.vn"))
+    if parts.scheme == "http" and host not in LOOPBACK_HOSTS:
+        raise forms.ValidationError(_("The address must use https:// (LTI 1.3 requires TLS)."))
+    if issuer and (parts.query or parts.fragment or "?" in value or "#" in value):
+        raise forms.ValidationError(_("The issuer has no query (?…) or fragment (#…)."))
+    return value
 
 
 class RegistrationForm(WagtailAdminModelForm):
@@ -86,6 +114,28 @@ class RegistrationForm(WagtailAdminModelForm):
                 self.instance.deployments.filter(is_active=True).values_list("deployment_id", flat=True)
             )
 
+    def clean_issuer(self):
+        return https_url(self.cleaned_data["issuer"], issuer=True)
+
+    def clean_auth_url(self):
+        return https_url(self.cleaned_data["auth_url"])
+
+    def clean_token_url(self):
+        return https_url(self.cleaned_data["token_url"])
+
+    def clean_keyset_url(self):
+        return https_url(self.cleaned_data["keyset_url"])
+
+    def clean(self):
+        cleaned = super().clean()
+        issuer, client_id = cleaned.get("issuer"), cleaned.get("client_id")
+        if issuer and client_id:
+            others = LtiRegistration.objects.filter(issuer=issuer, client_id=client_id).exclude(pk=self.instance.pk)
+            if others.exists():
+                # On the field (the model's unique constraint would only give a message above the form).
+                self.add_error("client_id", _("This platform (issuer) already has a registration with this client id."))
+        return cleaned
+
     def clean_deployment_ids(self):
         ids = [line.strip() for line in self.cleaned_data["deployment_ids"].splitlines() if line.strip()]
         if any(len(value) > 255 for value in ids):
@@ -105,8 +155,36 @@ class RegistrationForm(WagtailAdminModelForm):
         return registration
 
 
-class RegistrationViewSet(ModelViewSet):
+def _site_base_url(request) -> str:
+    return settings.WAGTAILADMIN_BASE_URL or request.build_absolute_uri("/")
+
+
+class RegistrationIndexView(ReadableIndexView):
+    @cached_property
+    def header_buttons(self):
+        return [
+            *super().header_buttons,
+            HeaderButton(_("Tool configuration"), url=reverse("courses_lti_tool"), icon_name="cog"),
+        ]
+
+
+class RegistrationEditView(EditView):
+    """The edit form, with the tool's addresses for this platform above it (what its administrator enters)."""
+
+    template_name = "courses/lti/admin/registration_edit.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["tool_addresses"] = selectors.tool_addresses(
+            base_url=_site_base_url(self.request), registration_uuid=str(self.object.uuid)
+        )
+        return context
+
+
+class RegistrationViewSet(ReadableViewSet):
     model = LtiRegistration
+    index_view_class = RegistrationIndexView
+    edit_view_class = RegistrationEditView
     icon = "link"
     menu_label = _("LTI platforms")
     menu_order = 720
@@ -125,6 +203,25 @@ class RegistrationViewSet(ModelViewSet):
 
 register_permission_policy(LtiRegistration, ManageLtiPolicy(LtiRegistration))
 registration_viewset = RegistrationViewSet()
+
+
+@permission_required(PERMISSION, raise_exception=True)
+def tool_configuration(request):
+    """The tool's addresses and public key, and each registration's own login address, to copy into a platform."""
+    base_url = _site_base_url(request)
+    registrations = [
+        (registration, selectors.tool_addresses(base_url=base_url, registration_uuid=str(registration.uuid))[1])
+        for registration in LtiRegistration.objects.order_by("name")
+    ]
+    return TemplateResponse(
+        request,
+        "courses/lti/admin/tool.html",
+        {
+            "title": _("Tool configuration"),
+            "tool_addresses": selectors.tool_addresses(base_url=base_url),
+            "registrations": registrations,
+        },
+    )
 
 
 @permission_required(PERMISSION, raise_exception=True)
@@ -163,6 +260,7 @@ def register_registration_viewset():
 @hooks.register("register_admin_urls")
 def register_lti_urls():
     return [
+        path("lti/tool/", tool_configuration, name="courses_lti_tool"),
         path("lti/courses/", contexts, name="courses_lti_contexts"),
         path("lti/courses/<int:context_id>/members/", context_members, name="courses_lti_context_members"),
     ]

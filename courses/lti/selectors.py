@@ -2,11 +2,14 @@
 
 from dataclasses import dataclass
 
+from django.urls import reverse
+from django.utils.translation import gettext
 from lti_tool.models import LtiContext, LtiMembership
 
 from courses.learning.models import Enrolment
 from courses.learning.pages import CoursePage, LessonPage
 
+from . import keys
 from .models import LtiAccount
 
 
@@ -74,3 +77,46 @@ def context_members(*, context: LtiContext) -> list[MemberRow]:
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class ToolAddress:
+    label: str
+    value: str
+    help: str = ""
+    block: bool = False  # several lines (the PEM key)
+
+
+def tool_addresses(*, base_url: str, registration_uuid: str | None = None) -> list[ToolAddress]:
+    """What a platform's administrator enters to register the tool (docs/lti.md), as absolute addresses.
+
+    ``base_url`` is the site's address (``WAGTAILADMIN_BASE_URL`` or the request's); with a
+    ``registration_uuid``, the login initiation address is that registration's own.
+    """
+    base = base_url.rstrip("/")
+    login = reverse("lti:login_registration", args=[registration_uuid]) if registration_uuid else reverse("lti:login")
+    launch = base + reverse("lti:launch")
+    key = keys.tool_key()
+    return [
+        ToolAddress(
+            gettext("Tool URL"), launch, gettext("Also the target link URI: where the platform sends the learner.")
+        ),
+        ToolAddress(
+            gettext("Initiate login URL"),
+            base + login,
+            gettext("This platform's own address: it works even when the platform does not send its client id.")
+            if registration_uuid
+            else gettext("Shared by every platform; a registration's own address is on its edit page."),
+        ),
+        ToolAddress(gettext("Redirection URI(s)"), launch),
+        ToolAddress(gettext("Public keyset URL"), base + reverse("lti:jwks"), gettext("Public key type: Keyset URL.")),
+        ToolAddress(
+            gettext("Deep linking URL"), launch, gettext("Tick “Supports Deep Linking (Content-Item Message)”.")
+        ),
+        ToolAddress(
+            gettext("Public key"),
+            key.public_pem.strip() if key else "",
+            "" if key else gettext("No key is configured: set LTI_TOOL_PRIVATE_KEY (docs/lti.md)."),
+            block=True,
+        ),
+    ]

@@ -2,13 +2,16 @@
 sent to the Learning Record Store, what waits and why, and "Resend" for a failed one."""
 
 import json
+from urllib.parse import urlsplit
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.utils import quote, unquote
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 from wagtail.admin.filters import WagtailFilterSet
@@ -34,6 +37,15 @@ class StatementFilterSet(WagtailFilterSet):
 class StatementIndexView(ReadableIndexView):
     any_permission_required = ["view"]
     resend_url_name = None
+    template_name = "outreach/xapi/admin/statement_index.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Off while XAPI_ENDPOINT is empty: then nothing is even recorded, so say so above the (empty) list.
+        endpoint = settings.XAPI_ENDPOINT
+        context["xapi_enabled"] = bool(endpoint)
+        context["xapi_lrs_host"] = urlsplit(endpoint).netloc if endpoint else ""
+        return context
 
     def get_base_queryset(self):
         return super().get_base_queryset().select_related("learner")
@@ -104,7 +116,7 @@ class StatementResendView(PermissionCheckedMixin, WagtailAdminTemplateMixin, For
     def get_breadcrumbs_items(self):
         return [
             *self.breadcrumbs_items,
-            {"url": reverse(self.index_url_name), "label": Statement._meta.verbose_name_plural},
+            {"url": reverse(self.index_url_name), "label": capfirst(Statement._meta.verbose_name_plural)},
             {"url": "", "label": _("Resend"), "sublabel": str(self.object.statement_id)},
         ]
 
@@ -136,7 +148,8 @@ def _status(statement):
 class StatementViewSet(RecordViewSet):
     model = Statement
     icon = "list-ul"
-    menu_label = _("xAPI statements")
+    # The model's plural name (lowercase, as Wagtail also puts it mid-sentence), capitalised for the menu.
+    menu_label = capfirst(Statement._meta.verbose_name_plural)
     index_view_class = StatementIndexView
     inspect_view_class = StatementInspectView
     inspect_view_fields = [
