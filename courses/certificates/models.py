@@ -140,6 +140,11 @@ class Certificate(models.Model):
         return self.status_at()
 
     @property
+    def in_force(self) -> bool:
+        """Neither revoked nor superseded by a re-issue: its files (PDF for the holder, badge) may be downloaded."""
+        return self.revoked_at is None and self.superseded_at is None
+
+    @property
     def name_is_outdated(self) -> bool:
         """The holder's name now differs from the one printed (and this certificate may be issued again)."""
         if self.revoked_at is not None or self.superseded_at is not None or self.user_id is None:
