@@ -35,10 +35,19 @@ class Certificate(models.Model):
     # The enrolment's current certificate. A superseded one lets go of it (None) for its successor,
     # so ``enrolment.certificate`` is always the one in force.
     enrolment = models.OneToOneField(
-        Enrolment, on_delete=models.PROTECT, related_name="certificate", null=True, blank=True
+        Enrolment,
+        verbose_name=_("enrolment"),
+        on_delete=models.PROTECT,
+        related_name="certificate",
+        null=True,
+        blank=True,
     )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="certificates")
-    course = models.ForeignKey("courses.CoursePage", on_delete=models.PROTECT, related_name="certificates")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("learner"), on_delete=models.CASCADE, related_name="certificates"
+    )
+    course = models.ForeignKey(
+        "courses.CoursePage", verbose_name=_("course"), on_delete=models.PROTECT, related_name="certificates"
+    )
     code = models.CharField(_("code"), max_length=20, unique=True, default=certificate_code_new, editable=False)
     # Snapshots: the certificate shows what was true when it was issued.
     learner_name = models.CharField(_("learner name"), max_length=255)
@@ -63,7 +72,12 @@ class Certificate(models.Model):
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoked_reason = models.TextField(_("reason for revoking"), blank=True)
     revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     # Issued again (``services.certificate_reissue``): the old one points at its one successor.
     superseded_by = models.OneToOneField(
@@ -124,6 +138,11 @@ class Certificate(models.Model):
     @property
     def status(self):
         return self.status_at()
+
+    @property
+    def in_force(self) -> bool:
+        """Neither revoked nor superseded by a re-issue: its files (PDF for the holder, badge) may be downloaded."""
+        return self.revoked_at is None and self.superseded_at is None
 
     @property
     def name_is_outdated(self) -> bool:

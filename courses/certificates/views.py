@@ -75,7 +75,7 @@ def certificate_may_download(user: User | AnonymousUser, certificate: Certificat
         return False
     if user.has_perm("courses.view_certificate"):
         return True
-    return certificate.user_id == user.pk and certificate.revoked_at is None and certificate.superseded_at is None
+    return certificate.user_id == user.pk and certificate.in_force
 
 
 def _certificate_or_none(code):

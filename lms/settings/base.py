@@ -208,9 +208,10 @@ LOGOUT_REDIRECT_URL = "/"
 # seed_demo (outreach) runs these too: demo data of layers above outreach; each returns [(account, role)].
 DEMO_SEEDERS = [
     "courses.assisted.demo.demo_assisted_seed",
-    "courses.certificates.badges.demo.demo_badges_seed",
     "courses.packages.demo.demo_packages_seed",
     "courses.packages.h5p.demo.demo_h5p_seed",
+    # After the package demos: they add lessons, which the demo certificates' holders have completed.
+    "courses.certificates.badges.demo.demo_badges_seed",
     "insights.demo.demo_insights_seed",
 ]
 # Called with (request, user) after every sign-in and sign-up, so a higher layer

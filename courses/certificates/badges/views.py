@@ -35,10 +35,15 @@ def _json(data: dict, *, content_type: str = "application/json", status: int = 2
     return HttpResponse(body, content_type=f"{content_type}; charset=utf-8", status=status)
 
 
-def _certificate(code: str) -> Certificate | None:
+def _certificate_in_force(code: str) -> Certificate | None:
+    """The certificate whose badge may be downloaded: a revoked or superseded one's is not offered any more
+    (404, as its PDF answers its holder); copies already downloaded read revoked in the status list."""
     if not code_is_well_formed(code=code):
         return None
-    return Certificate.objects.filter(code=code).select_related("badge_status").first()
+    certificate = Certificate.objects.filter(code=code).select_related("badge_status").first()
+    if certificate is None or not certificate.in_force:
+        return None
+    return certificate
 
 
 def _normalised_redirect(name: str, code: str):
@@ -54,7 +59,7 @@ def badge_jwt(request, code):
     moved = _normalised_redirect("certificates:badge", code)
     if moved:
         return moved
-    certificate = _certificate(code)
+    certificate = _certificate_in_force(code)
     if certificate is None:
         raise Http404
     response = HttpResponse(badge_credential_jwt(certificate=certificate), content_type=MEDIA_TYPE)
@@ -68,7 +73,7 @@ def badge_json(request, code):
     moved = _normalised_redirect("certificates:badge_json", code)
     if moved:
         return moved
-    certificate = _certificate(code)
+    certificate = _certificate_in_force(code)
     if certificate is None:
         raise Http404
     response = _json(badge_credential_enveloped(certificate=certificate), content_type="application/vc+ld+json")

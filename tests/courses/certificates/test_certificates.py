@@ -13,8 +13,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
+from django.utils.functional import Promise
 
 from core.localtime import months_add
+from courses.certificates.badges.models import BadgeStatusEntry
+from courses.certificates.models import CertificateSetting
 from courses.certificates.services import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -570,3 +573,14 @@ def test_issued_once_under_races(home_page):
     assert errors == []
     assert len(issued) == 8 and len(set(issued)) == 1
     assert Certificate.objects.filter(enrolment=enrolment).count() == 1
+
+
+@pytest.mark.parametrize("model", [Certificate, CertificateSetting, BadgeStatusEntry])
+def test_every_certificate_field_has_a_translated_label(model):
+    # A field without ``verbose_name`` shows its English name ("User", "Revoked by") in the admin.
+    unlabelled = [
+        field.name
+        for field in model._meta.get_fields()
+        if field.concrete and not field.auto_created and not isinstance(field.verbose_name, Promise)
+    ]
+    assert unlabelled == []

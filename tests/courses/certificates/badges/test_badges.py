@@ -233,9 +233,8 @@ def test_revoking_sets_the_bit_at_once_and_the_list_revalidates_by_etag(client, 
     again = client.get(list_path, HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 200 and again["ETag"] != first["ETag"]
     assert status_bit(client, entry) == 1
-    # The revoked certificate's credential is still served (and still says where to look).
-    _header, claims = jws_verify(client, credential_fetch(client, certificate))
-    assert claims["credentialStatus"] == entry
+    # The revoked certificate's credential is no longer offered (as its PDF): a copy reads revoked.
+    assert client.get(reverse("certificates:badge", args=[certificate.code])).status_code == 404
 
 
 def test_other_certificates_bits_stay_clear(client, course, certificate):
@@ -337,6 +336,39 @@ def test_the_verification_page_shows_the_badge_and_its_state(client, certificate
     assert "OpenBadgeCredential" in page
     certificate_revoke(certificate=certificate, by=None, reason="Cấp nhầm")
     assert 'data-badge-status="revoked"' in client.get(url).content.decode()
+
+
+def _badge_downloads_withdrawn(client, certificate):
+    page = client.get(reverse("certificates:verify", args=[certificate.code])).content.decode()
+    assert 'data-badge-downloads="withdrawn"' in page
+    for name in ("certificates:badge", "certificates:badge_json"):
+        url = reverse(name, args=[certificate.code])
+        assert f'href="{url}"' not in page  # (the claims shown still name the credential's id)
+        assert client.get(url).status_code == 404
+
+
+def test_a_revoked_certificates_badge_is_no_longer_offered_nor_downloaded(client, certificate, learner):
+    client.force_login(learner)
+    pdf = reverse("certificates:pdf", args=[certificate.code])
+    assert client.get(pdf).status_code == 200
+    certificate_revoke(certificate=certificate, by=None, reason="Cấp nhầm")
+    assert client.get(pdf).status_code == 404  # as the revoke form says: the holder no longer downloads it
+    _badge_downloads_withdrawn(client, certificate)
+    page = client.get(reverse("courses:my_learning")).content.decode()
+    assert f'href="{reverse("certificates:badge", args=[certificate.code])}"' not in page
+    client.logout()
+    _badge_downloads_withdrawn(client, certificate)
+
+
+def test_a_superseded_certificates_badge_is_no_longer_offered_nor_downloaded(client, certificate, learner):
+    learner.full_name = "Nguyễn Thị Hằng Nga"
+    learner.save()
+    new, _created = certificate_reissue(certificate=certificate, by=learner)
+    certificate.refresh_from_db()
+    _badge_downloads_withdrawn(client, certificate)
+    page = client.get(reverse("certificates:verify", args=[new.code])).content.decode()
+    assert 'data-badge-downloads="withdrawn"' not in page
+    assert client.get(reverse("certificates:badge_json", args=[new.code])).status_code == 200
 
 
 def test_the_verification_page_says_it_in_vietnamese(client, certificate):
