@@ -28,6 +28,7 @@ from core.offline import offline_owner
 from core.search import FoldedSearchMixin, folded_index_fields
 from core.slugs import AsciiSlugMixin
 
+from ..packages.selectors import lesson_package_ids
 from .api_fields import PublicServiceField, StepsField
 from .audio.selectors import page_audio_urls
 from .audio.uploads import narration_error
@@ -360,7 +361,8 @@ class LessonPage(AsciiSlugMixin, FoldedSearchMixin, Page):
 
     @cached_property
     def has_package(self):
-        return any(block["type"] == "package" for block in self.body.raw_data)
+        # Only a package that still exists counts: a deleted one's block shows nothing and the button returns.
+        return bool(lesson_package_ids(lesson=self))
 
     @cached_property
     def has_quiz(self):

@@ -1,15 +1,19 @@
 """The admin's "Learning packages": upload (checked, read, stored), list, rename, delete with their files."""
 
+from django.contrib import messages
 from django.db import transaction
+from django.template.defaultfilters import date as date_format
 from django.template.defaultfilters import filesizeformat
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.chooser import ChooseResultsView, ChooseView, SnippetChooserViewSet
 from wagtail.snippets.views.snippets import CreateView, SnippetViewSet
 
-from . import services
+from . import selectors, services
 from .forms import PackageAdminForm
 from .models import LearningPackage
 from .validation import PackageInvalid
@@ -26,6 +30,17 @@ class PackageCreateView(CreateView):
             title=self.form.cleaned_data.get("title") or "",
         )
 
+    def get_success_message(self, instance):
+        message = super().get_success_message(instance)
+        twins = selectors.packages_same_identifier(package=instance)
+        if twins:
+            uploaded = ", ".join(date_format(localtime(twin.uploaded_at), "d/m/Y H:i") for twin in twins[:5])
+            message = _(
+                "%(message)s A package with the same identifier (%(identifier)s) was already uploaded: %(dates)s. "
+                "Check that this is not the same file twice."
+            ) % {"message": message, "identifier": instance.identifier, "dates": uploaded}
+        return message
+
     def form_valid(self, form):
         try:
             return super().form_valid(form)
@@ -39,6 +54,44 @@ class SizeColumn(Column):
         return filesizeformat(instance.total_size)
 
 
+class StandardVersionColumn(Column):
+    def get_value(self, instance):
+        standard = instance.get_standard_display()
+        return f"{standard} · {instance.version}" if instance.version else standard
+
+
+class UploadedColumn(Column):
+    def get_value(self, instance):
+        return date_format(localtime(instance.uploaded_at), "d/m/Y H:i")
+
+
+def _chooser_columns(columns):
+    # Two uploads of one zip share a title: their identifier, version and upload date tell them apart.
+    return [
+        *columns,
+        Column("identifier", label=_("identifier")),
+        StandardVersionColumn("standard", label=_("standard")),
+        UploadedColumn("uploaded_at", label=_("uploaded at")),
+    ]
+
+
+class PackageChooseView(ChooseView):
+    @property
+    def columns(self):
+        return _chooser_columns(super().columns)
+
+
+class PackageChooseResultsView(ChooseResultsView):
+    @property
+    def columns(self):
+        return _chooser_columns(super().columns)
+
+
+class PackageChooserViewSet(SnippetChooserViewSet):
+    choose_view_class = PackageChooseView
+    choose_results_view_class = PackageChooseResultsView
+
+
 class LearningPackageViewSet(SnippetViewSet):
     model = LearningPackage
     icon = "folder-open-inverse"
@@ -47,7 +100,14 @@ class LearningPackageViewSet(SnippetViewSet):
     menu_order = 215
     add_to_admin_menu = True
     add_view_class = PackageCreateView
-    list_display = ["title", "standard", "identifier", SizeColumn("total_size", label=_("Size")), "uploaded_at"]
+    chooser_viewset_class = PackageChooserViewSet
+    list_display = [
+        "title",
+        StandardVersionColumn("standard", label=_("standard")),
+        "identifier",
+        SizeColumn("total_size", label=_("Size")),
+        UploadedColumn("uploaded_at", label=_("uploaded at")),
+    ]
     list_filter = ["standard"]
     search_fields = ["title", "identifier"]
     search_backend_name = None  # searched in the database, like the other listings
@@ -65,3 +125,24 @@ def package_files_delete(request, instances):
     for instance in instances:
         if isinstance(instance, LearningPackage):
             transaction.on_commit(lambda package=instance: services.package_files_delete(package=package))
+
+
+@hooks.register("before_delete_snippet")
+def package_in_use_warn(request, instances):
+    """Deleting a package a live lesson plays: said plainly on the confirmation page (the deletion stays possible)."""
+    if request.method != "GET":
+        return None
+    for instance in instances:
+        if not isinstance(instance, LearningPackage):
+            continue
+        lessons = selectors.package_live_lessons(package=instance)
+        if lessons:
+            messages.warning(
+                request,
+                _(
+                    "“%(package)s” is played by %(count)s published lesson(s): %(lessons)s. After the deletion "
+                    "learners there see no activity and complete the lesson with its button."
+                )
+                % {"package": instance.title, "count": len(lessons), "lessons": ", ".join(p.title for p in lessons)},
+            )
+    return None

@@ -27,7 +27,10 @@ class PackageBlock(blocks.StructBlock):
 
         context = super().get_context(value, parent_context=parent_context)
         parent_context = parent_context or {}
+        request = parent_context.get("request")
         context["player"] = package_player(
-            request=parent_context.get("request"), lesson=parent_context.get("page"), package=value.get("package")
+            request=request, lesson=parent_context.get("page"), package=value.get("package")
         )
+        # A deleted package shows learners nothing; an editor previewing the lesson is told why.
+        context["package_missing"] = context["player"] is None and bool(getattr(request, "is_preview", False))
         return context

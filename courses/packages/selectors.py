@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest
 from django.urls import reverse
+from wagtail.models import Page, ReferenceIndex
 
 from accounts.models import User
 
@@ -74,14 +75,38 @@ def attempt_token_read(*, token: str, user_id: int, lesson_id: int, package_id: 
 
 
 def lesson_package_ids(*, lesson: Any) -> set[int]:
-    """The packages a lesson's body plays (from the raw blocks: nothing is loaded)."""
+    """The packages a lesson's body plays that still exist (the raw blocks' ids, then one query).
+
+    A block whose package was deleted plays nothing: the lesson is then completed by its button.
+    """
     ids = set()
     for block in lesson.body.raw_data:
         if block.get("type") == "package":
             package_id = (block.get("value") or {}).get("package")
             if isinstance(package_id, int):
                 ids.add(package_id)
-    return ids
+    if not ids:
+        return ids
+    return set(LearningPackage.objects.filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def package_live_lessons(*, package: LearningPackage) -> list[Any]:
+    """The live lessons whose body plays ``package`` (Wagtail's reference index)."""
+    page_ids = [
+        int(object_id)
+        for object_id in ReferenceIndex.get_references_to(package)
+        .filter(base_content_type__model="page", base_content_type__app_label="wagtailcore")
+        .values_list("object_id", flat=True)
+        if str(object_id).isdigit()
+    ]
+    return list(Page.objects.live().filter(pk__in=page_ids).order_by("title"))
+
+
+def packages_same_identifier(*, package: LearningPackage) -> list[LearningPackage]:
+    """The other uploads with the same identifier and standard (the same zip uploaded again, or a new version)."""
+    return list(
+        LearningPackage.objects.filter(identifier=package.identifier, standard=package.standard).exclude(pk=package.pk)
+    )
 
 
 def attempt_open(*, user_id: int, lesson_id: int, package_id: int) -> PackageAttempt | None:
@@ -93,6 +118,8 @@ def attempt_open(*, user_id: int, lesson_id: int, package_id: int) -> PackageAtt
 def package_player(*, request: HttpRequest | None, lesson: Any, package: LearningPackage | None) -> Player | None:
     """The player of ``package`` in ``lesson`` for the person asking (None: nothing to show)."""
     if package is None or lesson is None or not getattr(lesson, "pk", None):
+        return None
+    if package.pk not in lesson_package_ids(lesson=lesson):  # deleted since the body was read
         return None
     user: User | None = getattr(request, "user", None)
     if user is None or not user.is_authenticated:

@@ -28,7 +28,7 @@ from accounts.models import User
 from core.published import live_page
 
 from ..learning.pages import LessonPage
-from ..learning.progress import course_access_error
+from ..learning.progress import course_access_error, course_progress_for
 from . import selectors, services
 from .h5p import services as h5p_services
 from .models import LearningPackage, Standard
@@ -174,11 +174,18 @@ def package_commit(request, lesson_id, package_id):
         message = _("Lesson complete.")
     else:
         message = outcome.not_recorded or _("Your progress is saved.")
+    progress = course_progress_for(request=request, course=lesson.course)
     return JsonResponse(
         {
             "ok": True,
             "lesson_completed": outcome.lesson_completed,
             "course_completed": outcome.course_completed,
             "message": message,
+            # The page's header says the course's progress again (package-player.js).
+            "progress": {
+                "label": _("%(done)s of %(total)s lessons done")
+                % {"done": progress.done_count, "total": progress.total},
+                "percent": progress.percent,
+            },
         }
     )

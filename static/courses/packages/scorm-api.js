@@ -183,6 +183,18 @@
       GetLastError: function () { return lastError; }, GetErrorString: errorString, GetDiagnostic: diagnostic
     };
   }
+  // The content's height, told to the lesson page so the frame can grow to show it all (it checks and clamps).
+  var toldHeight = 0;
+  function tellHeight() {
+    var height = Math.ceil(document.documentElement.scrollHeight);
+    if (!height || Math.abs(height - toldHeight) < 2) { return; }
+    toldHeight = height;
+    try { window.parent.postMessage({ kns: "package-height", height: height }, state.origin); } catch (e) { /* no parent */ }
+  }
+  window.addEventListener("load", function () {
+    tellHeight();
+    if (window.ResizeObserver && document.body) { new ResizeObserver(tellHeight).observe(document.body); }
+  });
   // Leaving the page without a commit: what was written is still sent (the lesson page saves it).
   window.addEventListener("pagehide", function () { if (phase === 1 && dirty) { send(false); } });
 })();

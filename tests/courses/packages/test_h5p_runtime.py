@@ -138,6 +138,7 @@ def test_the_right_answer_completes_the_lesson_and_the_course_announced_once(cli
         "lesson_completed": True,
         "course_completed": True,
         "message": "Congratulations! You have completed the course.",
+        "progress": {"label": "1 of 1 lessons done", "percent": 100},
     }
     assert completed.json()["ok"] is True
     attempt = PackageAttempt.objects.get(user=user)

@@ -177,7 +177,13 @@ def test_both_packages_complete_the_lessons_and_the_course(client, world, englis
     try:
         player, _r, state = _launch(client, user, *world["12"])
         body = _finish12(client, player, state).json()
-        assert body == {"ok": True, "lesson_completed": True, "course_completed": False, "message": "Lesson complete."}
+        assert body == {
+            "ok": True,
+            "lesson_completed": True,
+            "course_completed": False,
+            "message": "Lesson complete.",
+            "progress": {"label": "1 of 2 lessons done", "percent": 50},
+        }
         player, _r, state = _launch(client, user, *world["2004"])
         body = _finish2004(client, player, state).json()
         assert body["course_completed"] is True
