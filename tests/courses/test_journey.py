@@ -59,7 +59,7 @@ def test_citizen_journey_from_search_to_verified_certificate(live_server, learni
     expect(page.get_by_text(certificate.code)).to_be_visible()
     with page.expect_download() as download_info:
         page.goto(base + f"/certificates/{certificate.code}/")
-        page.get_by_role("link", name=re.compile("Download")).click()
+        page.get_by_role("link", name=re.compile("Download the certificate")).click()
     pdf = download_info.value.path().read_bytes()
     assert pdf.startswith(b"%PDF")
 
