@@ -10,7 +10,13 @@ from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.chooser import ChooseResultsView, ChooseView, SnippetChooserViewSet
+from wagtail.snippets.views.chooser import (
+    ChooseResultsView,
+    ChooseView,
+    SnippetChooserViewSet,
+    SnippetChosenMultipleView,
+    SnippetChosenView,
+)
 from wagtail.snippets.views.snippets import CreateView, SnippetViewSet
 
 from . import selectors, services
@@ -87,9 +93,28 @@ class PackageChooseResultsView(ChooseResultsView):
         return _chooser_columns(super().columns)
 
 
+def _is_id(raw: str) -> bool:
+    # Wagtail's chosen views hand any text to an integer primary key (a 500 on "abc"); ours are ids.
+    return raw.isascii() and raw.isdigit() and len(raw) <= 18
+
+
+class PackageChosenView(SnippetChosenView):
+    def get_object(self, pk):
+        if not _is_id(str(pk)):
+            raise LearningPackage.DoesNotExist
+        return super().get_object(pk)
+
+
+class PackageChosenMultipleView(SnippetChosenMultipleView):
+    def get_objects(self, pks):
+        return super().get_objects([pk for pk in pks if _is_id(pk)])
+
+
 class PackageChooserViewSet(SnippetChooserViewSet):
     choose_view_class = PackageChooseView
     choose_results_view_class = PackageChooseResultsView
+    chosen_view_class = PackageChosenView
+    chosen_multiple_view_class = PackageChosenMultipleView
 
 
 class LearningPackageViewSet(SnippetViewSet):
